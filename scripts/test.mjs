@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// `npm test`: makes sure what the integration tests need is installed, then runs every test file
+// under test/ with node's test runner (TypeScript through tsx).
+//
+// System packages: tests that need a real server (later: mosquitto, prometheus) list them in
+// DEBIAN_PACKAGES. When one is missing and we are root with apt-get, it is installed. Under
+// CI=true a package that cannot be installed fails the run; it is never skipped silently.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Debian package → a binary that proves it is installed. */
+const DEBIAN_PACKAGES = {
+  // Issue 2 needs none; sinks add mosquitto and prometheus here.
+};
+
+function have(bin) {
+  return spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureDebianPackages() {
+  const missing = Object.entries(DEBIAN_PACKAGES).filter(([, bin]) => !have(bin)).map(([pkg]) => pkg);
+  if (missing.length === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && have('apt-get')) {
+    console.error(`npm test: installing Debian packages: ${missing.join(' ')}`);
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+      stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    if (r.status === 0) return;
+  }
+  const msg = `npm test: missing Debian packages: ${missing.join(' ')} (install them with apt-get)`;
+  if (process.env.CI === 'true') {
+    console.error(`${msg}; CI=true, so this fails the run.`);
+    process.exit(1);
+  }
+  console.error(`${msg}; tests that need them will fail.`);
+}
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      if (name === 'fixtures' || name === 'node_modules') continue;
+      out.push(...findTests(p));
+    } else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+ensureDebianPackages();
+const filter = process.argv.slice(2);
+let files = findTests(join(root, 'test')).map((f) => relative(root, f));
+if (filter.length > 0) files = files.filter((f) => filter.some((x) => f.includes(x)));
+if (files.length === 0) {
+  console.error('npm test: no test files found');
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+  cwd: root, stdio: 'inherit', env: { ...process.env, FITBIT_BRIDGE_LOG_LEVEL: process.env.FITBIT_BRIDGE_LOG_LEVEL ?? 'silent' },
+});
+process.exit(r.status ?? 1);

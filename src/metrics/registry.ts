@@ -1,0 +1,231 @@
+/**
+ * The one registry of metrics. Everything else (store series names, dump folders, `stats`, docs,
+ * and later MQTT keys, Prometheus names and Home Assistant classes) is generated from this table.
+ *
+ * Rules:
+ * - A metric is one quantity in one canonical unit. Importers and API clients convert to it.
+ * - Distinct quantities stay distinct: Takeout `calories` is TOTAL energy (BMR included) per
+ *   minute; the Google Health API's `active-energy-burned` is ACTIVE energy only, so it is a
+ *   different metric (`active_energy`). The API's per-minute total energy exists only as a
+ *   `total-calories` rollUp.
+ * - Records with several fields become one metric per field (HRV rmssd / sdnn, SpO2 avg / lower / upper).
+ */
+
+export type MetricKind = 'intraday' | 'daily' | 'session';
+
+export interface GoogleHealthSource {
+  /** Data type id as used in URL paths (kebab-case). */
+  dataType: string;
+  /** Field inside the data point's union member, e.g. `beatsPerMinute`. */
+  field: string;
+  /** Only available through rollUp / dailyRollUp, not `list`. */
+  rollupOnly?: boolean;
+  /** Conversion factor from the API's unit to the metric's unit. */
+  factor?: number;
+}
+
+export interface MetricDef {
+  id: MetricId;
+  title: string;
+  description: string;
+  /** Canonical unit symbol. */
+  unit: string;
+  kind: MetricKind;
+  /** Takeout files this metric is read from (documentation; importers hold the patterns). */
+  takeout: readonly string[];
+  /** The Google Health API counterpart, or null when there is none (see `note`). */
+  googleHealth: GoogleHealthSource | null;
+  /**
+   * Two samples of this metric at the same instant whose values differ by at most this much
+   * are the same sample (used to match the Takeout JSON layer against the CSV layer).
+   */
+  matchTolerance: number;
+  note?: string;
+}
+
+const defs = [
+  // ---- intraday ----------------------------------------------------------------------------
+  {
+    id: 'heart_rate', title: 'Heart rate', unit: 'bpm', kind: 'intraday',
+    description: 'Heart rate, one sample every 1–15 s while the tracker is worn.',
+    takeout: ['Global Export Data/heart_rate-YYYY-MM-DD.json (UTC stamps)', 'Physical Activity_GoogleData/heart_rate_YYYY-MM-DD.csv'],
+    googleHealth: { dataType: 'heart-rate', field: 'beatsPerMinute' }, matchTolerance: 0.5,
+  },
+  {
+    id: 'steps', title: 'Steps', unit: 'steps', kind: 'intraday',
+    description: 'Steps per minute.',
+    takeout: ['Global Export Data/steps-YYYY-MM-DD.json (UTC stamps, zero minutes included)', 'Physical Activity_GoogleData/steps_YYYY-MM-01.csv'],
+    googleHealth: { dataType: 'steps', field: 'count' }, matchTolerance: 0.5,
+  },
+  {
+    id: 'distance', title: 'Distance', unit: 'm', kind: 'intraday',
+    description: 'Distance covered per minute, in metres.',
+    takeout: ['Global Export Data/distance-YYYY-MM-DD.json (centimetres, UTC stamps)', 'Physical Activity_GoogleData/distance_YYYY-MM-01.csv (metres)'],
+    googleHealth: { dataType: 'distance', field: 'millimeters', factor: 0.001 }, matchTolerance: 0.01,
+  },
+  {
+    id: 'calories', title: 'Energy burned (total)', unit: 'kcal', kind: 'intraday',
+    description: 'Total energy burned per minute (basal metabolic rate included).',
+    takeout: ['Global Export Data/calories-YYYY-MM-DD.json (LOCAL stamps)', 'Physical Activity_GoogleData/calories_YYYY-MM-01.csv'],
+    googleHealth: { dataType: 'total-calories', field: 'kcalSum', rollupOnly: true }, matchTolerance: 0.01,
+    note: 'Total energy. The API has it only as a total-calories rollUp (60 s windows); active-energy-burned is a different quantity (active_energy).',
+  },
+  {
+    id: 'active_energy', title: 'Active energy burned', unit: 'kcal', kind: 'intraday',
+    description: 'Active energy burned per minute (basal metabolic rate excluded).',
+    takeout: [],
+    googleHealth: { dataType: 'active-energy-burned', field: 'kcal' }, matchTolerance: 0.01,
+    note: 'No Takeout counterpart: Takeout calories are total energy and are never merged with this.',
+  },
+  {
+    id: 'altitude', title: 'Elevation gain', unit: 'm', kind: 'intraday',
+    description: 'Elevation climbed per minute, in metres (a gain, not a height above sea level).',
+    takeout: ['Global Export Data/altitude-YYYY-MM-DD.json (feet)', 'Physical Activity_GoogleData/altitude_YYYY-MM-01.csv'],
+    googleHealth: { dataType: 'altitude', field: 'gainMillimeters', factor: 0.001 }, matchTolerance: 0.01,
+  },
+  {
+    id: 'floors', title: 'Floors', unit: 'floors', kind: 'intraday',
+    description: 'Floors climbed per minute.',
+    takeout: ['Physical Activity_GoogleData/floors_YYYY-MM-01.csv'],
+    googleHealth: { dataType: 'floors', field: 'count', rollupOnly: true }, matchTolerance: 0.5,
+  },
+  {
+    id: 'active_zone_minutes', title: 'Active zone minutes', unit: 'min', kind: 'intraday',
+    description: 'Active zone minutes earned per minute (cardio and peak count double).',
+    takeout: ['Physical Activity_GoogleData/active_zone_minutes_YYYY-MM-01.csv', 'Active Zone Minutes (AZM)/Active Zone Minutes - YYYY-MM-01.csv (LOCAL)'],
+    googleHealth: { dataType: 'active-zone-minutes', field: 'activeZoneMinutes' }, matchTolerance: 0.5,
+  },
+  {
+    id: 'hrv_rmssd', title: 'HRV (RMSSD)', unit: 'ms', kind: 'intraday',
+    description: 'Heart rate variability, root mean square of successive differences, about every 5 min in sleep.',
+    takeout: ['Physical Activity_GoogleData/heart_rate_variability_YYYY-MM-01.csv', 'Heart Rate Variability/Heart Rate Variability Details - YYYY-MM-DD.csv (LOCAL)'],
+    googleHealth: { dataType: 'heart-rate-variability', field: 'rootMeanSquareOfSuccessiveDifferencesMilliseconds' }, matchTolerance: 0.01,
+  },
+  {
+    id: 'hrv_sdnn', title: 'HRV (SDNN)', unit: 'ms', kind: 'intraday',
+    description: 'Heart rate variability, standard deviation of NN intervals.',
+    takeout: ['Physical Activity_GoogleData/heart_rate_variability_YYYY-MM-01.csv'],
+    googleHealth: { dataType: 'heart-rate-variability', field: 'standardDeviationMilliseconds' }, matchTolerance: 0.01,
+  },
+  {
+    id: 'hrv_coverage', title: 'HRV coverage', unit: 'ratio', kind: 'intraday',
+    description: 'Share of the 5-minute HRV window with usable beats (0–1).',
+    takeout: ['Heart Rate Variability/Heart Rate Variability Details - YYYY-MM-DD.csv (LOCAL)'],
+    googleHealth: null, matchTolerance: 0.001,
+  },
+  {
+    id: 'hrv_low_frequency', title: 'HRV low-frequency power', unit: 'ms²', kind: 'intraday',
+    description: 'Low-frequency power of the HRV spectrum.',
+    takeout: ['Heart Rate Variability/Heart Rate Variability Details - YYYY-MM-DD.csv (LOCAL)'],
+    googleHealth: null, matchTolerance: 0.01,
+  },
+  {
+    id: 'hrv_high_frequency', title: 'HRV high-frequency power', unit: 'ms²', kind: 'intraday',
+    description: 'High-frequency power of the HRV spectrum.',
+    takeout: ['Heart Rate Variability/Heart Rate Variability Details - YYYY-MM-DD.csv (LOCAL)'],
+    googleHealth: null, matchTolerance: 0.01,
+  },
+  {
+    id: 'spo2', title: 'Blood oxygen (SpO2)', unit: '%', kind: 'intraday',
+    description: 'Oxygen saturation, about one sample a minute in sleep.',
+    takeout: ['Physical Activity_GoogleData/oxygen_saturation_YYYY-MM-01.csv', 'Oxygen Saturation (SpO2)/Minute SpO2 - YYYY-MM-DD.csv'],
+    googleHealth: { dataType: 'oxygen-saturation', field: 'percentage' }, matchTolerance: 0.05,
+  },
+  {
+    id: 'weight', title: 'Weight', unit: 'kg', kind: 'intraday',
+    description: 'Body weight at the time it was measured or logged.',
+    takeout: ['Global Export Data/weight-YYYY-MM-DD.json (lb or kg, per the profile)', 'Physical Activity_GoogleData/weight.csv (grams)'],
+    googleHealth: { dataType: 'weight', field: 'weightGrams', factor: 0.001 }, matchTolerance: 0.05,
+  },
+  // ---- daily (stamped at local midnight) ------------------------------------------------------
+  {
+    id: 'resting_heart_rate', title: 'Resting heart rate', unit: 'bpm', kind: 'daily',
+    description: 'Resting heart rate of the day.',
+    takeout: ['Global Export Data/resting_heart_rate-YYYY-MM-DD.json', 'Physical Activity_GoogleData/daily_resting_heart_rate.csv'],
+    googleHealth: { dataType: 'daily-resting-heart-rate', field: 'beatsPerMinute' }, matchTolerance: 0.5,
+  },
+  {
+    id: 'hrv_daily_rmssd', title: 'Daily HRV (RMSSD)', unit: 'ms', kind: 'daily',
+    description: 'Average nightly heart rate variability (RMSSD) of the day.',
+    takeout: ['Physical Activity_GoogleData/daily_heart_rate_variability.csv', 'Heart Rate Variability/Daily Heart Rate Variability Summary - YYYY-MM-(D).csv'],
+    googleHealth: { dataType: 'daily-heart-rate-variability', field: 'averageHeartRateVariabilityMilliseconds' }, matchTolerance: 0.01,
+  },
+  {
+    id: 'hrv_daily_nremhr', title: 'Non-REM heart rate', unit: 'bpm', kind: 'daily',
+    description: 'Average heart rate in non-REM sleep.',
+    takeout: ['Heart Rate Variability/Daily Heart Rate Variability Summary - YYYY-MM-(D).csv'],
+    googleHealth: { dataType: 'daily-heart-rate-variability', field: 'nonRemHeartRateBeatsPerMinute' }, matchTolerance: 0.01,
+  },
+  {
+    id: 'hrv_daily_entropy', title: 'HRV entropy', unit: '1', kind: 'daily',
+    description: 'Entropy of the night\'s heart rate variability.',
+    takeout: ['Heart Rate Variability/Daily Heart Rate Variability Summary - YYYY-MM-(D).csv'],
+    googleHealth: { dataType: 'daily-heart-rate-variability', field: 'entropy' }, matchTolerance: 0.001,
+  },
+  {
+    id: 'spo2_daily_avg', title: 'Daily SpO2 average', unit: '%', kind: 'daily',
+    description: 'Average nightly oxygen saturation.',
+    takeout: ['Physical Activity_GoogleData/daily_oxygen_saturation.csv', 'Oxygen Saturation (SpO2)/Daily SpO2 - YYYY-MM-DD-YYYY-MM-DD.csv'],
+    googleHealth: { dataType: 'daily-oxygen-saturation', field: 'averagePercentage' }, matchTolerance: 0.05,
+  },
+  {
+    id: 'spo2_daily_lower', title: 'Daily SpO2 lower bound', unit: '%', kind: 'daily',
+    description: 'Lower bound of the nightly oxygen saturation.',
+    takeout: ['Physical Activity_GoogleData/daily_oxygen_saturation.csv', 'Oxygen Saturation (SpO2)/Daily SpO2 - YYYY-MM-DD-YYYY-MM-DD.csv'],
+    googleHealth: { dataType: 'daily-oxygen-saturation', field: 'lowerBoundPercentage' }, matchTolerance: 0.05,
+  },
+  {
+    id: 'spo2_daily_upper', title: 'Daily SpO2 upper bound', unit: '%', kind: 'daily',
+    description: 'Upper bound of the nightly oxygen saturation.',
+    takeout: ['Physical Activity_GoogleData/daily_oxygen_saturation.csv', 'Oxygen Saturation (SpO2)/Daily SpO2 - YYYY-MM-DD-YYYY-MM-DD.csv'],
+    googleHealth: { dataType: 'daily-oxygen-saturation', field: 'upperBoundPercentage' }, matchTolerance: 0.05,
+  },
+  {
+    id: 'respiratory_rate', title: 'Breathing rate', unit: 'breaths/min', kind: 'daily',
+    description: 'Average breathing rate during the night\'s sleep.',
+    takeout: ['Physical Activity_GoogleData/daily_respiratory_rate.csv', 'Heart Rate Variability/Daily Respiratory Rate Summary - YYYY-MM-DD.csv'],
+    googleHealth: { dataType: 'daily-respiratory-rate', field: 'breathsPerMinute' }, matchTolerance: 0.01,
+  },
+  {
+    id: 'skin_temperature', title: 'Nightly skin temperature', unit: '°C', kind: 'daily',
+    description: 'Nightly skin temperature during sleep.',
+    takeout: ['Physical Activity_GoogleData/daily_sleep_temperature_derivations.csv', 'Temperature/Computed Temperature - YYYY-MM-DD.csv (LOCAL)'],
+    googleHealth: { dataType: 'daily-sleep-temperature-derivations', field: 'nightlyTemperatureCelsius' }, matchTolerance: 0.01,
+  },
+  // ---- sessions ------------------------------------------------------------------------------
+  {
+    id: 'sleep', title: 'Sleep', unit: 'stage', kind: 'session',
+    description: 'Sleep sessions with their stages (wake, light, deep, rem; classic: asleep, restless, wake).',
+    takeout: ['Global Export Data/sleep-YYYY-MM-DD.json (LOCAL)', 'Health Fitness Data_GoogleData/UserSleeps_YYYY-MM-DD.csv + UserSleepStages_YYYY-MM-DD.csv (explicit offsets)'],
+    googleHealth: { dataType: 'sleep', field: 'stages' }, matchTolerance: 0,
+  },
+  {
+    id: 'exercise', title: 'Exercise', unit: 'session', kind: 'session',
+    description: 'Exercise sessions (activity name, duration, calories, distance, heart rate).',
+    takeout: ['Global Export Data/exercise-N.json (UTC stamps)', 'Health Fitness Data_GoogleData/UserExercises_YYYY-MM-DD.csv'],
+    googleHealth: { dataType: 'exercise', field: 'exerciseType' }, matchTolerance: 0,
+  },
+] as const satisfies readonly (Omit<MetricDef, 'id'> & { id: string })[];
+
+export type MetricId = (typeof defs)[number]['id'];
+
+export const METRICS: readonly MetricDef[] = defs as unknown as readonly MetricDef[];
+
+const byId = new Map<string, MetricDef>(METRICS.map((m) => [m.id, m]));
+
+export function isMetricId(id: string): id is MetricId {
+  return byId.has(id);
+}
+
+export function metric(id: MetricId): MetricDef {
+  const m = byId.get(id);
+  if (!m) throw new Error(`unknown metric id: ${id}`);
+  return m;
+}
+
+export function metricsOfKind(kind: MetricKind): MetricDef[] {
+  return METRICS.filter((m) => m.kind === kind);
+}
+
+/** Session kinds are the session metrics' ids. */
+export type SessionKind = Extract<MetricId, 'sleep' | 'exercise'>;

@@ -1,0 +1,175 @@
+/**
+ * The store's public contract. Sources write through it, sinks read through it.
+ * Implementation: src/store/store.ts (better-sqlite3, WAL).
+ */
+import type { MetricId, SessionKind } from '../metrics/registry.js';
+
+/** One sample: a UTC instant, the UTC offset in force there, and a number. */
+export interface Sample {
+  /** UTC instant, milliseconds since the Unix epoch. */
+  t: number;
+  /** UTC offset in force at `t`, in minutes east of UTC (New York summer: -240). */
+  offset: number;
+  /** Value in the metric's canonical unit (see the registry). */
+  v: number;
+}
+
+/** A series is (account, metric, data source). */
+export interface SeriesKey {
+  account: string;
+  metric: MetricId;
+  /** Data source: a device name ("Inspire 3"), "Fitbit App", or LEGACY_JSON_SOURCE. */
+  source: string;
+}
+
+export interface SeriesInfo extends SeriesKey {
+  id: number;
+  /** Number of samples. */
+  count: number;
+  /** First and last instant (UTC ms), null when empty. */
+  first: number | null;
+  last: number | null;
+}
+
+/**
+ * Source name of samples from the Takeout JSON layer ("Global Export Data") that match no sample
+ * of the CSV layer. Samples that do match are stored once, under the CSV row's data source.
+ */
+export const LEGACY_JSON_SOURCE = 'Fitbit export (JSON)';
+
+export interface WriteOptions {
+  /**
+   * When the data was exported (UTC ms). On a conflict (same series and instant, different
+   * value) the write with the newer export wins; equal counts as newer.
+   */
+  exportMs: number;
+}
+
+export interface WriteResult {
+  /** Samples new to the store. */
+  added: number;
+  /** Samples at an existing instant whose value changed (conflicts won by this write). */
+  changed: number;
+  /** Conflicts lost by this write (the stored sample came from a newer export). */
+  keptNewer: number;
+  /** Samples already stored with the same value. */
+  unchanged: number;
+}
+
+/** Normalised sleep stage names. Classic logs use asleep / restless / wake. */
+export type SleepStage = 'wake' | 'light' | 'deep' | 'rem' | 'asleep' | 'restless' | 'unknown';
+
+export interface SessionSegment {
+  start: number;
+  end: number;
+  stage: SleepStage;
+}
+
+/** Which layer a session came from: the Takeout JSON layer, its CSV layer, or the live API. */
+export type SessionLayer = 'takeout-json' | 'takeout-csv' | 'api';
+
+export interface SessionRecord {
+  account: string;
+  kind: SessionKind;
+  source: string;
+  layer: SessionLayer;
+  /** UTC ms and the offsets (minutes east) at start and end. */
+  start: number;
+  startOffset: number;
+  end: number;
+  endOffset: number;
+  /** Provider id (sleep logId, exercise id) when known. */
+  externalId?: string | null;
+  /** Sleep: main sleep of the night (vs nap). */
+  mainSleep?: boolean | null;
+  /** Sleep stages (empty for exercise). */
+  segments: SessionSegment[];
+  /** Everything else (activity name, minutesAsleep, calories, …), JSON-serialisable. */
+  details: Record<string, unknown>;
+}
+
+export interface StoredSession extends SessionRecord {
+  id: number;
+  seq: number;
+}
+
+/** A block of one series changed at or after a given sequence number. */
+export interface ChangedBlock {
+  seriesId: number;
+  key: SeriesKey;
+  /** UTC day of the block: days since 1970-01-01 (UTC). */
+  day: number;
+  seq: number;
+}
+
+export interface AccountInfo {
+  name: string;
+  /** Fitbit / Google profile id seen in imports, null if none seen yet. */
+  profileId: string | null;
+  /** IANA time zone last seen for the account. */
+  timezone: string | null;
+}
+
+/** Thrown when the disk (or the configured size limit) is full; the store is left intact. */
+export class StoreFullError extends Error {
+  constructor(public readonly path: string, cause?: unknown) {
+    super(`the disk holding ${path} is full: nothing of the current file was written and the store is intact. Free some space and run the command again.`);
+    this.name = 'StoreFullError';
+    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
+  }
+}
+
+export interface Store {
+  readonly path: string;
+
+  // ---- transactions -------------------------------------------------------------------------
+  /**
+   * Runs fn in one write transaction (BEGIN IMMEDIATE: the writer lock; other processes wait up
+   * to the busy timeout). Nested calls join the outer transaction. On error everything is rolled back.
+   */
+  write<T>(fn: () => T): T;
+
+  // ---- samples ------------------------------------------------------------------------------
+  /** Merges samples (any order, any days) into the series; idempotent. Bumps the change sequence of every block it changes, and only those. */
+  writeSamples(key: SeriesKey, samples: readonly Sample[], opts: WriteOptions): WriteResult;
+  /** Removes the samples at these instants whose value is within `tolerance` of `v`; returns how many were removed. */
+  removeMatching(key: SeriesKey, samples: readonly Sample[], tolerance: number): number;
+  /** Samples of a series in [from, to) ordered by instant, streamed block by block. */
+  iterateSamples(key: SeriesKey, from?: number, to?: number): IterableIterator<Sample>;
+  /** Samples of one UTC day block (empty array if none). */
+  readDay(key: SeriesKey, day: number): Sample[];
+  /** Series, optionally filtered. Counts, first and last come from block metadata (cheap). */
+  listSeries(filter?: Partial<SeriesKey>): SeriesInfo[];
+  /** UTC days that hold data for a series, ascending. */
+  days(key: SeriesKey): number[];
+
+  // ---- sessions -----------------------------------------------------------------------------
+  /** Inserts or replaces by (account, kind, source, layer, start); idempotent, bumps seq only on change. Returns true when something changed. */
+  upsertSession(s: SessionRecord): boolean;
+  /**
+   * Sessions overlapping [from, to), ordered by start. With `resolve` (default true), of
+   * overlapping sessions from different layers only the preferred layer's is returned
+   * (api > takeout-csv > takeout-json).
+   */
+  sessions(account: string, kind: SessionKind, from?: number, to?: number, opts?: { resolve?: boolean }): StoredSession[];
+
+  // ---- change sequence ----------------------------------------------------------------------
+  /** The store-wide change sequence: bumped by every write that changes something. */
+  currentSeq(): number;
+  /** Sample blocks changed after `sinceSeq`, in seq order. */
+  changedBlocks(sinceSeq: number): IterableIterator<ChangedBlock>;
+  /** Sessions changed after `sinceSeq`. */
+  changedSessions(sinceSeq: number): StoredSession[];
+
+  // ---- accounts and key/value state ----------------------------------------------------------
+  getAccount(name: string): AccountInfo | null;
+  setAccount(info: AccountInfo): void;
+  accounts(): AccountInfo[];
+  getState(key: string): string | null;
+  setState(key: string, value: string): void;
+
+  /** Bytes the database files take on disk (main file + WAL). */
+  diskBytes(): number;
+  /** Checkpoints the WAL and closes. */
+  close(): void;
+}
