@@ -1,0 +1,351 @@
+/**
+ * Low-level reading of Takeout inputs: zip files (several parts of one export are simply several
+ * inputs), .tgz files and extracted folders. Everything is streamed; nothing is extracted to disk.
+ *
+ * Entries are yielded for every regular file (directories skipped); matching by name is the
+ * caller's job. Paths inside are '/' separated and relative (no leading './').
+ */
+import { constants as fsConstants, createReadStream, promises as fsp, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { PassThrough, Transform, type TransformCallback } from 'node:stream';
+import * as zlib from 'node:zlib';
+import yauzl from 'yauzl';
+import tarStream from 'tar-stream';
+
+/** A tar-stream entry (a streamx Readable) as far as we use it. */
+type TarEntry = NodeJS.ReadableStream & {
+  header: { name: string; size?: number; type?: string | null };
+  removeAllListeners(event?: string): unknown;
+};
+
+export type EntryStream = NodeJS.ReadableStream & AsyncIterable<Buffer>;
+
+export interface ArchiveEntry {
+  /** the path given by the user (zip/tgz file or folder) */
+  archive: string;
+  /** entry path inside, '/' separated, e.g. 'Takeout/Fitbit/Global Export Data/heart_rate-2026-04-06.json' */
+  path: string;
+  /** uncompressed bytes (best known) */
+  size: number;
+  /** bytes read from disk, for progress (== size for folders; for .tgz the compressed bytes read since the previous entry, approximate) */
+  compressedSize: number;
+  /**
+   * Opens the entry's content. For a .tgz it must be called before the iterator advances; an
+   * entry not opened is skipped, and an opened one not read to the end when the iterator
+   * advances is abandoned (its stream is destroyed). A zip entry can be opened while the
+   * iteration is still inside that zip (the zip is closed when the iterator leaves it). Stream errors are {@link ArchiveError}s
+   * naming the archive and the entry.
+   */
+  open(): Promise<EntryStream>;
+}
+
+export class ArchiveError extends Error {
+  constructor(public readonly file: string, message: string, public readonly entry?: string) {
+    super(message);
+    this.name = 'ArchiveError';
+  }
+}
+
+export type InputKind = 'zip' | 'tgz' | 'dir';
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function errCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}
+
+async function dirBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const f of await walk(dir, '')) total += f.size;
+  return total;
+}
+
+/**
+ * Validates the inputs: each must exist, be readable and be recognised by its content (zip by
+ * 'PK' magic, tgz by the gzip magic) or be a folder. A zip's central directory is checked too, so
+ * a truncated download fails here. Errors are ArchiveErrors naming the path.
+ */
+export async function listInputs(paths: string[]): Promise<{ path: string; kind: InputKind; bytes: number }[]> {
+  const out: { path: string; kind: InputKind; bytes: number }[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = await fsp.stat(p);
+    } catch (e) {
+      const code = errCode(e);
+      throw new ArchiveError(p, code === 'ENOENT' ? `${p}: no such file or folder` : code === 'EACCES' ? `${p}: permission denied` : `${p}: cannot access: ${errText(e)}`);
+    }
+    if (st.isDirectory()) {
+      try {
+        await fsp.access(p, fsConstants.R_OK | fsConstants.X_OK);
+        out.push({ path: p, kind: 'dir', bytes: await dirBytes(p) });
+      } catch (e) {
+        throw e instanceof ArchiveError ? e : new ArchiveError(p, `${p}: cannot read folder: ${errText(e)}`);
+      }
+      continue;
+    }
+    if (!st.isFile()) throw new ArchiveError(p, `${p}: not a regular file or folder`);
+    if (st.size === 0) throw new ArchiveError(p, `${p}: the file is empty (an incomplete download?)`);
+    const magic = Buffer.alloc(4);
+    try {
+      const fh = await fsp.open(p, 'r');
+      try { await fh.read(magic, 0, 4, 0); } finally { await fh.close(); }
+    } catch (e) {
+      throw new ArchiveError(p, errCode(e) === 'EACCES' ? `${p}: permission denied` : `${p}: cannot read: ${errText(e)}`);
+    }
+    if (magic[0] === 0x50 && magic[1] === 0x4b && (magic[2] === 3 || magic[2] === 5 || magic[2] === 7)) {
+      const zf = await openZip(p);
+      zf.close();
+      out.push({ path: p, kind: 'zip', bytes: st.size });
+    } else if (magic[0] === 0x1f && magic[1] === 0x8b) {
+      out.push({ path: p, kind: 'tgz', bytes: st.size });
+    } else {
+      throw new ArchiveError(p, `${p}: not a recognised Takeout archive (expected a .zip or .tgz file, or an extracted folder; the content is neither zip nor gzip)`);
+    }
+  }
+  return out;
+}
+
+/** UTC ms of the export: from a Takeout name like takeout-20260415T120000Z-001.zip, else the file's/folder's mtime. */
+export function exportTimeOf(path: string): number {
+  const m = /(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/i.exec(basename(path));
+  if (m) {
+    const t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+    if (Number.isFinite(t) && +m[2]! >= 1 && +m[2]! <= 12 && +m[3]! >= 1 && +m[3]! <= 31 && +m[4]! < 24) return t;
+  }
+  try {
+    return statSync(path).mtimeMs;
+  } catch (e) {
+    throw new ArchiveError(path, `${path}: cannot read: ${errText(e)}`);
+  }
+}
+
+/** Yields the entries of all inputs, in the order given. Inputs are validated first (see listInputs). */
+export async function* readEntries(paths: string[]): AsyncGenerator<ArchiveEntry> {
+  const inputs = await listInputs(paths);
+  for (const input of inputs) {
+    if (input.kind === 'zip') yield* zipEntries(input.path);
+    else if (input.kind === 'tgz') yield* tgzEntries(input.path);
+    else yield* dirEntries(input.path);
+  }
+}
+
+// ------------------------------------------------------------------------------------- zip
+
+function openZip(file: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false, decodeStrings: true }, (err, zf) => {
+      if (err || !zf) {
+        const msg = errText(err);
+        const truncated = /central directory|end of central|signature not found|not enough|unexpected EOF|truncated/i.test(msg);
+        reject(new ArchiveError(file, truncated
+          ? `${file}: the zip looks truncated or incomplete (is it still downloading?): ${msg}`
+          : `${file}: cannot read zip: ${msg}`));
+        return;
+      }
+      resolve(zf);
+    });
+  });
+}
+
+function nextZipEntry(zf: yauzl.ZipFile): Promise<yauzl.Entry | null> {
+  return new Promise((resolve, reject) => {
+    const onEntry = (e: yauzl.Entry): void => { done(); resolve(e); };
+    const onEnd = (): void => { done(); resolve(null); };
+    const onError = (e: Error): void => { done(); reject(e); };
+    const done = (): void => {
+      zf.removeListener('entry', onEntry);
+      zf.removeListener('end', onEnd);
+      zf.removeListener('error', onError);
+    };
+    zf.on('entry', onEntry);
+    zf.once('end', onEnd);
+    zf.once('error', onError);
+    zf.readEntry();
+  });
+}
+
+/** Passes data through and checks the CRC-32 at the end (yauzl does not). */
+class CrcCheck extends Transform {
+  private crc = 0;
+  private readonly hasCrc = typeof (zlib as { crc32?: unknown }).crc32 === 'function';
+  constructor(private readonly expected: number, private readonly fail: (msg: string) => Error) { super(); }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.hasCrc) this.crc = zlib.crc32(chunk, this.crc);
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.hasCrc && (this.crc >>> 0) !== (this.expected >>> 0)) {
+      cb(this.fail(`CRC-32 mismatch (the entry is corrupt)`));
+      return;
+    }
+    cb();
+  }
+}
+
+async function* zipEntries(file: string): AsyncGenerator<ArchiveEntry> {
+  const zf = await openZip(file);
+  try {
+    for (;;) {
+      let e: yauzl.Entry | null;
+      try {
+        e = await nextZipEntry(zf);
+      } catch (err) {
+        throw new ArchiveError(file, `${file}: corrupt zip directory (after ${zf.entriesRead} entries); it may be truncated or damaged: ${errText(err)}`);
+      }
+      if (e === null) return;
+      const entry = e;
+      const name = entry.fileName.replace(/\\/g, '/').replace(/^\.\//, '');
+      if (name.endsWith('/')) continue;
+      const fail = (msg: string): ArchiveError => new ArchiveError(file, `${file}: entry ${name}: ${msg}`, name);
+      yield {
+        archive: file,
+        path: name,
+        size: entry.uncompressedSize,
+        compressedSize: entry.compressedSize,
+        open: () => new Promise<EntryStream>((resolve, reject) => {
+          if (entry.isEncrypted()) { reject(fail('the entry is encrypted')); return; }
+          zf.openReadStream(entry, (err, rs) => {
+            if (err || !rs) { reject(fail(errText(err))); return; }
+            const out = new CrcCheck(entry.crc32, fail);
+            rs.on('error', (er: Error) => out.destroy(er instanceof ArchiveError ? er : fail(errText(er))));
+            rs.pipe(out);
+            resolve(out);
+          });
+        }),
+      };
+    }
+  } finally {
+    zf.close();
+  }
+}
+
+// ------------------------------------------------------------------------------------- tgz
+
+async function* tgzEntries(file: string): AsyncGenerator<ArchiveEntry> {
+  const fileStream = createReadStream(file, { highWaterMark: 256 * 1024 });
+  const gunzip = zlib.createGunzip();
+  const extract = tarStream.extract();
+  let readBytes = 0;
+  let reported = 0;
+  fileStream.on('data', (b: Buffer | string) => { readBytes += b.length; });
+  const wrap = (e: unknown): ArchiveError => {
+    if (e instanceof ArchiveError) return e;
+    const msg = errText(e);
+    return new ArchiveError(file, /unexpected end|Unexpected end of data|premature|truncated/i.test(msg)
+      ? `${file}: the archive looks truncated or incomplete (is it still downloading?): ${msg}`
+      : `${file}: cannot read tgz: ${msg}`);
+  };
+  fileStream.on('error', (e) => extract.destroy(wrap(e)));
+  gunzip.on('error', (e) => extract.destroy(wrap(e)));
+  fileStream.pipe(gunzip).pipe(extract as unknown as NodeJS.WritableStream);
+
+  let current: { src: TarEntry; out: PassThrough | null; ended: boolean } | null = null;
+  const settle = (): void => {
+    if (!current) return;
+    const c = current;
+    current = null;
+    if (c.ended) return;
+    c.src.removeAllListeners('data');
+    if (c.out && !c.out.destroyed) c.out.destroy();
+    c.src.on('data', () => { /* drain */ });
+    c.src.resume();
+  };
+  try {
+    for await (const src of extract as AsyncIterable<TarEntry>) {
+      settle();
+      const h = src.header;
+      const type = h.type ?? 'file';
+      if (type !== 'file' && type !== 'contiguous-file') {
+        src.resume();
+        continue;
+      }
+      const name = h.name.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/^\/+/, '');
+      const fail = (msg: string): ArchiveError => new ArchiveError(file, `${file}: entry ${name}: ${msg}`, name);
+      const c: { src: TarEntry; out: PassThrough | null; ended: boolean } = { src, out: null, ended: false };
+      current = c;
+      src.on('end', () => { c.ended = true; });
+      src.on('error', (e: Error) => { if (c.out && !c.out.destroyed) c.out.destroy(fail(wrap(e).message)); });
+      const compressed = Math.max(0, readBytes - reported);
+      reported = readBytes;
+      yield {
+        archive: file,
+        path: name,
+        size: h.size ?? 0,
+        compressedSize: compressed,
+        open: async () => {
+          if (current !== c) throw fail('open() must be called before the iterator advances (tgz entries are read sequentially)');
+          if (c.out) throw fail('the entry was already opened');
+          const out = new PassThrough();
+          c.out = out;
+          src.on('data', (chunk: Buffer) => { if (!out.destroyed && !out.write(chunk)) src.pause(); });
+          out.on('drain', () => src.resume());
+          src.on('end', () => out.end());
+          return out;
+        },
+      };
+      // The consumer asked for the next entry: drain / abandon this one so the tar stream can move on.
+      settle();
+    }
+    settle();
+  } catch (e) {
+    const err = wrap(e);
+    if (current) {
+      const c: { out: PassThrough | null } = current;
+      if (c.out && !c.out.destroyed) c.out.destroy(err);
+    }
+    throw err;
+  } finally {
+    if (!extract.destroyed) extract.destroy();
+    fileStream.destroy();
+    gunzip.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------- folder
+
+interface WalkedFile { rel: string; full: string; size: number }
+
+async function walk(root: string, rel: string): Promise<WalkedFile[]> {
+  const dir = rel ? join(root, rel) : root;
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch (e) {
+    throw new ArchiveError(root, `${root}: cannot read folder ${dir}: ${errText(e)}`);
+  }
+  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: WalkedFile[] = [];
+  for (const n of names) {
+    const r = rel ? `${rel}/${n}` : n;
+    const full = join(root, r);
+    let st;
+    try {
+      st = await fsp.stat(full); // follows symlinks
+    } catch {
+      continue; // dangling symlink or vanished file
+    }
+    if (st.isDirectory()) out.push(...(await walk(root, r)));
+    else if (st.isFile()) out.push({ rel: r, full, size: st.size });
+  }
+  return out;
+}
+
+async function* dirEntries(root: string): AsyncGenerator<ArchiveEntry> {
+  for (const f of await walk(root, '')) {
+    yield {
+      archive: root,
+      path: f.rel,
+      size: f.size,
+      compressedSize: f.size,
+      open: () => new Promise<EntryStream>((resolve, reject) => {
+        const s = createReadStream(f.full, { highWaterMark: 256 * 1024 });
+        const onErr = (e: Error): void => reject(new ArchiveError(root, `${root}: entry ${f.rel}: ${errText(e)}`, f.rel));
+        s.once('error', onErr);
+        s.once('open', () => { s.removeListener('error', onErr); resolve(s as unknown as EntryStream); });
+      }),
+    };
+  }
+}
