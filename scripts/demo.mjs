@@ -59,10 +59,10 @@ const gen = await generateTakeout({ out: archiveDir, format: 'zip', days, seed: 
 for (const f of gen.files) console.log(`  ${f}`);
 
 step('importing it: fitbit-bridge import-takeout');
-run(['--db', db, 'import-takeout', ...gen.files, '--account', 'demo', '--no-progress']);
+run(['--db', db, 'import-takeout', ...gen.files, '--no-progress']);
 
 step('importing it again (idempotent: nothing new)');
-run(['--db', db, 'import-takeout', ...gen.files, '--account', 'demo', '--no-progress']);
+run(['--db', db, 'import-takeout', ...gen.files, '--no-progress']);
 
 step('dumping it: fitbit-bridge dump');
 run(['--db', db, 'dump', dumpDir]);

@@ -1,0 +1,79 @@
+/** `fitbit-bridge import-takeout <path...>`: Google Takeout archives or folders into the store. */
+import { accessSync, constants, statSync } from 'node:fs';
+import { Command } from 'commander';
+import { accountConfig, createContext, importPart, type GlobalOptions } from '../context.js';
+import { inputError, usageError } from '../errors.js';
+import { parseAccountName, parseTimeZone } from '../validate.js';
+
+/** src/sources/takeout/import.ts, loaded on demand (keeps --help fast). */
+type TakeoutModule = typeof import('../../sources/takeout/import.js');
+
+interface ImportFlags {
+  account?: string;
+  timezone?: string;
+  force?: boolean;
+  progress: boolean;
+}
+
+/** Every path must exist and be readable (exit code 4 otherwise), before anything is opened. */
+export function checkInputPaths(paths: string[]): void {
+  for (const p of paths) {
+    try {
+      statSync(p);
+      accessSync(p, constants.R_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code ?? String(e)})`;
+      throw inputError(`${p} ${why}`, 'Give the path of a Takeout archive (.zip, .tgz) or of an extracted Takeout folder');
+    }
+  }
+}
+
+export function importTakeoutCommand(): Command {
+  return new Command('import-takeout')
+    .summary('import Google Takeout exports into the store')
+    .description(
+      'Import Fitbit data from Google Takeout exports: .zip / .tgz archives (several parts of one export are fine) or extracted Takeout folders. Re-importing is safe: unchanged files are skipped, and on a conflict the data of the newer export wins.',
+    )
+    .argument('<path...>', 'Takeout archives (.zip, .tgz) or extracted Takeout folders')
+    .option('--account <name>', 'account to import into (default: the first account of the config)', parseAccountName)
+    .option('--timezone <iana>', 'time zone for records stamped in local time when the export does not say which (default: the account\'s, then takeout.timezone)', parseTimeZone)
+    .option('--force', 're-import files that were already imported unchanged')
+    .option('--no-progress', 'no progress bar (progress is logged every few seconds instead)')
+    .addHelpText('after', `
+Examples:
+  fitbit-bridge import-takeout ~/Downloads/takeout-20250101T000000Z-001.zip ~/Downloads/takeout-20250101T000000Z-002.zip
+  fitbit-bridge import-takeout --account alice --timezone Europe/Berlin ~/Takeout
+  fitbit-bridge --db /srv/fitbit/bridge.db import-takeout --force takeout.tgz`)
+    .action(async (paths: string[], flags: ImportFlags, cmd: Command) => {
+      checkInputPaths(paths);
+      const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>());
+      const store = await ctx.openStore();
+      try {
+        const account = flags.account ?? ctx.config.accounts[0]?.name ?? 'default';
+        const configured = ctx.config.accounts.map((a) => a.name);
+        const inStore = store.accounts().map((a) => a.name);
+        if (!configured.includes(account) && !inStore.includes(account)) {
+          throw usageError(
+            `account "${account}" is neither in the configuration nor in the store (known: ${[...new Set([...configured, ...inStore])].join(', ')})`,
+            `Add it under accounts: in the config file (or set FITBIT_BRIDGE_ACCOUNTS__<n>__NAME=${account}), or check the spelling`,
+          );
+        }
+        const timezone = flags.timezone ?? accountConfig(ctx.config, account)?.timezone ?? ctx.config.takeout.timezone;
+        const mod = await importPart<TakeoutModule>('sources/takeout/import.js', 'The Takeout importer');
+        const summary = await mod.importTakeout({
+          paths,
+          account,
+          ...(timezone !== undefined ? { timezone } : {}),
+          force: flags.force ?? false,
+          store,
+          logger: ctx.logger,
+          progress: flags.progress,
+        });
+        process.stdout.write(`${mod.formatSummary(summary)}\n`);
+        process.exitCode = summary.exitCode;
+      } finally {
+        store.close();
+      }
+    });
+}

@@ -1,0 +1,106 @@
+/**
+ * Builds what every command needs from the global options: configuration, logger and (lazily)
+ * the store. Modules that are heavy or written elsewhere are imported on demand so `--help`
+ * stays fast.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { AccountConfig } from '../config/schema.js';
+import { StoreFullError, type Store } from '../store/types.js';
+import { createLogger, type Logger } from '../util/log.js';
+import { CliError, isSqliteError, storeError } from './errors.js';
+import { EXIT } from './exit-codes.js';
+
+/** Options every command accepts (before or after the command name). */
+export interface GlobalOptions {
+  db?: string;
+  config?: string;
+  logLevel?: string;
+}
+
+export interface OpenStoreOptions {
+  /** Open read-only (stats, dump). */
+  readonly?: boolean;
+  /** Fail with exit code 4 when the file does not exist (read-only commands). */
+  mustExist?: boolean;
+}
+
+export interface Context {
+  config: LoadedConfig;
+  logger: Logger;
+  /** Effective log level (flag > FITBIT_BRIDGE_LOG_LEVEL > config log.level). */
+  logLevel: string;
+  storePath: string;
+  openStore(opts?: OpenStoreOptions): Promise<Store>;
+}
+
+/** Names of the flags that map onto config keys (for messages). */
+const OVERRIDE_NAMES: Record<string, string> = { 'store.path': '--db', 'log.level': '--log-level' };
+
+/**
+ * Imports a module of this package by path relative to src/ (`store/store.js`). The specifier is
+ * not a literal so the CLI type-checks and starts even when an optional part is missing.
+ */
+export async function importPart<T>(relFromSrc: string, what: string): Promise<T> {
+  const url = new URL(`../${relFromSrc}`, import.meta.url).href;
+  try {
+    return (await import(url)) as T;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { url?: string };
+    if (err.code === 'ERR_MODULE_NOT_FOUND' && typeof err.message === 'string' && err.message.includes(relFromSrc.replace(/\.js$/, ''))) {
+      throw new CliError(`${what} is not part of this build (${relFromSrc} is missing)`, 'Update or rebuild fitbit-bridge', EXIT.PARTIAL, e);
+    }
+    throw e;
+  }
+}
+
+interface StoreModule {
+  openStore(path: string, opts?: { readonly?: boolean }): Store | Promise<Store>;
+}
+
+export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Context {
+  const config = loadConfig({
+    file: globals.config,
+    env,
+    overrides: { 'store.path': globals.db, 'log.level': globals.logLevel },
+    overrideNames: OVERRIDE_NAMES,
+  });
+  const envLevel = env.FITBIT_BRIDGE_LOG_LEVEL;
+  const logLevel = globals.logLevel ?? (envLevel !== undefined && envLevel !== '' ? envLevel : config.log.level);
+  const logger = createLogger(logLevel);
+  const storePath = config.store.path;
+
+  async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
+    if (opts.mustExist && !existsSync(storePath)) {
+      throw new CliError(
+        `no store at ${storePath}`,
+        'Import data first (fitbit-bridge import-takeout <path>), or point --db or FITBIT_BRIDGE_DB at an existing store',
+        EXIT.INPUT,
+      );
+    }
+    if (existsSync(storePath) && statSync(storePath).isDirectory()) {
+      throw storeError(`the store path ${storePath} is a directory`, 'Give the path of a file with --db or store.path');
+    }
+    const mod = await importPart<StoreModule>('store/store.js', 'The store');
+    try {
+      if (!opts.readonly) mkdirSync(dirname(storePath), { recursive: true });
+      return await mod.openStore(storePath, { readonly: opts.readonly ?? false });
+    } catch (e) {
+      if (e instanceof StoreFullError || e instanceof CliError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (isSqliteError(e) || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
+        throw storeError(`cannot open the store ${storePath}: ${(e as Error).message}`, 'Check that the file is a fitbit-bridge store and that you may read and write it', e);
+      }
+      throw e;
+    }
+  }
+
+  logger.debug({ storePath, logLevel }, 'configuration loaded');
+  return { config, logger, logLevel, storePath, openStore };
+}
+
+/** The configured account by name, or undefined. */
+export function accountConfig(config: LoadedConfig, name: string): AccountConfig | undefined {
+  return config.accounts.find((a) => a.name === name);
+}

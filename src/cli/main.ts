@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+/**
+ * The `fitbit-bridge` command line. Commands live in ./commands/, one module each; this file
+ * wires them up, handles the global options and turns every error into one line on stderr,
+ * `fitbit-bridge: <what happened>. <what to do>`, and an exit code (./exit-codes.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { LOG_LEVELS } from '../config/schema.js';
+import { StoreFullError } from '../store/types.js';
+import { dumpCommand } from './commands/dump.js';
+import { importTakeoutCommand } from './commands/import-takeout.js';
+import { statsCommand } from './commands/stats.js';
+import { CliError, isSqliteError } from './errors.js';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const PROGRAM_HELP = `
+Examples:
+  fitbit-bridge import-takeout ~/Downloads/takeout-*.zip
+  fitbit-bridge stats
+  fitbit-bridge dump ~/fitbit-dump --from 2024-01-01 --format jsonl
+  fitbit-bridge --db ./fitbit.db --log-level debug stats --json
+
+Configuration (precedence: flag > environment > config file > default):
+  config file   --config, else $FITBIT_BRIDGE_CONFIG, else <user config dir>/config.yaml if present
+                (Linux: ~/.config/fitbit-bridge/config.yaml); every key is in config.example.yaml
+  environment   FITBIT_BRIDGE_<KEY>__<SUBKEY>, e.g. FITBIT_BRIDGE_LOG__LEVEL=debug,
+                FITBIT_BRIDGE_ACCOUNTS__0__NAME=alice; FITBIT_BRIDGE_DB=<file> sets the store
+  secrets       any key X can be given as X_file: <path>; the file's content becomes X
+  store         default <user data dir>/fitbit-bridge.db (Linux: ~/.local/share/fitbit-bridge/)
+
+${EXIT_CODES_HELP}`;
+
+function finishSentence(s: string): string {
+  const t = s.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+/** Commander's own messages ("error: unknown option '--x'") in our format. */
+function commanderMessage(str: string, cmdPath: string): string {
+  const what = str.replace(/^error:\s*/i, '').trim().replace(/\s+/g, ' ');
+  return `fitbit-bridge: ${finishSentence(what)} Run '${cmdPath} --help' for usage.\n`;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('fitbit-bridge')
+    .description('Keep your Fitbit data: import Google Takeout exports into a local store, dump it as files, show what is stored.')
+    .version(version(), '-V, --version')
+    .option('--db <file>', 'SQLite store (default: store.path of the config, $FITBIT_BRIDGE_DB, <user data dir>/fitbit-bridge.db)')
+    .option('--config <file>', 'config file (default: $FITBIT_BRIDGE_CONFIG, <user config dir>/config.yaml)')
+    .addOption(new Option('--log-level <level>', 'log level of the JSON log lines on stderr (default: log.level of the config, info)').choices([...LOG_LEVELS]))
+    .showSuggestionAfterError(true)
+    .addHelpText('after', PROGRAM_HELP);
+  for (const cmd of [importTakeoutCommand(), dumpCommand(), statsCommand()]) {
+    cmd.copyInheritedSettings(program);
+    program.addCommand(cmd);
+  }
+  for (const cmd of [program, ...program.commands]) {
+    const path = cmd === program ? 'fitbit-bridge' : `fitbit-bridge ${cmd.name()}`;
+    cmd.exitOverride();
+    cmd.configureOutput({ outputError: (str, write) => write(commanderMessage(str, path)) });
+  }
+  return program;
+}
+
+/** Maps any error to a message and an exit code. */
+export function describeError(e: unknown): { message: string; exitCode: number } {
+  if (e instanceof CliError) return { message: finishSentence(e.message), exitCode: e.exitCode };
+  if (e instanceof ConfigError) {
+    const todo = 'Fix the configuration (every key is described in config.example.yaml).';
+    const message = e.issues.length === 1
+      ? `invalid configuration: ${e.issues[0] ?? ''}. ${todo}`
+      : `invalid configuration:\n  ${e.issues.join('\n  ')}\n${todo}`;
+    return { message, exitCode: EXIT.USAGE };
+  }
+  if (e instanceof StoreFullError) return { message: e.message, exitCode: EXIT.STORE };
+  if (isSqliteError(e)) {
+    return { message: `store error: ${finishSentence((e as Error).message)} Check the store file (--db) and the disk it is on.`, exitCode: EXIT.STORE };
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err === 'object' && typeof err.code === 'string') {
+    const where = err.path !== undefined ? ` ${err.path}` : '';
+    if (err.code === 'ENOSPC') return { message: `the disk is full (writing${where}). Free some space and run the command again.`, exitCode: EXIT.STORE };
+    if (err.code === 'ENOENT') return { message: `not found:${where || ` ${err.message}`}. Check the path.`, exitCode: EXIT.INPUT };
+    if (err.code === 'EACCES' || err.code === 'EPERM') return { message: `permission denied:${where || ` ${err.message}`}. Check the file permissions.`, exitCode: EXIT.INPUT };
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  return { message: `unexpected error: ${finishSentence(msg)} Run again with --log-level debug for details.`, exitCode: EXIT.PARTIAL };
+}
+
+function wantsStack(argv: string[]): boolean {
+  const levels = new Set(['debug', 'trace']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--log-level' && levels.has(argv[i + 1] ?? '')) return true;
+    if (a.startsWith('--log-level=') && levels.has(a.slice('--log-level='.length))) return true;
+  }
+  return levels.has(process.env.FITBIT_BRIDGE_LOG_LEVEL ?? '') || levels.has(process.env.FITBIT_BRIDGE_LOG__LEVEL ?? '');
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; everything else commander rejects is a usage error (message already printed)
+      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    const { message, exitCode } = describeError(e);
+    process.stderr.write(`fitbit-bridge: ${message}\n`);
+    if (wantsStack(argv) && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    return exitCode;
+  }
+}
+
+process.exitCode = await main();
