@@ -1,0 +1,123 @@
+/**
+ * Schema versions. `PRAGMA user_version` holds how many migrations have been applied; MIGRATIONS
+ * is append-only (never edit a released migration, add a new one). openStore applies the missing
+ * ones in one BEGIN IMMEDIATE transaction.
+ */
+import type Database from 'better-sqlite3';
+
+export type Migration = (db: Database.Database) => void;
+
+export const MIGRATIONS: readonly Migration[] = [
+  // 1: initial schema
+  (db) => {
+    db.exec(`
+      CREATE TABLE counters (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO counters (name, value) VALUES ('seq', 0);
+
+      CREATE TABLE series (
+        id      INTEGER PRIMARY KEY,
+        account TEXT NOT NULL,
+        metric  TEXT NOT NULL,
+        source  TEXT NOT NULL,
+        UNIQUE (account, metric, source)
+      );
+
+      -- One row per series per UTC day; data = codec.ts block (delta-encoded, deflated).
+      CREATE TABLE blocks (
+        series_id INTEGER NOT NULL,
+        day       INTEGER NOT NULL,
+        seq       INTEGER NOT NULL,
+        n         INTEGER NOT NULL,
+        t_first   INTEGER NOT NULL,
+        t_last    INTEGER NOT NULL,
+        export_ms INTEGER NOT NULL,
+        data      BLOB NOT NULL,
+        PRIMARY KEY (series_id, day)
+      ) WITHOUT ROWID;
+      CREATE INDEX blocks_seq ON blocks (seq);
+      -- Covering index for listSeries / days(): block metadata without touching the blobs.
+      CREATE INDEX blocks_meta ON blocks (series_id, day, n, t_first, t_last);
+
+      -- Blocks that became empty and were deleted, so that changedBlocks reports them too.
+      CREATE TABLE block_tombstones (
+        series_id INTEGER NOT NULL,
+        day       INTEGER NOT NULL,
+        seq       INTEGER NOT NULL,
+        PRIMARY KEY (series_id, day)
+      ) WITHOUT ROWID;
+      CREATE INDEX block_tombstones_seq ON block_tombstones (seq);
+
+      CREATE TABLE sessions (
+        id           INTEGER PRIMARY KEY,
+        account      TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        layer        TEXT NOT NULL,
+        start        INTEGER NOT NULL,
+        start_offset INTEGER NOT NULL,
+        "end"        INTEGER NOT NULL,
+        end_offset   INTEGER NOT NULL,
+        external_id  TEXT,
+        main_sleep   INTEGER,
+        segments     TEXT NOT NULL,
+        details      TEXT NOT NULL,
+        seq          INTEGER NOT NULL,
+        UNIQUE (account, kind, source, layer, start)
+      );
+      CREATE INDEX sessions_by_start ON sessions (account, kind, start);
+      CREATE INDEX sessions_seq ON sessions (seq);
+
+      CREATE TABLE accounts (
+        name       TEXT PRIMARY KEY,
+        profile_id TEXT,
+        timezone   TEXT
+      ) WITHOUT ROWID;
+
+      CREATE TABLE state (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `);
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class SchemaVersionError extends Error {
+  constructor(readonly path: string, readonly found: number, readonly known: number) {
+    super(`the store ${path} has schema version ${found}, but this version of fitbit-bridge only knows versions up to ${known}: it was written by a newer fitbit-bridge. Upgrade fitbit-bridge to use it.`);
+    this.name = 'SchemaVersionError';
+  }
+}
+
+/**
+ * Brings the database up to `migrations.length`. Throws SchemaVersionError when the file is newer.
+ * `readonly`: never writes; fails when migrations would be needed.
+ */
+export function migrate(db: Database.Database, path: string, readonly: boolean, migrations: readonly Migration[] = MIGRATIONS): number {
+  const known = migrations.length;
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > known) throw new SchemaVersionError(path, current, known);
+  if (current === known) return current;
+  if (readonly) {
+    throw new Error(`the store ${path} has schema version ${current} and needs migrating to ${known}; open it once without --readonly (any write command does it)`);
+  }
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    // Another process may have migrated while we waited for the lock.
+    const v = db.pragma('user_version', { simple: true }) as number;
+    if (v > known) throw new SchemaVersionError(path, v, known);
+    for (let i = v; i < known; i++) {
+      migrations[i]!(db);
+      db.pragma(`user_version = ${i + 1}`);
+    }
+    db.exec('COMMIT');
+  } catch (e) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw e;
+  }
+  return known;
+}
