@@ -1,0 +1,279 @@
+/**
+ * Pure helpers of the dump sink: local days, value and CSV formatting, row rendering.
+ * No I/O here.
+ */
+import type { SessionSegment, StoredSession } from '../../store/types.js';
+import { formatIso, formatOffset } from '../../store/time.js';
+
+export const DAY_MS = 86_400_000;
+export const MINUTE_MS = 60_000;
+
+export type DumpFormat = 'csv' | 'jsonl';
+
+/** Local day number (days since 1970-01-01 of the local calendar) of an instant at an offset. */
+export function localDay(t: number, offsetMin: number): number {
+  return Math.floor((t + offsetMin * MINUTE_MS) / DAY_MS);
+}
+
+/** `YYYY-MM-DD` of a day number. */
+export function dayToDate(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Day number of a `YYYY-MM-DD` date; throws with the expected form when invalid. */
+export function dateToDay(date: string, what = 'date'): number {
+  const m = DATE_RE.exec(date);
+  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  if (!m || Number.isNaN(ms) || dayToDate(ms / DAY_MS) !== date) {
+    throw new Error(`${what}: expected a calendar date YYYY-MM-DD, got ${JSON.stringify(date)}`);
+  }
+  return ms / DAY_MS;
+}
+
+/**
+ * A number printed minimally: the shortest representation that round-trips, after dropping binary
+ * float noise beyond 15 significant digits (0.1 + 0.2 prints `0.3`, 72 prints `72`, 0.5 `0.5`).
+ * Never exponent notation; -0 prints `0`; non-finite values print as the empty string.
+ */
+export function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return '';
+  // Fast paths: integers, and reprs too short to carry more than 15 significant digits.
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return v === 0 ? '0' : String(v);
+  const direct = String(v);
+  if (direct.length <= 15 && !direct.includes('e')) return direct;
+  const n = Number(v.toPrecision(15));
+  if (n === 0) return '0';
+  const s = String(n);
+  return s.includes('e') ? expandExponent(s) : s;
+}
+
+function expandExponent(s: string): string {
+  const neg = s.startsWith('-');
+  const [mant = '', expStr = '0'] = (neg ? s.slice(1) : s).split('e');
+  const exp = Number(expStr);
+  const [intPart = '', fracPart = ''] = mant.split('.');
+  const digits = intPart + fracPart;
+  const point = intPart.length + exp; // position of the decimal point within digits
+  let out: string;
+  if (point <= 0) out = '0.' + '0'.repeat(-point) + digits;
+  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
+  else out = digits.slice(0, point) + '.' + digits.slice(point);
+  return (neg ? '-' : '') + out;
+}
+
+/** One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, or edge spaces. */
+export function csvField(s: string): string {
+  if (/[",\r\n]/.test(s) || s !== s.trim()) return '"' + s.replace(/"/g, '""') + '"';
+  return s;
+}
+
+export function csvLine(fields: readonly string[]): string {
+  return fields.map(csvField).join(',') + '\n';
+}
+
+// ---- fast paths for sample files ----------------------------------------------------------------
+
+let isoMinute = Number.NaN;
+let isoOffset = Number.NaN;
+let isoPrefix = '';
+let isoSuffix = '';
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/**
+ * Same text as formatIso(t, offsetMin) (store/time.ts), with the minute part cached: samples
+ * come in time order, many per minute.
+ */
+export function formatIsoFast(t: number, offsetMin: number): string {
+  if (!Number.isInteger(t) || !Number.isInteger(offsetMin)) return formatIso(t, offsetMin);
+  const local = t + offsetMin * MINUTE_MS;
+  const minute = Math.floor(local / MINUTE_MS) * MINUTE_MS;
+  if (minute !== isoMinute || offsetMin !== isoOffset) {
+    const iso = new Date(minute).toISOString();
+    if (iso.length !== 24) return formatIso(t, offsetMin); // years beyond 0000–9999
+    isoMinute = minute;
+    isoOffset = offsetMin;
+    isoPrefix = iso.slice(0, 17);
+    isoSuffix = formatOffset(offsetMin);
+  }
+  const ms = local - minute;
+  const milli = ms % 1000;
+  return isoPrefix + pad2((ms - milli) / 1000) + (milli === 0 ? '' : `.${String(milli).padStart(3, '0')}`) + isoSuffix;
+}
+
+/** A sample of one day with the source it came from. */
+export interface RawSample {
+  t: number;
+  offset: number;
+  v: number;
+  source: string;
+}
+
+/** Timestamp, then source (one series never holds two samples at one instant). */
+export function compareRaw(a: RawSample, b: RawSample): number {
+  return a.t - b.t || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0);
+}
+
+/** Whole-file text of a day of samples (already ordered). */
+export function renderSamples(format: DumpFormat, samples: readonly RawSample[]): string {
+  const parts: string[] = [];
+  let lastSource: string | null = null;
+  let sourceText = '';
+  if (format === 'csv') {
+    parts.push(csvLine(SAMPLE_COLUMNS));
+    for (const x of samples) {
+      if (x.source !== lastSource) {
+        lastSource = x.source;
+        sourceText = csvField(x.source);
+      }
+      parts.push(`${formatIsoFast(x.t, x.offset)},${formatValue(x.v)},${sourceText}\n`);
+    }
+  } else {
+    for (const x of samples) {
+      if (x.source !== lastSource) {
+        lastSource = x.source;
+        sourceText = JSON.stringify(x.source);
+      }
+      const value = formatValue(x.v);
+      parts.push(`{"timestamp":"${formatIsoFast(x.t, x.offset)}","value":${value === '' ? 'null' : value},"source":${sourceText}}\n`);
+    }
+  }
+  return parts.join('');
+}
+
+// ---- rows ----------------------------------------------------------------------------------------
+
+export const SAMPLE_COLUMNS = ['timestamp', 'value', 'source'] as const;
+export const SLEEP_COLUMNS = ['start', 'end', 'stage', 'source'] as const;
+export const EXERCISE_COLUMNS = ['start', 'end', 'activity', 'source', 'duration_s', 'details'] as const;
+
+export function columnsOf(kind: 'sample' | 'sleep' | 'exercise'): readonly string[] {
+  return kind === 'sample' ? SAMPLE_COLUMNS : kind === 'sleep' ? SLEEP_COLUMNS : EXERCISE_COLUMNS;
+}
+
+/** A row ready to print: sort keys, CSV text fields and the JSON object of the same row. */
+export interface Row {
+  /** Instant the row is ordered by (UTC ms), then by source. */
+  t: number;
+  source: string;
+  csv: readonly string[];
+  json: Record<string, unknown>;
+}
+
+/**
+ * Offset (minutes east) to print for an instant inside a session. Sessions store offsets only at
+ * start and end; when they differ (a DST change or travel during the night) the account's IANA
+ * zone decides if it agrees with both ends, otherwise the nearer end's offset is used.
+ */
+export function sessionOffsetAt(s: StoredSession, x: number, timezone: string | null): number {
+  if (s.startOffset === s.endOffset) return s.startOffset;
+  if (timezone) {
+    const a = zoneOffset(timezone, s.start);
+    const b = zoneOffset(timezone, s.end);
+    if (a === s.startOffset && b === s.endOffset) {
+      const o = zoneOffset(timezone, x);
+      if (o !== null) return o;
+    }
+  }
+  return x - s.start <= s.end - x ? s.startOffset : s.endOffset;
+}
+
+const zoneFormatters = new Map<string, Intl.DateTimeFormat | null>();
+
+/** UTC offset (minutes east) of an IANA zone at an instant; null for an unknown zone. */
+export function zoneOffset(timezone: string, t: number): number | null {
+  let f = zoneFormatters.get(timezone);
+  if (f === undefined) {
+    try {
+      f = new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' });
+    } catch {
+      f = null;
+    }
+    zoneFormatters.set(timezone, f);
+  }
+  if (!f) return null;
+  const name = f.formatToParts(new Date(t)).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  if (name === 'GMT') return 0;
+  const m = /^GMT([+-])(\d{2}):(\d{2})$/.exec(name);
+  if (!m) return null;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}
+
+/** Rows of a sleep session: one per stage segment, or one with an empty stage when it has none. */
+export function sleepRows(s: StoredSession, timezone: string | null): Row[] {
+  const segs: SessionSegment[] = [...s.segments].sort((a, b) => a.start - b.start || a.end - b.end);
+  if (segs.length === 0) {
+    const start = formatIso(s.start, s.startOffset);
+    const end = formatIso(s.end, s.endOffset);
+    return [{ t: s.start, source: s.source, csv: [start, end, '', s.source], json: { start, end, stage: null, source: s.source } }];
+  }
+  return segs.map((g) => {
+    const start = formatIso(g.start, sessionOffsetAt(s, g.start, timezone));
+    const end = formatIso(g.end, sessionOffsetAt(s, g.end, timezone));
+    return { t: g.start, source: s.source, csv: [start, end, g.stage, s.source], json: { start, end, stage: g.stage, source: s.source } };
+  });
+}
+
+const ACTIVITY_KEYS = ['activityName', 'activity', 'activity_name', 'exerciseType', 'exercise_type', 'name', 'type'];
+
+/** Activity name of an exercise session from its details (first known key holding a string). */
+export function activityOf(details: Record<string, unknown>): string {
+  for (const k of ACTIVITY_KEYS) {
+    const v = details[k];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return '';
+}
+
+/** JSON with object keys sorted at every level (stable output for byte comparisons). */
+export function stableJson(v: unknown): string {
+  return JSON.stringify(sortKeys(v));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v as object).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}
+
+/** One row per exercise session; `details` carries every detail field as JSON (sorted keys). */
+export function exerciseRow(s: StoredSession): Row {
+  const start = formatIso(s.start, s.startOffset);
+  const end = formatIso(s.end, s.endOffset);
+  const activity = activityOf(s.details);
+  const durationS = Math.round((s.end - s.start) / 1000);
+  return {
+    t: s.start, source: s.source,
+    csv: [start, end, activity, s.source, String(durationS), stableJson(s.details)],
+    json: { start, end, activity: activity === '' ? null : activity, source: s.source, duration_s: durationS, details: sortKeys(s.details) },
+  };
+}
+
+/** Row order inside a day file: instant, then source, then the printed row (total and stable). */
+export function compareRows(a: Row, b: Row): number {
+  if (a.t !== b.t) return a.t - b.t;
+  if (a.source !== b.source) return a.source < b.source ? -1 : 1;
+  const x = a.csv.join('\u0000');
+  const y = b.csv.join('\u0000');
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Whole-file text of a day: header (CSV only) plus rows. */
+export function renderFile(format: DumpFormat, columns: readonly string[], rows: readonly Row[]): string {
+  if (format === 'csv') {
+    let out = csvLine(columns);
+    for (const r of rows) out += csvLine(r.csv);
+    return out;
+  }
+  let out = '';
+  for (const r of rows) out += JSON.stringify(r.json) + '\n';
+  return out;
+}
