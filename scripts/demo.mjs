@@ -71,7 +71,7 @@ step('stats: fitbit-bridge stats');
 run(['--db', db, 'stats']);
 const stats = JSON.parse(run(['--db', db, 'stats', '--json'], { capture: true }));
 
-const samples = stats.series.reduce((a, s) => a + s.count, 0);
+const samples = stats.store.samples;
 const series = stats.series.length;
 const files = countFiles(dumpDir);
 console.log(`\nstore:   ${db}`);

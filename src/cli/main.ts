@@ -84,6 +84,11 @@ export function describeError(e: unknown): { message: string; exitCode: number }
     return { message, exitCode: EXIT.USAGE };
   }
   if (e instanceof StoreFullError) return { message: e.message, exitCode: EXIT.STORE };
+  if (e instanceof Error && e.name === 'ArchiveError') {
+    // Raised before anything is imported: unreadable or truncated input, or an export of another profile.
+    const other = /profile/i.test(e.message);
+    return { message: finishSentence(e.message), exitCode: other ? EXIT.USAGE : EXIT.INPUT };
+  }
   if (isSqliteError(e)) {
     return { message: `store error: ${finishSentence((e as Error).message)} Check the store file (--db) and the disk it is on.`, exitCode: EXIT.STORE };
   }
