@@ -1,0 +1,563 @@
+/**
+ * Google Takeout (Fitbit) import: orchestration.
+ *
+ * Flow: list the inputs → pre-pass that reads only `Your Profile/Profile.csv` (profile id, time
+ * zone, weight unit; it may come late in an archive, so zips/folders are scanned for it first and a
+ * .tgz gets a cheap extra pass) → refuse an archive of another profile (importTakeout throws an
+ * ArchiveError, the CLI exits 2; `force` imports anyway) → main pass, streaming: each known file is
+ * parsed completely into per-series buffers and then written in ONE store transaction; a malformed
+ * file is reported (files.failed, exitCode 1) and skipped as a whole, a malformed row is skipped
+ * with a warning (file + line). Zips and folders are read in two passes (Google-layer CSVs
+ * first, then the rest: cheaper de-duplication, same result); a .tgz in one pass.
+ *
+ * Sleep CSVs: UserSleeps rows become sessions (layer takeout-csv); UserSleepStages rows are
+ * joined to them by sleep_id whichever file comes first (stages without their session are kept
+ * in the store's state until the UserSleeps row arrives, also across runs).
+ *
+ * Time zones: the user's zone comes from `--timezone` (wins), else Profile.csv, else the zone
+ * stored for the account. Local-time files (calories/sleep/weight/resting-heart-rate JSON, naive
+ * CSVs, daily CSVs stamped at local midnight) fail with a clear error when no zone is known; UTC
+ * stamps never need it except for the offset stored with each sample (the zone's offset at that
+ * instant; +00:00 with a warning when no zone is known). Session CSVs carry explicit offsets.
+ *
+ * THE JSON/CSV RULE (de-duplication of the two Takeout layers):
+ *   The legacy layer — `Global Export Data` JSON and the old sourceless CSV folders (HRV details,
+ *   Minute/Daily SpO2, temperature, AZM) — has no data source. A legacy sample that matches a
+ *   Google-layer CSV sample (same metric, same instant, |Δvalue| ≤ the metric's matchTolerance
+ *   from the registry) IS that sample: it is stored once, under the CSV row's data source.
+ *   Legacy samples that match nothing (e.g. zero-step minutes, which only the JSON layer has)
+ *   are stored under the source "Fitbit export (JSON)" (LEGACY_JSON_SOURCE).
+ *   The rule is order-independent: writing legacy samples drops those matching any stored
+ *   non-legacy series of the metric (the affected day blocks are read); writing CSV samples
+ *   removes the matching legacy samples at the same instants. Both counts add up to
+ *   `dedupedJsonSamples`. Importing json-first or csv-first gives the same store content.
+ *
+ * Overlapping archives: on a conflict (same series and instant, different value) the newer export
+ * wins (`exportTimeOf(archive)`); conflicts are counted.
+ */
+import { Readable } from 'node:stream';
+import cliProgress from 'cli-progress';
+import { metric as metricDef, type MetricId } from '../../metrics/registry.js';
+import {
+  LEGACY_JSON_SOURCE,
+  type SeriesInfo, type SeriesKey, type SessionRecord, type SessionSegment, type Store, type StoredSession,
+} from '../../store/types.js';
+import type { Logger } from '../../util/log.js';
+import { ArchiveError, exportTimeOf, listInputs, readEntries, type ArchiveEntry } from './archive.js';
+import { classify, isProfilePath, type Clock, type FileKind } from './files.js';
+import { isNoDataFile } from './json.js';
+import { DAY_MS, FileOutput, NO_ZONE_MESSAGE, localDate, type ParseContext, type ProfileInfo, type SeriesBuffer, type StageGroup } from './parsers/common.js';
+import { readProfileCsv } from './parsers/profile.js';
+import { passEntries, prefetchedEntries } from './prefetch.js';
+import { Zone } from './timezone.js';
+
+export { formatSummary } from './summary.js';
+
+export interface ImportOptions {
+  paths: string[];
+  account: string;
+  timezone?: string;
+  force?: boolean;
+  store: Store;
+  logger: Logger;
+  /** Draw a progress bar on stderr (TTY). */
+  progress?: boolean;
+  /** Inflate the next files in a reader thread while parsing (default true). */
+  readAhead?: boolean;
+}
+
+export interface MetricSummary {
+  added: number;
+  changed: number;
+  unchanged: number;
+  /** Local dates of the first and last sample written. */
+  first: string | null;
+  last: string | null;
+}
+
+export interface ImportSummary {
+  account: string;
+  profileId: string | null;
+  zone: { name: string; from: 'profile' | 'flag' | 'account' };
+  /** Which files' stamps were read as local time with which zone / explicit offsets. */
+  zoneUse: string[];
+  files: { seen: number; imported: number; noData: number; unknown: string[]; failed: { file: string; error: string }[] };
+  warnings: { file: string; line?: number; message: string }[];
+  warningCount: number;
+  metrics: Record<string, MetricSummary>;
+  sessions: Record<string, { added: number; unchanged: number }>;
+  conflicts: number;
+  dedupedJsonSamples: number;
+  exitCode: number;
+}
+
+/** Detailed warnings kept (all are counted in warningCount). */
+const MAX_WARNINGS = 500;
+const MAX_WARNINGS_PER_FILE = 20;
+/** Files this small are read whole and checked for "no data". */
+const SMALL_FILE = 64;
+const PROGRESS_LOG_MS = 5000;
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function readAll(s: AsyncIterable<Buffer | string>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of s) parts.push(typeof c === 'string' ? Buffer.from(c) : c);
+  return Buffer.concat(parts);
+}
+
+async function drain(s: AsyncIterable<unknown> | null): Promise<void> {
+  if (!s) return;
+  try {
+    for await (const _ of s) { /* discard */ }
+  } catch { /* already reported */ }
+}
+
+function noZoneMessage(kind: FileKind): string {
+  return `${kind.label}: ${NO_ZONE_MESSAGE}`;
+}
+
+function mergeSegments(a: readonly SessionSegment[], b: readonly SessionSegment[]): SessionSegment[] {
+  const all = [...a, ...b].sort((x, y) => x.start - y.start || x.end - y.end || (x.stage < y.stage ? -1 : x.stage > y.stage ? 1 : 0));
+  const out: SessionSegment[] = [];
+  for (const s of all) {
+    const p = out[out.length - 1];
+    if (p && p.start === s.start && p.end === s.end && p.stage === s.stage) continue;
+    out.push({ start: s.start, end: s.end, stage: s.stage });
+  }
+  return out;
+}
+
+function toRecord(s: StoredSession): SessionRecord {
+  return {
+    account: s.account, kind: s.kind, source: s.source, layer: s.layer, start: s.start, startOffset: s.startOffset,
+    end: s.end, endOffset: s.endOffset, externalId: s.externalId ?? null, mainSleep: s.mainSleep ?? null,
+    segments: s.segments, details: s.details,
+  };
+}
+
+/** Everything that lives for one import run. */
+class Run {
+  readonly summary: ImportSummary;
+  private readonly firstLast = new Map<string, { tMin: number; oMin: number; tMax: number; oMax: number }>();
+  private readonly clocks = new Map<string, Set<string>>();
+  /** UserSleeps sessions of this run by sleep id (to join stages that come later). */
+  private readonly csvSleeps = new Map<string, SessionRecord>();
+  /** UserSleepStages groups whose session was not seen yet. */
+  private readonly pendingStages = new Map<string, StageGroup>();
+  private noZoneUtcWarned = false;
+  private get pendingKey(): string { return `takeout.pendingSleepStages.${this.opts.account}`; }
+
+  constructor(
+    readonly opts: ImportOptions, readonly zone: Zone | null, readonly profile: ProfileInfo | null, zoneInfo: ImportSummary['zone'],
+    /** Profile.csv files the pre-pass could not read, by archive + path. */
+    private readonly profileErrors: Map<string, string>,
+  ) {
+    // stages of an earlier run whose UserSleeps row had not been seen yet
+    try {
+      const saved = JSON.parse(opts.store.getState(this.pendingKey) ?? '[]') as StageGroup[];
+      for (const g of saved) this.pendingStages.set(g.sleepId, g);
+    } catch { /* ignore a damaged state value */ }
+    this.summary = {
+      account: opts.account, profileId: profile?.id ?? null, zone: zoneInfo, zoneUse: [],
+      files: { seen: 0, imported: 0, noData: 0, unknown: [], failed: [] },
+      warnings: [], warningCount: 0, metrics: {}, sessions: {}, conflicts: 0, dedupedJsonSamples: 0, exitCode: 0,
+    };
+  }
+
+  get store(): Store { return this.opts.store; }
+  get account(): string { return this.opts.account; }
+
+  warn(file: string, line: number | undefined, message: string, perFile?: { n: number }): void {
+    this.summary.warningCount++;
+    if (perFile) {
+      perFile.n++;
+      if (perFile.n > MAX_WARNINGS_PER_FILE) return;
+    }
+    if (this.summary.warnings.length < MAX_WARNINGS) this.summary.warnings.push(line === undefined ? { file, message } : { file, line, message });
+  }
+
+  fail(file: string, error: string): void {
+    this.summary.files.failed.push({ file, error });
+    this.opts.logger.warn({ file }, `import failed for ${file}: ${error}`);
+  }
+
+  noteClock(clock: Clock | 'failed-no-zone', label: string): void {
+    let s = this.clocks.get(clock);
+    if (!s) { s = new Set(); this.clocks.set(clock, s); }
+    s.add(label);
+  }
+
+  /** Store's weight samples from data-source series (weight.csv), for the lb/kg decision. */
+  knownWeightsKg(from: number, to: number): number[] {
+    const out: number[] = [];
+    for (const s of this.store.listSeries({ account: this.account, metric: 'weight' })) {
+      if (s.source === LEGACY_JSON_SOURCE) continue;
+      for (const x of this.store.iterateSamples({ account: s.account, metric: s.metric, source: s.source }, from, to)) out.push(x.v);
+    }
+    return out;
+  }
+
+  async handleEntry(e: ArchiveEntry, exportMs: number): Promise<void> {
+    const f = this.summary.files;
+    const c = classify(e.path);
+    if (c.type === 'ignored') return;
+    if (c.type === 'profile') {
+      const err = this.profileErrors.get(`${e.archive}\u0000${e.path}`);
+      if (err) this.fail(e.path, err); else f.imported++;
+      return;
+    }
+    if (c.type === 'unknown') {
+      if (e.size <= SMALL_FILE) {
+        try {
+          const buf = await readAll(await e.open());
+          if (isNoDataFile(buf)) { f.noData++; return; }
+        } catch { /* listed as unknown */ }
+      }
+      f.unknown.push(e.path);
+      return;
+    }
+    const kind = c.kind;
+    if (kind.clock === 'local' && !this.zone) {
+      this.noteClock('failed-no-zone', kind.label);
+      this.fail(e.path, noZoneMessage(kind));
+      return;
+    }
+    let stream: (NodeJS.ReadableStream & AsyncIterable<Buffer>) | null = null;
+    try {
+      stream = await e.open();
+      if (e.size <= SMALL_FILE) {
+        const buf = await readAll(stream);
+        stream = null;
+        if (isNoDataFile(buf)) { f.noData++; return; }
+        stream = Readable.from([buf]) as unknown as NodeJS.ReadableStream & AsyncIterable<Buffer>;
+      }
+    } catch (err) {
+      this.fail(e.path, errText(err));
+      return;
+    }
+    const out = new FileOutput();
+    const perFile = { n: 0 };
+    const ctx: ParseContext = {
+      file: e.path, account: this.account, zone: this.zone, profile: this.profile, out,
+      warn: (line, message) => this.warn(e.path, line, message, perFile),
+      knownWeightsKg: (a, b) => this.knownWeightsKg(a, b),
+    };
+    try {
+      await kind.parse(stream, ctx, e.size);
+    } catch (err) {
+      await drain(stream);
+      this.fail(e.path, errText(err));
+      return;
+    }
+    if (perFile.n > MAX_WARNINGS_PER_FILE) {
+      this.summary.warnings.push({ file: e.path, message: `${perFile.n - MAX_WARNINGS_PER_FILE} more warnings for this file not listed` });
+    }
+    for (const n of out.notes) this.warn(e.path, undefined, n);
+    if (kind.clock === 'utc' && !this.zone && !this.noZoneUtcWarned) {
+      this.noZoneUtcWarned = true;
+      this.warn(e.path, undefined, 'no time zone known: UTC-stamped samples are stored with offset +00:00 (pass --timezone to record local offsets)');
+    }
+    try {
+      this.commit(out, exportMs);
+    } catch (err) {
+      this.fail(e.path, `not written: ${errText(err)}`);
+      if ((err as Error)?.name === 'StoreFullError') throw err;
+      return;
+    }
+    this.noteClock(kind.clock, kind.label);
+    f.imported++;
+  }
+
+  /** Writes one file's output in one transaction. */
+  private commit(out: FileOutput, exportMs: number): void {
+    this.store.write(() => {
+      // the series of each metric this file touches, read once per file (inside the transaction)
+      const byMetric = new Map<MetricId, SeriesInfo[]>();
+      for (const b of out.series.values()) {
+        let series = byMetric.get(b.metric);
+        if (!series) { series = this.store.listSeries({ account: this.account, metric: b.metric }); byMetric.set(b.metric, series); }
+        this.writeSeries(b, exportMs, series);
+      }
+      this.writeSessions(out.sessions, out.stageGroups);
+    });
+  }
+
+  private writeSeries(b: SeriesBuffer, exportMs: number, series: readonly SeriesInfo[]): void {
+    const store = this.store;
+    const def = metricDef(b.metric);
+    const tol = def.matchTolerance;
+    let samples = b.samples;
+    if (!samples.length) return;
+    if (b.source === LEGACY_JSON_SOURCE) {
+      const others = series.filter((s) => s.metric === b.metric && s.source !== LEGACY_JSON_SOURCE && s.count > 0);
+      if (others.length) {
+        let sorted = true;
+        for (let i = 1; i < samples.length; i++) if ((samples[i] as { t: number }).t < (samples[i - 1] as { t: number }).t) { sorted = false; break; }
+        if (!sorted) samples.sort((x, y) => x.t - y.t);
+        const drop = new Uint8Array(samples.length);
+        let dropped = 0;
+        const n = samples.length;
+        let i = 0;
+        while (i < n) {
+          const day = Math.floor((samples[i] as { t: number }).t / DAY_MS);
+          const dayEnd = (day + 1) * DAY_MS;
+          let j = i + 1;
+          while (j < n && (samples[j] as { t: number }).t < dayEnd) j++;
+          for (const o of others) {
+            if (o.first === null || o.last === null || o.last < day * DAY_MS || o.first >= (day + 1) * DAY_MS) continue;
+            const st = store.readDay({ account: o.account, metric: o.metric, source: o.source }, day);
+            let a = i, k = 0;
+            while (a < j && k < st.length) {
+              const sa = samples[a] as { t: number; v: number };
+              const sb = st[k] as { t: number; v: number };
+              if (sa.t < sb.t) a++;
+              else if (sa.t > sb.t) k++;
+              else {
+                if (!drop[a] && Math.abs(sa.v - sb.v) <= tol + 1e-9) { drop[a] = 1; dropped++; }
+                a++;
+              }
+            }
+          }
+          i = j;
+        }
+        if (dropped) {
+          samples = samples.filter((_, k) => !drop[k]);
+          this.summary.dedupedJsonSamples += dropped;
+        }
+      }
+    } else {
+      const leg = series.find((x) => x.metric === b.metric && x.source === LEGACY_JSON_SOURCE);
+      if (leg && leg.count > 0 && leg.first !== null && leg.last !== null) {
+        const lo = leg.first, hi = leg.last;
+        const inRange = samples.filter((s) => s.t >= lo && s.t <= hi);
+        if (inRange.length) {
+          const removed = store.removeMatching({ account: this.account, metric: b.metric, source: LEGACY_JSON_SOURCE }, inRange, tol + 1e-9);
+          this.summary.dedupedJsonSamples += removed;
+          // `added` is net: legacy samples added earlier in this run and now replaced by their CSV twin
+          // do not count twice (json-first and csv-first report the same numbers)
+          const m = this.touchMetric(b.metric);
+          m.added = Math.max(0, m.added - removed);
+        }
+      }
+    }
+    if (!samples.length) { this.touchMetric(b.metric); return; }
+    const key: SeriesKey = { account: this.account, metric: b.metric, source: b.source };
+    const r = store.writeSamples(key, samples, { exportMs });
+    const m = this.touchMetric(b.metric);
+    m.added += r.added;
+    m.changed += r.changed;
+    m.unchanged += r.unchanged + r.keptNewer;
+    this.summary.conflicts += r.changed + r.keptNewer;
+    let fl = this.firstLast.get(b.metric);
+    if (!fl) { fl = { tMin: Infinity, oMin: 0, tMax: -Infinity, oMax: 0 }; this.firstLast.set(b.metric, fl); }
+    for (const s of samples) {
+      if (s.t < fl.tMin) { fl.tMin = s.t; fl.oMin = s.offset; }
+      if (s.t > fl.tMax) { fl.tMax = s.t; fl.oMax = s.offset; }
+    }
+    m.first = localDate(fl.tMin, fl.oMin);
+    m.last = localDate(fl.tMax, fl.oMax);
+  }
+
+  private touchMetric(id: MetricId): MetricSummary {
+    let m = this.summary.metrics[id];
+    if (!m) { m = { added: 0, changed: 0, unchanged: 0, first: null, last: null }; this.summary.metrics[id] = m; }
+    return m;
+  }
+
+  private countSession(key: string, changed: boolean): void {
+    let c = this.summary.sessions[key];
+    if (!c) { c = { added: 0, unchanged: 0 }; this.summary.sessions[key] = c; }
+    if (changed) c.added++; else c.unchanged++;
+  }
+
+  /** Stored CSV-layer sleep sessions overlapping [from, to), by sleep id. */
+  private storedCsvSleeps(from: number, to: number): Map<string, StoredSession> {
+    const m = new Map<string, StoredSession>();
+    for (const s of this.store.sessions(this.account, 'sleep', from, to, { resolve: false })) {
+      if (s.layer === 'takeout-csv' && s.externalId) m.set(s.externalId, s);
+    }
+    return m;
+  }
+
+  private writeSessions(sessions: SessionRecord[], groups: StageGroup[]): void {
+    const store = this.store;
+    const csvSleeps = sessions.filter((s) => s.kind === 'sleep' && s.layer === 'takeout-csv');
+    let stored: Map<string, StoredSession> | null = null;
+    if (csvSleeps.length) {
+      let lo = Infinity, hi = -Infinity;
+      for (const s of csvSleeps) { lo = Math.min(lo, s.start); hi = Math.max(hi, s.end); }
+      stored = this.storedCsvSleeps(lo - DAY_MS, hi + DAY_MS);
+    }
+    for (const s of sessions) {
+      let rec = s;
+      if (s.kind === 'sleep' && s.layer === 'takeout-csv' && s.externalId) {
+        const id = s.externalId;
+        const prev = stored?.get(id);
+        const pend = this.pendingStages.get(id);
+        let segs: SessionSegment[] = prev && prev.start === s.start && prev.source === s.source ? prev.segments : [];
+        if (pend) { segs = mergeSegments(segs, pend.segments); this.pendingStages.delete(id); }
+        rec = { ...s, segments: segs };
+        this.csvSleeps.set(id, rec);
+      }
+      this.countSession(`${rec.kind} (${rec.layer})`, store.upsertSession(rec));
+    }
+    if (groups.length) {
+      let lo = Infinity, hi = -Infinity;
+      for (const g of groups) for (const x of g.segments) { lo = Math.min(lo, x.start); hi = Math.max(hi, x.end); }
+      const st = this.storedCsvSleeps(lo - DAY_MS, hi + DAY_MS);
+      for (const g of groups) {
+        const known = this.csvSleeps.get(g.sleepId) ?? (st.has(g.sleepId) ? toRecord(st.get(g.sleepId) as StoredSession) : undefined);
+        if (!known) {
+          const p = this.pendingStages.get(g.sleepId);
+          this.pendingStages.set(g.sleepId, p ? { ...p, segments: mergeSegments(p.segments, g.segments) } : g);
+          continue;
+        }
+        const rec: SessionRecord = { ...known, segments: mergeSegments(known.segments, g.segments) };
+        this.csvSleeps.set(g.sleepId, rec);
+        this.countSession('sleep stages (takeout-csv)', store.upsertSession(rec));
+      }
+    }
+  }
+
+  finish(): ImportSummary {
+    const s = this.summary;
+    if (this.pendingStages.size) {
+      s.warningCount++;
+      s.warnings.push({ file: 'UserSleepStages', message: `${this.pendingStages.size} sleep(s) in UserSleepStages have no UserSleeps row yet (ids ${[...this.pendingStages.keys()].slice(0, 5).join(', ')}${this.pendingStages.size > 5 ? ', …' : ''}); their stages are kept and joined when the UserSleeps file is imported` });
+    }
+    const saved = this.opts.store.getState(this.pendingKey);
+    const now = this.pendingStages.size ? JSON.stringify([...this.pendingStages.values()]) : null;
+    if (now !== null ? now !== saved : saved !== null && saved !== '[]') {
+      this.opts.store.write(() => this.opts.store.setState(this.pendingKey, now ?? '[]'));
+    }
+    const zn = this.zone ? `${this.zone.name} (from ${s.zone.from === 'flag' ? '--timezone' : s.zone.from === 'profile' ? 'Profile.csv' : 'the account'})` : null;
+    const list = (k: string): string => [...(this.clocks.get(k) ?? [])].sort().join(', ');
+    if (this.clocks.has('local')) s.zoneUse.push(`local time, converted with ${zn}: ${list('local')}`);
+    if (this.clocks.has('utc')) s.zoneUse.push(zn ? `UTC stamps, offsets from ${zn}: ${list('utc')}` : `UTC stamps, offsets stored as +00:00 (no zone known): ${list('utc')}`);
+    if (this.clocks.has('offset')) s.zoneUse.push(`UTC stamps with the explicit offsets in the file: ${list('offset')}`);
+    if (this.clocks.has('failed-no-zone')) s.zoneUse.push(`NOT imported (local time, no zone known; pass --timezone): ${list('failed-no-zone')}`);
+    s.exitCode = s.files.failed.length ? 1 : 0;
+    return s;
+  }
+}
+
+interface FoundProfile { archive: string; file: string; info: ProfileInfo }
+
+/** Pre-pass: Profile.csv of each input (only that file is opened; a .tgz is streamed once for it). */
+async function findProfiles(paths: string[], logger: Logger, errors: Map<string, string>): Promise<FoundProfile[]> {
+  const found: FoundProfile[] = [];
+  for (const p of paths) {
+    let current = '';
+    try {
+      for await (const e of readEntries([p])) {
+        if (!isProfilePath(e.path)) continue;
+        current = e.path;
+        found.push({ archive: p, file: e.path, info: await readProfileCsv(await e.open(), e.path) });
+        break;
+      }
+    } catch (err) {
+      // a broken input is reported by the main pass; a broken Profile.csv is reported for that file
+      if (current) errors.set(`${p}\u0000${current}`, `cannot read the profile: ${errText(err)}`);
+      logger.debug({ archive: p, err: errText(err) }, 'profile pre-pass');
+    }
+  }
+  return found;
+}
+
+export async function importTakeout(opts: ImportOptions): Promise<ImportSummary> {
+  const { store, logger, account } = opts;
+  const inputs = await listInputs(opts.paths);
+  const profileErrors = new Map<string, string>();
+  const profiles = await findProfiles(inputs.map((i) => i.path), logger, profileErrors);
+  const acct = store.getAccount(account);
+  const ids = [...new Set(profiles.map((p) => p.info.id).filter((x): x is string => !!x))];
+  if (ids.length > 1 && !opts.force) {
+    throw new ArchiveError(profiles[0]?.archive ?? '', `the inputs hold different Fitbit profiles (${ids.join(', ')}): import them into different accounts, or pass --force`);
+  }
+  const profile = profiles[0]?.info ?? null;
+  if (profile?.id && acct?.profileId && acct.profileId !== profile.id && !opts.force) {
+    const p = profiles.find((x) => x.info.id === profile.id) as FoundProfile;
+    throw new ArchiveError(p.archive, `${p.archive}: this export belongs to Fitbit profile ${profile.id}, but account "${account}" holds profile ${acct.profileId}; nothing was imported. Use another --account, or --force to import anyway`);
+  }
+
+  let zone: Zone | null = null;
+  let zoneInfo: ImportSummary['zone'] = { name: '(none)', from: 'account' };
+  const pick = (name: string, from: ImportSummary['zone']['from']): void => {
+    zone = new Zone(name); // throws a clear error for an unknown zone
+    zoneInfo = { name: zone.name, from };
+  };
+  if (opts.timezone) pick(opts.timezone, 'flag');
+  else if (profile?.timezone) {
+    try { pick(profile.timezone, 'profile'); } catch (err) {
+      if (acct?.timezone) pick(acct.timezone, 'account');
+      else throw new Error(`Profile.csv time zone: ${errText(err)}; pass --timezone`);
+    }
+  } else if (acct?.timezone) pick(acct.timezone, 'account');
+
+  const run = new Run(opts, zone, profile, zoneInfo, profileErrors);
+  const f = run.summary.files;
+
+  // progress
+  const totalBytes = inputs.reduce((a, i) => a + i.bytes, 0);
+  let doneBytes = 0;
+  const bar = opts.progress && process.stderr.isTTY
+    ? new cliProgress.SingleBar({
+      stream: process.stderr, hideCursor: true, etaBuffer: 50,
+      format: 'importing |{bar}| {percentage}% | {done}/{totalMb} MB | {files} files | ETA {eta_formatted}',
+    }, cliProgress.Presets.shades_classic)
+    : null;
+  const mb = (b: number): string => (b / 1048576).toFixed(1);
+  bar?.start(Math.max(1, totalBytes), 0, { done: mb(0), totalMb: mb(totalBytes), files: 0 });
+  let lastLog = Date.now();
+  const tick = (): void => {
+    if (bar) { bar.update(Math.min(doneBytes, totalBytes), { done: mb(doneBytes), totalMb: mb(totalBytes), files: f.seen }); return; }
+    const now = Date.now();
+    if (now - lastLog >= PROGRESS_LOG_MS) {
+      lastLog = now;
+      logger.info({ files: f.seen, mb: Number(mb(doneBytes)), totalMb: Number(mb(totalBytes)) }, `import: ${f.seen} files, ${mb(doneBytes)} of ${mb(totalBytes)} MB`);
+    }
+  };
+
+  // Zips and folders are read in two passes: the Google-layer CSVs first, then the rest, so the
+  // legacy layer is matched against stored CSV samples (cheap) rather than written and removed
+  // again (the result is the same either way). A .tgz is streamed once, in archive order.
+  // A reader thread inflates the next files while this thread parses and writes (prefetch.ts).
+  try {
+    for (const inp of inputs) {
+      const exportMs = exportTimeOf(inp.path);
+      const passes: ('csv' | 'rest' | 'all')[] = inp.kind === 'tgz' ? ['all'] : ['csv', 'rest'];
+      for (const pass of passes) {
+        try {
+          const entries = opts.readAhead === false ? passEntries(inp.path, pass) : prefetchedEntries(inp.path, { pass, smallFile: SMALL_FILE });
+          for await (const e of entries) {
+            f.seen++;
+            doneBytes += e.compressedSize;
+            await run.handleEntry(e, exportMs);
+            tick();
+          }
+        } catch (err) {
+          if ((err as Error)?.name === 'StoreFullError') throw err;
+          const file = err instanceof ArchiveError && err.entry ? `${inp.path}: ${err.entry}` : inp.path;
+          run.fail(file, errText(err));
+          break;
+        }
+      }
+    }
+  } finally {
+    bar?.stop();
+  }
+
+  const summary = run.finish();
+  const name = zone ? (zone as Zone).name : acct?.timezone ?? null;
+  store.write(() => store.setAccount({
+    name: account,
+    profileId: profile?.id ?? acct?.profileId ?? null,
+    timezone: name,
+  }));
+  if (!summary.profileId) summary.profileId = acct?.profileId ?? null;
+  logger.info({ account, files: f.seen, imported: f.imported, failed: f.failed.length, warnings: summary.warningCount }, 'takeout import done');
+  return summary;
+}

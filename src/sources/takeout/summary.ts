@@ -1,0 +1,90 @@
+/**
+ * The human summary of a Takeout import: per metric the samples added / changed / unchanged and
+ * the first and last local day, sessions, the zone used for which files, unknown files, failures
+ * and warnings.
+ */
+import { METRICS } from '../../metrics/registry.js';
+import type { ImportSummary } from './import.js';
+
+const MAX_UNKNOWN = 25;
+/** ImportSummary.zone.name when no zone was known. */
+export const NO_ZONE = '(none)';
+const MAX_WARNINGS = 25;
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+function lpad(s: string, n: number): string {
+  return s.length >= n ? s : ' '.repeat(n - s.length) + s;
+}
+function int(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatSummary(s: ImportSummary): string {
+  const out: string[] = [];
+  out.push(`Takeout import into account "${s.account}"${s.profileId ? ` (Fitbit profile ${s.profileId})` : ''}`);
+  out.push(s.zone.name === NO_ZONE
+    ? 'Time zone: none known (no --timezone, no Profile.csv, none stored for the account): local-time files were not imported'
+    : `Time zone: ${s.zone.name} (from ${s.zone.from === 'flag' ? '--timezone' : s.zone.from === 'profile' ? 'Profile.csv' : 'the account'})`);
+  for (const z of s.zoneUse) out.push(`  ${z}`);
+  const f = s.files;
+  out.push(`Files: ${int(f.seen)} seen, ${int(f.imported)} imported, ${int(f.noData)} without data, ${int(f.unknown.length)} unknown, ${int(f.failed.length)} failed`);
+  out.push('');
+
+  const order = METRICS.map((m) => m.id as string);
+  const ids = Object.keys(s.metrics).sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  if (ids.length) {
+    const rows = ids.map((id) => {
+      const m = s.metrics[id] as ImportSummary['metrics'][string];
+      return [id, int(m.added), int(m.changed), int(m.unchanged), m.first ?? '-', m.last ?? '-'];
+    });
+    const head = ['metric', 'added', 'changed', 'unchanged', 'first day', 'last day'];
+    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+    const line = (r: string[]): string => r.map((c, i) => (i >= 1 && i <= 3 ? lpad(c, w[i] as number) : pad(c, w[i] as number))).join('  ').trimEnd();
+    out.push(line(head));
+    out.push(w.map((n) => '-'.repeat(n)).join('  '));
+    for (const r of rows) out.push(line(r));
+  } else {
+    out.push('No samples imported.');
+  }
+  const sess = Object.entries(s.sessions);
+  if (sess.length) {
+    out.push('');
+    for (const [k, v] of sess.sort()) out.push(`Sessions ${k}: ${int(v.added)} added or updated, ${int(v.unchanged)} unchanged`);
+  }
+  out.push('');
+  out.push(`JSON samples matched to CSV samples (stored once): ${int(s.dedupedJsonSamples)}`);
+  out.push(`Conflicting values (newer export wins): ${int(s.conflicts)}`);
+  if (f.unknown.length) {
+    out.push('');
+    out.push(`Unknown files (not imported): ${int(f.unknown.length)}`);
+    // grouped by folder and name pattern (dates → YYYY-MM-DD, numbers → N)
+    const groups = new Map<string, { n: number; example: string }>();
+    for (const u of f.unknown) {
+      const parts = u.split('/');
+      const base = parts.pop() ?? '';
+      const key = `${parts.pop() ?? ''}/${base.replace(/\d{4}-\d{2}-\d{2}/g, 'YYYY-MM-DD').replace(/\d+/g, 'N')}`;
+      const g = groups.get(key);
+      if (g) g.n++; else groups.set(key, { n: 1, example: u });
+    }
+    let shown = 0;
+    for (const [key, g] of groups) {
+      if (shown++ >= MAX_UNKNOWN) break;
+      out.push(g.n === 1 ? `  ${g.example}` : `  ${key} (${int(g.n)} files, e.g. ${g.example})`);
+    }
+    if (groups.size > MAX_UNKNOWN) out.push(`  … and ${int(groups.size - MAX_UNKNOWN)} more kinds`);
+  }
+  if (f.failed.length) {
+    out.push('');
+    out.push(`FAILED files (nothing of them was written): ${int(f.failed.length)}`);
+    for (const x of f.failed) out.push(`  ${x.file}: ${x.error}`);
+  }
+  if (s.warningCount) {
+    out.push('');
+    out.push(`Warnings: ${int(s.warningCount)}`);
+    for (const w of s.warnings.slice(0, MAX_WARNINGS)) out.push(`  ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}`);
+    if (s.warningCount > Math.min(MAX_WARNINGS, s.warnings.length)) out.push(`  … ${int(s.warningCount - Math.min(MAX_WARNINGS, s.warnings.length))} more`);
+  }
+  return out.join('\n') + '\n';
+}

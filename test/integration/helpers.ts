@@ -1,0 +1,138 @@
+/** Helpers of the end-to-end tests: temp dirs, stores, synthetic exports, importing, the CLI. */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '../../src/store/store.js';
+import { storeDigest } from '../../src/store/digest.js';
+import type { Store } from '../../src/store/types.js';
+import { importTakeout, type ImportSummary } from '../../src/sources/takeout/import.js';
+import { archiveBaseName, exportInstant, generateTakeout, type GenerateTakeoutOptions, type GenerateTakeoutResult } from '../../src/synthetic/index.js';
+import { silentLogger } from '../../src/util/log.js';
+
+export const ROOT_DIR = fileURLToPath(new URL('../..', import.meta.url));
+export const SEED = 20260312;
+export const TZ = 'America/New_York';
+export const ACCOUNT = 'default';
+
+export class Tmp {
+  readonly dir = mkdtempSync(join(tmpdir(), 'fb-integration-'));
+  private n = 0;
+  private readonly stores: Store[] = [];
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+  /** A fresh folder under the temp dir. */
+  mkdir(name: string): string {
+    const p = join(this.dir, `${name}-${++this.n}`);
+    mkdirSync(p, { recursive: true });
+    return p;
+  }
+  dbPath(): string {
+    return join(this.dir, `store-${++this.n}.db`);
+  }
+  store(path = this.dbPath()): Store {
+    const s = openStore(path);
+    this.stores.push(s);
+    return s;
+  }
+  cleanup(): void {
+    for (const s of this.stores) {
+      try { s.close(); } catch { /* already closed */ }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+type GenOpts = Omit<GenerateTakeoutOptions, 'out'>;
+
+/**
+ * A synthetic export. `dir` exports are written into a folder named like the archives
+ * (`takeout-<export instant>-001`) so the importer sees the same export time as for a zip.
+ */
+export async function generate(tmp: Tmp, opts: GenOpts): Promise<GenerateTakeoutResult & { inputs: string[] }> {
+  const full = { seed: SEED, timezone: TZ, ...opts };
+  if (full.format === 'dir') {
+    const out = join(tmp.mkdir('gen'), `${archiveBaseName(exportInstant(full.endDate ?? '2026-04-30'))}-001`);
+    const r = await generateTakeout({ ...full, out });
+    return { ...r, inputs: [out] };
+  }
+  const r = await generateTakeout({ ...full, out: tmp.mkdir('gen') });
+  return { ...r, inputs: r.files };
+}
+
+export async function runImport(store: Store, paths: string[], extra: { force?: boolean } = {}): Promise<ImportSummary> {
+  return importTakeout({ paths, account: ACCOUNT, store, logger: silentLogger(), ...extra });
+}
+
+/** Imports into a fresh store and returns its digest (the store is closed). */
+export async function digestOfImport(tmp: Tmp, ...batches: string[][]): Promise<string> {
+  const store = tmp.store();
+  for (const paths of batches) {
+    const s = await runImport(store, paths);
+    if (s.exitCode !== 0) throw new Error(`import of ${paths.join(', ')} failed: ${JSON.stringify(s.files.failed)}`);
+  }
+  const d = storeDigest(store);
+  store.close();
+  return d;
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Copies the files of an export folder accepted by `keep` (relative paths) into a new folder of the same name under `to`. */
+export function copySubset(src: string, to: string, keep: (rel: string) => boolean): string {
+  const name = src.split(/[\\/]/).filter(Boolean).pop() ?? 'export';
+  const out = join(to, name);
+  let n = 0;
+  for (const file of walk(src)) {
+    const rel = relative(src, file).split('\\').join('/');
+    if (!keep(rel)) continue;
+    mkdirSync(dirname(join(out, rel)), { recursive: true });
+    cpSync(file, join(out, rel));
+    n++;
+  }
+  if (n === 0) throw new Error(`copySubset: no file of ${src} selected`);
+  return out;
+}
+
+/** Environment of a CLI child: isolated from the user's config and data dirs. */
+export function cliEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FITBIT_BRIDGE_')) env[k] = v;
+  return { ...env, XDG_CONFIG_HOME: join(home, 'xdg-config'), XDG_DATA_HOME: join(home, 'xdg-data'), FITBIT_BRIDGE_LOG_LEVEL: 'silent', ...extra };
+}
+
+export interface CliRun { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Runs the CLI to completion (synchronously). */
+export function cli(home: string, args: string[]): CliRun {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT_DIR, env: cliEnv(home), encoding: 'utf8' });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts the CLI; `killAfterMs` sends SIGKILL after that delay (if still running). */
+export function cliAsync(home: string, args: string[], killAfterMs?: number): Promise<CliRun & { ms: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT_DIR, env: cliEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    const timer = killAfterMs === undefined ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 });
+    });
+  });
+}
