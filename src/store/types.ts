@@ -35,7 +35,7 @@ export interface SeriesInfo extends SeriesKey {
  * Source name of samples from the Takeout JSON layer ("Global Export Data") that match no sample
  * of the CSV layer. Samples that do match are stored once, under the CSV row's data source.
  */
-export const LEGACY_JSON_SOURCE = 'Fitbit export (JSON)';
+export const LEGACY_JSON_SOURCE = 'Fitbit export (legacy)';
 
 export interface WriteOptions {
   /**

@@ -26,7 +26,7 @@
  *   Google-layer CSV sample (same metric, same instant, |Δvalue| ≤ the metric's matchTolerance
  *   from the registry) IS that sample: it is stored once, under the CSV row's data source.
  *   Legacy samples that match nothing (e.g. zero-step minutes, which only the JSON layer has)
- *   are stored under the source "Fitbit export (JSON)" (LEGACY_JSON_SOURCE).
+ *   are stored under the source "Fitbit export (legacy)" (LEGACY_JSON_SOURCE).
  *   The rule is order-independent: writing legacy samples drops those matching any stored
  *   non-legacy series of the metric (the affected day blocks are read); writing CSV samples
  *   removes the matching legacy samples at the same instants. Both counts add up to
