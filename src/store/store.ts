@@ -21,6 +21,7 @@ import {
   type AccountInfo,
   type ChangedBlock,
   type Sample,
+  type SampleColumns,
   type SeriesInfo,
   type SeriesKey,
   type SessionLayer,
@@ -53,6 +54,8 @@ const LAYER_RANK: Record<SessionLayer, number> = { 'takeout-json': 0, 'takeout-c
 const LAYERS = new Set<string>(Object.keys(LAYER_RANK));
 const STAGES = new Set<string>(['wake', 'light', 'deep', 'rem', 'asleep', 'restless', 'unknown']);
 const SESSION_KINDS = new Set<string>(['sleep', 'exercise']);
+
+interface ListSeriesRow { id: number; account: string; metric: string; source: string; count: number; first: number | null; last: number | null }
 
 interface BlockRow {
   n: number;
@@ -120,6 +123,7 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly readonly: boolean;
   private depth = 0;
+  private readonly listSeriesStmts = new Map<string, Database.Statement<string[], ListSeriesRow>>();
   private closed = false;
   private readonly seriesIds = new Map<string, number>();
   private readonly seriesKeys = new Map<number, SeriesKey>();
@@ -572,6 +576,13 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  readDayColumns(key: SeriesKey, day: number): SampleColumns {
+    const sid = this.seriesId(key, false);
+    const row = sid === undefined ? undefined : this.st.getBlock.get(sid, day);
+    if (!row) return { n: 0, t: new Float64Array(0), offset: new Int32Array(0), v: new Float64Array(0) };
+    return decodeColumns(row.data);
+  }
+
   listSeries(filter: Partial<SeriesKey> = {}): SeriesInfo[] {
     const cond: string[] = [];
     const args: string[] = [];
@@ -583,7 +594,12 @@ export class SqliteStore implements Store {
       FROM series s LEFT JOIN blocks b ON b.series_id = s.id
       ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''}
       GROUP BY s.id ORDER BY s.account, s.metric, s.source`;
-    const rows = this.db.prepare<string[], { id: number; account: string; metric: string; source: string; count: number; first: number | null; last: number | null }>(sql).all(...args);
+    let stmt = this.listSeriesStmts.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare<string[], ListSeriesRow>(sql);
+      this.listSeriesStmts.set(sql, stmt);
+    }
+    const rows = stmt.all(...args);
     return rows.map((r) => ({ id: r.id, account: r.account, metric: r.metric as SeriesKey['metric'], source: r.source, count: r.count, first: r.first, last: r.last }));
   }
 

@@ -37,7 +37,7 @@ function fakeStore(): Store {
     sessions: (account: string, kind: string) => (account === 'alice' && kind === 'sleep' ? [sleep] : []),
     accounts: () => [{ name: 'alice', profileId: 'P1', timezone: 'Europe/Berlin' }],
     diskBytes: () => 4096,
-    write: notUsed, writeSamples: notUsed, removeMatching: notUsed, readDay: notUsed, days: notUsed, upsertSession: notUsed,
+    write: notUsed, writeSamples: notUsed, removeMatching: notUsed, readDay: notUsed, readDayColumns: notUsed, days: notUsed, upsertSession: notUsed,
     currentSeq: notUsed, changedBlocks: notUsed, changedSessions: notUsed, getAccount: notUsed, setAccount: notUsed,
     getState: notUsed, setState: notUsed, close: () => {},
   };

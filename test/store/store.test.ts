@@ -514,3 +514,26 @@ describe('two connections', () => {
     store.close();
   });
 });
+
+test('readDayColumns holds the same samples as readDay, as typed columns', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fb-cols-'));
+  try {
+    const store = openStore(join(dir, 's.db'));
+    const key: SeriesKey = { account: 'a', metric: 'heart_rate', source: 'Inspire 3' };
+    const day = utcDay(Date.UTC(2026, 3, 6));
+    const samples: Sample[] = [];
+    for (let i = 0; i < 500; i++) samples.push({ t: dayStart(day) + i * 7_000 + (i % 3), offset: -240, v: 60 + (i % 40) });
+    store.write(() => store.writeSamples(key, samples, { exportMs: 1 }));
+    const cols = store.readDayColumns(key, day);
+    const objs = store.readDay(key, day);
+    assert.equal(cols.n, 500);
+    assert.deepEqual(objs.map((s) => s.t), [...cols.t]);
+    assert.deepEqual(objs.map((s) => s.v), [...cols.v]);
+    assert.deepEqual(objs.map((s) => s.offset), [...cols.offset]);
+    assert.equal(store.readDayColumns(key, day + 1).n, 0);
+    assert.equal(store.readDayColumns({ ...key, source: 'nope' }, day).n, 0);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -308,15 +308,16 @@ class Run {
           while (j < n && (samples[j] as { t: number }).t < dayEnd) j++;
           for (const o of others) {
             if (o.first === null || o.last === null || o.last < day * DAY_MS || o.first >= (day + 1) * DAY_MS) continue;
-            const st = store.readDay({ account: o.account, metric: o.metric, source: o.source }, day);
+            const st = store.readDayColumns({ account: o.account, metric: o.metric, source: o.source }, day);
+            const stT = st.t, stV = st.v, stN = st.n;
             let a = i, k = 0;
-            while (a < j && k < st.length) {
+            while (a < j && k < stN) {
               const sa = samples[a] as { t: number; v: number };
-              const sb = st[k] as { t: number; v: number };
-              if (sa.t < sb.t) a++;
-              else if (sa.t > sb.t) k++;
+              const tb = stT[k] as number;
+              if (sa.t < tb) a++;
+              else if (sa.t > tb) k++;
               else {
-                if (!drop[a] && Math.abs(sa.v - sb.v) <= tol + 1e-9) { drop[a] = 1; dropped++; }
+                if (!drop[a] && Math.abs(sa.v - (stV[k] as number)) <= tol + 1e-9) { drop[a] = 1; dropped++; }
                 a++;
               }
             }
