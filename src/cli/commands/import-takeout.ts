@@ -33,18 +33,18 @@ export function importTakeoutCommand(): Command {
   return new Command('import-takeout')
     .summary('import Google Takeout exports into the store')
     .description(
-      'Import Fitbit data from Google Takeout exports: .zip / .tgz archives (several parts of one export are fine) or extracted Takeout folders. Re-importing is safe: unchanged files are skipped, and on a conflict the data of the newer export wins.',
+      'Import Fitbit data from Google Takeout exports: .zip / .tgz archives (several parts of one export are fine) or extracted Takeout folders. Re-importing is safe: data already stored is not written again, and on a conflict the data of the newer export wins.',
     )
     .argument('<path...>', 'Takeout archives (.zip, .tgz) or extracted Takeout folders')
     .option('--account <name>', 'account to import into (default: the first account of the config)', parseAccountName)
-    .option('--timezone <iana>', 'time zone for records stamped in local time when the export does not say which (default: the account\'s, then takeout.timezone)', parseTimeZone)
-    .option('--force', 're-import files that were already imported unchanged')
+    .option('--timezone <iana>', 'IANA time zone for records stamped in local time (default: the account\'s timezone in the config, then takeout.timezone, then the export\'s Profile.csv, then the zone of earlier imports)', parseTimeZone)
+    .option('--force', 'import even if the export belongs to another Fitbit profile than the account\'s earlier imports')
     .option('--no-progress', 'no progress bar (progress is logged every few seconds instead)')
     .addHelpText('after', `
 Examples:
   fitbit-bridge import-takeout ~/Downloads/takeout-20250101T000000Z-001.zip ~/Downloads/takeout-20250101T000000Z-002.zip
   fitbit-bridge import-takeout --account alice --timezone Europe/Berlin ~/Takeout
-  fitbit-bridge --db /srv/fitbit/bridge.db import-takeout --force takeout.tgz`)
+  fitbit-bridge --db /srv/fitbit/bridge.db import-takeout takeout.tgz`)
     .action(async (paths: string[], flags: ImportFlags, cmd: Command) => {
       checkInputPaths(paths);
       const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>());
