@@ -4,7 +4,7 @@
  */
 import type { MetricId } from '../../../metrics/registry.js';
 import type { Sample, SessionRecord, SessionSegment } from '../../../store/types.js';
-import { LocalSequence, type Zone } from '../timezone.js';
+import { LocalSequence, daysFromCivil, type Zone } from '../timezone.js';
 
 export const MIN_MS = 60_000;
 export const DAY_MS = 86_400_000;
@@ -106,15 +106,7 @@ export class OffsetCache {
 
 // ---- calendar arithmetic ------------------------------------------------------------------
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
+export { daysFromCivil };
 
 const DC = { key: -1, day: 0 };
 
