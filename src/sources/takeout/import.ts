@@ -148,6 +148,7 @@ class Run {
   /** UserSleepStages groups whose session was not seen yet. */
   private readonly pendingStages = new Map<string, StageGroup>();
   private noZoneUtcWarned = false;
+  private readonly notesSeen = new Set<string>();
   private get pendingKey(): string { return `takeout.pendingSleepStages.${this.opts.account}`; }
 
   constructor(
@@ -255,7 +256,12 @@ class Run {
     if (perFile.n > MAX_WARNINGS_PER_FILE) {
       this.summary.warnings.push({ file: e.path, message: `${perFile.n - MAX_WARNINGS_PER_FILE} more warnings for this file not listed` });
     }
-    for (const n of out.notes) this.warn(e.path, undefined, n);
+    // a note (e.g. the unit assumed for weight) is said once per import, at the first file it concerns
+    for (const n of out.notes) {
+      if (this.notesSeen.has(n)) continue;
+      this.notesSeen.add(n);
+      this.warn(e.path, undefined, `${n}; the same holds for every later file of this kind`);
+    }
     if (kind.clock === 'utc' && !this.zone && !this.noZoneUtcWarned) {
       this.noZoneUtcWarned = true;
       this.warn(e.path, undefined, 'no time zone known: UTC-stamped samples are stored with offset +00:00 (pass --timezone to record local offsets)');
