@@ -87,7 +87,7 @@ const defs = [
     id: 'floors', title: 'Floors', unit: 'floors', kind: 'intraday',
     description: 'Floors climbed per minute.',
     takeout: ['Physical Activity_GoogleData/floors_YYYY-MM-01.csv'],
-    googleHealth: { dataType: 'floors', field: 'count', rollupOnly: true }, matchTolerance: 0.5,
+    googleHealth: { dataType: 'floors', field: 'countSum', rollupOnly: true }, matchTolerance: 0.5,
   },
   {
     id: 'active_zone_minutes', title: 'Active zone minutes', unit: 'min', kind: 'intraday',
