@@ -1,10 +1,8 @@
 /** Helpers of the end-to-end tests: temp dirs, stores, synthetic exports, importing, the CLI. */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../../src/store/store.js';
 import { storeDigest } from '../../src/store/digest.js';
 import type { Store } from '../../src/store/types.js';
 import { importTakeout, type ImportSummary } from '../../src/sources/takeout/import.js';
@@ -16,32 +14,11 @@ export const SEED = 20260312;
 export const TZ = 'America/New_York';
 export const ACCOUNT = 'default';
 
-export class Tmp {
-  readonly dir = mkdtempSync(join(tmpdir(), 'fb-integration-'));
-  private n = 0;
-  private readonly stores: Store[] = [];
-  path(name: string): string {
-    return join(this.dir, name);
-  }
-  /** A fresh folder under the temp dir. */
-  mkdir(name: string): string {
-    const p = join(this.dir, `${name}-${++this.n}`);
-    mkdirSync(p, { recursive: true });
-    return p;
-  }
-  dbPath(): string {
-    return join(this.dir, `store-${++this.n}.db`);
-  }
-  store(path = this.dbPath()): Store {
-    const s = openStore(path);
-    this.stores.push(s);
-    return s;
-  }
-  cleanup(): void {
-    for (const s of this.stores) {
-      try { s.close(); } catch { /* already closed */ }
-    }
-    rmSync(this.dir, { recursive: true, force: true });
+import { Tmp as BaseTmp } from '../support/tmp.js';
+
+export class Tmp extends BaseTmp {
+  constructor() {
+    super('fb-integration-');
   }
 }
 

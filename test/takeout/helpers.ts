@@ -1,13 +1,11 @@
 /** Test helpers: temp archives built from the hand-written golden fixture, a real store, dumps. */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yazl from 'yazl';
 import tarStream from 'tar-stream';
 import { createGzip } from 'node:zlib';
 import { readFileSync } from 'node:fs';
-import { openStore } from '../../src/store/store.js';
 import type { Store } from '../../src/store/types.js';
 import { importTakeout, type ImportOptions, type ImportSummary } from '../../src/sources/takeout/import.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -19,23 +17,11 @@ export const ROOT = 'Takeout/Fitbit';
 export const OLD_EXPORT = 'takeout-20260415T120000Z-001';
 export const NEW_EXPORT = 'takeout-20260420T120000Z-001';
 
-export class Tmp {
-  readonly dir = mkdtempSync(join(tmpdir(), 'fb-takeout-test-'));
-  private n = 0;
-  path(name: string): string {
-    return join(this.dir, name);
-  }
-  private readonly stores: Store[] = [];
-  store(): Store {
-    const s = openStore(join(this.dir, `store-${++this.n}.db`));
-    this.stores.push(s);
-    return s;
-  }
-  cleanup(): void {
-    for (const s of this.stores) {
-      try { s.close(); } catch { /* already closed */ }
-    }
-    rmSync(this.dir, { recursive: true, force: true });
+import { Tmp as BaseTmp } from '../support/tmp.js';
+
+export class Tmp extends BaseTmp {
+  constructor() {
+    super('fb-takeout-test-');
   }
 }
 
