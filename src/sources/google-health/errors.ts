@@ -1,0 +1,159 @@
+/**
+ * Errors of the Google Health API, turned into typed errors that say what to do.
+ *
+ * Google APIs answer errors with a `google.rpc.Status` body:
+ *   {"error":{"code":400,"message":"…","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"…","metadata":{…}}, …]}}
+ * An unknown URL path gives Google's HTML 404 page instead. The body is validated at this edge
+ * (zod); anything that is not a Status becomes an `UnexpectedResponseError` with the start of the
+ * body (never the request's credentials).
+ */
+import { z } from 'zod';
+
+const errorInfoSchema = z.looseObject({
+  '@type': z.literal('type.googleapis.com/google.rpc.ErrorInfo'),
+  reason: z.string().optional(),
+  domain: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+});
+
+const badRequestSchema = z.looseObject({
+  '@type': z.literal('type.googleapis.com/google.rpc.BadRequest'),
+  fieldViolations: z.array(z.looseObject({ field: z.string().optional(), description: z.string().optional() })).optional(),
+});
+
+const statusBodySchema = z.object({
+  error: z.looseObject({
+    code: z.number().int(),
+    message: z.string().default(''),
+    status: z.string().optional(),
+    details: z.array(z.record(z.string(), z.unknown())).optional(),
+  }),
+});
+
+/** What kind of problem a Health API error is, and so what the bridge does about it. */
+export type HealthApiErrorKind =
+  | 'unauthenticated' // 401: refresh the access token once, then re-authorise
+  | 'account-not-linked' // the Google account has no Fitbit / Google Health data linked
+  | 'missing-scope' // the user did not grant a scope this request needs
+  | 'permission-denied' // other 403s (cleared by re-consent)
+  | 'invalid-filter' // our filter was rejected (a bug, or a member this type does not support)
+  | 'invalid-argument'
+  | 'not-found'
+  | 'rate-limited' // 429: wait (Retry-After) and try again
+  | 'server' // 5xx: back off and try again
+  | 'other';
+
+export class HealthApiError extends Error {
+  override readonly name = 'HealthApiError';
+  constructor(
+    readonly kind: HealthApiErrorKind,
+    readonly httpStatus: number,
+    /** `google.rpc.Status.status`, e.g. INVALID_ARGUMENT. */
+    readonly status: string | null,
+    /** ErrorInfo reason, e.g. ACCOUNT_NOT_LINKED, INVALID_DATA_POINT_FILTER. */
+    readonly reason: string | null,
+    /** ErrorInfo metadata.detailedReasons, e.g. INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER. */
+    readonly detailedReason: string | null,
+    /** Google's message followed by what to do. */
+    message: string,
+    /** Seconds from a Retry-After header, when there was one. */
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+  }
+
+  /** Worth retrying later, with back-off (429 and 5xx). */
+  get retryable(): boolean {
+    return this.kind === 'rate-limited' || this.kind === 'server';
+  }
+}
+
+/** A response that is not a google.rpc.Status (e.g. Google's HTML 404 page, a proxy's page, a truncated body). */
+export class UnexpectedResponseError extends Error {
+  override readonly name = 'UnexpectedResponseError';
+  constructor(readonly httpStatus: number, readonly contentType: string | null, readonly bodyStart: string, what: string) {
+    super(what);
+  }
+}
+
+const ADVICE: Record<HealthApiErrorKind, string> = {
+  'unauthenticated': 'The access token was refused; the bridge refreshes it once, and if that fails the account needs `fitbit-bridge auth` again.',
+  'account-not-linked': 'This Google account has no Fitbit data linked to Google Health: open the Fitbit app, sign in with this Google account and finish moving the Fitbit account to Google, then run `fitbit-bridge auth` again.',
+  'missing-scope': 'A permission this data needs was not granted: run `fitbit-bridge auth` again and tick every requested permission on the consent screen.',
+  'permission-denied': 'Google refused access; run `fitbit-bridge auth` again to renew the consent.',
+  'invalid-filter': 'The API rejected a filter of fitbit-bridge; please report this with the log line (the bridge retries with the alternative filter where one exists).',
+  'invalid-argument': 'The API rejected a request of fitbit-bridge; please report this with the log line.',
+  'not-found': 'The API does not know this resource.',
+  'rate-limited': 'The per-user quota (300 requests a minute) is used up; the bridge waits and goes on.',
+  'server': 'Google had a temporary problem; the bridge backs off and tries again.',
+  'other': 'Unexpected answer from the Google Health API.',
+};
+
+function classify(http: number, status: string | null, reason: string | null): HealthApiErrorKind {
+  if (http === 401 || status === 'UNAUTHENTICATED') return 'unauthenticated';
+  if (reason === 'ACCOUNT_NOT_LINKED') return 'account-not-linked';
+  if (reason === 'MISSING_OAUTH_SCOPE' || reason === 'ACCESS_TOKEN_SCOPE_INSUFFICIENT') return 'missing-scope';
+  if (http === 403 || status === 'PERMISSION_DENIED') return 'permission-denied';
+  if (reason === 'INVALID_DATA_POINT_FILTER') return 'invalid-filter';
+  if (http === 429 || status === 'RESOURCE_EXHAUSTED') return 'rate-limited';
+  if (http >= 500) return 'server';
+  if (http === 404 || status === 'NOT_FOUND') return 'not-found';
+  if (http === 400 || status === 'INVALID_ARGUMENT' || status === 'FAILED_PRECONDITION') return 'invalid-argument';
+  return 'other';
+}
+
+/** Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or null. */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/**
+ * Turns an error response into a typed error. `body` is the response text; `contentType` and
+ * `retryAfter` the headers of the same name.
+ */
+export function healthApiError(httpStatus: number, body: string, contentType: string | null = null, retryAfter: string | null = null): HealthApiError | UnexpectedResponseError {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    const start = body.slice(0, 200).replace(/\s+/g, ' ').trim();
+    const html = /html/i.test(contentType ?? '') || /^<!DOCTYPE html|^<html/i.test(body.trimStart());
+    const what = html
+      ? `the Google Health API answered HTTP ${httpStatus} with an HTML page (${httpStatus === 404 ? 'an unknown URL: check the API base URL in the configuration' : 'not an API response: a proxy or captive portal?'})`
+      : `the Google Health API answered HTTP ${httpStatus} with a body that is not JSON (truncated?): ${JSON.stringify(start)}`;
+    return new UnexpectedResponseError(httpStatus, contentType, start, what);
+  }
+  const parsed = statusBodySchema.safeParse(json);
+  if (!parsed.success) {
+    const start = body.slice(0, 200);
+    return new UnexpectedResponseError(httpStatus, contentType, start, `the Google Health API answered HTTP ${httpStatus} with JSON that is not a google.rpc.Status: ${start}`);
+  }
+  const e = parsed.data.error;
+  let reason: string | null = null;
+  let detailedReason: string | null = null;
+  const violations: string[] = [];
+  for (const d of e.details ?? []) {
+    const info = errorInfoSchema.safeParse(d);
+    if (info.success) {
+      reason ??= info.data.reason ?? null;
+      detailedReason ??= info.data.metadata?.detailedReasons ?? null;
+      continue;
+    }
+    const bad = badRequestSchema.safeParse(d);
+    if (bad.success) {
+      for (const v of bad.data.fieldViolations ?? []) violations.push(`${v.field ?? '?'}: ${v.description ?? ''}`);
+    }
+  }
+  const status = e.status ?? null;
+  const kind = classify(httpStatus, status, reason);
+  const detail = [...new Set([reason, detailedReason].filter((x): x is string => x !== null))];
+  const parts = [`Google Health API ${httpStatus}${status ? ` ${status}` : ''}${detail.length ? ` (${detail.join(', ')})` : ''}: ${e.message}`];
+  if (violations.length) parts.push(violations.join('; '));
+  parts.push(ADVICE[kind]);
+  return new HealthApiError(kind, httpStatus, status, reason, detailedReason, parts.join(' — '), parseRetryAfter(retryAfter));
+}
