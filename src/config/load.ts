@@ -18,7 +18,7 @@
  * The machinery (`loadConfigWith`, `resolveSecretFiles`) works with any zod object schema.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { configSchema, defaultConfigPath, defaultStorePath, type Config } from './schema.js';
@@ -531,8 +531,8 @@ export interface LoadConfigOptions {
   overrideNames?: Record<string, string>;
 }
 
-/** The loaded configuration: store.path is always set. */
-export type LoadedConfig = Config & { store: { path: string } };
+/** The loaded configuration: store.path and google.token_dir are always set. */
+export type LoadedConfig = Config & { store: { path: string }; google: { token_dir: string } };
 
 /** The config file that loadConfig reads, or null when there is none (defaults only). */
 export function configFilePath(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}): string | null {
@@ -555,5 +555,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     reservedEnv: RESERVED_ENV,
     envAliases: ENV_ALIASES,
   });
-  return { ...cfg, store: { ...cfg.store, path: cfg.store.path ?? defaultStorePath() } };
+  const storePath = cfg.store.path ?? defaultStorePath();
+  // Tokens live beside the store by default, so one data folder (Docker, add-on: /data) holds everything.
+  const tokenDir = cfg.google.token_dir ?? join(dirname(storePath), 'tokens');
+  return { ...cfg, store: { ...cfg.store, path: storePath }, google: { ...cfg.google, token_dir: tokenDir } };
 }

@@ -95,6 +95,48 @@ const dumpSchema = z
   })
   .describe('Per-day file dump (the dump command).');
 
+const cronSchema = z
+  .string()
+  .min(1)
+  .refine((x) => { const n = x.trim().split(/\s+/).length; return n === 5 || n === 6; }, { message: 'a cron expression of 5 or 6 fields, such as "*/5 * * * *"' });
+
+const googleSchema = z
+  .strictObject({
+    client_id: z.string().min(1).optional().describe('OAuth client id of your Google Cloud project (Desktop app client). Needed for auth, sync and run with the live source.'),
+    client_secret: z.string().min(1).optional().describe('OAuth client secret of that client (Desktop clients have one; Google treats it as not secret, it is still never logged). Prefer client_secret_file.'),
+    authorize_endpoint: z.url().default('https://accounts.google.com/o/oauth2/v2/auth').describe('Google OAuth authorization endpoint (the emulator has its own).'),
+    token_endpoint: z.url().default('https://oauth2.googleapis.com/token').describe('Google OAuth token endpoint.'),
+    api_base_url: z.url().default('https://health.googleapis.com').describe('Base URL of the Google Health API (v4 paths are appended).'),
+    token_dir: z.string().min(1).optional().describe('Folder of the per-account token files (mode 0600). Default: tokens/ beside the store file.'),
+    quota_per_minute: z.number().int().min(1).max(100_000).default(300).describe('Requests per user per minute the API allows; the client stays under it by itself.'),
+  })
+  .describe('Google Health API (the live source) and Google OAuth.');
+
+const syncSchema = z
+  .strictObject({
+    overlap_hours: z.number().min(0).max(24 * 14).default(48).describe('Every incremental pass re-reads this many hours before the newest synced instant (there is no change feed: late data arrives after a phone sync).'),
+    recheck_days: z.number().int().min(0).max(60).default(3).describe('Daily types: the last days re-read on every pass (values are finalised late).'),
+    backfill_days: z.number().int().min(0).max(36_500).default(3650).describe('How far back the backfill goes at most (it stops earlier at the first day without data).'),
+    keep_raw_pages: z.boolean().default(true).describe('Keep every raw API page (compressed) in the store so `fitbit-bridge rebuild` can re-derive the data without downloading it again.'),
+  })
+  .describe('Google Health API sync.');
+
+const scheduleSchema = z
+  .strictObject({
+    recent: cronSchema.default('*/5 * * * *').describe('Cron: intraday data of the last hours (heart rate, steps, …).'),
+    daily: cronSchema.default('7 * * * *').describe('Cron: daily values and sessions (resting heart rate, HRV, sleep, exercise, …).'),
+    backfill: cronSchema.default('*/10 * * * *').describe('Cron: continue the backfill of older history while quota is free.'),
+  })
+  .describe('When `fitbit-bridge run` does what (node-schedule cron expressions, local time of the bridge).');
+
+const httpSchema = z
+  .strictObject({
+    bind: z.string().min(1).default('127.0.0.1').describe('Address the HTTP server of `run` listens on (/healthz, /auth, /metrics). Health data: keep it on 127.0.0.1 unless a reverse proxy guards it.'),
+    port: z.number().int().min(0).max(65_535).default(8787).describe('Port of that HTTP server (0: any free port).'),
+    enabled: z.boolean().default(true).describe('Serve HTTP at all.'),
+  })
+  .describe('The HTTP server of `fitbit-bridge run`.');
+
 export const configSchema = z
   .strictObject({
     store: storeSchema.prefault({}),
@@ -107,6 +149,10 @@ export const configSchema = z
       .describe('Accounts (people). The first one is the default for commands run without --account.'),
     takeout: takeoutSchema.prefault({}),
     dump: dumpSchema.prefault({}),
+    google: googleSchema.prefault({}),
+    sync: syncSchema.prefault({}),
+    schedule: scheduleSchema.prefault({}),
+    http: httpSchema.prefault({}),
   })
   .describe('fitbit-bridge configuration.');
 

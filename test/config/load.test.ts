@@ -38,6 +38,13 @@ describe('defaults', () => {
       accounts: [{ name: 'default' }],
       takeout: {},
       dump: { format: 'csv' },
+      google: {
+        authorize_endpoint: 'https://accounts.google.com/o/oauth2/v2/auth', token_endpoint: 'https://oauth2.googleapis.com/token',
+        api_base_url: 'https://health.googleapis.com', quota_per_minute: 300, token_dir: join(userPaths().data, 'tokens'),
+      },
+      sync: { overlap_hours: 48, recheck_days: 3, backfill_days: 3650, keep_raw_pages: true },
+      schedule: { recent: '*/5 * * * *', daily: '7 * * * *', backfill: '*/10 * * * *' },
+      http: { enabled: true, bind: '127.0.0.1', port: 8787 },
     });
     assert.equal(cfg.store.path, defaultStorePath());
     assert.match(cfg.store.path, /fitbit-bridge[/\\]fitbit-bridge\.db$/);
@@ -46,6 +53,13 @@ describe('defaults', () => {
   test('the schema alone fills defaults for an empty object', () => {
     assert.deepEqual(configSchema.parse({}), {
       store: {}, log: { level: 'info' }, accounts: [{ name: 'default' }], takeout: {}, dump: { format: 'csv' },
+      google: {
+        authorize_endpoint: 'https://accounts.google.com/o/oauth2/v2/auth', token_endpoint: 'https://oauth2.googleapis.com/token',
+        api_base_url: 'https://health.googleapis.com', quota_per_minute: 300,
+      },
+      sync: { overlap_hours: 48, recheck_days: 3, backfill_days: 3650, keep_raw_pages: true },
+      schedule: { recent: '*/5 * * * *', daily: '7 * * * *', backfill: '*/10 * * * *' },
+      http: { enabled: true, bind: '127.0.0.1', port: 8787 },
     });
   });
 
@@ -86,7 +100,7 @@ describe('validation errors', () => {
   test('unknown top-level key', () => {
     const p = file('unknown-top.yaml', 'mqtt:\n  host: x\n');
     const err = configError(() => loadConfig({ env: {}, file: p }));
-    assert.match(err.message, new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:1:1: mqtt: unknown key; known keys here: store, log, accounts, takeout, dump$`));
+    assert.match(err.message, new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:1:1: mqtt: unknown key; known keys here: store, log, accounts, takeout, dump, google, sync, schedule, http$`));
   });
 
   test('wrong type: expected …, got …', () => {
