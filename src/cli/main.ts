@@ -4,30 +4,25 @@
  * wires them up, handles the global options and turns every error into one line on stderr,
  * `fitbit-bridge: <what happened>. <what to do>`, and an exit code (./exit-codes.ts).
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { LOG_LEVELS } from '../config/schema.js';
 import { StoreFullError } from '../store/types.js';
+import { authCommand } from './commands/auth.js';
 import { dumpCommand } from './commands/dump.js';
 import { importTakeoutCommand } from './commands/import-takeout.js';
 import { statsCommand } from './commands/stats.js';
 import { CliError, isSqliteError } from './errors.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { packageVersion } from './version.js';
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 const PROGRAM_HELP = `
 Examples:
   fitbit-bridge import-takeout ~/Downloads/takeout-*.zip
   fitbit-bridge stats
+  fitbit-bridge auth --account alice
+  fitbit-bridge run
   fitbit-bridge dump ~/fitbit-dump --from 2024-01-01 --format jsonl
   fitbit-bridge --db ./fitbit.db --log-level debug stats --json
 
@@ -55,13 +50,13 @@ function commanderMessage(str: string, cmdPath: string): string {
 export function buildProgram(): Command {
   const program = new Command('fitbit-bridge')
     .description('Keep your Fitbit data: import Google Takeout exports into a local store, dump it as files, show what is stored.')
-    .version(version(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .option('--db <file>', 'SQLite store (default: store.path of the config, $FITBIT_BRIDGE_DB, <user data dir>/fitbit-bridge.db)')
     .option('--config <file>', 'config file (default: $FITBIT_BRIDGE_CONFIG, <user config dir>/config.yaml)')
     .addOption(new Option('--log-level <level>', 'log level of the JSON log lines on stderr (default: log.level of the config, info)').choices([...LOG_LEVELS]))
     .showSuggestionAfterError(true)
     .addHelpText('after', PROGRAM_HELP);
-  for (const cmd of [importTakeoutCommand(), dumpCommand(), statsCommand()]) {
+  for (const cmd of [importTakeoutCommand(), dumpCommand(), statsCommand(), authCommand()]) {
     cmd.copyInheritedSettings(program);
     program.addCommand(cmd);
   }
