@@ -14,11 +14,14 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Debian package → a binary that proves it is installed. */
 const DEBIAN_PACKAGES = {
-  // Issue 2 needs none; sinks add mosquitto and prometheus here.
+  mosquitto: 'mosquitto', // MQTT sink tests: a real broker
+  prometheus: 'promtool', // remote write, /metrics and dashboard tests: a real Prometheus (and promtool)
+  'victoria-metrics': 'victoria-metrics', // remote write tests against VictoriaMetrics
 };
 
 function have(bin) {
-  return spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+  // mosquitto lives in /usr/sbin, which a non-root PATH may lack
+  return spawnSync('sh', ['-c', `command -v ${bin} || test -x /usr/sbin/${bin}`], { stdio: 'ignore' }).status === 0;
 }
 
 function ensureDebianPackages() {
