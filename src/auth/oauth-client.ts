@@ -211,6 +211,9 @@ export class TokenManager {
   private readonly clock: () => number;
   private readonly refreshAheadMs: number;
   private inflight: Promise<string> | null = null;
+  private forcedInflight: Promise<string> | null = null;
+  /** The access token this manager handed out last (a forced refresh compares the file's token with it). */
+  private issued: string | null = null;
 
   constructor(opts: TokenManagerOptions) {
     this.opts = opts;
@@ -246,11 +249,27 @@ export class TokenManager {
     return readTokenFileSync(this.opts.dir, this.account)?.tokens.scopes ?? [];
   }
 
-  /** A valid access token, refreshed ahead of expiry. Throws ReauthNeededError when consent is needed. */
-  async getAccessToken(): Promise<string> {
+  /**
+   * A valid access token, refreshed ahead of expiry. Throws ReauthNeededError when consent is needed.
+   *
+   * `forceRefresh` (after the API answered 401 to the token handed out last): refreshes even though
+   * the token has not expired, still under the cross-process lock and after re-reading the file.
+   * When the file then holds another access token than the one this manager handed out, another
+   * process refreshed after ours was issued, and its token is used instead of refreshing again.
+   * Concurrent forced calls share one refresh.
+   */
+  async getAccessToken(opts: { forceRefresh?: boolean } = {}): Promise<string> {
+    if (opts.forceRefresh) {
+      if (this.forcedInflight === null) {
+        const rejected = this.issued;
+        this.forcedInflight = this.refreshLocked(rejected ?? '').finally(() => { this.forcedInflight = null; });
+      }
+      return this.forcedInflight;
+    }
+    if (this.forcedInflight !== null) return this.forcedInflight;
     const f = await readTokenFile(this.opts.dir, this.account);
     const fresh = this.usable(f);
-    if (fresh !== null) return fresh;
+    if (fresh !== null) return (this.issued = fresh);
     if (this.inflight === null) {
       this.inflight = this.refreshLocked().finally(() => { this.inflight = null; });
     }
@@ -268,48 +287,63 @@ export class TokenManager {
     return this.clock() < f.tokens.accessTokenExpiresAt - this.refreshAheadMs ? f.tokens.accessToken : null;
   }
 
-  private refreshLocked(): Promise<string> {
-    return withFileLock(`${this.path}.lock`, async () => {
-      // Re-read under the lock: another process may have refreshed (and rotated the refresh token).
-      const f = await readTokenFile(this.opts.dir, this.account);
-      const fresh = this.usable(f);
+  /** `rejected`: a forced refresh; the token the API refused ('' when this manager handed out none). */
+  private async refreshLocked(rejected?: string): Promise<string> {
+    const token = await withFileLock(`${this.path}.lock`, () => this.refreshUnderLock(rejected), this.lockOptions());
+    this.issued = token;
+    return token;
+  }
+
+  private async refreshUnderLock(rejected: string | undefined): Promise<string> {
+    // Re-read under the lock: another process may have refreshed (and rotated the refresh token).
+    const f = await readTokenFile(this.opts.dir, this.account);
+    const fresh = this.usable(f);
+    if (rejected === undefined) {
       if (fresh !== null) {
         this.opts.logger?.debug({ account: this.account }, 'access token was refreshed by another process');
         return fresh;
       }
-      const file = f as TokenFile;
-      const now = this.clock();
-      const rexp = file.tokens.refreshTokenExpiresAt;
-      if (rexp !== null && now >= rexp) {
-        await this.markReauth(file, 'refresh token expired (consent older than its lifetime)');
-        throw new ReauthNeededError(this.account, 'refresh-expired');
+    } else {
+      const theirs = (f as TokenFile).tokens;
+      if (rejected !== '' && theirs.accessToken !== rejected && this.clock() < theirs.accessTokenExpiresAt - 30_000) {
+        this.opts.logger?.debug({ account: this.account }, 'access token was refreshed by another process since it was refused');
+        return theirs.accessToken;
       }
-      let r: TokenResponse;
-      try {
-        r = await refresh({
-          tokenEndpoint: this.opts.tokenEndpoint, clientId: this.opts.clientId, clientSecret: this.opts.clientSecret,
-          refreshToken: file.tokens.refreshToken,
-        });
-      } catch (e) {
-        if (e instanceof OAuthError && e.error === 'invalid_grant') {
-          await this.markReauth(file, `${e.error}: ${e.errorDescription}`);
-          throw new ReauthNeededError(this.account, 'invalid_grant', e.errorDescription);
-        }
-        // Transient trouble (network, 5xx): the current token still works if it has not expired yet.
-        if (this.clock() < file.tokens.accessTokenExpiresAt - 30_000) {
-          this.opts.logger?.warn({ account: this.account, err: e instanceof Error ? e.message : String(e) }, 'token refresh failed; using the current access token until it expires');
-          return file.tokens.accessToken;
-        }
-        throw e;
+    }
+    const file = f as TokenFile;
+    const now = this.clock();
+    const rexp = file.tokens.refreshTokenExpiresAt;
+    if (rexp !== null && now >= rexp) {
+      await this.markReauth(file, 'refresh token expired (consent older than its lifetime)');
+      throw new ReauthNeededError(this.account, 'refresh-expired');
+    }
+    let r: TokenResponse;
+    try {
+      r = await refresh({
+        tokenEndpoint: this.opts.tokenEndpoint, clientId: this.opts.clientId, clientSecret: this.opts.clientSecret,
+        refreshToken: file.tokens.refreshToken,
+      });
+    } catch (e) {
+      if (e instanceof OAuthError && e.error === 'invalid_grant') {
+        await this.markReauth(file, `${e.error}: ${e.errorDescription}`);
+        throw new ReauthNeededError(this.account, 'invalid_grant', e.errorDescription);
       }
-      const tokens = tokenSetFromResponse(r, this.clock(), file.tokens);
-      await writeTokenFile(this.opts.dir, { version: 1, account: this.account, tokens, reauthNeeded: null });
-      this.opts.logger?.info({
-        account: this.account, accessTokenExpiresAt: iso(tokens.accessTokenExpiresAt),
-        refreshTokenExpiresAt: iso(tokens.refreshTokenExpiresAt), rotated: r.refresh_token !== undefined,
-      }, 'refreshed access token');
-      return tokens.accessToken;
-    }, this.lockOptions());
+      // Transient trouble (network, 5xx): the current token still works if it has not expired yet
+      // (not after a forced refresh: the API has just refused it).
+      if (rejected === undefined && this.clock() < file.tokens.accessTokenExpiresAt - 30_000) {
+        this.opts.logger?.warn({ account: this.account, err: e instanceof Error ? e.message : String(e) }, 'token refresh failed; using the current access token until it expires');
+        return file.tokens.accessToken;
+      }
+      throw e;
+    }
+    const tokens = tokenSetFromResponse(r, this.clock(), file.tokens);
+    await writeTokenFile(this.opts.dir, { version: 1, account: this.account, tokens, reauthNeeded: null });
+    this.opts.logger?.info({
+      account: this.account, accessTokenExpiresAt: iso(tokens.accessTokenExpiresAt),
+      refreshTokenExpiresAt: iso(tokens.refreshTokenExpiresAt), rotated: r.refresh_token !== undefined,
+      forced: rejected !== undefined,
+    }, 'refreshed access token');
+    return tokens.accessToken;
   }
 
   private async markReauth(file: TokenFile, reason: string): Promise<void> {

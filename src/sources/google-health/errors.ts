@@ -157,3 +157,34 @@ export function healthApiError(httpStatus: number, body: string, contentType: st
   parts.push(ADVICE[kind]);
   return new HealthApiError(kind, httpStatus, status, reason, detailedReason, parts.join(' — '), parseRetryAfter(retryAfter));
 }
+
+/**
+ * The API refused the access token again right after a refresh: the authorisation is gone (revoked,
+ * or the consent lost), so the account needs a new consent. A `HealthApiError` of kind
+ * 'unauthenticated'; `reauthNeeded` is always true.
+ */
+export function reauthRequiredError(what: string, status: string | null = 'UNAUTHENTICATED'): HealthApiError {
+  return new HealthApiError('unauthenticated', 401, status, null, null,
+    `${what}: Google Health API 401${status ? ` ${status}` : ''} again right after a token refresh — the authorisation is no longer valid: run \`fitbit-bridge auth\` again for this account.`);
+}
+
+export type TransportFailure = 'timeout' | 'network';
+
+/** No usable HTTP answer after every attempt: timeouts, refused or reset connections. */
+export class HealthApiTransportError extends Error {
+  override readonly name = 'HealthApiTransportError';
+  constructor(
+    readonly failure: TransportFailure,
+    readonly method: string,
+    readonly path: string,
+    readonly attempts: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  get retryable(): boolean {
+    return true;
+  }
+}
