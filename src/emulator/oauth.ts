@@ -161,6 +161,17 @@ export class OAuthEmulator {
     for (const g of this.grants) g.refreshExpiresAt = Math.min(g.refreshExpiresAt, now);
   }
 
+  /**
+   * A consent without the browser dance (tests, the emulator's control surface): a new grant for
+   * `clientId` with `scopes`, and its token response (access + refresh token).
+   */
+  mint(clientId: string, scopes: string[]): Record<string, string | number> {
+    const now = this.opts.clock();
+    const grant: Grant = { clientId, scopes: [...scopes], consentAt: now, refreshExpiresAt: now + this.opts.refreshTokenLifetimeSec * 1000, revoked: false };
+    this.grants.add(grant);
+    return this.issue(grant, true);
+  }
+
   /** The grant behind a `Bearer` access token, or null when missing, unknown, expired or revoked. */
   authenticate(authorization: string | undefined): { accessToken: string; scopes: string[] } | null {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');

@@ -2,11 +2,16 @@
  * The Google emulator: one HTTP server playing `accounts.google.com` (authorize),
  * `oauth2.googleapis.com` (token, revoke) and `health.googleapis.com` (`/v4/…`, `/v4beta/…`).
  * The Health API data endpoints come from a separate handler (`healthApi`); this file checks
- * the bearer token first, like Google's front end.
+ * the bearer token first, like Google's front end. Before anything else it consults the fault
+ * plan (faults.ts; faulted requests consume no quota), counts every answer per path and outcome,
+ * and hands `/__emulator/…` (a path Google does not have) to the `control` handler (index.ts).
+ * `startGoogleEmulator` in index.ts wires all of it; `startEmulator` alone stays OAuth + bearer check.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/log.js';
+import type { FaultAction, FaultPlan, RequestStats } from './faults.js';
+import { ACCOUNT_NOT_LINKED_BODY, INTERNAL_BODY, UNAVAILABLE_BODY, quotaExceededBody } from './health-api/errors.js';
 import {
   EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, OAuthEmulator, sendJson, type EmulatorClient, type OAuthStats,
 } from './oauth.js';
@@ -36,6 +41,14 @@ export interface EmulatorOptions {
   tokenDelayMs?: number;
   /** Request log (method, path without query, status). Never tokens. */
   logger?: Logger;
+  /** Fault injection, consulted before anything else (faults.ts). */
+  faults?: FaultPlan;
+  /** Counts every answered request per path and outcome. */
+  stats?: RequestStats;
+  /** Handles `/__emulator/…` (a path Google does not have); resolves false → HTML 404. */
+  control?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  /** Quota limit shown in an injected 429 body (default 300). */
+  quotaPerMinute?: number;
 }
 
 export interface Emulator {
@@ -53,6 +66,8 @@ export interface Emulator {
   /** Ends every grant's refresh lifetime now (access tokens stay valid until they expire). */
   expireRefreshTokens(): void;
   stats: OAuthStats;
+  /** A consent without the browser (tests): token response for `scopes`, client EMULATOR_CLIENT_ID by default. */
+  issueTokens(scopes: string[], clientId?: string): Record<string, string | number>;
 }
 
 /** The google.rpc.Status body Google answers for a missing, invalid or expired access token. */
@@ -92,10 +107,60 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   });
   const log = opts.logger;
 
+  /** Cuts the real answer in half and destroys the socket (fault `truncated`). */
+  function truncate(res: ServerResponse): void {
+    let status = 200;
+    let headers: Parameters<ServerResponse['writeHead']>[1];
+    const writeHead = res.writeHead.bind(res) as (s: number, h?: unknown) => ServerResponse;
+    const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
+    (res as { writeHead: unknown }).writeHead = (s: number, h?: Parameters<ServerResponse['writeHead']>[1]) => {
+      status = s;
+      headers = h;
+      return res;
+    };
+    (res as { end: unknown }).end = (chunk?: unknown) => {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.alloc(0);
+      writeHead(status, headers);
+      res.write(buf.subarray(0, Math.floor(buf.length / 2)));
+      setImmediate(() => res.destroy());
+      void end;
+      return res;
+    };
+  }
+
+  /** Answers a fault; true when the request is done (else it goes on, possibly altered). */
+  function applyFault(f: FaultAction, res: ServerResponse, path: string): boolean {
+    switch (f.kind) {
+      case '429':
+        sendJson(res, 429, quotaExceededBody(opts.quotaPerMinute ?? 300), f.retryAfterSec === null ? {} : { 'retry-after': String(f.retryAfterSec) });
+        return true;
+      case '500': sendJson(res, 500, INTERNAL_BODY); return true;
+      case '503': sendJson(res, 503, UNAVAILABLE_BODY); return true;
+      case 'account-not-linked': sendJson(res, 400, ACCOUNT_NOT_LINKED_BODY); return true;
+      case 'html-404': sendNotFound(res, path); return true;
+      case 'timeout': return true; // never answered: the client gives up, or close() destroys the socket
+      case 'truncated': truncate(res); return false;
+      case 'revoke': oauth.revokeAll(); return false;
+    }
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
     const path = url.pathname;
     const method = req.method ?? 'GET';
+    if (path.startsWith('/__emulator/')) {
+      if (opts.control && (await opts.control(req, res, url))) return;
+      return sendNotFound(res, path);
+    }
+    const fault = opts.faults?.take(method, path) ?? null;
+    if (opts.stats) {
+      const stats = opts.stats;
+      res.once('close', () => {
+        const outcome = fault?.kind === 'timeout' ? 'timeout' : fault?.kind === 'truncated' ? 'truncated' : res.writableFinished ? String(res.statusCode) : 'aborted';
+        stats.record(method, path, outcome);
+      });
+    }
+    if (fault && applyFault(fault, res, path)) return;
     if (path === '/o/oauth2/v2/auth' || path === '/o/oauth2/auth') {
       if (method !== 'GET') return sendNotFound(res, path);
       return oauth.handleAuthorize(res, url);
@@ -150,6 +215,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     stats: oauth.stats,
     revokeAll: () => oauth.revokeAll(),
     expireRefreshTokens: () => oauth.expireRefreshTokens(),
+    issueTokens: (scopes, clientId = EMULATOR_CLIENT_ID) => oauth.mint(clientId, scopes),
     close: () => new Promise<void>((resolve, reject) => {
       server.close((err) => (err ? reject(err) : resolve()));
       server.closeAllConnections();

@@ -352,9 +352,12 @@ test('unknown data type, unknown path, missing scope', async () => {
     assert.equal(html.status, 404);
     assert.match(html.headers.get('content-type') ?? '', /^text\/html/);
     await html.text();
-    const later = await getJson(listUrl(h, 'sleep', {}));
-    assert.equal(later.status, 501);
-    assert.equal((later.body as { error: { status: string } }).error.status, 'UNIMPLEMENTED');
+    // sleep is served, under its own scope family (this token lacks it)
+    const sleep = await getJson(listUrl(h, 'sleep', {}));
+    assert.equal(sleep.status, 403);
+    assert.equal((sleep.body as { error: { details: { metadata: { requiredScope: string } }[] } }).error.details[0]?.metadata.requiredScope, 'https://www.googleapis.com/auth/googlehealth.sleep.readonly');
+    // a documented type the synthetic user has no data for: empty, not an error
+    assert.deepEqual((await getJson(listUrl(h, 'body-fat', {}))).body, {});
     assert.equal((await getJson(`${h.base}/v4beta/users/me/dataTypes/steps/dataPoints?pageSize=1`)).status, 200);
   } finally {
     await h.close();

@@ -1,0 +1,151 @@
+/**
+ * The synthetic truth as the API sees it: one `syntheticDay` per local day of the user (cached),
+ * each type's rows per day (newest first), their reconciled form, and visibility (a point exists
+ * once `clock() >= visibleAt + dataLagMs`).
+ *
+ * THE RECONCILE RULE (dataPoints.reconcile, and the input of rollUp / dailyRollUp, which the
+ * discovery document defines over reconciled points): sources are ranked, the tracker
+ * (`Inspire 3`) first, every other source (`Fitbit App`) after it. A point of a lower-ranked
+ * source is dropped when it overlaps a kept point of a higher-ranked one: for intervals and
+ * sessions [start, end) intersect, for samples and daily records the instant / date is the same.
+ * Nothing is summed. For steps and distance this is "the tracker's minute when it has one, else
+ * the phone's" - the per-minute grid the Takeout JSON layer prints. `dataSourceFamily` filters
+ * first: `google-wearables` keeps only the tracker, `all-sources` and `google-sources` keep both
+ * (both are Fitbit first-party sources).
+ */
+import { syntheticDay } from '../../synthetic/model.js';
+import { DAY, OffsetMap, dateOfDay } from '../../synthetic/time.js';
+import { invalidArgument } from './errors.js';
+import { isPhysical, type Filter, type MemberKind } from './filter.js';
+import { isWearable, type DataTypeDef, type DayContext, type Row } from './types.js';
+
+const MIN = 60_000;
+
+export type SourceFamily = 'all-sources' | 'google-wearables' | 'google-sources';
+
+export const SOURCE_FAMILIES: readonly SourceFamily[] = ['all-sources', 'google-wearables', 'google-sources'];
+
+/** `users/me/dataSourceFamilies/<x>` (or empty) → the family; anything else is a 400 (*invented* wording). */
+export function sourceFamilyOf(raw: unknown): SourceFamily {
+  if (raw === undefined || raw === null || raw === '') return 'all-sources';
+  const m = /^users\/[^/]+\/dataSourceFamilies\/([a-z-]+)$/.exec(String(raw));
+  const f = m?.[1] as SourceFamily | undefined;
+  if (!f || !SOURCE_FAMILIES.includes(f)) {
+    throw invalidArgument('data_source_family', `Invalid data source family "${String(raw)}": expected users/me/dataSourceFamilies/{all-sources|google-wearables|google-sources}.`);
+  }
+  return f;
+}
+
+/** The comparable value of a row for a filter member. */
+export function memberValue(r: Row, kind: MemberKind): number {
+  switch (kind) {
+    case 'start': case 'sample': return r.t;
+    case 'end': return r.end;
+    case 'civil_start': case 'civil_sample': case 'date': return r.t + r.off * MIN;
+    case 'civil_end': return r.end + r.endOff * MIN;
+  }
+}
+
+interface CachedDay extends DayContext {
+  rows: Map<string, Row[]>;
+  reconciled: Map<string, Row[]>;
+}
+
+function rank(src: string): number {
+  return isWearable(src) ? 0 : 1;
+}
+
+/** Reconciles rows (newest first in, newest first out); see THE RECONCILE RULE. */
+export function reconcileRows(rows: readonly Row[], point: boolean): Row[] {
+  const kept = rows.filter((r) => rank(r.src) === 0);
+  if (kept.length === rows.length) return [...rows];
+  const asc = [...kept].sort((a, b) => a.t - b.t);
+  const overlaps = (r: Row): boolean => {
+    // first kept row whose end is after r.t (kept rows of one source do not overlap: ends ascend too)
+    let lo = 0, hi = asc.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const a = asc[mid] as Row;
+      if (point ? a.t < r.t : a.end <= r.t) lo = mid + 1; else hi = mid;
+    }
+    const a = asc[lo];
+    if (!a) return false;
+    return point ? a.t === r.t : a.t < r.end;
+  };
+  const out = [...kept];
+  for (const r of rows) if (rank(r.src) !== 0 && !overlaps(r)) out.push(r);
+  return out.sort((a, b) => b.t - a.t || rank(a.src) - rank(b.src));
+}
+
+export class Truth {
+  private readonly cache = new Map<number, CachedDay>();
+  private static readonly CACHE_MAX = 48;
+
+  constructor(
+    readonly seed: number,
+    readonly timezone: string,
+    readonly firstDayN: number,
+    readonly lastDayN: number,
+  ) {}
+
+  day(dayN: number): CachedDay {
+    const hit = this.cache.get(dayN);
+    if (hit) {
+      this.cache.delete(dayN);
+      this.cache.set(dayN, hit);
+      return hit;
+    }
+    const day = syntheticDay({ seed: this.seed, date: dateOfDay(dayN), timezone: this.timezone });
+    const c: CachedDay = { day, dayN, offs: new OffsetMap(this.timezone, day.start - DAY, day.end + DAY), rows: new Map(), reconciled: new Map() };
+    this.cache.set(dayN, c);
+    if (this.cache.size > Truth.CACHE_MAX) {
+      const first = this.cache.keys().next().value;
+      if (first !== undefined) this.cache.delete(first);
+    }
+    return c;
+  }
+
+  /** Every row of the type on a day, newest first (ties: tracker first). */
+  rows(type: DataTypeDef, dayN: number): Row[] {
+    const c = this.day(dayN);
+    let r = c.rows.get(type.id);
+    if (!r) {
+      r = type.rows(c).sort((a, b) => b.t - a.t || rank(a.src) - rank(b.src));
+      c.rows.set(type.id, r);
+    }
+    return r;
+  }
+
+  reconciled(type: DataTypeDef, dayN: number, family: SourceFamily): Row[] {
+    const c = this.day(dayN);
+    const key = `${type.id}|${family}`;
+    let r = c.reconciled.get(key);
+    if (!r) {
+      const all = this.rows(type, dayN);
+      const fam = family === 'google-wearables' ? all.filter((x) => isWearable(x.src)) : all;
+      r = reconcileRows(fam, type.record === 'sample' || type.record === 'daily');
+      c.reconciled.set(key, r);
+    }
+    return r;
+  }
+
+  /** Local days (day numbers, clamped to the user's) that can hold rows passing the filter's AND-ed single bounds. */
+  candidateDays(filter: Filter): [number, number] {
+    let lo = this.firstDayN, hi = this.lastDayN;
+    for (const clause of filter) {
+      if (clause.length !== 1) continue;
+      const b = clause[0];
+      if (!b) continue;
+      // a local day spans at most [date - 14 h, date + 1 + 12 h] in UTC; sleep-owned rows start the evening before
+      const slack = isPhysical(b.kind) ? 2 * DAY : DAY + 1;
+      if (b.op === '>=') lo = Math.max(lo, Math.floor((b.ms - slack) / DAY));
+      else hi = Math.min(hi, Math.floor((b.ms + slack) / DAY));
+    }
+    return [lo, hi];
+  }
+
+  /** The day range holding rows whose start lies in [from, to) (UTC ms), clamped. */
+  daysOf(from: number, to: number): [number, number] {
+    return [Math.max(this.firstDayN, Math.floor((from - 2 * DAY) / DAY)), Math.min(this.lastDayN, Math.floor((to + 2 * DAY) / DAY))];
+  }
+}

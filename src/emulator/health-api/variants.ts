@@ -1,0 +1,64 @@
+/**
+ * The reference's *uncertain* points, each served in both variants (option `variant` of
+ * createHealthApi, `--variant key=value` of `fitbit-bridge emulator`). Defaults follow the
+ * strongest evidence in the reference.
+ *
+ * - `sleepFilterMember`: `end_time` (default; one live capture: sleep filters on
+ *   `sleep.interval.end_time` / `civil_end_time` only, and the discovery document agrees) or
+ *   `civil_start_time` (another integrator: sleep filters on `sleep.interval.civil_start_time`
+ *   and `start_time`). The member of the other variant answers the documented
+ *   INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER body.
+ * - `dailyRollUpEnd`: `exclusive` (default; discovery: closed-open civil range) or `inclusive`
+ *   (one example: `range.end`'s date is included). Windows' `civilEndTime` is exclusive in both.
+ * - `retryAfter`: `header` (default; 429 carries `Retry-After: <seconds>`) or `none` (429 without
+ *   it: the client must back off on its own).
+ * - `heartRateDefaultPageSize`: `50` (default; observed live when `pageSize` is omitted) or `1440`
+ *   (what the discovery document says for every type).
+ */
+export interface Variants {
+  sleepFilterMember: 'end_time' | 'civil_start_time';
+  dailyRollUpEnd: 'exclusive' | 'inclusive';
+  retryAfter: 'header' | 'none';
+  heartRateDefaultPageSize: 50 | 1440;
+}
+
+export const DEFAULT_VARIANTS: Variants = {
+  sleepFilterMember: 'end_time',
+  dailyRollUpEnd: 'exclusive',
+  retryAfter: 'header',
+  heartRateDefaultPageSize: 50,
+};
+
+/** Every variant key with its allowed values (first = default). */
+export const VARIANT_CHOICES: { [K in keyof Variants]: readonly string[] } = {
+  sleepFilterMember: ['end_time', 'civil_start_time'],
+  dailyRollUpEnd: ['exclusive', 'inclusive'],
+  retryAfter: ['header', 'none'],
+  heartRateDefaultPageSize: ['50', '1440'],
+};
+
+/** Fills in defaults; throws on an unknown key or value (the CLI shows the message). */
+export function resolveVariants(v: Partial<Record<string, unknown>> = {}): Variants {
+  const out: Record<string, unknown> = { ...DEFAULT_VARIANTS };
+  for (const [k, raw] of Object.entries(v)) {
+    if (raw === undefined) continue;
+    const choices = (VARIANT_CHOICES as Record<string, readonly string[] | undefined>)[k];
+    if (!choices) throw new Error(`unknown variant "${k}" (known: ${Object.keys(VARIANT_CHOICES).join(', ')})`);
+    const s = String(raw);
+    if (!choices.includes(s)) throw new Error(`variant ${k} must be one of ${choices.join(', ')}, not "${s}"`);
+    out[k] = k === 'heartRateDefaultPageSize' ? Number(s) : s;
+  }
+  return out as unknown as Variants;
+}
+
+/** `key=value` strings (CLI) → a partial variant object. */
+export function parseVariantArgs(args: readonly string[]): Partial<Variants> {
+  const out: Record<string, string> = {};
+  for (const a of args) {
+    const i = a.indexOf('=');
+    if (i <= 0) throw new Error(`expected --variant key=value, got "${a}"`);
+    out[a.slice(0, i).trim()] = a.slice(i + 1).trim();
+  }
+  resolveVariants(out);
+  return out as unknown as Partial<Variants>;
+}
