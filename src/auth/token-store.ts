@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { failpoint } from '../util/failpoints.js';
 
 export interface TokenSet {
   accessToken: string;
@@ -142,11 +143,13 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
     } finally {
       await fh.close();
     }
+    failpoint('token.before-rename');
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw e;
   }
+  failpoint('token.after-rename');
   // Make the rename itself durable. Not possible on every platform (Windows): best effort.
   try {
     const d = await open(dir, 'r');

@@ -35,7 +35,8 @@ export class ConfigError extends Error {
 
 export const ENV_PREFIX = 'FITBIT_BRIDGE_';
 /** Variables with the prefix that are not configuration keys. */
-export const RESERVED_ENV = ['FITBIT_BRIDGE_CONFIG', 'FITBIT_BRIDGE_LOG_LEVEL'];
+/** Variables of ours that are not config keys (the failpoints drive the crash tests: src/util/failpoints.ts). */
+export const RESERVED_ENV = ['FITBIT_BRIDGE_CONFIG', 'FITBIT_BRIDGE_LOG_LEVEL', 'FITBIT_BRIDGE_FAILPOINT', 'FITBIT_BRIDGE_FAILPOINT_LOG'];
 /** Shorthand variables: name → dotted key path. */
 export const ENV_ALIASES: Record<string, string> = { FITBIT_BRIDGE_DB: 'store.path' };
 

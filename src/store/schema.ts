@@ -82,6 +82,31 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `);
   },
+  // 2: raw Google Health API pages (sync.keep_raw_pages), so `rebuild` re-derives without downloading
+  (db) => {
+    db.exec(`
+      -- One row per request (account, data type, request key = hash of method, filter/range, page size, page number).
+      -- A repeated request replaces its row (newer answer). win_from / win_to: the local days the request
+      -- covers; fetch_id: the window fetch it belongs to (a complete newer fetch of a window supersedes the
+      -- older pages inside it). body = deflate-raw of the exact response text.
+      CREATE TABLE raw_pages (
+        id          INTEGER PRIMARY KEY,
+        account     TEXT NOT NULL,
+        data_type   TEXT NOT NULL,
+        request_key TEXT NOT NULL,
+        request     TEXT NOT NULL,
+        win_from    TEXT NOT NULL,
+        win_to      TEXT NOT NULL,
+        fetch_id    TEXT NOT NULL,
+        fetched_at  INTEGER NOT NULL,
+        raw_bytes   INTEGER NOT NULL,
+        body        BLOB NOT NULL,
+        UNIQUE (account, data_type, request_key)
+      );
+      CREATE INDEX raw_pages_order ON raw_pages (account, fetched_at, id);
+      CREATE INDEX raw_pages_window ON raw_pages (account, data_type, win_from);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,8 +11,10 @@
  */
 import Database from 'better-sqlite3';
 import { mkdirSync, statSync, statfsSync } from 'node:fs';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { dirname } from 'node:path';
 import { isMetricId, type SessionKind } from '../metrics/registry.js';
+import { failpoint } from '../util/failpoints.js';
 import { decodeColumns, encodeColumns, type Columns } from './codec.js';
 import { MIGRATIONS, migrate } from './schema.js';
 import { dayStart, utcDay } from './time.js';
@@ -20,6 +22,8 @@ import {
   StoreFullError,
   type AccountInfo,
   type ChangedBlock,
+  type RawPage,
+  type RawPageStats,
   type Sample,
   type SampleColumns,
   type SeriesInfo,
@@ -47,6 +51,7 @@ const MAX_OFFSET_MIN = 18 * 60;
 /** Blocks fetched per query while streaming (keeps memory flat and the connection free). */
 const PAGE_BLOCKS = 8;
 const PAGE_CHANGES = 1000;
+const PAGE_RAW = 16;
 /** An I/O write error with less free space than this on the volume counts as "disk full". */
 const LOW_SPACE_BYTES = 64 * 1024 * 1024;
 
@@ -78,6 +83,19 @@ interface SessionRow {
   segments: string;
   details: string;
   seq: number;
+}
+
+interface RawPageRow {
+  id: number;
+  account: string;
+  data_type: string;
+  request_key: string;
+  request: string;
+  win_from: string;
+  win_to: string;
+  fetch_id: string;
+  fetched_at: number;
+  body: Buffer;
 }
 
 interface SeriesRow {
@@ -194,6 +212,17 @@ export class SqliteStore implements Store {
          ON CONFLICT (name) DO UPDATE SET profile_id = excluded.profile_id, timezone = excluded.timezone`),
       accounts: db.prepare<[], { name: string; profile_id: string | null; timezone: string | null }>(
         `SELECT name, profile_id, timezone FROM accounts ORDER BY name`),
+      putRawPage: db.prepare<[string, string, string, string, string, string, string, number, number, Buffer]>(
+        `INSERT OR REPLACE INTO raw_pages (account, data_type, request_key, request, win_from, win_to, fetch_id, fetched_at, raw_bytes, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      pruneRawPages: db.prepare<[string, string, string, string, string]>(
+        `DELETE FROM raw_pages WHERE account = ? AND data_type = ? AND win_from >= ? AND win_to <= ? AND fetch_id <> ?`),
+      rawPagePage: db.prepare<[{ account: string; dataType: string | null; at: number; id: number }], RawPageRow>(
+        `SELECT id, account, data_type, request_key, request, win_from, win_to, fetch_id, fetched_at, body FROM raw_pages
+         WHERE account = @account AND (@dataType IS NULL OR data_type = @dataType) AND (fetched_at > @at OR (fetched_at = @at AND id > @id))
+         ORDER BY fetched_at, id LIMIT ${PAGE_RAW}`),
+      rawPageStats: db.prepare<[{ account: string | null }], { pages: number; raw: number | null; stored: number | null }>(
+        `SELECT COUNT(*) AS pages, SUM(raw_bytes) AS raw, SUM(LENGTH(body)) AS stored FROM raw_pages WHERE @account IS NULL OR account = @account`),
       getState: db.prepare<[string], string>(`SELECT value FROM state WHERE key = ?`).pluck(),
       putState: db.prepare<[string, string]>(
         `INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
@@ -768,6 +797,53 @@ export class SqliteStore implements Store {
     this.write(() => {
       this.st.putState.run(key, value);
     });
+  }
+
+  // ---- raw API pages ----------------------------------------------------------------------------
+
+  putRawPage(p: RawPage): void {
+    const where = `putRawPage(${p?.account}/${p?.dataType})`;
+    if (typeof p.account !== 'string' || p.account === '') throw new Error(`${where}: expected a non-empty account`);
+    if (typeof p.dataType !== 'string' || p.dataType === '') throw new Error(`${where}: expected a data type`);
+    if (typeof p.requestKey !== 'string' || p.requestKey === '') throw new Error(`${where}: expected a request key`);
+    if (!Number.isSafeInteger(p.fetchedAt)) throw new Error(`${where}: expected fetchedAt in integer ms, got ${p.fetchedAt}`);
+    if (typeof p.body !== 'string' || typeof p.request !== 'string') throw new Error(`${where}: expected request and body text`);
+    if (typeof p.windowFrom !== 'string' || typeof p.windowTo !== 'string' || typeof p.fetchId !== 'string') throw new Error(`${where}: expected windowFrom, windowTo and fetchId`);
+    const raw = Buffer.from(p.body, 'utf8');
+    const data = deflateRawSync(raw, { level: 6 });
+    this.write(() => {
+      failpoint('rawpage.mid-write');
+      this.st.putRawPage.run(p.account, p.dataType, p.requestKey, p.request, p.windowFrom, p.windowTo, p.fetchId, p.fetchedAt, raw.length, data);
+    });
+  }
+
+  pruneRawPages(account: string, dataType: string, from: string, to: string, keepFetchId: string): number {
+    return this.write(() => this.st.pruneRawPages.run(account, dataType, from, to, keepFetchId).changes);
+  }
+
+  /** Keyset paging (not an open iterator): consumers write while they iterate (rebuild). */
+  *rawPages(account: string, dataType?: string): Generator<RawPage, void, undefined> {
+    let at = -Number.MAX_VALUE;
+    let id = -1;
+    for (;;) {
+      const rows = this.st.rawPagePage.all({ account, dataType: dataType ?? null, at, id });
+      for (const r of rows) {
+        yield {
+          account: r.account, dataType: r.data_type, requestKey: r.request_key, request: r.request,
+          windowFrom: r.win_from, windowTo: r.win_to, fetchId: r.fetch_id, fetchedAt: r.fetched_at,
+          body: inflateRawSync(r.body).toString('utf8'),
+        };
+      }
+      if (rows.length < PAGE_RAW) return;
+      const last = rows[rows.length - 1]!;
+      at = last.fetched_at;
+      id = last.id;
+    }
+  }
+
+  rawPageStats(account?: string): RawPageStats {
+    const r = this.st.rawPageStats.get({ account: account ?? null });
+    return { pages: r?.pages ?? 0, rawBytes: r?.raw ?? 0, storedBytes: r?.stored ?? 0 };
   }
 
   // ---- files ------------------------------------------------------------------------------------

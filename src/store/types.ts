@@ -118,6 +118,37 @@ export interface AccountInfo {
   timezone: string | null;
 }
 
+/**
+ * One raw API page as it was answered (the Google Health sync keeps them when sync.keep_raw_pages,
+ * so `fitbit-bridge rebuild` can re-derive samples and sessions without downloading again).
+ */
+export interface RawPage {
+  account: string;
+  /** API data type id (kebab-case), e.g. `heart-rate`. */
+  dataType: string;
+  /** Identifies the request (a hash of method, filter / range, page size and page token): a repeated request replaces the page. */
+  requestKey: string;
+  /** The request, JSON (method, filter or rollUp body, page size, page token). */
+  request: string;
+  /** Local days (YYYY-MM-DD, inclusive … exclusive) the request's window covers. */
+  windowFrom: string;
+  windowTo: string;
+  /** The window fetch the page belongs to (all pages of one pass over a window share it). */
+  fetchId: string;
+  /** When the answer arrived (UTC ms); also the `exportMs` its samples were written with. */
+  fetchedAt: number;
+  /** The exact response text. */
+  body: string;
+}
+
+export interface RawPageStats {
+  pages: number;
+  /** Response text bytes before compression. */
+  rawBytes: number;
+  /** Bytes stored (deflate-raw). */
+  storedBytes: number;
+}
+
 /** Thrown when the disk (or the configured size limit) is full; the store is left intact. */
 export class StoreFullError extends Error {
   constructor(public readonly path: string, cause?: unknown) {
@@ -177,6 +208,19 @@ export interface Store {
   accounts(): AccountInfo[];
   getState(key: string): string | null;
   setState(key: string, value: string): void;
+
+  // ---- raw API pages (additive: schema 2) -------------------------------------------------------
+  /** Stores (compressed) or replaces a raw page; joins an enclosing write() transaction. */
+  putRawPage(page: RawPage): void;
+  /** Raw pages of an account (optionally one data type) in the order they were fetched, streamed a few at a time. */
+  rawPages(account: string, dataType?: string): IterableIterator<RawPage>;
+  rawPageStats(account?: string): RawPageStats;
+  /**
+   * Deletes the raw pages of (account, data type) whose window lies inside [from, to) and that
+   * belong to another fetch than `keepFetchId` (a complete newer fetch of that window supersedes
+   * them). Returns how many were deleted.
+   */
+  pruneRawPages(account: string, dataType: string, from: string, to: string, keepFetchId: string): number;
 
   /** Bytes the database files take on disk (main file + WAL). */
   diskBytes(): number;

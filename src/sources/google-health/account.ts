@@ -1,0 +1,88 @@
+/**
+ * The live source of one account from the loaded configuration: its TokenManager (token file in
+ * google.token_dir, refresh at google.token_endpoint) and a HealthClient (google.api_base_url,
+ * google.quota_per_minute), plus the account's time zone and the sync settings.
+ */
+import { MissingClientError, oauthClientConfig, tokenManagerFor } from '../../auth/flow.js';
+import type { TokenManager } from '../../auth/oauth-client.js';
+import type { LoadedConfig } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import type { Store } from '../../store/types.js';
+import type { Logger } from '../../util/log.js';
+import { HealthClient, type HealthClientOptions, type RequestEvent } from './client.js';
+
+export { MissingClientError };
+
+export interface AccountSourceOptions {
+  config: LoadedConfig;
+  account: string;
+  logger?: Logger;
+  signal?: AbortSignal;
+  onRequest?: (e: RequestEvent) => void;
+  /** Epoch ms (tests); default Date.now. */
+  clock?: () => number;
+}
+
+export interface AccountSource {
+  account: string;
+  tokens: TokenManager;
+  client: HealthClient;
+  quotaPerMinute: number;
+  sync: Config['sync'];
+  /** Closes the client's connections. */
+  close(): Promise<void>;
+}
+
+/** Builds TokenManager + HealthClient for `account`. Throws MissingClientError without google.client_id. */
+export function createAccountSource(opts: AccountSourceOptions): AccountSource {
+  const g = opts.config.google;
+  const tokens = tokenManagerFor(oauthClientConfig(opts.config), opts.account, opts.logger);
+  const copts: HealthClientOptions = {
+    baseUrl: g.api_base_url,
+    getAccessToken: (o) => tokens.getAccessToken(o),
+    quotaPerMinute: g.quota_per_minute,
+  };
+  if (opts.logger) copts.logger = opts.logger;
+  if (opts.signal) copts.signal = opts.signal;
+  if (opts.onRequest) copts.onRequest = opts.onRequest;
+  if (opts.clock) copts.clock = opts.clock;
+  const client = new HealthClient(copts);
+  return {
+    account: opts.account, tokens, client, quotaPerMinute: g.quota_per_minute, sync: opts.config.sync,
+    close: () => client.close(),
+  };
+}
+
+/**
+ * The account's IANA zone for the sync: an explicit one, else the account's `timezone` in the
+ * config, else the zone stored for the account (earlier imports), else takeout.timezone; null
+ * when none is known (the caller asks for one: a zone is never guessed).
+ */
+export function accountTimezone(config: LoadedConfig, store: Store, account: string, explicit?: string): string | null {
+  if (explicit) return explicit;
+  const a = config.accounts.find((x) => x.name === account);
+  return a?.timezone ?? store.getAccount(account)?.timezone ?? config.takeout.timezone ?? null;
+}
+
+/** Neither the config, the store nor the Google account settings name the account's zone. */
+export class NoTimezoneError extends Error {
+  constructor(readonly account: string) {
+    super(`the time zone of account ${account} is unknown and its Google account settings name none; set accounts[].timezone in the config`);
+    this.name = 'NoTimezoneError';
+  }
+}
+
+/**
+ * accountTimezone, else the zone of the Google account's settings (`users/me/settings`
+ * `timeZone`), which is then stored for the account. Throws NoTimezoneError when none is known.
+ */
+export async function resolveAccountTimezone(config: LoadedConfig, store: Store, account: string, client: HealthClient, logger?: Logger): Promise<string> {
+  const known = accountTimezone(config, store, account);
+  if (known) return known;
+  const tz = (await client.settings()).timeZone;
+  if (typeof tz !== 'string' || tz === '') throw new NoTimezoneError(account);
+  const prev = store.getAccount(account);
+  store.setAccount({ name: account, profileId: prev?.profileId ?? null, timezone: tz });
+  logger?.info({ account, timezone: tz }, 'time zone taken from the Google account settings');
+  return tz;
+}

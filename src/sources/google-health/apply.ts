@@ -1,0 +1,80 @@
+/**
+ * Writes one mapped page into the store (inside the caller's transaction): samples merged into
+ * their (account, metric, device) series and sessions upserted in layer 'api'.
+ *
+ * The Takeout rule "the same sample in both layers is stored once" holds for API samples too: a
+ * sample of the Takeout JSON layer kept under LEGACY_JSON_SOURCE (because no CSV row matched it)
+ * that matches an API sample of a device series (same metric and instant, value within the
+ * metric's tolerance) is that sample, and is removed from the legacy series — exactly what the
+ * importer does when a CSV row arrives after the JSON file.
+ */
+import { metric as metricDef } from '../../metrics/registry.js';
+import { LEGACY_JSON_SOURCE, type SeriesKey, type Store } from '../../store/types.js';
+import { utcDay } from '../../store/time.js';
+import type { MappedPage } from './mapping.js';
+
+export interface ApplyResult {
+  added: number;
+  changed: number;
+  unchanged: number;
+  /** Sessions inserted or changed. */
+  sessions: number;
+  /** Legacy-layer samples found to be the same as an API sample and removed. */
+  dedupedLegacy: number;
+}
+
+/**
+ * `rounded`: metrics whose API field is an int64 rounding of a decimal quantity (resting heart
+ * rate, non-REM heart rate): a stored value at the same instant that rounds to the API's value is
+ * the same sample, more precise (Takeout has 2–3 decimals), and is kept.
+ */
+export function applyPage(store: Store, account: string, page: MappedPage, exportMs: number,
+  hooks: { afterSamples?: () => void; rounded?: ReadonlySet<string> } = {}): ApplyResult {
+  const out: ApplyResult = { added: 0, changed: 0, unchanged: 0, sessions: 0, dedupedLegacy: 0 };
+  for (const series of page.series.values()) {
+    let s = series;
+    if (hooks.rounded?.has(s.metric)) {
+      const key: SeriesKey = { account, metric: s.metric, source: s.source };
+      const keep = s.samples.filter((x) => {
+        const c = store.readDayColumns(key, utcDay(x.t));
+        for (let i = 0; i < c.n; i++) {
+          if (c.t[i] !== x.t) continue;
+          const v = c.v[i]!;
+          return !(v !== x.v && Math.round(v) === x.v);
+        }
+        return true;
+      });
+      out.unchanged += s.samples.length - keep.length;
+      s = { ...s, samples: keep };
+    }
+    if (!s.samples.length) continue;
+    if (s.source !== LEGACY_JSON_SOURCE) {
+      const leg = store.listSeries({ account, metric: s.metric, source: LEGACY_JSON_SOURCE })[0];
+      if (leg && leg.count > 0 && leg.first !== null && leg.last !== null) {
+        const lo = leg.first, hi = leg.last;
+        const inRange = s.samples.filter((x) => x.t >= lo && x.t <= hi);
+        if (inRange.length) {
+          out.dedupedLegacy += store.removeMatching({ account, metric: s.metric, source: LEGACY_JSON_SOURCE }, inRange, metricDef(s.metric).matchTolerance + 1e-9);
+        }
+      }
+    }
+    const key: SeriesKey = { account, metric: s.metric, source: s.source };
+    const r = store.writeSamples(key, s.samples, { exportMs });
+    out.added += r.added;
+    out.changed += r.changed;
+    out.unchanged += r.unchanged + r.keptNewer;
+  }
+  hooks.afterSamples?.();
+  for (const sess of page.sessions) if (store.upsertSession(sess)) out.sessions++;
+  return out;
+}
+
+const roundedSets = new Map<string, ReadonlySet<string>>();
+
+/** The `rounded` metrics of a data type as a set (cached). */
+export function roundedOf(def: { id: string; rounded?: readonly string[] }): ReadonlySet<string> | undefined {
+  if (!def.rounded?.length) return undefined;
+  let s = roundedSets.get(def.id);
+  if (!s) { s = new Set(def.rounded); roundedSets.set(def.id, s); }
+  return s;
+}

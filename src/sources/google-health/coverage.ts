@@ -1,0 +1,158 @@
+/**
+ * The durable record, per account and data type, of which local days the sync has covered and
+ * when. Kept in the store's key/value state (`google-health/coverage/<account>/<type>`, JSON) and
+ * always written in the same transaction as the page it describes, so it can never claim a day
+ * whose data did not commit, nor miss one that did.
+ *
+ * - `from` … `to`: the covered span (local dates, inclusive). Backfill extends `from` downwards,
+ *   incremental passes extend `to`; `syncedUntil` is the instant the newest fetch reached.
+ * - `segments`: when each stretch of days was last fetched (`at` = the start of that sync run;
+ *   stretches of one run coalesce, so the list stays short).
+ * - `backfillDone`: the backfill reached the first day with data (or sync.backfill_days).
+ * - `window`: a window fetch in progress (page token of the next page), so a killed run resumes
+ *   with the next page instead of starting the window again.
+ * - `member`: the filter member that worked (sleep: end_time or civil_start_time).
+ */
+import type { Store } from '../../store/types.js';
+import { daysFromCivil } from '../takeout/timezone.js';
+
+export interface CoverageSegment {
+  /** Local dates, inclusive. */
+  from: string;
+  to: string;
+  /** Sync run start (UTC ms) of the last fetch of these days. */
+  at: number;
+}
+
+export interface PendingWindow {
+  phase: 'backfill' | 'incremental';
+  /** Local dates [from, to). */
+  from: string;
+  to: string;
+  member: string | null;
+  /** The next page's token. */
+  pageToken: string;
+  /** Pages committed so far. */
+  pages: number;
+  points: number;
+  fetchId: string;
+}
+
+export interface Coverage {
+  v: 1;
+  from: string | null;
+  to: string | null;
+  syncedUntil: number | null;
+  backfillDone: boolean;
+  /** Oldest / newest local date with a data point seen. */
+  firstData: string | null;
+  lastData: string | null;
+  member: string | null;
+  segments: CoverageSegment[];
+  window: PendingWindow | null;
+  /** Last time a request of this type failed, and why (cleared by the next success). */
+  lastError: { at: number; message: string } | null;
+}
+
+export function emptyCoverage(): Coverage {
+  return { v: 1, from: null, to: null, syncedUntil: null, backfillDone: false, firstData: null, lastData: null, member: null, segments: [], window: null, lastError: null };
+}
+
+export function coverageKey(account: string, dataType: string): string {
+  return `google-health/coverage/${account}/${dataType}`;
+}
+
+export function readCoverage(store: Store, account: string, dataType: string): Coverage {
+  const raw = store.getState(coverageKey(account, dataType));
+  if (raw === null) return emptyCoverage();
+  try {
+    const x = JSON.parse(raw) as Partial<Coverage>;
+    if (x && x.v === 1) return { ...emptyCoverage(), ...x, segments: Array.isArray(x.segments) ? x.segments : [] };
+  } catch {
+    /* a damaged record: start over (re-reading is safe, writes are idempotent) */
+  }
+  return emptyCoverage();
+}
+
+export function writeCoverage(store: Store, account: string, dataType: string, c: Coverage): void {
+  store.setState(coverageKey(account, dataType), JSON.stringify(c));
+}
+
+// ---- local dates ----------------------------------------------------------------------------
+
+/** `YYYY-MM-DD` → days since 1970-01-01. */
+export function dayNum(date: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) throw new RangeError(`expected a date YYYY-MM-DD, got ${JSON.stringify(date)}`);
+  return daysFromCivil(+m[1]!, +m[2]!, +m[3]!);
+}
+
+/** Days since 1970-01-01 → `YYYY-MM-DD`. */
+export function dateOf(day: number): string {
+  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function addDays(date: string, n: number): string {
+  return dateOf(dayNum(date) + n);
+}
+
+function minDate(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a < b ? a : b;
+}
+
+function maxDate(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a > b ? a : b;
+}
+
+export { minDate, maxDate };
+
+const MAX_SEGMENTS = 200;
+
+/**
+ * Records that the local days [from, toExclusive) were fetched in the run that started at `at`:
+ * the segments list is updated (overlapped parts replaced, neighbours of the same run merged) and
+ * the covered span widened.
+ */
+export function markCovered(c: Coverage, from: string, toExclusive: string, at: number): void {
+  const a = dayNum(from);
+  const b = dayNum(toExclusive) - 1;
+  if (b < a) return;
+  const out: { a: number; b: number; at: number }[] = [];
+  for (const s of c.segments) {
+    const sa = dayNum(s.from), sb = dayNum(s.to);
+    if (sb < a || sa > b) { out.push({ a: sa, b: sb, at: s.at }); continue; }
+    if (sa < a) out.push({ a: sa, b: a - 1, at: s.at });
+    if (sb > b) out.push({ a: b + 1, b: sb, at: s.at });
+  }
+  out.push({ a, b, at });
+  out.sort((x, y) => x.a - y.a);
+  const merged: { a: number; b: number; at: number }[] = [];
+  for (const s of out) {
+    const last = merged[merged.length - 1];
+    if (last && last.at === s.at && s.a <= last.b + 1) last.b = Math.max(last.b, s.b);
+    else merged.push({ ...s });
+  }
+  // bound the list: merge the oldest neighbours (keeping the older time: conservative)
+  while (merged.length > MAX_SEGMENTS) {
+    const [x, y] = merged.splice(0, 2) as [{ a: number; b: number; at: number }, { a: number; b: number; at: number }];
+    merged.unshift({ a: x.a, b: Math.max(x.b, y.b), at: Math.min(x.at, y.at) });
+  }
+  c.segments = merged.map((s) => ({ from: dateOf(s.a), to: dateOf(s.b), at: s.at }));
+  c.from = minDate(c.from, from);
+  c.to = maxDate(c.to, dateOf(b));
+}
+
+/** Days of [from, to] (inclusive) that no segment covers, as [from, to] pairs (gap detection, `sync --dry-run`). */
+export function gaps(c: Coverage): { from: string; to: string }[] {
+  const out: { from: string; to: string }[] = [];
+  for (let i = 1; i < c.segments.length; i++) {
+    const prev = c.segments[i - 1]!, cur = c.segments[i]!;
+    const a = dayNum(prev.to) + 1, b = dayNum(cur.from) - 1;
+    if (a <= b) out.push({ from: dateOf(a), to: dateOf(b) });
+  }
+  return out;
+}

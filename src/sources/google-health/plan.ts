@@ -1,0 +1,152 @@
+/**
+ * What a sync will fetch (no requests): the incremental windows of every type, where its backfill
+ * stands, and an estimate of the requests and of the time they take at the quota. `sync --dry-run`
+ * prints it; `syncAccount` computes the same windows as it goes.
+ */
+import type { Config } from '../../config/schema.js';
+import type { Store } from '../../store/types.js';
+import { Zone } from '../takeout/timezone.js';
+import { addDays, dateOf, dayNum, readCoverage, type Coverage } from './coverage.js';
+import { typesForMode, type DataTypeDef } from './datatypes.js';
+import type { WindowSpec } from './requests.js';
+
+export type SyncMode = 'recent' | 'daily' | 'backfill' | 'all';
+
+/** Typical points per day (a Fitbit tracker worn all day), for estimates only. */
+const POINTS_PER_DAY: Record<string, number> = {
+  'heart-rate': 17_000, steps: 700, distance: 700, altitude: 30, 'active-energy-burned': 1000, 'active-zone-minutes': 60,
+  'heart-rate-variability': 90, 'oxygen-saturation': 450, 'total-calories': 1440, floors: 30, weight: 0.3,
+  sleep: 1.2, exercise: 0.5, 'respiratory-rate-sleep-summary': 1.1,
+};
+
+export function localDate(zone: Zone, t: number): string {
+  return new Date(t + zone.offsetAt(t) * 60_000).toISOString().slice(0, 10);
+}
+
+export function midnight(zone: Zone, date: string): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return zone.fromLocal(y, m, d, 0, 0, 0, 0, 'earlier').t;
+}
+
+/** [from, to) cut into windows of `days`, oldest first (or newest first). */
+export function split(from: string, to: string, days: number, newestFirst = false): WindowSpec[] {
+  const out: WindowSpec[] = [];
+  const a = dayNum(from), b = dayNum(to);
+  for (let x = a; x < b; x += days) out.push({ from: dateOf(x), to: dateOf(Math.min(b, x + days)) });
+  return newestFirst ? out.reverse() : out;
+}
+
+/** The incremental pass of a type: from the overlap before the newest synced instant (or the recheck days) to tomorrow. */
+export function incrementalWindows(def: DataTypeDef, cov: Coverage, zone: Zone, now: number, cfg: Config['sync']): WindowSpec[] {
+  const today = localDate(zone, now);
+  const overlapMs = cfg.overlap_hours * 3_600_000;
+  let start: string;
+  if (cov.syncedUntil === null || cov.to === null) {
+    start = addDays(today, -(def.group === 'recent' ? Math.ceil(cfg.overlap_hours / 24) : cfg.recheck_days));
+  } else if (def.group === 'recent') {
+    start = localDate(zone, Math.min(now, cov.syncedUntil) - overlapMs);
+  } else {
+    start = addDays(localDate(zone, Math.min(now, cov.syncedUntil)), -cfg.recheck_days);
+  }
+  if (start > today) start = today;
+  const floor = addDays(today, -cfg.backfill_days);
+  if (start < floor) start = floor;
+  return split(start, addDays(today, 1), def.windowDays);
+}
+
+export interface TypePlan {
+  type: string;
+  method: 'list' | 'rollUp';
+  /** Incremental windows (local dates [from, to)). */
+  incremental: WindowSpec[];
+  /** Where the backfill stands: covered down to `from`; null = not started. */
+  coveredFrom: string | null;
+  coveredTo: string | null;
+  backfillDone: boolean;
+  /** Days left to backfill (estimate: down to the oldest data known in the store, else sync.backfill_days). */
+  backfillDays: number;
+  /** True when the backfill estimate could only use sync.backfill_days (no data known yet). */
+  backfillUpperBound: boolean;
+  requests: number;
+  note?: string;
+}
+
+export interface SyncPlan {
+  mode: SyncMode;
+  types: TypePlan[];
+  requests: number;
+  /** At quota_per_minute (95 %, the client's limiter). */
+  etaSeconds: number;
+}
+
+export interface PlanOptions {
+  store: Store;
+  account: string;
+  timezone: string;
+  mode: SyncMode;
+  types?: string[];
+  config: Config['sync'];
+  quotaPerMinute?: number;
+  now?: () => number;
+}
+
+function pagesFor(def: DataTypeDef, days: number): number {
+  const per = POINTS_PER_DAY[def.id] ?? 1;
+  return Math.max(1, Math.ceil((per * days) / def.maxPageSize));
+}
+
+function windowRequests(def: DataTypeDef, wins: WindowSpec[]): number {
+  let n = 0;
+  for (const w of wins) n += pagesFor(def, dayNum(w.to) - dayNum(w.from));
+  return n;
+}
+
+/** Oldest local day with a sample of the account in the store (any metric, any source), or null. */
+export function oldestStoredDay(store: Store, account: string, zone: Zone, metrics?: readonly string[]): string | null {
+  let first: number | null = null;
+  for (const s of store.listSeries({ account })) {
+    if (metrics && !metrics.includes(s.metric)) continue;
+    if (s.first !== null && (first === null || s.first < first)) first = s.first;
+  }
+  return first === null ? null : localDate(zone, first);
+}
+
+export function etaSeconds(requests: number, quotaPerMinute: number): number {
+  return Math.ceil((requests / Math.max(1, quotaPerMinute * 0.95)) * 60);
+}
+
+export function planSync(opts: PlanOptions): SyncPlan {
+  const zone = new Zone(opts.timezone);
+  const now = (opts.now ?? Date.now)();
+  const today = localDate(zone, now);
+  const cfg = opts.config;
+  const types: TypePlan[] = [];
+  const incr = opts.mode !== 'backfill';
+  const back = opts.mode === 'backfill' || opts.mode === 'all';
+  for (const def of typesForMode(opts.mode, opts.types)) {
+    const cov = readCoverage(opts.store, opts.account, def.id);
+    const incremental = incr ? incrementalWindows(def, cov, zone, now, cfg) : [];
+    let requests = windowRequests(def, incremental);
+    let backfillDays = 0;
+    let upper = false;
+    if (back && !cov.backfillDone) {
+      const floor = addDays(today, -cfg.backfill_days);
+      const top = cov.from ?? (incremental[0]?.from ?? addDays(today, 1));
+      const known = oldestStoredDay(opts.store, opts.account, zone, def.metrics) ?? oldestStoredDay(opts.store, opts.account, zone);
+      const bottom = known !== null && known > floor ? known : floor;
+      upper = known === null;
+      backfillDays = Math.max(0, dayNum(top) - dayNum(bottom));
+      const wins = backfillDays > 0 ? split(bottom, top, def.windowDays) : [];
+      // + the probe that finds there is nothing older (list types); with no data known this is an upper bound
+      requests += windowRequests(def, wins) + (def.method === 'list' ? 1 : 0);
+    }
+    const tp: TypePlan = {
+      type: def.id, method: def.method, incremental, coveredFrom: cov.from, coveredTo: cov.to, backfillDone: cov.backfillDone,
+      backfillDays, backfillUpperBound: upper, requests,
+    };
+    if (def.note) tp.note = def.note;
+    types.push(tp);
+  }
+  const requests = types.reduce((a, t) => a + t.requests, 0);
+  return { mode: opts.mode, types, requests, etaSeconds: etaSeconds(requests, opts.quotaPerMinute ?? 300) };
+}

@@ -1,0 +1,97 @@
+/**
+ * Requests of the sync: a window of local days [from, to) of one data type becomes a
+ * dataPoints.list filter (physical members: the zone's local midnights as UTC instants; civil
+ * members and daily dates: the dates themselves) or a rollUp body (60 s windows); the request key
+ * identifies the page for the raw-page archive.
+ */
+import { createHash } from 'node:crypto';
+import type { RollUpDataPointsRequest } from './api-types.js';
+import type { HealthClient } from './client.js';
+import type { Zone } from '../takeout/timezone.js';
+import { dayNum } from './coverage.js';
+import type { DataTypeDef, FilterMember } from './datatypes.js';
+
+export interface WindowSpec {
+  /** Local dates [from, to). */
+  from: string;
+  to: string;
+}
+
+/** The request of one page, as kept with the raw page (JSON) and replayed by `rebuild`. */
+export interface PageRequest {
+  method: 'list' | 'rollUp';
+  dataType: string;
+  filter?: string;
+  body?: RollUpDataPointsRequest;
+  pageSize: number;
+  pageToken?: string;
+  /** 0-based page number within the window fetch. */
+  page: number;
+  /** Local dates of the window. */
+  from: string;
+  to: string;
+  /** The IANA zone the page was mapped with (daily records' midnights, offsets of rollUp windows). */
+  tz: string;
+}
+
+function midnightUtc(zone: Zone, date: string): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return zone.fromLocal(y, m, d, 0, 0, 0, 0, 'earlier').t;
+}
+
+/** RFC 3339 UTC without a zero fraction. */
+export function isoZ(t: number): string {
+  const s = new Date(t).toISOString();
+  return s.endsWith('.000Z') ? `${s.slice(0, -5)}Z` : s;
+}
+
+function bound(def: DataTypeDef, m: FilterMember, op: '>=' | '<', date: string, zone: Zone): string {
+  const v = m.kind === 'physical' ? isoZ(midnightUtc(zone, date)) : date;
+  return `${def.filterId}.${m.member} ${op} "${v}"`;
+}
+
+/** The filter of a window (either bound may be left out: a probe has only `<`). */
+export function windowFilter(def: DataTypeDef, member: FilterMember, win: { from?: string; to?: string }, zone: Zone): string {
+  const terms: string[] = [];
+  if (win.from !== undefined) terms.push(bound(def, member, '>=', win.from, zone));
+  if (win.to !== undefined) terms.push(bound(def, member, '<', win.to, zone));
+  return terms.join(' AND ');
+}
+
+export function rollUpBody(def: DataTypeDef, win: WindowSpec, zone: Zone, pageToken?: string): RollUpDataPointsRequest {
+  const body: RollUpDataPointsRequest = {
+    range: { startTime: isoZ(midnightUtc(zone, win.from)), endTime: isoZ(midnightUtc(zone, win.to)) },
+    windowSize: '60s',
+    pageSize: def.maxPageSize,
+  };
+  if (pageToken !== undefined) body.pageToken = pageToken;
+  return body;
+}
+
+/** Days a window spans. */
+export function windowDays(win: WindowSpec): number {
+  return dayNum(win.to) - dayNum(win.from);
+}
+
+/** Stable key of a page: method, filter / range, page size and page number (not the token, which may differ per fetch). */
+export function requestKey(r: PageRequest): string {
+  const what = r.method === 'rollUp'
+    ? JSON.stringify({ range: r.body?.range, windowSize: r.body?.windowSize })
+    : r.filter ?? '';
+  return createHash('sha256').update(`${r.method}\u0000${r.dataType}\u0000${what}\u0000${r.pageSize}\u0000${r.page}`).digest('base64url').slice(0, 32);
+}
+
+/** Sends one page request; `raw` is the exact response text. */
+export async function sendPage(client: HealthClient, r: PageRequest): Promise<{ body: unknown; raw: string }> {
+  if (r.method === 'rollUp') {
+    const body = { ...(r.body as RollUpDataPointsRequest) };
+    if (r.pageToken !== undefined) body.pageToken = r.pageToken;
+    else delete body.pageToken;
+    return client.rollUpPage(r.dataType, body);
+  }
+  return client.listPage(r.dataType, {
+    ...(r.filter ? { filter: r.filter } : {}),
+    pageSize: r.pageSize,
+    ...(r.pageToken !== undefined ? { pageToken: r.pageToken } : {}),
+  });
+}

@@ -1,0 +1,535 @@
+/**
+ * The Google Health API sync of one account.
+ *
+ * Per data type (datatypes.ts) a durable coverage record (coverage.ts) says which local days are
+ * covered and when. Two passes:
+ * - incremental (`recent`: intraday types, `daily`: daily values, sessions, weight; `all`: both):
+ *   re-reads from sync.overlap_hours before the newest synced instant (intraday) or the last
+ *   sync.recheck_days days (daily types) up to today — there is no change feed, and data arrives
+ *   late after a phone sync;
+ * - backfill (`backfill`, `all`): newest first, window by window below the covered span, down to
+ *   the first day with data. An empty window costs one more request: a probe for the newest point
+ *   before it (pageSize 1; list answers newest first), which either jumps over the empty stretch
+ *   or proves there is nothing older (backfill done). rollUp-only types (no probe possible) stop
+ *   at the oldest data the list types found (or the store holds), else after a long empty run;
+ *   always at sync.backfill_days.
+ * Requests use the widest windows and largest pages (datatypes.ts: heart-rate 7 days a filter,
+ * pageSize 10000).
+ *
+ * Crash safety: everything of one page — its samples, sessions, the raw page and the coverage
+ * update (including the token of the next page) — commits in ONE store transaction. Writes are
+ * idempotent merges, so a SIGKILL anywhere followed by a rerun gives the store an uninterrupted
+ * run gives (test/sync/sigkill.test.ts kills at every failpoint and compares storeDigest).
+ *
+ * Errors of one type (a missing scope, a filter the API refuses) are reported for that type and
+ * the others go on; an account-level problem (ReauthNeededError, 401 after a refresh, account not
+ * linked, abort, a full disk) stops the account and is rethrown.
+ */
+import { randomBytes } from 'node:crypto';
+import { ReauthNeededError } from '../../auth/oauth-client.js';
+import type { Config } from '../../config/schema.js';
+import { StoreFullError, type Store } from '../../store/types.js';
+import { failpoint } from '../../util/failpoints.js';
+import type { Logger } from '../../util/log.js';
+import { Zone } from '../takeout/timezone.js';
+import { applyPage, roundedOf } from './apply.js';
+import type { HealthClient } from './client.js';
+import {
+  addDays, dayNum, markCovered, maxDate, minDate, readCoverage, writeCoverage, type Coverage, type PendingWindow,
+} from './coverage.js';
+import { typesForMode, type DataTypeDef, type FilterMember } from './datatypes.js';
+import { HealthApiError } from './errors.js';
+import { mapPage, type MappedPage } from './mapping.js';
+import { localDate, incrementalWindows, midnight, oldestStoredDay, planSync, type SyncMode, type SyncPlan } from './plan.js';
+import { requestKey, rollUpBody, sendPage, windowFilter, type PageRequest, type WindowSpec } from './requests.js';
+
+export type { SyncMode, SyncPlan } from './plan.js';
+export { planSync } from './plan.js';
+
+export interface SyncProgress {
+  /** Requests sent so far. */
+  done: number;
+  /** Planned requests (an estimate; grows when the sync finds more). */
+  total: number;
+  requests: number;
+  type: string;
+}
+
+export interface SyncOptions {
+  store: Store;
+  client: HealthClient;
+  account: string;
+  /** IANA zone of the account: daily records' local midnights, offsets where a point has none, local days of windows. */
+  timezone: string;
+  mode: SyncMode;
+  /** Data type ids (`heart-rate`) or metric ids (`heart_rate`); default every type of the mode. */
+  types?: string[];
+  /** Only plan (no request, no write). */
+  dryRun?: boolean;
+  config: Config['sync'];
+  /** For the plan's ETA; default 300. */
+  quotaPerMinute?: number;
+  logger?: Logger;
+  /** Epoch ms; default Date.now. */
+  now?: () => number;
+  signal?: AbortSignal;
+  onProgress?: (p: SyncProgress) => void;
+  /** Stop (resumably) after this many requests (scheduled backfill slices). */
+  maxRequests?: number;
+}
+
+export interface TypeReport {
+  requests: number;
+  pages: number;
+  points: number;
+  added: number;
+  changed: number;
+  sessions: number;
+  /** Malformed points skipped, values omitted or zero, unknown enum values. */
+  skipped: number;
+  zeros: number;
+  unknownEnums: number;
+  coveredFrom: string | null;
+  coveredTo: string | null;
+  backfillDone: boolean;
+  /** The filter member in use (sleep: end_time or civil_start_time). */
+  member: string | null;
+  error?: string;
+  /** HealthApiError reason, e.g. MISSING_OAUTH_SCOPE. */
+  reason?: string;
+}
+
+export interface SyncReport {
+  account: string;
+  mode: SyncMode;
+  requests: number;
+  pages: number;
+  added: number;
+  changed: number;
+  sessions: number;
+  types: Record<string, TypeReport>;
+  /** First warnings (malformed points), each naming type and page. */
+  warnings: string[];
+  /** Why the sync stopped early (budget, abort), else null. */
+  stopped: 'budget' | null;
+  plan?: { requests: number; etaSeconds: number };
+  durationMs: number;
+}
+
+const MAX_REPORT_WARNINGS = 50;
+/** rollUp types without a known data floor: stop the backfill after this many empty days once data was seen … */
+const ROLLUP_EMPTY_RUN_DAYS = 60;
+/** … or this many when none was ever seen. */
+const ROLLUP_EMPTY_RUN_DAYS_NO_DATA = 120;
+const FILTER_MEMBER_REASON = 'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER';
+
+class BudgetExhausted extends Error {
+  constructor() {
+    super('request budget exhausted');
+  }
+}
+
+/** Errors that concern the account, not one type: stop and rethrow. */
+function isAccountLevel(e: unknown): boolean {
+  if (e instanceof ReauthNeededError || e instanceof StoreFullError || e instanceof BudgetExhausted) return true;
+  if (e instanceof HealthApiError) return e.kind === 'unauthenticated' || e.kind === 'account-not-linked';
+  const name = (e as { name?: unknown } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError' || name === 'StoreFullError' || name === 'ReauthNeededError';
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+interface TypeState {
+  def: DataTypeDef;
+  cov: Coverage;
+  tr: TypeReport;
+}
+
+class AccountSync {
+  private readonly zone: Zone;
+  private readonly now: () => number;
+  private readonly runAt: number;
+  private readonly report: SyncReport;
+  private planned = 0;
+  private rollupFloorCache: { day: string; settled: boolean } | null | undefined;
+
+  constructor(private readonly opts: SyncOptions) {
+    this.zone = new Zone(opts.timezone);
+    this.now = opts.now ?? Date.now;
+    this.runAt = this.now();
+    this.report = {
+      account: opts.account, mode: opts.mode, requests: 0, pages: 0, added: 0, changed: 0, sessions: 0, types: {}, warnings: [], stopped: null, durationMs: 0,
+    };
+  }
+
+  private get store(): Store {
+    return this.opts.store;
+  }
+
+  async run(): Promise<SyncReport> {
+    const o = this.opts;
+    const plan = planSync({
+      store: o.store, account: o.account, timezone: o.timezone, mode: o.mode, config: o.config, now: this.now,
+      ...(o.types ? { types: o.types } : {}), ...(o.quotaPerMinute !== undefined ? { quotaPerMinute: o.quotaPerMinute } : {}),
+    });
+    this.report.plan = { requests: plan.requests, etaSeconds: plan.etaSeconds };
+    this.planned = plan.requests;
+    if (o.dryRun) return this.finish();
+    if (!o.store.getAccount(o.account)) {
+      o.store.write(() => o.store.setAccount({ name: o.account, profileId: null, timezone: o.timezone }));
+    }
+    failpoint('sync.start');
+    const defs = typesForMode(o.mode, o.types);
+    let first = true;
+    for (const def of defs) {
+      if (!first) failpoint('sync.between-types');
+      first = false;
+      this.checkAbort();
+      const st: TypeState = { def, cov: readCoverage(o.store, o.account, def.id), tr: this.newTypeReport() };
+      this.report.types[def.id] = st.tr;
+      try {
+        failpoint('sync.before-type');
+        await this.syncType(st);
+      } catch (e) {
+        this.sumType(st);
+        if (e instanceof BudgetExhausted) {
+          this.report.stopped = 'budget';
+          break;
+        }
+        if (isAccountLevel(e)) throw e;
+        st.tr.error = errText(e);
+        if (e instanceof HealthApiError && e.reason) st.tr.reason = e.reason;
+        o.logger?.warn({ account: o.account, dataType: def.id, err: st.tr.error }, `sync of ${def.id} failed; the other types go on`);
+        this.recordError(st, st.tr.error);
+        continue;
+      }
+      this.sumType(st);
+    }
+    failpoint('sync.end');
+    return this.finish();
+  }
+
+  private finish(): SyncReport {
+    this.report.durationMs = Math.max(0, this.now() - this.runAt);
+    return this.report;
+  }
+
+  private newTypeReport(): TypeReport {
+    return {
+      requests: 0, pages: 0, points: 0, added: 0, changed: 0, sessions: 0, skipped: 0, zeros: 0, unknownEnums: 0,
+      coveredFrom: null, coveredTo: null, backfillDone: false, member: null,
+    };
+  }
+
+  private sumType(st: TypeState): void {
+    st.tr.coveredFrom = st.cov.from;
+    st.tr.coveredTo = st.cov.to;
+    st.tr.backfillDone = st.cov.backfillDone;
+    st.tr.member = st.cov.member ?? st.def.members[0]?.member ?? null;
+  }
+
+  private recordError(st: TypeState, message: string): void {
+    try {
+      const next: Coverage = { ...st.cov, lastError: { at: this.now(), message: message.slice(0, 500) } };
+      this.store.write(() => writeCoverage(this.store, this.opts.account, st.def.id, next));
+      st.cov = next;
+    } catch {
+      /* the report has it */
+    }
+  }
+
+  private checkAbort(): void {
+    const s = this.opts.signal;
+    if (s?.aborted) {
+      const r: unknown = s.reason;
+      throw r instanceof Error ? r : Object.assign(new Error('sync aborted'), { name: 'AbortError' });
+    }
+  }
+
+  // ---- one type --------------------------------------------------------------------------------
+
+  private async syncType(st: TypeState): Promise<void> {
+    const mode = this.opts.mode;
+    if (mode !== 'backfill') {
+      const wins = incrementalWindows(st.def, st.cov, this.zone, this.now(), this.opts.config);
+      let firstWin = true;
+      for (const w of wins) {
+        if (!firstWin) failpoint('sync.between-windows');
+        firstWin = false;
+        await this.fetchWindow(st, w, 'incremental');
+      }
+    }
+    if (mode === 'backfill' || mode === 'all') await this.backfill(st);
+  }
+
+  private async backfill(st: TypeState): Promise<void> {
+    const cfg = this.opts.config;
+    const def = st.def;
+    const today = localDate(this.zone, this.now());
+    const floor = addDays(today, -cfg.backfill_days);
+    let emptyRun = 0;
+    let firstWin = true;
+    while (!st.cov.backfillDone) {
+      const cursor = st.cov.from ?? addDays(today, 1);
+      let stopAt = floor;
+      let settled = true;
+      const rf = def.method === 'rollUp' ? this.rollupFloor() : null;
+      if (rf !== null && rf.day > stopAt) {
+        stopAt = rf.day;
+        settled = rf.settled;
+      }
+      if (cursor <= stopAt) {
+        // a floor only the store suggests (the list types' backfill is not finished) ends this run, not the backfill
+        if (settled) this.commitCoverage(st, (c) => { c.backfillDone = true; });
+        return;
+      }
+      if (!firstWin) failpoint('sync.between-windows');
+      firstWin = false;
+      let from = addDays(cursor, -def.windowDays);
+      if (from < stopAt) from = stopAt;
+      const win = { from, to: cursor };
+      const points = await this.fetchWindow(st, win, 'backfill');
+      if (points > 0) { emptyRun = 0; continue; }
+      if (def.method === 'list') {
+        await this.probe(st, win.from);
+      } else {
+        emptyRun += dayNum(win.to) - dayNum(win.from);
+        const limit = st.cov.firstData !== null ? ROLLUP_EMPTY_RUN_DAYS : ROLLUP_EMPTY_RUN_DAYS_NO_DATA;
+        if (this.rollupFloor() === null && emptyRun >= limit) {
+          this.commitCoverage(st, (c) => { c.backfillDone = true; });
+          return;
+        }
+      }
+    }
+  }
+
+  /**
+   * Where rollUp backfills stop: the oldest day with data of the intraday list types — settled when
+   * all of them finished their backfill — else the oldest sample the store holds (not settled).
+   */
+  private rollupFloor(): { day: string; settled: boolean } | null {
+    if (this.rollupFloorCache !== undefined) return this.rollupFloorCache;
+    let floor: string | null = null;
+    let all = true;
+    for (const def of typesForMode('all')) {
+      if (def.method !== 'list' || def.record === 'daily' || def.record === 'session') continue;
+      const c = readCoverage(this.store, this.opts.account, def.id);
+      if (!c.backfillDone) all = false;
+      else if (c.firstData !== null) floor = minDate(floor, c.firstData);
+    }
+    const stored = oldestStoredDay(this.store, this.opts.account, this.zone);
+    let out: { day: string; settled: boolean } | null = null;
+    if (all && floor !== null) out = { day: floor, settled: true };
+    else if (minDate(floor, stored) !== null) out = { day: minDate(floor, stored) as string, settled: false };
+    this.rollupFloorCache = out;
+    return out;
+  }
+
+  private member(st: TypeState): FilterMember | null {
+    const m = st.def.members;
+    if (!m.length) return null;
+    return m.find((x) => x.member === st.cov.member) ?? m[0]!;
+  }
+
+  private buildRequest(st: TypeState, win: WindowSpec, member: FilterMember | null, page: number, pageToken: string | undefined): PageRequest {
+    const def = st.def;
+    const base = { dataType: def.id, pageSize: def.maxPageSize, page, from: win.from, to: win.to, tz: this.opts.timezone };
+    if (def.method === 'rollUp') {
+      return { ...base, method: 'rollUp', body: rollUpBody(def, win, this.zone), ...(pageToken !== undefined ? { pageToken } : {}) };
+    }
+    return { ...base, method: 'list', filter: windowFilter(def, member as FilterMember, win, this.zone), ...(pageToken !== undefined ? { pageToken } : {}) };
+  }
+
+  private countRequest(st: TypeState): void {
+    if (this.opts.maxRequests !== undefined && this.report.requests >= this.opts.maxRequests) throw new BudgetExhausted();
+    this.report.requests++;
+    st.tr.requests++;
+    if (this.report.requests > this.planned) this.planned = this.report.requests;
+  }
+
+  private progress(st: TypeState): void {
+    this.opts.onProgress?.({ done: this.report.requests, total: this.planned, requests: this.report.requests, type: st.def.id });
+  }
+
+  /**
+   * Sends a request built for the type's current filter member; on INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER
+   * switches to the next member (sleep) and tries again. Returns the answer and the member used.
+   */
+  private async send(st: TypeState, build: (m: FilterMember | null) => PageRequest): Promise<{ req: PageRequest; body: unknown; raw: string; fetchedAt: number; member: FilterMember | null }> {
+    let member = this.member(st);
+    for (;;) {
+      const req = build(member);
+      this.checkAbort();
+      this.countRequest(st);
+      failpoint('sync.before-request');
+      try {
+        const r = await sendPage(this.opts.client, req);
+        const fetchedAt = this.now();
+        this.progress(st);
+        failpoint('sync.after-request');
+        return { req, body: r.body, raw: r.raw, fetchedAt, member };
+      } catch (e) {
+        this.progress(st);
+        const members = st.def.members;
+        const i = member ? members.indexOf(member) : -1;
+        if (e instanceof HealthApiError && e.detailedReason === FILTER_MEMBER_REASON && i >= 0 && i + 1 < members.length) {
+          const next = members[i + 1]!;
+          this.opts.logger?.info({ account: this.opts.account, dataType: st.def.id, refused: member?.member, next: next.member }, `${st.def.id}: the API refused the filter member ${member?.member}; trying ${next.member}`);
+          failpoint('sync.filter-fallback');
+          member = next;
+          st.cov = { ...st.cov, member: next.member, window: null };
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Fetches every page of a window; returns the number of data points it held. */
+  private async fetchWindow(st: TypeState, win: WindowSpec, phase: 'backfill' | 'incremental'): Promise<number> {
+    const pend = st.cov.window;
+    const resume = pend && pend.phase === phase && pend.from === win.from && pend.to === win.to && pend.member === (this.member(st)?.member ?? null) ? pend : null;
+    let pageToken: string | undefined = resume?.pageToken;
+    let page = resume?.pages ?? 0;
+    let points = resume?.points ?? 0;
+    const fetchId = resume?.fetchId ?? `${this.runAt.toString(36)}-${randomBytes(4).toString('hex')}`;
+    for (;;) {
+      let got;
+      try {
+        got = await this.send(st, (m) => this.buildRequest(st, win, m, page, pageToken));
+      } catch (e) {
+        // a page token from a killed run the API no longer accepts: start the window again
+        if (pageToken !== undefined && e instanceof HealthApiError && e.kind === 'invalid-argument' && /page.?token/i.test(e.message)) {
+          this.opts.logger?.info({ dataType: st.def.id, from: win.from, to: win.to }, 'stale page token; fetching the window again');
+          pageToken = undefined;
+          page = 0;
+          points = 0;
+          continue;
+        }
+        throw e;
+      }
+      const label = `page ${page + 1} of ${win.from}..${addDays(win.to, -1)}`;
+      const mapped = mapPage(st.def, got.body, { account: this.opts.account, zone: this.zone, page: label });
+      failpoint('sync.after-map');
+      points += mapped.points;
+      const last = mapped.nextPageToken === null;
+      const memberName = got.member?.member ?? null;
+      this.commitPage(st, got.req, got.raw, got.fetchedAt, mapped, fetchId, (c) => {
+        c.member = memberName;
+        c.firstData = minDate(c.firstData, mapped.minDay);
+        c.lastData = maxDate(c.lastData, mapped.maxDay);
+        c.lastError = null;
+        if (!last) {
+          const w: PendingWindow = { phase, from: win.from, to: win.to, member: memberName, pageToken: mapped.nextPageToken as string, pages: page + 1, points, fetchId };
+          c.window = w;
+          return;
+        }
+        c.window = null;
+        markCovered(c, win.from, win.to, this.runAt);
+        const reach = Math.min(got.fetchedAt, midnight(this.zone, win.to));
+        if (win.to > localDate(this.zone, this.runAt) || c.syncedUntil === null) c.syncedUntil = Math.max(c.syncedUntil ?? -Infinity, reach);
+      }, last ? win : null);
+      failpoint('sync.after-commit');
+      if (last) return points;
+      failpoint('sync.between-pages');
+      pageToken = mapped.nextPageToken as string;
+      page++;
+    }
+  }
+
+  /** The backfill met an empty window [from, …): asks for the newest point before it and jumps there (or ends). */
+  private async probe(st: TypeState, before: string): Promise<void> {
+    failpoint('sync.before-probe');
+    const got = await this.send(st, (m) => ({
+      method: 'list', dataType: st.def.id, filter: windowFilter(st.def, m as FilterMember, { to: before }, this.zone),
+      pageSize: 1, page: 0, from: '', to: before, tz: this.opts.timezone,
+    }));
+    const mapped = mapPage(st.def, got.body, { account: this.opts.account, zone: this.zone, page: `probe before ${before}` });
+    failpoint('sync.after-probe');
+    const memberName = got.member?.member ?? null;
+    if (mapped.points === 0 || mapped.maxDay === null) {
+      this.commitCoverage(st, (c) => { c.member = memberName; c.backfillDone = true; });
+      this.opts.logger?.info({ account: this.opts.account, dataType: st.def.id, firstData: st.cov.firstData }, `${st.def.id}: backfill complete (no data before ${before})`);
+      return;
+    }
+    // everything in [newest older point's day + 1, before) is known to be empty
+    let next = addDays(mapped.maxDay, 1);
+    if (next > before) next = before;
+    this.commitCoverage(st, (c) => {
+      c.member = memberName;
+      if (next < before) markCovered(c, next, before, this.runAt);
+    });
+  }
+
+  // ---- transactions ---------------------------------------------------------------------------
+
+  private commitCoverage(st: TypeState, change: (c: Coverage) => void): void {
+    const next: Coverage = structuredClone(st.cov);
+    change(next);
+    this.store.write(() => {
+      writeCoverage(this.store, this.opts.account, st.def.id, next);
+      failpoint('sync.tx-before-commit');
+    });
+    st.cov = next;
+  }
+
+  /** One page: raw page, samples, sessions and the coverage update in ONE transaction. */
+  private commitPage(st: TypeState, req: PageRequest, raw: string, fetchedAt: number, mapped: MappedPage, fetchId: string,
+    change: (c: Coverage) => void, completed: WindowSpec | null): void {
+    const o = this.opts;
+    const next: Coverage = structuredClone(st.cov);
+    change(next);
+    const r = this.store.write(() => {
+      failpoint('sync.tx-begin');
+      if (o.config.keep_raw_pages) {
+        this.store.putRawPage({
+          account: o.account, dataType: st.def.id, requestKey: requestKey(req), request: JSON.stringify(req),
+          windowFrom: req.from, windowTo: req.to, fetchId, fetchedAt, body: raw,
+        });
+        // a complete fetch of a window supersedes older fetches of windows inside it
+        if (completed) this.store.pruneRawPages(o.account, st.def.id, completed.from, completed.to, fetchId);
+      }
+      failpoint('sync.tx-after-raw-page');
+      const res = applyPage(this.store, o.account, mapped, fetchedAt, { afterSamples: () => failpoint('sync.tx-after-samples'), rounded: roundedOf(st.def) });
+      failpoint('sync.tx-after-sessions');
+      writeCoverage(this.store, o.account, st.def.id, next);
+      failpoint('sync.tx-before-commit');
+      return res;
+    });
+    st.cov = next;
+    const tr = st.tr;
+    tr.pages++;
+    tr.points += mapped.points;
+    tr.added += r.added;
+    tr.changed += r.changed;
+    tr.sessions += r.sessions;
+    tr.skipped += mapped.skipped;
+    tr.zeros += mapped.zeros;
+    tr.unknownEnums += mapped.unknownEnums;
+    this.report.pages++;
+    this.report.added += r.added;
+    this.report.changed += r.changed;
+    this.report.sessions += r.sessions;
+    for (const w of mapped.warnings) {
+      o.logger?.warn({ account: o.account, dataType: st.def.id }, w);
+      if (this.report.warnings.length < MAX_REPORT_WARNINGS) this.report.warnings.push(w);
+    }
+    if (mapped.unknownEnums) o.logger?.info({ account: o.account, dataType: st.def.id, count: mapped.unknownEnums }, 'enum values unknown to the bridge mapped to "unknown"');
+  }
+}
+
+/** Syncs one account (see the module comment). ReauthNeededError and other account-level errors are rethrown. */
+export async function syncAccount(opts: SyncOptions): Promise<SyncReport> {
+  return new AccountSync(opts).run();
+}
+
+/** `planSync` with the options of `syncAccount` (what `sync --dry-run` shows). */
+export function planAccount(opts: Omit<SyncOptions, 'client'>): SyncPlan {
+  return planSync({
+    store: opts.store, account: opts.account, timezone: opts.timezone, mode: opts.mode, config: opts.config,
+    ...(opts.types ? { types: opts.types } : {}), ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.quotaPerMinute !== undefined ? { quotaPerMinute: opts.quotaPerMinute } : {}),
+  });
+}
