@@ -1,0 +1,469 @@
+/**
+ * The MQTT sink of `fitbit-bridge run` (mqtt.js): every account's latest values as one retained
+ * JSON state, the bridge's availability, and Home Assistant discovery (model: zigbee2mqtt).
+ *
+ * Delivery that loses nothing:
+ * - The sink follows its own durable SinkCursor (`sink:mqtt:cursor`) over the store's change
+ *   sequence. A pass reads the pending changes (which fixes `upto`), computes every account's
+ *   state from the store, publishes what changed (QoS 1, retained) and commits `upto` only after
+ *   the broker acknowledged every publish. Late data merged into an old day, writes by another
+ *   process, a broker outage or a kill -9: the next pass starts from the cursor and publishes a
+ *   state computed after all of it (it may resend, it never skips).
+ * - Passes run on `store:changed` (the controller's poll), on the sink's own, faster poll of the
+ *   store's sequence (`pollMs`), on `account:status` / `sync:finished`, every minute (so windows
+ *   slide: "steps in the last 60 minutes" goes down while you sit still) and at the next local
+ *   midnight of each account (so "steps today" resets). Passes never overlap; requests during a
+ *   pass coalesce into one more pass.
+ * - On every (re)connect and on Home Assistant's birth message (`<prefix>/status` = `online`)
+ *   everything is republished: the broker may have lost its retained messages.
+ * - "Publish only when changed": discovery configs by their sorted-key JSON; states by their
+ *   content without the ages (see state.ts), so `expire_after` keeps its meaning.
+ * - Daily totals never drop within a local day (DailyHighWater, kept in the store across
+ *   restarts under `sink:mqtt:daily_max:<account>`).
+ * - Lag (seq behind, seconds behind) is logged when it persists and readable through `lag()`.
+ *
+ * Reconnects with exponential backoff (1 s doubling to 60 s, ±20 % jitter). The last will marks
+ * `<base>/bridge/state` offline (retained) when the process dies; a clean stop publishes it too.
+ */
+import { randomBytes } from 'node:crypto';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { AccountConfig } from '../../config/schema.js';
+import type { Store } from '../../store/types.js';
+import type { Logger } from '../../util/log.js';
+import type { AccountStatus, Extension, ExtensionContext } from '../../run/extension.js';
+import { SinkCursor, type CursorLag } from '../cursor.js';
+import { computeLatest, DailyHighWater, resolveTimezone, type HighWaterState } from '../latest.js';
+import { discoveryMessages, isOurs, stableStringify, type DiscoveryMessage } from './discovery.js';
+import { accountNames, type AccountNames } from './names.js';
+import { buildState, stateIdentity } from './state.js';
+import { Topics } from './topics.js';
+
+export interface MqttExtensionOptions {
+  /** The clock the latest values are computed with (tests inject one). Default Date.now. */
+  clock?: () => number;
+  /** Re-evaluation period (ms). Default 60 000. */
+  tickMs?: number;
+  /** How often the sink itself looks at the store's change sequence (ms; one tiny SELECT). Default 50. */
+  pollMs?: number;
+  /** Reconnect backoff bounds (ms). Default 1 000 … 60 000. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  /** A pass whose publishes are not all acknowledged within this fails and is retried (ms). Default 10 000. */
+  publishTimeoutMs?: number;
+  /** MQTT connect timeout (ms). Default 10 000. */
+  connectTimeoutMs?: number;
+  /** Lag (seconds) after which a warning is logged. Default 30. */
+  lagWarnSeconds?: number;
+}
+
+export interface MqttLag extends CursorLag {
+  /** The cursor's position and the store's sequence. */
+  position: number;
+  storeSeq: number;
+  connected: boolean;
+  /** When the last pass was acknowledged completely (clock ms), null if never. */
+  lastDeliveredAt: number | null;
+}
+
+export interface MqttExtension extends Extension {
+  /** How far delivery is behind the store (for logs and the Prometheus extension). */
+  lag(): MqttLag;
+  /** Runs a pass now (or waits for the running one and one more); resolves when done. */
+  flush(): Promise<void>;
+  isConnected(): boolean;
+}
+
+const PENDING_MAX_BLOCKS = 5000;
+const RETRY_MS = 2000;
+
+interface Outgoing {
+  topic: string;
+  payload: string;
+  /** What "unchanged" is judged by. */
+  identity: string;
+}
+
+/** A broker URL for logs: without user info. */
+function redactUrl(u: string): string {
+  return u.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+function errMsg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+class MqttSink implements MqttExtension {
+  readonly name = 'mqtt';
+  private readonly clock: () => number;
+  private ctx: ExtensionContext | null = null;
+  private store: Store | null = null;
+  private log: Logger | null = null;
+  private client: MqttClient | null = null;
+  private topics: Topics | null = null;
+  private names: AccountNames[] = [];
+  private accountCfg = new Map<string, AccountConfig>();
+  private discovery: DiscoveryMessage[] = [];
+  private discoveryTopics = new Set<string>();
+  private cursor: SinkCursor | null = null;
+  private guards = new Map<string, DailyHighWater>();
+  /** topic → identity of what the broker holds from us (cleared on every connect). */
+  private published = new Map<string, string>();
+  private connected = false;
+  private stopping = false;
+  private dirty = false;
+  private running: Promise<void> | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private midnightTimer: NodeJS.Timeout | null = null;
+  private midnightAt = 0;
+  private attempt = 0;
+  private lastSeenSeq = -1;
+  private lastDeliveredAt: number | null = null;
+  private lagWarned = false;
+  private everConnected = false;
+  private outageLogged = false;
+  private tzWarned = new Set<string>();
+  private readonly listeners: Array<() => void> = [];
+
+  constructor(private readonly opts: MqttExtensionOptions = {}) {
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  async start(ctx: ExtensionContext): Promise<void> {
+    const cfg = ctx.config.mqtt;
+    if (!cfg.server) throw new Error('mqtt.server is not set: the MQTT sink needs a broker URL such as mqtt://localhost:1883');
+    this.ctx = ctx;
+    this.store = ctx.store;
+    this.log = ctx.logger.child({ extension: 'mqtt' });
+    this.topics = new Topics(cfg.base_topic, cfg.discovery_prefix);
+    const named = accountNames(ctx.config.accounts.map((a) => a.name));
+    this.names = [...named.values()];
+    for (const a of ctx.config.accounts) this.accountCfg.set(a.name, a);
+    this.discovery = cfg.discovery
+      ? discoveryMessages({ topics: this.topics, accounts: this.names, version: ctx.version, stepGoal: cfg.step_goal ?? null, expireAfter: cfg.expire_after_seconds })
+      : [];
+    this.discoveryTopics = new Set(this.discovery.map((m) => m.topic));
+    this.cursor = new SinkCursor(ctx.store, 'mqtt', this.clock);
+    for (const a of this.names) this.guards.set(a.account, new DailyHighWater(this.loadGuard(a.account)));
+
+    const kick = (): void => this.kick();
+    ctx.events.on('store:changed', kick);
+    ctx.events.on('account:status', kick);
+    ctx.events.on('sync:finished', kick);
+    this.listeners.push(() => {
+      ctx.events.off('store:changed', kick);
+      ctx.events.off('account:status', kick);
+      ctx.events.off('sync:finished', kick);
+    });
+
+    this.tickTimer = setInterval(() => { this.kick(); this.checkLag(); }, this.opts.tickMs ?? 60_000);
+    this.tickTimer.unref();
+    this.pollTimer = setInterval(() => this.poll(), this.opts.pollMs ?? 50);
+    this.pollTimer.unref();
+
+    const options: IClientOptions = {
+      clientId: cfg.client_id ?? `fitbit-bridge_${randomBytes(4).toString('hex')}`,
+      keepalive: cfg.keepalive,
+      clean: true,
+      reconnectPeriod: 0, // reconnects are ours, with backoff
+      resubscribe: false,
+      connectTimeout: this.opts.connectTimeoutMs ?? 10_000,
+      protocolVersion: 4,
+      will: { topic: this.topics.bridgeState, payload: Buffer.from('offline'), qos: 1, retain: true },
+      rejectUnauthorized: cfg.reject_unauthorized,
+    };
+    if (cfg.username !== undefined) options.username = cfg.username;
+    if (cfg.password !== undefined) options.password = cfg.password;
+    if (cfg.ca !== undefined) options.ca = cfg.ca;
+    if (cfg.cert !== undefined) options.cert = cfg.cert;
+    if (cfg.key !== undefined) options.key = cfg.key;
+    this.log.info({ server: redactUrl(cfg.server), base_topic: cfg.base_topic, discovery: cfg.discovery, accounts: this.names.map((n) => n.topic) }, 'connecting to the MQTT broker');
+    const client = mqtt.connect(cfg.server, options);
+    this.client = client;
+    client.on('connect', () => this.onConnect());
+    client.on('close', () => this.onClose());
+    client.on('error', (e) => this.log?.warn({ err: errMsg(e) }, 'MQTT error'));
+    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const off of this.listeners.splice(0)) off();
+    for (const t of [this.tickTimer, this.pollTimer, this.retryTimer, this.reconnectTimer, this.midnightTimer]) if (t) clearTimeout(t);
+    this.tickTimer = this.pollTimer = this.retryTimer = this.reconnectTimer = this.midnightTimer = null;
+    if (this.running) await Promise.race([this.running, sleep(this.opts.publishTimeoutMs ?? 10_000)]);
+    const client = this.client;
+    this.client = null;
+    if (!client) return;
+    if (client.connected && this.topics) {
+      try {
+        await withTimeout(client.publishAsync(this.topics.bridgeState, 'offline', { qos: 1, retain: true }), 2000);
+      } catch (e) {
+        this.log?.warn({ err: errMsg(e) }, 'could not publish the bridge\'s offline state');
+      }
+      await withTimeout(client.endAsync(), 2000).catch(() => client.end(true));
+    } else {
+      client.end(true);
+    }
+    this.connected = false;
+    this.log?.info('MQTT sink stopped');
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  lag(): MqttLag {
+    const c = this.cursor;
+    const store = this.store;
+    if (!c || !store) return { seqBehind: 0, seconds: 0, position: 0, storeSeq: 0, connected: false, lastDeliveredAt: null };
+    const l = c.lag();
+    return { ...l, position: c.position(), storeSeq: store.currentSeq(), connected: this.connected, lastDeliveredAt: this.lastDeliveredAt };
+  }
+
+  async flush(): Promise<void> {
+    this.kick();
+    while (this.running) await this.running;
+  }
+
+  // ---- connection --------------------------------------------------------------------------------
+
+  private onConnect(): void {
+    const client = this.client;
+    const topics = this.topics;
+    if (!client || !topics || this.stopping) return;
+    this.connected = true;
+    this.attempt = 0;
+    this.outageLogged = false;
+    this.published.clear(); // the broker may have lost what it held: republish everything
+    this.log?.info({ reconnect: this.everConnected }, this.everConnected ? 'reconnected to the MQTT broker; republishing' : 'connected to the MQTT broker');
+    this.everConnected = true;
+    client.subscribe([topics.haStatus, topics.discoveryWildcard], { qos: 1 }, (err) => {
+      if (err) this.log?.warn({ err: errMsg(err) }, 'could not subscribe to Home Assistant\'s status and discovery topics');
+    });
+    this.kick();
+  }
+
+  private onClose(): void {
+    const wasConnected = this.connected;
+    this.connected = false;
+    if (this.stopping) return;
+    if (wasConnected || !this.outageLogged) {
+      this.outageLogged = true;
+      this.log?.warn({ pending: this.lag().seqBehind }, wasConnected ? 'lost the MQTT broker; reconnecting with backoff (nothing is lost: delivery resumes from the cursor)' : 'cannot reach the MQTT broker; retrying with backoff');
+    }
+    if (this.reconnectTimer) return;
+    const min = this.opts.reconnectMinMs ?? 1000;
+    const max = this.opts.reconnectMaxMs ?? 60_000;
+    const base = Math.min(max, min * 2 ** Math.min(this.attempt, 20));
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.attempt++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (!this.stopping && this.client && !this.client.connected) this.client.reconnect();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const topics = this.topics;
+    const client = this.client;
+    if (!topics || !client) return;
+    if (topic === topics.haStatus) {
+      if (payload.toString('utf8').trim() === 'online') {
+        this.log?.info('Home Assistant came online: republishing discovery and states');
+        this.published.clear();
+        this.kick();
+      }
+      return;
+    }
+    // A retained discovery config of ours that this configuration no longer produces: clear it.
+    if (!packet.retain || payload.length === 0 || !topics.isDiscoveryConfig(topic) || this.discoveryTopics.has(topic)) return;
+    const node = topic.slice(topics.prefix.length + 1).split('/')[1] ?? '';
+    if (!node.startsWith(`${topics.baseId}_`)) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return;
+    }
+    if (!isOurs(parsed, topics)) return;
+    this.log?.info({ topic }, 'clearing a stale discovery config (an entity this configuration no longer has)');
+    client.publish(topic, '', { qos: 1, retain: true }, (err) => {
+      if (err) this.log?.warn({ topic, err: errMsg(err) }, 'could not clear a stale discovery config');
+    });
+  }
+
+  // ---- passes ------------------------------------------------------------------------------------
+
+  private poll(): void {
+    const store = this.store;
+    if (!store || this.stopping) return;
+    try {
+      const seq = store.currentSeq();
+      if (seq !== this.lastSeenSeq) {
+        this.lastSeenSeq = seq;
+        this.cursor?.lag(); // starts the "behind since" clock
+        this.kick();
+      }
+    } catch (e) {
+      this.log?.warn({ err: errMsg(e) }, 'could not read the store\'s change sequence');
+    }
+  }
+
+  private kick(): void {
+    this.dirty = true;
+    this.ensureLoop();
+  }
+
+  private ensureLoop(): void {
+    if (this.running || this.stopping || !this.connected) return;
+    this.running = (async () => {
+      while (this.dirty && !this.stopping && this.connected) {
+        this.dirty = false;
+        let ok = false;
+        try {
+          ok = await this.pass();
+        } catch (e) {
+          this.log?.error({ err: errMsg(e) }, 'MQTT publish pass failed');
+        }
+        if (!ok) {
+          this.dirty = true;
+          this.scheduleRetry();
+          break;
+        }
+      }
+    })().finally(() => {
+      this.running = null;
+      if (this.dirty && !this.retryTimer) this.ensureLoop();
+    });
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.stopping) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.ensureLoop();
+    }, RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  /** One pass: compute, publish what changed, commit the cursor. False when not everything was acknowledged. */
+  private async pass(): Promise<boolean> {
+    const { client, store, topics, cursor, ctx } = this;
+    if (!client || !store || !topics || !cursor || !ctx || !client.connected) return false;
+    const t0 = performance.now();
+    const pending = cursor.pending(PENDING_MAX_BLOCKS);
+    const now = this.clock();
+    const out: Outgoing[] = [];
+    for (const m of this.discovery) {
+      const payload = stableStringify(m.payload);
+      if (this.published.get(m.topic) !== payload) out.push({ topic: m.topic, payload, identity: payload });
+    }
+    const statuses = new Map<string, AccountStatus>(ctx.accounts().map((s) => [s.name, s]));
+    let nextMidnight = Infinity;
+    for (const a of this.names) {
+      const tz = resolveTimezone(store, a.account, this.accountCfg.get(a.account)?.timezone);
+      if (tz.from === 'default' && !this.tzWarned.has(a.account)) {
+        this.tzWarned.add(a.account);
+        this.log?.warn({ account: a.account }, `no time zone known for account ${a.account}: "today" is the UTC day (set accounts[].timezone)`);
+      }
+      const latest = computeLatest(store, a.account, { now, timezone: tz.timezone });
+      nextMidnight = Math.min(nextMidnight, latest.dayEnd);
+      const guard = this.guards.get(a.account) ?? new DailyHighWater();
+      this.guards.set(a.account, guard);
+      if (guard.apply(latest)) this.saveGuard(a.account, guard.state());
+      const state = buildState({ latest, status: statuses.get(a.account), stepGoal: ctx.config.mqtt.step_goal ?? null });
+      const topic = topics.accountState(a.topic);
+      const identity = stateIdentity(state);
+      if (this.published.get(topic) !== identity) out.push({ topic, payload: JSON.stringify(state), identity });
+    }
+    if (this.published.get(topics.bridgeState) !== 'online') out.push({ topic: topics.bridgeState, payload: 'online', identity: 'online' });
+    this.armMidnight(nextMidnight);
+
+    const timeout = this.opts.publishTimeoutMs ?? 10_000;
+    try {
+      await withTimeout(Promise.all(out.map((m) => client.publishAsync(m.topic, m.payload, { qos: 1, retain: true }))), timeout);
+    } catch (e) {
+      this.log?.warn({ err: errMsg(e), messages: out.length, pending_seq: pending.upto - cursor.position() }, 'MQTT publishes were not all acknowledged; retrying (the cursor stays where it was)');
+      return false;
+    }
+    for (const m of out) this.published.set(m.topic, m.identity);
+    cursor.commit(pending.upto);
+    this.lastDeliveredAt = now;
+    if (pending.upto < store.currentSeq()) this.dirty = true;
+    this.log?.debug({ published: out.length, upto: pending.upto, blocks: pending.blocks.length, sessions: pending.sessions.length, ms: Math.round(performance.now() - t0) }, 'MQTT pass');
+    this.checkLag();
+    return true;
+  }
+
+  private checkLag(): void {
+    if (!this.cursor || !this.log) return;
+    const l = this.lag();
+    const warnAfter = this.opts.lagWarnSeconds ?? 30;
+    if (l.seqBehind > 0 && l.seconds >= warnAfter) {
+      this.lagWarned = true;
+      this.log.warn({ seq_behind: l.seqBehind, lag_s: Math.round(l.seconds), connected: l.connected }, 'MQTT delivery is behind the store');
+    } else if (l.seqBehind === 0 && this.lagWarned) {
+      this.lagWarned = false;
+      this.log.info({ seq: l.position }, 'MQTT delivery caught up with the store');
+    }
+  }
+
+  /** Re-evaluates right after the next local midnight of any account. */
+  private armMidnight(at: number): void {
+    if (!Number.isFinite(at) || at === this.midnightAt || this.stopping) return;
+    this.midnightAt = at;
+    if (this.midnightTimer) clearTimeout(this.midnightTimer);
+    const delay = Math.max(0, at - this.clock()) + 200;
+    if (delay > 26 * 3_600_000) return;
+    this.midnightTimer = setTimeout(() => {
+      this.midnightTimer = null;
+      this.midnightAt = 0;
+      this.kick();
+    }, delay);
+    this.midnightTimer.unref();
+  }
+
+  // ---- the daily-total guard's state ----------------------------------------------------------
+
+  private guardKey(account: string): string {
+    return `sink:mqtt:daily_max:${account}`;
+  }
+
+  private loadGuard(account: string): HighWaterState | null {
+    const raw = this.store?.getState(this.guardKey(account)) ?? null;
+    if (raw === null) return null;
+    try {
+      return JSON.parse(raw) as HighWaterState;
+    } catch {
+      return null;
+    }
+  }
+
+  private saveGuard(account: string, s: HighWaterState): void {
+    try {
+      this.store?.setState(this.guardKey(account), JSON.stringify(s));
+    } catch (e) {
+      this.log?.warn({ account, err: errMsg(e) }, 'could not keep the daily maxima in the store');
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e instanceof Error ? e : new Error(String(e))); });
+  });
+}
+
+/** The MQTT sink as an extension of `fitbit-bridge run` (needs mqtt.server in the config). */
+export function mqttExtension(opts: MqttExtensionOptions = {}): MqttExtension {
+  return new MqttSink(opts);
+}
