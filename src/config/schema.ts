@@ -137,6 +137,58 @@ const httpSchema = z
   })
   .describe('The HTTP server of `fitbit-bridge run`.');
 
+const remoteWriteSchema = z
+  .strictObject({
+    url: z.url().optional().describe('Prometheus remote write endpoint, e.g. http://127.0.0.1:9090/api/v1/write (Prometheus with --web.enable-remote-write-receiver) or http://127.0.0.1:8428/api/v1/write (VictoriaMetrics). Unset: remote write is off.'),
+    username: z.string().min(1).optional().describe('HTTP basic auth user name (with password).'),
+    password: z.string().min(1).optional().describe('HTTP basic auth password. Never logged. Prefer password_file.'),
+    bearer_token: z.string().min(1).optional().describe('Sent as Authorization: Bearer <token> (instead of basic auth). Never logged. Prefer bearer_token_file.'),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: 'an HTTP header name' }), z.string()).default({}).describe('Extra HTTP headers of every request (e.g. X-Scope-OrgID for Mimir / Cortex).'),
+    batch_samples: z.number().int().min(1).max(1_000_000).default(10_000).describe('Samples per request at most.'),
+    timeout_seconds: z.number().min(1).max(3600).default(30).describe('Timeout of one request; a timed-out request is retried.'),
+    max_backoff_seconds: z.number().min(1).max(3600).default(60).describe('Longest wait between retries while the TSDB is down or overloaded (5xx, 429, no connection).'),
+    from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'a date YYYY-MM-DD' }).optional().describe('Oldest local day to send (YYYY-MM-DD). Default: everything in the store.'),
+    daily_settle_hours: z.number().min(0).max(24 * 14).default(12).describe('Per-day series (steps per day, sleep time, …) of a day are sent this many hours after the day ended, when late data has come in: Prometheus keeps the first value written at a timestamp.'),
+  })
+  .refine((r) => !(r.bearer_token !== undefined && (r.username !== undefined || r.password !== undefined)), { message: 'either username/password or bearer_token, not both' })
+  .refine((r) => (r.username === undefined) === (r.password === undefined), { message: 'username and password together' })
+  .describe('Remote write of the history (every sample with its own timestamp) to Prometheus, VictoriaMetrics, Mimir, … (see docs/tsdb.md).');
+
+/** Base topics and discovery prefixes: levels of letters, digits, "_", "." and "-"; no wildcards, no empty level. */
+const topicPrefixSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, { message: 'topic levels of letters, digits, "_", "." and "-" joined by "/" (no wildcards, no leading or trailing "/")' });
+
+const mqttSchema = z
+  .strictObject({
+    enabled: z.boolean().optional().describe('Publish to MQTT from `fitbit-bridge run`. Default: on when server is set, else off.'),
+    server: z
+      .string()
+      .regex(/^(mqtts?|wss?|tcp|ssl|tls):\/\/[^\s/]+/, { message: 'a broker URL such as mqtt://localhost:1883 or mqtts://broker:8883' })
+      .optional()
+      .describe('Broker URL: mqtt://host:1883, mqtts://host:8883 (TLS), ws:// or wss://. Default: none (MQTT off).'),
+    username: z.string().min(1).optional().describe('User name for the broker. Default: none (anonymous).'),
+    password: z.string().optional().describe('Password for the broker; never logged. Prefer password_file: <path>.'),
+    client_id: z.string().min(1).max(128).optional().describe('MQTT client id. Default: fitbit-bridge_<random>.'),
+    base_topic: topicPrefixSchema.default('fitbit-bridge').describe('Topic everything is published under: <base>/<account> (state JSON), <base>/bridge/state (online / offline).'),
+    discovery: z.boolean().default(true).describe('Publish Home Assistant MQTT discovery configs (devices and entities appear by themselves); false also clears the configs this bridge published before.'),
+    discovery_prefix: topicPrefixSchema.default('homeassistant').describe('Home Assistant discovery prefix (HA: Settings → MQTT → discovery prefix).'),
+    keepalive: z.number().int().min(5).max(3600).default(60).describe('MQTT keepalive in seconds; the broker publishes the last will (bridge offline) after 1.5 × this without a packet.'),
+    reject_unauthorized: z.boolean().default(true).describe('TLS: refuse a broker certificate that does not verify (false only for self-signed test brokers; prefer ca).'),
+    ca: z.string().min(1).optional().describe('TLS: PEM CA certificate(s) the broker certificate must chain to. Usually ca_file: <path>.'),
+    cert: z.string().min(1).optional().describe('TLS client certificate (PEM), when the broker wants one. Usually cert_file: <path>.'),
+    key: z.string().min(1).optional().describe('TLS client key (PEM). Usually key_file: <path>.'),
+    step_goal: z.number().int().min(1).max(1_000_000).optional().describe('Daily step goal: adds a "Step goal reached" binary sensor per account. Default: none (no such sensor).'),
+    expire_after_seconds: z.number().int().min(0).max(7 * 86_400).default(3600).describe('Live sensors (heart rate, steps in the last 60 minutes) show unavailable in Home Assistant when no new data arrived for this long; 0: never.'),
+  })
+  .refine((m) => m.enabled !== true || m.server !== undefined, { message: 'a server when mqtt.enabled is true', path: ['server'] })
+  .describe('MQTT with Home Assistant discovery (published by `fitbit-bridge run`).');
+
+/** Whether `run` should host the MQTT sink: mqtt.enabled, else whether mqtt.server is set. */
+export function mqttEnabled(cfg: { mqtt: { enabled?: boolean | undefined; server?: string | undefined } }): boolean {
+  return (cfg.mqtt.enabled ?? cfg.mqtt.server !== undefined) && cfg.mqtt.server !== undefined;
+}
+
 export const configSchema = z
   .strictObject({
     store: storeSchema.prefault({}),
@@ -153,6 +205,8 @@ export const configSchema = z
     sync: syncSchema.prefault({}),
     schedule: scheduleSchema.prefault({}),
     http: httpSchema.prefault({}),
+    remote_write: remoteWriteSchema.prefault({}),
+    mqtt: mqttSchema.prefault({}),
   })
   .describe('fitbit-bridge configuration.');
 

@@ -45,6 +45,8 @@ describe('defaults', () => {
       sync: { overlap_hours: 48, recheck_days: 3, backfill_days: 3650, keep_raw_pages: true },
       schedule: { recent: '*/5 * * * *', daily: '7 * * * *', backfill: '*/10 * * * *' },
       http: { enabled: true, bind: '127.0.0.1', port: 8787 },
+      remote_write: { headers: {}, batch_samples: 10000, timeout_seconds: 30, max_backoff_seconds: 60, daily_settle_hours: 12 },
+      mqtt: { base_topic: 'fitbit-bridge', discovery: true, discovery_prefix: 'homeassistant', keepalive: 60, reject_unauthorized: true, expire_after_seconds: 3600 },
     });
     assert.equal(cfg.store.path, defaultStorePath());
     assert.match(cfg.store.path, /fitbit-bridge[/\\]fitbit-bridge\.db$/);
@@ -60,6 +62,8 @@ describe('defaults', () => {
       sync: { overlap_hours: 48, recheck_days: 3, backfill_days: 3650, keep_raw_pages: true },
       schedule: { recent: '*/5 * * * *', daily: '7 * * * *', backfill: '*/10 * * * *' },
       http: { enabled: true, bind: '127.0.0.1', port: 8787 },
+      remote_write: { headers: {}, batch_samples: 10000, timeout_seconds: 30, max_backoff_seconds: 60, daily_settle_hours: 12 },
+      mqtt: { base_topic: 'fitbit-bridge', discovery: true, discovery_prefix: 'homeassistant', keepalive: 60, reject_unauthorized: true, expire_after_seconds: 3600 },
     });
   });
 
@@ -98,9 +102,9 @@ describe('validation errors', () => {
   });
 
   test('unknown top-level key', () => {
-    const p = file('unknown-top.yaml', 'mqtt:\n  host: x\n');
+    const p = file('unknown-top.yaml', 'influxdb:\n  host: x\n');
     const err = configError(() => loadConfig({ env: {}, file: p }));
-    assert.match(err.message, new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:1:1: mqtt: unknown key; known keys here: store, log, accounts, takeout, dump, google, sync, schedule, http$`));
+    assert.match(err.message, new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:1:1: influxdb: unknown key; known keys here: store, log, accounts, takeout, dump, google, sync, schedule, http, remote_write, mqtt$`));
   });
 
   test('wrong type: expected …, got …', () => {
@@ -166,8 +170,8 @@ describe('environment', () => {
   test('an unknown variable is an error naming it', () => {
     const err = configError(() => loadConfig({ env: { FITBIT_BRIDGE_LOG__COLOUR: 'red' } }));
     assert.match(err.message, /^env FITBIT_BRIDGE_LOG__COLOUR: no configuration key FITBIT_BRIDGE_LOG__COLOUR; keys there: LEVEL/);
-    const top = configError(() => loadConfig({ env: { FITBIT_BRIDGE_MQTT__HOST: 'x' } }));
-    assert.match(top.message, /^env FITBIT_BRIDGE_MQTT__HOST: no configuration key FITBIT_BRIDGE_MQTT;/);
+    const top = configError(() => loadConfig({ env: { FITBIT_BRIDGE_INFLUXDB__HOST: 'x' } }));
+    assert.match(top.message, /^env FITBIT_BRIDGE_INFLUXDB__HOST: no configuration key FITBIT_BRIDGE_INFLUXDB;/);
   });
 
   test('reserved variables and unrelated variables are left alone', () => {

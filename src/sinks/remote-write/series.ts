@@ -1,0 +1,191 @@
+/**
+ * What of the store goes to a TSDB, and under which names (shared by remote write and the
+ * OpenMetrics export). The names come from the metric registry (src/metrics/registry.ts):
+ *
+ * - every sample of a metric with samples, at its own instant, in the Prometheus base unit:
+ *   `fitbit_history_<name>{account, source}` (daily-kind metrics are stamped at local midnight);
+ * - per local day, stamped at that day's local midnight (the day's first sample's UTC offset):
+ *   the total of each additive intraday metric, `fitbit_history_daily_<name>{account, source}`
+ *   (steps, distance, energy, floors, elevation, active zone minutes), the time asleep of the
+ *   nights that ended that day (`fitbit_history_daily_sleep_seconds`) and the time exercising of
+ *   the workouts that started that day (`fitbit_history_daily_exercise_seconds`).
+ *
+ * Labels are bounded: `account` (configured names), `source` (device / app names). Series of
+ * different data sources are never summed.
+ */
+import {
+  metric as metricDef, prometheusDailyName, prometheusFactor, prometheusHistoryName, type MetricDef, type SessionKind,
+} from '../../metrics/registry.js';
+import type { SeriesKey, Store, StoredSession } from '../../store/types.js';
+import { DAY_MS } from '../../store/time.js';
+import type { Label } from './protobuf.js';
+
+/** Local day number (days since 1970-01-01 in local time) of an instant under an offset (minutes east). */
+export function localDayOf(t: number, offsetMin: number): number {
+  return Math.floor((t + offsetMin * 60_000) / DAY_MS);
+}
+
+/** YYYY-MM-DD → local day number. */
+export function dateToLocalDay(date: string): number {
+  return Math.floor(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+}
+
+export function localDayToDate(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Local days [from, to] (inclusive; either side open). */
+export interface DayRange {
+  from?: number;
+  to?: number;
+}
+
+function inRange(day: number, r: DayRange): boolean {
+  return (r.from === undefined || day >= r.from) && (r.to === undefined || day <= r.to);
+}
+
+/** Labels sorted by name; `__name__` first. */
+export function seriesLabels(name: string, account: string, source: string, extra: readonly Label[] = []): Label[] {
+  const labels: Label[] = [['__name__', name], ['account', account], ['source', source], ...extra];
+  return labels.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/** The history series of a store series, or null when the metric has no samples to send (sessions). */
+export function historyLabels(key: SeriesKey): Label[] | null {
+  const m = metricDef(key.metric);
+  if (m.kind === 'session') return null;
+  return seriesLabels(prometheusHistoryName(m), key.account, key.source);
+}
+
+export interface Columns {
+  t: Float64Array;
+  v: Float64Array;
+}
+
+const EMPTY: Columns = { t: new Float64Array(0), v: new Float64Array(0) };
+
+/**
+ * The samples of one UTC day block in the metric's Prometheus unit, restricted to local days in
+ * `range`. Also returns the local days the block's samples fall on (for the daily series).
+ */
+export function blockColumns(store: Store, key: SeriesKey, day: number, range: DayRange = {}): Columns & { localDays: Map<number, number> } {
+  const m = metricDef(key.metric);
+  const cols = store.readDayColumns(key, day);
+  /** Local day → UTC offset of its first sample in the block. */
+  const localDays = new Map<number, number>();
+  if (cols.n === 0) return { ...EMPTY, localDays };
+  const factor = prometheusFactor(m);
+  const t = new Float64Array(cols.n);
+  const v = new Float64Array(cols.n);
+  let n = 0;
+  let lastDay = NaN;
+  for (let i = 0; i < cols.n; i++) {
+    const ti = cols.t[i]!;
+    const ld = localDayOf(ti, cols.offset[i]!);
+    if (ld !== lastDay) {
+      if (!localDays.has(ld)) localDays.set(ld, cols.offset[i]!);
+      lastDay = ld;
+    }
+    if (!inRange(ld, range)) continue;
+    t[n] = ti;
+    v[n] = factor === 1 ? cols.v[i]! : cols.v[i]! * factor;
+    n++;
+  }
+  return { t: t.subarray(0, n), v: v.subarray(0, n), localDays };
+}
+
+/** One value of a per-day series. */
+export interface DailyPoint {
+  labels: Label[];
+  /** Local day number. */
+  day: number;
+  /** Local midnight of the day (UTC ms). */
+  t: number;
+  v: number;
+}
+
+/** Whether a metric's samples also make a per-day total. */
+export function hasDailySum(m: MetricDef): boolean {
+  return m.kind === 'intraday' && m.prometheus.dailySum === true;
+}
+
+/**
+ * Per-day totals of an additive intraday series for the given local days (days without samples
+ * give nothing). A local day spans up to three UTC day blocks, which are all read.
+ */
+export function dailySums(store: Store, key: SeriesKey, days: Iterable<number>): DailyPoint[] {
+  const m = metricDef(key.metric);
+  const name = prometheusDailyName(m);
+  if (name === null || !hasDailySum(m)) return [];
+  const labels = seriesLabels(name, key.account, key.source);
+  const factor = prometheusFactor(m);
+  const out: DailyPoint[] = [];
+  for (const day of [...new Set(days)].sort((a, b) => a - b)) {
+    let sum = 0;
+    let count = 0;
+    let firstT = Infinity;
+    let firstOffset = 0;
+    for (let d = day - 1; d <= day + 1; d++) {
+      const cols = store.readDayColumns(key, d);
+      for (let i = 0; i < cols.n; i++) {
+        const off = cols.offset[i]!;
+        if (localDayOf(cols.t[i]!, off) !== day) continue;
+        sum += cols.v[i]!;
+        count++;
+        if (cols.t[i]! < firstT) {
+          firstT = cols.t[i]!;
+          firstOffset = off;
+        }
+      }
+    }
+    if (count === 0) continue;
+    out.push({ labels, day, t: day * DAY_MS - firstOffset * 60_000, v: sum * factor });
+  }
+  return out;
+}
+
+/** The local day a session counts for: sleep by its end (the morning you woke up), exercise by its start. */
+export function sessionDay(s: StoredSession | { kind: SessionKind; start: number; startOffset: number; end: number; endOffset: number }): number {
+  return s.kind === 'sleep' ? localDayOf(s.end, s.endOffset) : localDayOf(s.start, s.startOffset);
+}
+
+/** Seconds asleep in a sleep session (every stage but wake; the whole session when it has no stages). */
+export function asleepSeconds(s: StoredSession): number {
+  if (s.segments.length === 0) return (s.end - s.start) / 1000;
+  let ms = 0;
+  for (const seg of s.segments) if (seg.stage !== 'wake') ms += seg.end - seg.start;
+  return ms / 1000;
+}
+
+/**
+ * Per-day time asleep (sleep) or exercising (exercise) of an account, per data source, for the
+ * given local days. Overlapping sessions of different layers are resolved by the store (api >
+ * takeout-csv > takeout-json).
+ */
+export function sessionDaily(store: Store, account: string, kind: SessionKind, days: Iterable<number>, range: DayRange = {}): DailyPoint[] {
+  const name = prometheusDailyName(metricDef(kind));
+  if (name === null) return [];
+  const out: DailyPoint[] = [];
+  for (const day of [...new Set(days)].sort((a, b) => a - b)) {
+    if (!inRange(day, range)) continue;
+    const sessions = store.sessions(account, kind, (day - 2) * DAY_MS, (day + 3) * DAY_MS);
+    const bySource = new Map<string, { v: number; offset: number }>();
+    for (const s of sessions) {
+      if (sessionDay(s) !== day) continue;
+      const secs = kind === 'sleep' ? asleepSeconds(s) : (s.end - s.start) / 1000;
+      const offset = kind === 'sleep' ? s.endOffset : s.startOffset;
+      const cur = bySource.get(s.source);
+      if (cur) cur.v += secs;
+      else bySource.set(s.source, { v: secs, offset });
+    }
+    for (const [source, { v, offset }] of [...bySource].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      out.push({ labels: seriesLabels(name, account, source), day, t: day * DAY_MS - offset * 60_000, v });
+    }
+  }
+  return out;
+}
+
+/** Stable text key of a label set. */
+export function labelsKey(labels: readonly Label[]): string {
+  return labels.map(([n, v]) => `${n}=${JSON.stringify(v)}`).join(',');
+}

@@ -1,0 +1,165 @@
+/**
+ * Helpers of the remote write tests: a dataset in a real store (synthetic Takeout import), what
+ * a TSDB must hold afterwards (computed from the store, independently of the sink's code), and
+ * the comparison with what a real Prometheus / VictoriaMetrics answers.
+ */
+import assert from 'node:assert/strict';
+import { configSchema, type Config } from '../../src/config/schema.js';
+import { METRICS, metric, prometheusDailyName, prometheusFactor, prometheusHistoryName } from '../../src/metrics/registry.js';
+import { importTakeout } from '../../src/sources/takeout/import.js';
+import { localDateString } from '../../src/store/time.js';
+import type { Store } from '../../src/store/types.js';
+import { archiveBaseName, exportInstant, generateTakeout } from '../../src/synthetic/index.js';
+import { silentLogger } from '../../src/util/log.js';
+import type { RawSeries, TsdbServer } from '../support/prometheus.js';
+import { Tmp } from '../support/tmp.js';
+import { join } from 'node:path';
+
+export const ACCOUNT = 'default';
+
+/** A synthetic export of `days` days (ending 2026-04-30) imported into the store. */
+export async function importDataset(tmp: Tmp, store: Store, days = 2, seed = 20261202): Promise<void> {
+  const out = join(tmp.mkdir('gen'), `${archiveBaseName(exportInstant('2026-04-30'))}-001`);
+  await generateTakeout({ out, format: 'dir', days, seed, timezone: 'America/New_York' });
+  const s = await importTakeout({ paths: [out], account: ACCOUNT, store, logger: silentLogger() });
+  if (s.exitCode !== 0) throw new Error(`import failed: ${JSON.stringify(s.files.failed)}`);
+}
+
+/** A remote_write config section as the schema fills it (url + overrides, the rest default). */
+export function rwConfig(url: string, extra: Record<string, unknown> = {}): Config['remote_write'] {
+  return configSchema.parse({ remote_write: { url, ...extra } }).remote_write;
+}
+
+export type Expected = Map<string, Array<[number, number]>>;
+
+function key(labels: Record<string, string>): string {
+  return JSON.stringify(Object.entries(labels).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+}
+
+function push(m: Expected, labels: Record<string, string>, t: number, v: number): void {
+  const k = key(labels);
+  const list = m.get(k) ?? [];
+  list.push([t, v]);
+  m.set(k, list);
+}
+
+/**
+ * What the TSDB must hold: every sample of every series as `fitbit_history_<name>` in base units,
+ * the per-local-day totals of additive metrics and the daily sleep / exercise time, each stamped
+ * at local midnight.
+ */
+export function expectedFromStore(store: Store): Expected {
+  const out: Expected = new Map();
+  for (const s of store.listSeries()) {
+    const m = metric(s.metric);
+    if (m.kind === 'session') continue;
+    const f = prometheusFactor(m);
+    const labels = { __name__: prometheusHistoryName(m), account: s.account, source: s.source };
+    const daily = new Map<string, { sum: number; firstT: number; firstOffset: number }>();
+    for (const x of store.iterateSamples(s)) {
+      push(out, labels, x.t, f === 1 ? x.v : x.v * f);
+      if (m.prometheus.dailySum) {
+        const date = localDateString(x.t, x.offset);
+        const d = daily.get(date);
+        if (d) d.sum += x.v;
+        else daily.set(date, { sum: x.v, firstT: x.t, firstOffset: x.offset });
+      }
+    }
+    const dn = prometheusDailyName(m);
+    if (dn !== null) {
+      for (const [date, d] of daily) push(out, { __name__: dn, account: s.account, source: s.source }, Date.parse(`${date}T00:00:00Z`) - d.firstOffset * 60_000, d.sum * f);
+    }
+  }
+  for (const a of new Set(store.listSeries().map((s) => s.account))) {
+    for (const kind of ['sleep', 'exercise'] as const) {
+      const dn = prometheusDailyName(metric(kind))!;
+      const per = new Map<string, { v: number; offset: number }>();
+      for (const s of store.sessions(a, kind)) {
+        const date = kind === 'sleep' ? localDateString(s.end, s.endOffset) : localDateString(s.start, s.startOffset);
+        let secs = (s.end - s.start) / 1000;
+        if (kind === 'sleep' && s.segments.length > 0) secs = s.segments.filter((g) => g.stage !== 'wake').reduce((n, g) => n + (g.end - g.start) / 1000, 0);
+        const k = JSON.stringify([date, s.source]);
+        const cur = per.get(k);
+        if (cur) cur.v += secs;
+        else per.set(k, { v: secs, offset: kind === 'sleep' ? s.endOffset : s.startOffset });
+      }
+      for (const [k, { v, offset }] of per) {
+        const [date, source] = JSON.parse(k) as [string, string];
+        push(out, { __name__: dn, account: a, source }, Date.parse(`${date}T00:00:00Z`) - offset * 60_000, v);
+      }
+    }
+  }
+  for (const list of out.values()) list.sort((x, y) => x[0] - y[0]);
+  return out;
+}
+
+export function totalSamples(e: Expected): number {
+  let n = 0;
+  for (const l of e.values()) n += l.length;
+  return n;
+}
+
+/** Time range covering every expected sample (plus a day each side). */
+export function rangeOf(e: Expected): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const l of e.values()) {
+    if (l.length === 0) continue;
+    lo = Math.min(lo, l[0]![0]);
+    hi = Math.max(hi, l[l.length - 1]![0]);
+  }
+  return [lo - 86_400_000, hi + 86_400_000];
+}
+
+function close(a: number, b: number): boolean {
+  return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+}
+
+/**
+ * Asserts that the TSDB holds exactly the expected series: per series the sample count, the sum,
+ * the first and last instants, and every (instant, value) pair.
+ */
+export async function assertTsdbHolds(tsdb: TsdbServer, expected: Expected, opts: { except?: (labels: string, t: number) => boolean } = {}): Promise<{ series: number; samples: number }> {
+  const [lo, hi] = rangeOf(expected);
+  const got = await tsdb.rawSamples('{__name__=~"fitbit_history_.+"}', lo, hi);
+  const byKey = new Map<string, RawSeries>(got.map((s) => [key(s.labels), s]));
+  assert.deepEqual([...byKey.keys()].sort(), [...expected.keys()].sort(), 'the same series');
+  let samples = 0;
+  for (const [k, want] of expected) {
+    const have = byKey.get(k)!.samples;
+    const w = opts.except ? want.filter(([t]) => !opts.except!(k, t)) : want;
+    const h = opts.except ? have.filter(([t]) => !opts.except!(k, t)) : have;
+    const sum = (l: Array<[number, number]>): number => l.reduce((n, [, v]) => n + v, 0);
+    assert.equal(h.length, w.length, `${k}: sample count`);
+    assert.ok(close(sum(h), sum(w)), `${k}: sum ${sum(h)} vs ${sum(w)}`);
+    assert.equal(h[0]?.[0], w[0]?.[0], `${k}: first instant`);
+    assert.equal(h[h.length - 1]?.[0], w[w.length - 1]?.[0], `${k}: last instant`);
+    for (let i = 0; i < w.length; i++) {
+      assert.equal(h[i]![0], w[i]![0], `${k}: instant #${i}`);
+      assert.ok(close(h[i]![1], w[i]![1]), `${k}: value #${i} at ${new Date(w[i]![0]).toISOString()}: ${h[i]![1]} vs ${w[i]![1]}`);
+    }
+    samples += w.length;
+  }
+  return { series: expected.size, samples };
+}
+
+export { METRICS };
+
+/**
+ * What Prometheus holds after `later` was delivered on top of `first`: a per-day value
+ * (`fitbit_history_daily_*`, one sample at local midnight) that was already written keeps its
+ * first value (Prometheus keeps the first value of an instant); everything else is `later`.
+ */
+export function keepFirstDaily(first: Expected, later: Expected): Expected {
+  const out: Expected = new Map();
+  for (const [k, list] of later) {
+    const before = first.get(k);
+    if (!k.includes('"fitbit_history_daily_') || !before) {
+      out.set(k, list);
+      continue;
+    }
+    const old = new Map(before);
+    out.set(k, list.map(([t, v]) => [t, old.get(t) ?? v] as [number, number]));
+  }
+  return out;
+}
