@@ -33,12 +33,22 @@ function fail(msg) {
 
 const childEnv = { ...process.env, FITBIT_BRIDGE_LOG_LEVEL: process.env.FITBIT_BRIDGE_LOG_LEVEL ?? 'warn' };
 
+/**
+ * Runs a CLI command to its end. Asynchronous on purpose: the emulator answers from this very
+ * process, so a spawnSync here would block it.
+ */
 function run(args, { capture = false } = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args], {
-    cwd: root, encoding: 'utf8', stdio: capture ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'inherit', 'inherit'], env: childEnv,
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [cli, ...args], {
+      cwd: root, env: childEnv, stdio: capture ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'inherit', 'inherit'],
+    });
+    let stdout = '';
+    c.stdout?.on('data', (d) => { stdout += d.toString(); });
+    c.once('exit', (code) => {
+      if (code !== 0) fail(`\`fitbit-bridge ${args.join(' ')}\` exited with ${code}`);
+      resolve(stdout);
+    });
   });
-  if (r.status !== 0) fail(`\`fitbit-bridge ${args.join(' ')}\` exited with ${r.status}`);
-  return r.stdout;
 }
 
 function countFiles(dir) {
@@ -141,7 +151,7 @@ try {
   if (a.code !== 0) fail(`fitbit-bridge auth exited with ${a.code ?? a.signal}`);
 
   step('backfilling the month: fitbit-bridge sync');
-  run(withConfig(['sync', '--account', 'demo', '--mode', 'all', '--no-progress']));
+  await run(withConfig(['sync', '--account', 'demo', '--mode', 'all', '--no-progress']));
 
   step('running the bridge once: fitbit-bridge run, /healthz, /metrics, SIGTERM');
   let url = null;
@@ -169,17 +179,17 @@ try {
   const { generateTakeout } = await import(pathToFileURL(join(root, 'dist', 'synthetic', 'index.js')).href);
   // the export's full days end yesterday (today is still going on: the API has it)
   const gen = await generateTakeout({ out: archiveDir, format: 'zip', days: days - 1, seed: SEED, timezone: TZ, endDate: addDays(lastDay, -1), partialDay: false });
-  run(withConfig(['import-takeout', '--account', 'demo', ...gen.files, '--no-progress']));
+  await run(withConfig(['import-takeout', '--account', 'demo', ...gen.files, '--no-progress']));
 } finally {
   await emu.close();
 }
 
 step('dumping it: fitbit-bridge dump');
-run(withConfig(['dump', dumpDir]));
+await run(withConfig(['dump', dumpDir]));
 
 step('stats: fitbit-bridge stats');
-run(withConfig(['stats']));
-const stats = JSON.parse(run(withConfig(['stats', '--json']), { capture: true }));
+await run(withConfig(['stats']));
+const stats = JSON.parse(await run(withConfig(['stats', '--json']), { capture: true }));
 
 const samples = stats.store.samples;
 const series = stats.series.length;

@@ -10,8 +10,13 @@ import { LOG_LEVELS } from '../config/schema.js';
 import { StoreFullError } from '../store/types.js';
 import { authCommand } from './commands/auth.js';
 import { dumpCommand } from './commands/dump.js';
+import { emulatorCommand } from './commands/emulator.js';
+import { exportOpenMetricsCommand } from './commands/export-openmetrics.js';
 import { importTakeoutCommand } from './commands/import-takeout.js';
+import { rebuildCommand } from './commands/rebuild.js';
+import { runCommand } from './commands/run.js';
 import { statsCommand } from './commands/stats.js';
+import { syncCommand } from './commands/sync.js';
 import { CliError, isSqliteError } from './errors.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { packageVersion } from './version.js';
@@ -56,7 +61,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'log level of the JSON log lines on stderr (default: log.level of the config, info)').choices([...LOG_LEVELS]))
     .showSuggestionAfterError(true)
     .addHelpText('after', PROGRAM_HELP);
-  for (const cmd of [importTakeoutCommand(), dumpCommand(), statsCommand(), authCommand()]) {
+  for (const cmd of [importTakeoutCommand(), dumpCommand(), statsCommand(), authCommand(), syncCommand(), rebuildCommand(), runCommand(), exportOpenMetricsCommand(), emulatorCommand()]) {
     cmd.copyInheritedSettings(program);
     program.addCommand(cmd);
   }

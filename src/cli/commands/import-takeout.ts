@@ -64,7 +64,7 @@ Examples:
         const summary = await mod.importTakeout({
           paths,
           account,
-          ...(timezone !== undefined ? { timezone } : {}),
+          ...(timezone !== undefined ? { timezone, timezoneFrom: flags.timezone !== undefined ? 'flag' as const : 'config' as const } : {}),
           force: flags.force ?? false,
           store,
           logger: ctx.logger,

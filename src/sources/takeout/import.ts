@@ -52,11 +52,14 @@ import { passEntries, prefetchedEntries } from './prefetch.js';
 import { Zone } from './timezone.js';
 
 export { formatSummary } from './summary.js';
+import { zoneFromLabel } from './summary.js';
 
 export interface ImportOptions {
   paths: string[];
   account: string;
   timezone?: string;
+  /** Where `timezone` came from, for the summary: the --timezone flag (default) or the configuration. */
+  timezoneFrom?: 'flag' | 'config';
   force?: boolean;
   store: Store;
   logger: Logger;
@@ -78,7 +81,7 @@ export interface MetricSummary {
 export interface ImportSummary {
   account: string;
   profileId: string | null;
-  zone: { name: string; from: 'profile' | 'flag' | 'account' };
+  zone: { name: string; from: 'profile' | 'flag' | 'config' | 'account' };
   /** Which files' stamps were read as local time with which zone / explicit offsets. */
   zoneUse: string[];
   files: { seen: number; imported: number; noData: number; unknown: string[]; failed: { file: string; error: string }[] };
@@ -440,7 +443,7 @@ class Run {
     if (now !== null ? now !== saved : saved !== null && saved !== '[]') {
       this.opts.store.write(() => this.opts.store.setState(this.pendingKey, now ?? '[]'));
     }
-    const zn = this.zone ? `${this.zone.name} (from ${s.zone.from === 'flag' ? '--timezone' : s.zone.from === 'profile' ? 'Profile.csv' : 'the account'})` : null;
+    const zn = this.zone ? `${this.zone.name} (from ${zoneFromLabel(s.zone.from)})` : null;
     const list = (k: string): string => [...(this.clocks.get(k) ?? [])].sort().join(', ');
     if (this.clocks.has('local')) s.zoneUse.push(`local time, converted with ${zn}: ${list('local')}`);
     if (this.clocks.has('utc')) s.zoneUse.push(zn ? `UTC stamps, offsets from ${zn}: ${list('utc')}` : `UTC stamps, offsets stored as +00:00 (no zone known): ${list('utc')}`);
@@ -496,7 +499,7 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
     zone = new Zone(name); // throws a clear error for an unknown zone
     zoneInfo = { name: zone.name, from };
   };
-  if (opts.timezone) pick(opts.timezone, 'flag');
+  if (opts.timezone) pick(opts.timezone, opts.timezoneFrom ?? 'flag');
   else if (profile?.timezone) {
     try { pick(profile.timezone, 'profile'); } catch (err) {
       if (acct?.timezone) pick(acct.timezone, 'account');
@@ -568,3 +571,4 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
   logger.info({ account, files: f.seen, imported: f.imported, failed: f.failed.length, warnings: summary.warningCount }, 'takeout import done');
   return summary;
 }
+

@@ -26,7 +26,7 @@ export function formatSummary(s: ImportSummary): string {
   out.push(`Takeout import into account "${s.account}"${s.profileId ? ` (Fitbit profile ${s.profileId})` : ''}`);
   out.push(s.zone.name === NO_ZONE
     ? 'Time zone: none known (no --timezone, no Profile.csv, none stored for the account): local-time files were not imported'
-    : `Time zone: ${s.zone.name} (from ${s.zone.from === 'flag' ? '--timezone' : s.zone.from === 'profile' ? 'Profile.csv' : 'the account'})`);
+    : `Time zone: ${s.zone.name} (from ${zoneFromLabel(s.zone.from)})`);
   for (const z of s.zoneUse) out.push(`  ${z}`);
   const f = s.files;
   out.push(`Files: ${int(f.seen)} seen, ${int(f.imported)} imported, ${int(f.noData)} without data, ${int(f.unknown.length)} unknown, ${int(f.failed.length)} failed`);
@@ -87,4 +87,9 @@ export function formatSummary(s: ImportSummary): string {
     if (s.warningCount > Math.min(MAX_WARNINGS, s.warnings.length)) out.push(`  … ${int(s.warningCount - Math.min(MAX_WARNINGS, s.warnings.length))} more`);
   }
   return out.join('\n') + '\n';
+}
+
+/** Where the zone came from, as the summary says it. */
+export function zoneFromLabel(from: ImportSummary['zone']['from']): string {
+  return from === 'flag' ? '--timezone' : from === 'config' ? 'the configuration' : from === 'profile' ? 'Profile.csv' : 'the account, from an earlier import';
 }
