@@ -1,8 +1,11 @@
-// Writes the generated reference docs (docs/metrics.md). Run: npm run docs
+// Writes the generated reference docs (docs/metrics.md, docs/configuration.md). Run: npm run docs
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { renderConfigDoc } from '../src/docs/config-doc.js';
 import { renderMetricsDoc } from '../src/docs/metrics-doc.js';
 
-const out = fileURLToPath(new URL('../docs/metrics.md', import.meta.url));
-writeFileSync(out, renderMetricsDoc());
-console.log(`wrote ${out}`);
+for (const [file, render] of [['metrics.md', renderMetricsDoc], ['configuration.md', renderConfigDoc]] as const) {
+  const out = fileURLToPath(new URL(`../docs/${file}`, import.meta.url));
+  writeFileSync(out, render());
+  console.log(`wrote ${out}`);
+}

@@ -73,7 +73,7 @@ const logSchema = z
 
 const accountSchema = z
   .strictObject({
-    name: accountNameSchema.describe('Account name (1–64 characters: letters, digits, "_", "." and "-"); used in dump folders and later in MQTT topics.'),
+    name: accountNameSchema.describe('Account name (1–64 characters: letters, digits, "_", "." and "-"); used in dump folders, MQTT topics and metric labels.'),
     timezone: timeZoneSchema
       .optional()
       .describe('IANA time zone of the person, used where the data itself carries no offset. Default: takeout.timezone, then the zone found in the export.'),

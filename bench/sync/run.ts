@@ -1,0 +1,93 @@
+// bench/sync: what a backfill of one year of history costs against the emulator, in one run.
+//   - ours: `syncAccount` mode "all" (backfill + incremental) into a fresh store, the client's
+//     quota limiter off (the emulator's quota raised), so the wall time is the work, not the wait;
+//     reported: requests, requests per day of history, wall time, and the time the same requests
+//     take at Google's 300 requests per user per minute.
+//   - baseline: what a straightforward client spends on the same data: one dataPoints.list per
+//     data type and local day with the API's default page size (heart-rate: 50, observed live;
+//     others 1440; sleep and exercise 25), paging until done — counted from the same synthetic
+//     truth, not sent.
+// usage: node --import tsx bench/sync/run.ts [--days 365]
+// Writes bench/out/sync-results.json and prints a table. Not part of `npm test`.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TokenManager, tokenSetFromResponse } from '../../src/auth/oauth-client.js';
+import { configSchema } from '../../src/config/schema.js';
+import { startGoogleEmulator } from '../../src/emulator/index.js';
+import { HealthClient } from '../../src/sources/google-health/client.js';
+import { DATA_TYPES } from '../../src/sources/google-health/datatypes.js';
+import { syncAccount } from '../../src/sources/google-health/sync.js';
+import { openStore } from '../../src/store/store.js';
+import { addDays, syntheticDay } from '../../src/synthetic/index.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const i = process.argv.indexOf('--days');
+const days = i > 0 ? Number(process.argv[i + 1]) : 365;
+const TZ = 'America/New_York';
+const SEED = 11;
+const LAST = '2026-04-30';
+const FIRST = addDays(LAST, -(days - 1));
+const NOW = Date.UTC(2026, 4, 1, 16, 0, 0); // the afternoon after the last day
+const out = join(root, 'bench', 'out');
+mkdirSync(out, { recursive: true });
+const work = join(out, `sync-${days}d`);
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+
+console.log(`bench/sync: ${days} days (${FIRST} … ${LAST}), ${TZ}`);
+const emu = await startGoogleEmulator({ seed: SEED, timezone: TZ, firstDay: FIRST, lastDay: LAST, quotaPerMinute: 1_000_000, clock: () => NOW });
+const tm = new TokenManager({ account: 'bench', dir: join(work, 'tokens'), tokenEndpoint: emu.tokenEndpoint, clientId: emu.clientId, clientSecret: emu.clientSecret });
+await tm.save(tokenSetFromResponse(emu.issueTokens(), Date.now()));
+const client = new HealthClient({ baseUrl: emu.apiBaseUrl, getAccessToken: (o) => tm.getAccessToken(o), quotaPerMinute: 1_000_000 });
+const store = openStore(join(work, 'store.db'));
+const sync = { ...configSchema.parse({}).sync, backfill_days: days + 30 };
+
+const t0 = performance.now();
+const report = await syncAccount({ store, client, account: 'bench', timezone: TZ, mode: 'all', config: sync, now: () => NOW });
+const wall = (performance.now() - t0) / 1000;
+await client.close();
+await emu.close();
+const samples = store.listSeries().reduce((a, s) => a + s.count, 0);
+const bytes = store.diskBytes();
+store.close();
+
+// the baseline's request count, from the same truth
+const pageSize: Record<string, number> = { 'heart-rate': 50, sleep: 25, exercise: 25 };
+let baseline = 0;
+for (let d = 0; d < days; d++) {
+  const day = syntheticDay({ seed: SEED, timezone: TZ, date: addDays(FIRST, d) });
+  const n: Record<string, number> = {
+    'heart-rate': day.heartRate.t.length,
+    steps: day.steps.reduce((a, s) => a + s.t.length, 0),
+    distance: day.distance.reduce((a, s) => a + s.t.length, 0),
+    altitude: day.altitude.reduce((a, s) => a + s.t.length, 0),
+    'active-energy-burned': day.activeEnergy.t.length,
+    'active-zone-minutes': day.activeZoneMinutes.length,
+    'heart-rate-variability': day.hrv.length,
+    'oxygen-saturation': day.spo2.t.length,
+    sleep: day.sleeps.length,
+    exercise: day.exercises.length,
+    weight: day.weights.length,
+  };
+  for (const t of DATA_TYPES) {
+    const pts = n[t.id] ?? 1; // daily types and rollUps: one request a day
+    baseline += Math.max(1, Math.ceil(pts / (pageSize[t.id] ?? 1440)));
+  }
+}
+
+const res = {
+  days, samples, requests: report.requests, pages: report.pages, requestsPerDay: report.requests / days,
+  wallSeconds: wall, minutesAt300PerMinute: report.requests / 300,
+  baselineRequests: baseline, baselineMinutesAt300PerMinute: baseline / 300, ratio: baseline / report.requests,
+  storeBytes: bytes, types: Object.fromEntries(Object.entries(report.types).map(([k, v]) => [k, v.requests])),
+};
+writeFileSync(join(out, 'sync-results.json'), `${JSON.stringify(res, null, 2)}\n`);
+console.log(`
+| | requests | per day of history | at 300/min | wall time here |
+|---|---:|---:|---:|---:|
+| ours (syncAccount, mode all) | ${res.requests} | ${res.requestsPerDay.toFixed(2)} | ${res.minutesAt300PerMinute.toFixed(1)} min | ${wall.toFixed(1)} s |
+| baseline (one list per type and day, default page sizes) | ${baseline} | ${(baseline / days).toFixed(1)} | ${(baseline / 300).toFixed(0)} min | (not sent) |
+
+ratio baseline / ours: ${res.ratio.toFixed(1)}×; ${samples.toLocaleString('en')} samples stored, store ${(bytes / 2 ** 20).toFixed(1)} MiB (raw pages included)
+per type: ${Object.entries(res.types).map(([k, v]) => `${k} ${v}`).join(', ')}`);
