@@ -53,6 +53,8 @@ interface AccountState {
   tokens: TokenManager | null;
   queue: SyncJobKind[];
   running: Promise<void> | null;
+  /** The day (UTC date) the expiring-soon warning was last logged. */
+  warnedExpiry?: string;
 }
 
 const JOB_ORDER: SyncJobKind[] = ['recent', 'daily', 'backfill'];
@@ -194,6 +196,7 @@ export class Controller {
         if (r.quotaLeft !== undefined) a.status.quotaLeft = r.quotaLeft;
         a.status.auth = a.tokens.state();
         log.info({ added: r.added, requests: r.requests, ms: Date.now() - started }, 'sync finished');
+        this.warnIfExpiring(a);
         this.events.emit('sync:finished', { account: a.status.name, job, ok: true, added: r.added, requests: r.requests, ms: Date.now() - started });
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
@@ -212,6 +215,15 @@ export class Controller {
       this.events.emit('account:status', { ...a.status });
       this.pollStore();
     }
+  }
+
+  /** A day before a Testing-mode consent runs out: one warning (per day) with what to do. */
+  private warnIfExpiring(a: AccountState): void {
+    if (a.status.auth !== 'expiring-soon') return;
+    const today = new Date().toISOString().slice(0, 10);
+    if (a.warnedExpiry === today) return;
+    a.warnedExpiry = today;
+    this.opts.logger.warn({ account: a.status.name }, `the Google authorisation of account ${a.status.name} ends within a day (apps in Testing mode: 7 days after consent): open ${this.http?.url() ?? 'the bridge'}/auth or run: fitbit-bridge auth --account ${a.status.name}`);
   }
 
   private authorized(name: string): void {
