@@ -85,6 +85,14 @@ const takeoutSchema = z
     timezone: timeZoneSchema
       .optional()
       .describe('IANA time zone for Takeout records stamped in local time when neither the account nor the export says which zone. Also set by import-takeout --timezone.'),
+    drop_folder: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Folder `fitbit-bridge run` watches for new Takeout exports (.zip / .tgz archives, all parts of a multi-part export, or extracted folders) and imports each once. A relative path is relative to the working directory of `run`. Unset: no drop folder.'),
+    drop_poll_seconds: z.number().min(1).max(86_400).default(60).describe('How often the drop folder is scanned (polling works on network shares and SD cards; file-system events only make a scan come sooner).'),
+    drop_settle_seconds: z.number().min(0).max(86_400).default(120).describe('A dropped file (or folder) is imported only after its size and modification time stayed unchanged this long (a copy or download still in progress is waited for).'),
+    drop_account: accountNameSchema.optional().describe('Account the drop folder imports into. Default: the first account.'),
   })
   .describe('Google Takeout import.');
 

@@ -36,7 +36,7 @@ describe('defaults', () => {
       store: { path: join(userPaths().data, 'fitbit-bridge.db') },
       log: { level: 'info' },
       accounts: [{ name: 'default' }],
-      takeout: {},
+      takeout: { drop_poll_seconds: 60, drop_settle_seconds: 120 },
       dump: { format: 'csv' },
       google: {
         authorize_endpoint: 'https://accounts.google.com/o/oauth2/v2/auth', token_endpoint: 'https://oauth2.googleapis.com/token',
@@ -54,7 +54,7 @@ describe('defaults', () => {
 
   test('the schema alone fills defaults for an empty object', () => {
     assert.deepEqual(configSchema.parse({}), {
-      store: {}, log: { level: 'info' }, accounts: [{ name: 'default' }], takeout: {}, dump: { format: 'csv' },
+      store: {}, log: { level: 'info' }, accounts: [{ name: 'default' }], takeout: { drop_poll_seconds: 60, drop_settle_seconds: 120 }, dump: { format: 'csv' },
       google: {
         authorize_endpoint: 'https://accounts.google.com/o/oauth2/v2/auth', token_endpoint: 'https://oauth2.googleapis.com/token',
         api_base_url: 'https://health.googleapis.com', quota_per_minute: 300,
@@ -88,7 +88,7 @@ describe('defaults', () => {
 
   test('empty sections (only comments below the key) mean "not set"', () => {
     const cfg = loadConfig({ env: {}, file: file('nulls.yaml', 'store:\n  # path: x\ntakeout:\naccounts:\n  - name: bob\n    timezone:\n') });
-    assert.deepEqual(cfg.takeout, {});
+    assert.deepEqual(cfg.takeout, { drop_poll_seconds: 60, drop_settle_seconds: 120 });
     assert.deepEqual(cfg.accounts, [{ name: 'bob' }]);
   });
 });

@@ -14,6 +14,7 @@ type LiveSyncModule = typeof import('../../run/live-sync.js');
 type PrometheusModule = typeof import('../../sinks/prometheus/extension.js');
 type MqttModule = typeof import('../../sinks/mqtt/extension.js');
 type RemoteWriteModule = typeof import('../../sinks/remote-write/extension.js');
+type DropFolderModule = typeof import('../../run/drop-folder-extension.js');
 
 interface RunFlags {
   sync: boolean;
@@ -47,6 +48,11 @@ Examples:
       if (ctx.config.remote_write.url) {
         const rw = await importPart<RemoteWriteModule>('sinks/remote-write/extension.js', 'The remote-write sink');
         extensions.push(rw.remoteWriteExtension());
+      }
+      if (ctx.config.takeout.drop_folder !== undefined) {
+        // last: extensions stop in reverse order, so an import in progress ends before the sinks and the store close
+        const df = await importPart<DropFolderModule>('run/drop-folder-extension.js', 'The Takeout drop folder');
+        extensions.push(df.dropFolderExtension());
       }
       const live = flags.sync ? await importPart<LiveSyncModule>('run/live-sync.js', 'The live source') : null;
       let emit: ((account: string, outcome: string, status: number | null, ms: number) => void) | null = null;

@@ -1,0 +1,132 @@
+/**
+ * The Takeout drop folder as an extension of `fitbit-bridge run` (takeout.drop_folder): scans
+ * the folder every takeout.drop_poll_seconds, sooner when fs.watch hints at a change (only a
+ * hint: on network shares and SD cards it may say nothing) and again when a waiting file is due
+ * to settle; each new export is imported into takeout.drop_account (default: the first account).
+ * The logic is src/sources/takeout/drop-folder.ts. Nothing is emitted: the import moves the
+ * store's change sequence, which the controller announces to the sinks.
+ *
+ * stop() waits for an import in progress to finish (its files are written one transaction each,
+ * so a hard kill is safe too: the export was not recorded and is imported again, idempotently).
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { resolve } from 'node:path';
+import { DropFolderWatcher } from '../sources/takeout/drop-folder.js';
+import type { Logger } from '../util/log.js';
+import type { Extension, ExtensionContext } from './extension.js';
+
+export interface DropFolderExtensionOptions {
+  /** Epoch ms for the settle window (default Date.now). */
+  clock?: () => number;
+  /** Delay between an fs.watch event and the scan it triggers (ms, default 1000). */
+  hintDelayMs?: number;
+}
+
+export class DropFolderExtension implements Extension {
+  readonly name = 'takeout-drop-folder';
+  private watcher: DropFolderWatcher | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private soonTimer: NodeJS.Timeout | null = null;
+  private soonAt = Infinity;
+  private fsWatcher: FSWatcher | null = null;
+  private stopping = false;
+  private log: Logger | null = null;
+  private dir = '';
+
+  constructor(private readonly opts: DropFolderExtensionOptions = {}) {}
+
+  /** The watcher (tests, status). */
+  get dropWatcher(): DropFolderWatcher | null {
+    return this.watcher;
+  }
+
+  async start(ctx: ExtensionContext): Promise<void> {
+    const t = ctx.config.takeout;
+    if (t.drop_folder === undefined) return;
+    const account = t.drop_account ?? ctx.config.accounts[0]?.name ?? 'default';
+    const acct = ctx.config.accounts.find((a) => a.name === account);
+    if (!acct) {
+      throw new Error(`takeout.drop_account: no account named ${account} under accounts: (known: ${ctx.config.accounts.map((a) => a.name).join(', ')})`);
+    }
+    this.dir = resolve(t.drop_folder);
+    this.log = ctx.logger.child({ extension: this.name });
+    const timezone = acct.timezone ?? t.timezone;
+    this.watcher = new DropFolderWatcher({
+      dir: this.dir, account, store: ctx.store, logger: this.log,
+      settleMs: t.drop_settle_seconds * 1000,
+      ...(timezone !== undefined ? { timezone } : {}),
+      ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+    });
+    this.log.info({ dir: this.dir, account, pollSeconds: t.drop_poll_seconds, settleSeconds: t.drop_settle_seconds }, 'watching the Takeout drop folder');
+    this.pollTimer = setInterval(() => this.tick(), t.drop_poll_seconds * 1000);
+    this.pollTimer.unref();
+    this.attachWatch();
+    this.scanSoon(0);
+  }
+
+  private attachWatch(): void {
+    if (this.fsWatcher || this.stopping) return;
+    try {
+      const w = watch(this.dir, { persistent: false }, () => this.scanSoon(this.opts.hintDelayMs ?? 1000));
+      w.on('error', () => {
+        // e.g. the folder was removed or the share went away: polling goes on, the watch is re-attached later
+        w.close();
+        if (this.fsWatcher === w) this.fsWatcher = null;
+      });
+      this.fsWatcher = w;
+    } catch {
+      // no such folder yet, or a file system without events: polling covers it
+    }
+  }
+
+  private tick(): void {
+    this.attachWatch();
+    this.scanSoon(0);
+  }
+
+  /** One scan after `ms` (an earlier request wins); then a follow-up when a waiting file is due to settle. */
+  private scanSoon(ms: number): void {
+    if (this.stopping || !this.watcher) return;
+    const at = Date.now() + ms;
+    if (this.soonTimer && at >= this.soonAt) return;
+    if (this.soonTimer) clearTimeout(this.soonTimer);
+    this.soonAt = at;
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = null;
+      this.soonAt = Infinity;
+      void this.runScan();
+    }, ms);
+    this.soonTimer.unref();
+  }
+
+  private async runScan(): Promise<void> {
+    const w = this.watcher;
+    if (!w || this.stopping) return;
+    try {
+      const events = await w.scan();
+      for (const e of events) {
+        if (e.kind === 'waiting') this.log?.debug({ group: e.group, files: e.files }, `drop folder: ${e.detail}`);
+      }
+    } catch (e) {
+      this.log?.error({ err: e instanceof Error ? e.message : String(e) }, 'drop folder scan failed; trying again at the next poll');
+    }
+    const next = w.nextDeadline();
+    const clock = this.opts.clock ?? Date.now;
+    if (next !== null) this.scanSoon(Math.max(0, next - clock()) + 50);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.soonTimer) clearTimeout(this.soonTimer);
+    this.pollTimer = this.soonTimer = null;
+    this.fsWatcher?.close();
+    this.fsWatcher = null;
+    await this.watcher?.idle();
+  }
+}
+
+/** The drop folder extension for `run` (a no-op when takeout.drop_folder is not set). */
+export function dropFolderExtension(opts: DropFolderExtensionOptions = {}): Extension {
+  return new DropFolderExtension(opts);
+}
