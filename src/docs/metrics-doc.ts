@@ -2,7 +2,10 @@
  * Renders docs/metrics.md from the metric registry, so the reference cannot drift from the code.
  * `npm run docs` writes it; a test checks the committed file equals this output.
  */
-import { METRICS, type MetricDef } from '../metrics/registry.js';
+import { METRICS, prometheusDailyName, prometheusFactor, prometheusHistoryName, type MetricDef } from '../metrics/registry.js';
+import { BRIDGE_METRICS } from '../sinks/prometheus/extension.js';
+import { gaugeSpecFor, NEWEST_SAMPLE_GAUGE, SLEEP_STAGE_GAUGE } from '../sinks/prometheus/gauges.js';
+import { SLEEP_STAGE_CODES, SLEEP_STAGE_HISTORY } from '../sinks/remote-write/sleep-stages.js';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|');
@@ -35,6 +38,54 @@ export function renderMetricsDoc(): string {
   for (const m of METRICS) {
     lines.push(`- **\`${m.id}\`**: ${m.description}${m.note ? ` ${m.note}` : ''}`);
   }
+  lines.push(...prometheusSection());
   lines.push('');
   return lines.join('\n');
+}
+
+function gaugeCell(m: MetricDef): string {
+  const g = gaugeSpecFor(m);
+  if (!g) return '—';
+  if (g.from.kind === 'series') return `\`${g.name}{account, source}\` newest ${m.kind === 'daily' ? 'daily value' : 'sample'}`;
+  return `\`${g.name}{account, source="all"}\` ${m.kind === 'session' ? 'last night asleep' : 'today so far'}`;
+}
+
+/** The Prometheus names of every metric and the bridge's own metrics (docs/tsdb.md, docs/dashboards.md). */
+function prometheusSection(): string[] {
+  const lines = [
+    '',
+    '## Prometheus names',
+    '',
+    'Scraped from `/metrics` of `fitbit-bridge run` without timestamps (current values, `fitbit_<name>`),',
+    'and written with their own timestamps by remote write / `export-openmetrics` (`fitbit_history_<name>`,',
+    'per local day `fitbit_history_daily_<name>`; see [tsdb.md](tsdb.md)). Values are in the base unit',
+    '(the factor converts the unit above). bpm, steps, kcal, floors, breaths per minute and active zone',
+    'minutes have no base unit and are named plainly. "today so far" and "last night" combine the',
+    'sources (per minute the highest; never summed) in the account\'s time zone; `source="all"`.',
+    '',
+    '| id | factor | /metrics gauge | history | per day |',
+    '|---|---|---|---|---|',
+  ];
+  for (const m of METRICS) {
+    const history = m.kind === 'session' ? (m.id === 'sleep' ? `\`${SLEEP_STAGE_HISTORY}\` (stage codes)` : '—') : `\`${prometheusHistoryName(m)}\``;
+    const daily = prometheusDailyName(m);
+    lines.push(`| \`${m.id}\` | ${prometheusFactor(m)} | ${gaugeCell(m)} | ${history} | ${daily ? `\`${daily}\`` : m.kind === 'daily' ? '(daily already)' : '—'} |`);
+  }
+  const codes = Object.entries(SLEEP_STAGE_CODES).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${v} ${k}`).join(', ');
+  lines.push(
+    '',
+    `Also on \`/metrics\`: \`${NEWEST_SAMPLE_GAUGE}{account, metric, source}\` (when the newest sample of each`,
+    `series was measured) and \`${SLEEP_STAGE_GAUGE}{account, stage}\` (1 for the current or last sleep stage, 0`,
+    `for the others). \`${SLEEP_STAGE_HISTORY}{account, source}\` holds one sample per minute of sleep with the`,
+    `stage code: ${codes}.`,
+    '',
+    '### The bridge\'s own metrics on /metrics',
+    '',
+    'Plus Node\'s default process metrics (`process_*`, `nodejs_*`).',
+    '',
+    '| name | type | labels | meaning |',
+    '|---|---|---|---|',
+  );
+  for (const b of BRIDGE_METRICS) lines.push(`| \`${b.name}\` | ${b.type} | ${b.labels.map((l) => `\`${l}\``).join(', ') || '—'} | ${cell(b.help)} |`);
+  return lines;
 }

@@ -89,7 +89,7 @@ describe('run controller with the live source', () => {
 
   test('/metrics shows sync runs and API requests per account', async () => {
     const text = await (await fetch(`${controller.http?.url() ?? ''}/metrics`)).text();
-    assert.match(text, /fitbit_bridge_sync_runs_total\{account="alice",job="recent",result="ok"\} 1/);
+    assert.match(text, /fitbit_bridge_sync_runs_total\{account="alice",mode="recent",result="ok"\} 1/);
     assert.match(text, /fitbit_bridge_api_requests_total\{account="bob",outcome="ok"\} \d+/);
     assert.match(text, /fitbit_bridge_account_reauth_needed\{account="alice"\} 0/);
   });

@@ -11,6 +11,7 @@ import { localDateString } from '../../src/store/time.js';
 import type { Store } from '../../src/store/types.js';
 import { archiveBaseName, exportInstant, generateTakeout } from '../../src/synthetic/index.js';
 import { silentLogger } from '../../src/util/log.js';
+import { SLEEP_STAGE_CODES, SLEEP_STAGE_HISTORY } from '../../src/sinks/remote-write/sleep-stages.js';
 import type { RawSeries, TsdbServer } from '../support/prometheus.js';
 import { Tmp } from '../support/tmp.js';
 import { join } from 'node:path';
@@ -88,6 +89,18 @@ export function expectedFromStore(store: Store): Expected {
         push(out, { __name__: dn, account: a, source }, Date.parse(`${date}T00:00:00Z`) - offset * 60_000, v);
       }
     }
+  }
+  // the sleep stages: one sample per whole minute inside each stage segment of the resolved sleeps
+  for (const a of new Set(store.listSeries().map((s) => s.account))) {
+    const bySource = new Map<string, Map<number, number>>();
+    for (const s of store.sessions(a, 'sleep')) {
+      const m = bySource.get(s.source) ?? new Map<number, number>();
+      bySource.set(s.source, m);
+      for (const g of s.segments) {
+        for (let t = Math.ceil(g.start / 60_000) * 60_000; t < g.end; t += 60_000) m.set(t, SLEEP_STAGE_CODES[g.stage]);
+      }
+    }
+    for (const [source, m] of bySource) for (const [t, v] of m) push(out, { __name__: SLEEP_STAGE_HISTORY, account: a, source }, t, v);
   }
   for (const list of out.values()) list.sort((x, y) => x[0] - y[0]);
   return out;

@@ -40,14 +40,19 @@ Examples:
       const version = packageVersion();
       const extensions: Extension[] = [];
       const prom = await importPart<PrometheusModule>('sinks/prometheus/extension.js', 'The Prometheus endpoint');
-      extensions.push(prom.prometheusExtension());
+      const promExt = prom.prometheusExtension();
+      extensions.push(promExt);
       if (mqttEnabled(ctx.config)) {
         const mq = await importPart<MqttModule>('sinks/mqtt/extension.js', 'The MQTT sink');
-        extensions.push(mq.mqttExtension());
+        const mqExt = mq.mqttExtension();
+        extensions.push(mqExt);
+        promExt.watchSinks({ mqtt: mqExt });
       }
       if (ctx.config.remote_write.url) {
         const rw = await importPart<RemoteWriteModule>('sinks/remote-write/extension.js', 'The remote-write sink');
-        extensions.push(rw.remoteWriteExtension());
+        const rwExt = rw.remoteWriteExtension();
+        extensions.push(rwExt);
+        promExt.watchSinks({ remoteWrite: rwExt });
       }
       if (ctx.config.takeout.drop_folder !== undefined) {
         // last: extensions stop in reverse order, so an import in progress ends before the sinks and the store close

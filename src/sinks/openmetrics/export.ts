@@ -17,8 +17,9 @@ import {
 import type { SeriesInfo, Store } from '../../store/types.js';
 import type { Label } from '../remote-write/protobuf.js';
 import {
-  blockColumns, dailySums, dateToLocalDay, hasDailySum, historyLabels, sessionDaily, sessionDay, type DailyPoint, type DayRange,
+  blockColumns, dailySums, dateToLocalDay, hasDailySum, historyLabels, seriesLabels, sessionDaily, sessionDay, type DailyPoint, type DayRange,
 } from '../remote-write/series.js';
+import { SLEEP_STAGE_CODES, SLEEP_STAGE_HISTORY, sleepStageSamples } from '../remote-write/sleep-stages.js';
 
 export interface OpenMetricsExportOptions {
   store: Store;
@@ -154,6 +155,21 @@ export async function writeOpenMetrics(opts: OpenMetricsExportOptions, out: Writ
         pts.push(...sessionDaily(store, account, kind, days, range));
       }
       await points(name, help(m, true), pts);
+      if (kind === 'sleep') {
+        // the stages as a minute series, like remote write sends them (sleeps of the selected days)
+        const stages: DailyPoint[] = [];
+        for (const account of accounts) {
+          const sleeps = store.sessions(account, 'sleep').filter((x) => {
+            const d = sessionDay(x);
+            return (range.from === undefined || d >= range.from) && (range.to === undefined || d <= range.to);
+          });
+          for (const [source, { t, v }] of sleepStageSamples(sleeps)) {
+            const labels = seriesLabels(SLEEP_STAGE_HISTORY, account, source);
+            for (let i = 0; i < t.length; i++) stages.push({ labels, day: 0, t: t[i]!, v: v[i]! }); // day: unused by points()
+          }
+        }
+        await points(SLEEP_STAGE_HISTORY, `Sleep stage per minute (${Object.entries(SLEEP_STAGE_CODES).map(([k, c]) => `${c} ${k}`).join(', ')}).`, stages);
+      }
       continue;
     }
     const series: SeriesInfo[] = store.listSeries({ metric: m.id, ...accountFilter }).filter((s) => s.count > 0)

@@ -19,8 +19,9 @@ import { Batcher } from './batch.js';
 import type { RemoteWriteClient } from './client.js';
 import { encodeLabels, type EncodedLabels, type Label } from './protobuf.js';
 import {
-  blockColumns, dailySums, dateToLocalDay, hasDailySum, historyLabels, labelsKey, sessionDaily, sessionDay, type DailyPoint, type DayRange,
+  blockColumns, dailySums, dateToLocalDay, hasDailySum, historyLabels, labelsKey, seriesLabels, sessionDaily, sessionDay, type DailyPoint, type DayRange,
 } from './series.js';
+import { SLEEP_STAGE_HISTORY, sleepStageSamples } from './sleep-stages.js';
 
 export const SINK_NAME = 'remote-write';
 
@@ -186,6 +187,18 @@ export class RemoteWriteSink {
           const e = { kind: 'sum' as const, account: b.key.account, metric: b.key.metric, source: b.key.source, day };
           dirty.set(pendingKey(e), { e, offset });
         }
+      }
+    }
+    // sleep stages as a minute series (Grafana's state timeline): the resolved sleeps around each changed one
+    const nights = new Map<string, { from: number; to: number }>();
+    for (const s of p.sessions) {
+      if (s.kind !== 'sleep') continue;
+      const n = nights.get(s.account);
+      nights.set(s.account, { from: Math.min(n?.from ?? s.start, s.start), to: Math.max(n?.to ?? s.end, s.end) });
+    }
+    for (const [account, { from, to }] of nights) {
+      for (const [source, { t, v }] of sleepStageSamples(store.sessions(account, 'sleep', from, to))) {
+        await batcher.add(this.encoded(seriesLabels(SLEEP_STAGE_HISTORY, account, source)), Float64Array.from(t), Float64Array.from(v));
       }
     }
     for (const s of p.sessions) {
