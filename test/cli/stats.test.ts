@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { collectStats, formatStats, isoWithOffset } from '../../src/cli/commands/stats.js';
+import { SinkCursor } from '../../src/sinks/cursor.js';
 import { openStore } from '../../src/store/store.js';
 import type { SeriesKey, Store } from '../../src/store/types.js';
 
@@ -77,4 +78,26 @@ describe('collectStats on a real store', () => {
     assert.equal(s.store.samples, 10);
     assert.deepEqual(collectStats(store, 'carol').accounts, []);
   });
+});
+
+test('stats shows how far behind the store each sink is (its durable cursor)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fb-stats-sinks-'));
+  const store = openStore(join(dir, 'fb.db'));
+  try {
+    const key: SeriesKey = { account: 'a', metric: 'steps', source: 'Inspire 3' };
+    assert.deepEqual(collectStats(store).sinks, [], 'no sink has run yet');
+    store.writeSamples(key, [{ t: Date.UTC(2024, 0, 1, 12), offset: 0, v: 1 }], { exportMs: 1 });
+    const cursor = new SinkCursor(store, 'mqtt');
+    cursor.commit(store.currentSeq());
+    assert.deepEqual(collectStats(store).sinks, [{ name: 'mqtt', position: store.currentSeq(), changesBehind: 0, blocksBehind: 0 }]);
+    // two more days arrive: the sink is two blocks behind until it delivers them
+    store.writeSamples(key, [{ t: Date.UTC(2024, 0, 2, 12), offset: 0, v: 2 }, { t: Date.UTC(2024, 0, 3, 12), offset: 0, v: 3 }], { exportMs: 1 });
+    const s = collectStats(store);
+    assert.equal(s.sinks[0]?.blocksBehind, 2);
+    assert.ok((s.sinks[0]?.changesBehind ?? 0) > 0);
+    assert.match(formatStats(s), /Sink mqtt: 2 changed day blocks \/ sessions not delivered yet/);
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -42,6 +42,35 @@ export interface StoreStats {
   accounts: { name: string; profileId: string | null; timezone: string | null }[];
   series: SeriesStats[];
   sessions: SessionStats[];
+  /** Delivery state of the sinks that have run against this store (their durable cursors). */
+  sinks: SinkStats[];
+}
+
+export interface SinkStats {
+  name: string;
+  /** The change sequence delivered so far, and how far the store is ahead of it. */
+  position: number;
+  changesBehind: number;
+  /** Changed day blocks (and sessions) not delivered yet (counted up to 100,000). */
+  blocksBehind: number;
+}
+
+/** Sinks that keep a cursor in the store (src/sinks/cursor.ts). */
+const SINK_NAMES = ['mqtt', 'remote-write'] as const;
+
+function sinkStats(store: Store): SinkStats[] {
+  const out: SinkStats[] = [];
+  const seq = store.currentSeq();
+  for (const name of SINK_NAMES) {
+    const v = store.getState(`sink:${name}:cursor`);
+    if (v === null) continue;
+    const position = Number(v) || 0;
+    let blocks = 0;
+    for (const _b of store.changedBlocks(position)) if (++blocks >= 100_000) break;
+    blocks += store.changedSessions(position).length;
+    out.push({ name, position, changesBehind: Math.max(0, seq - position), blocksBehind: blocks });
+  }
+  return out;
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
@@ -122,6 +151,7 @@ export function collectStats(store: Store, account?: string): StoreStats {
     }),
     series,
     sessions,
+    sinks: sinkStats(store),
   };
 }
 
@@ -148,6 +178,9 @@ export function formatStats(s: StoreStats): string {
   const out: string[] = [];
   const bps = s.store.bytesPerSample === null ? '' : `, ${s.store.bytesPerSample.toFixed(1)} bytes/sample`;
   out.push(`Store ${s.store.path}: ${fmtBytes(s.store.bytes)} on disk, ${fmtInt(s.store.samples)} samples, ${fmtInt(s.store.sessions)} sessions${bps}`);
+  for (const k of s.sinks) {
+    out.push(`Sink ${k.name}: ${k.changesBehind === 0 ? 'caught up' : `${fmtInt(k.blocksBehind)} changed day blocks / sessions not delivered yet (${fmtInt(k.changesBehind)} changes behind)`}`);
+  }
   if (s.accounts.length === 0) {
     out.push('No data yet. Import some: fitbit-bridge import-takeout <path>');
     return out.join('\n');
@@ -173,7 +206,7 @@ export function statsCommand(): Command {
   return new Command('stats')
     .summary('show what the store holds')
     .description(
-      'Show, per account, metric and data source, the number of samples and the first and last instant (local time with its UTC offset); session counts per kind, source and layer; and the store\'s path, size on disk and bytes per sample.',
+      'Show, per account, metric and data source, the number of samples and the first and last instant (local time with its UTC offset); session counts per kind, source and layer; the store\'s path, size on disk and bytes per sample; and how far behind the store the sinks (MQTT, remote write) are.',
     )
     .option('--json', 'print machine-readable JSON on stdout')
     .option('--account <name>', 'only this account', parseAccountName)
