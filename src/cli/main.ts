@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { LOG_LEVELS } from '../config/schema.js';
 import { StoreFullError } from '../store/types.js';
+import { addonCommand } from './commands/addon.js';
 import { authCommand } from './commands/auth.js';
 import { doctorCommand } from './commands/doctor.js';
 import { dumpCommand } from './commands/dump.js';
@@ -62,7 +63,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'log level of the JSON log lines on stderr (default: log.level of the config, info)').choices([...LOG_LEVELS]))
     .showSuggestionAfterError(true)
     .addHelpText('after', PROGRAM_HELP);
-  for (const cmd of [importTakeoutCommand(), dumpCommand(), statsCommand(), authCommand(), syncCommand(), rebuildCommand(), runCommand(), doctorCommand(), exportOpenMetricsCommand(), emulatorCommand()]) {
+  for (const cmd of [importTakeoutCommand(), dumpCommand(), statsCommand(), authCommand(), syncCommand(), rebuildCommand(), runCommand(), doctorCommand(), exportOpenMetricsCommand(), emulatorCommand(), addonCommand()]) {
     cmd.copyInheritedSettings(program);
     program.addCommand(cmd);
   }

@@ -1,0 +1,472 @@
+/**
+ * The Home Assistant add-on: repository.yaml and config.yaml hold only documented keys, the
+ * default options satisfy their own schema, and the runtime (src/addon/) turns options.json plus
+ * the Supervisor's answers (a local stand-in on 127.0.0.1 with a bearer-token check) into the
+ * bridge's configuration — down to a real `addon-run` against a real mosquitto.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { buildAddonConfig } from '../../src/addon/config.js';
+import { AddonError, addonOptionsSchema, parseAddonOptions } from '../../src/addon/options.js';
+import { addonRunEnv, prepareAddon } from '../../src/addon/runtime.js';
+import { loadConfig, unwrapSchema } from '../../src/config/load.js';
+import { Mosquitto, Recorder } from '../support/mosquitto.js';
+import { Tmp } from '../support/tmp.js';
+import { parseType, schemaLeaves, validateOptions, type SchemaNode } from './ha-schema.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const ADDON_DIR = join(root, 'homeassistant-addon', 'fitbit-bridge');
+const readYaml = (p: string): Record<string, unknown> => parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+const addonConfig = readYaml(join(ADDON_DIR, 'config.yaml'));
+const conventions = readFileSync(join(root, '..', 'shared', 'reference', 'conventions.md'), 'utf8');
+
+/** config.yaml keys conventions.md documents (each is checked to appear there). */
+const CONVENTIONS_KEYS = ['name', 'version', 'slug', 'description', 'arch', 'startup', 'boot', 'options', 'schema', 'services', 'map', 'ports', 'ingress', 'ingress_port', 'init', 'image'];
+/**
+ * Keys the brief asks for that conventions.md does not list; each is in Home Assistant's add-on
+ * configuration reference (developers.home-assistant.io, "App configuration"): the add-on's
+ * documentation URL, the minimum Home Assistant version, the ingress panel's icon.
+ */
+const HA_DOCUMENTED_EXTRA_KEYS = ['url', 'homeassistant', 'panel_icon'];
+const REQUIRED_KEYS = ['name', 'version', 'slug', 'description', 'arch', 'startup', 'boot', 'options', 'schema'];
+
+// ---- the files -----------------------------------------------------------------------------------
+
+describe('add-on repository files', () => {
+  test('the key list of this test is the one conventions.md documents', () => {
+    const section = conventions.slice(conventions.indexOf('## Home Assistant add-ons'), conventions.indexOf('## Prometheus'));
+    for (const k of CONVENTIONS_KEYS) assert.ok(section.includes(`\`${k}\``) || section.includes(`\`${k}:`), `conventions.md does not document ${k}`);
+    assert.ok(section.includes('`repository.yaml` (`name`, `url`, `maintainer`)'));
+  });
+
+  test('repository.yaml holds exactly name, url and maintainer', () => {
+    const repo = readYaml(join(root, 'repository.yaml'));
+    assert.deepEqual(Object.keys(repo).sort(), ['maintainer', 'name', 'url']);
+    for (const v of Object.values(repo)) assert.ok(typeof v === 'string' && v.length > 0);
+    assert.doesNotThrow(() => new URL(repo.url as string));
+  });
+
+  test('config.yaml holds only documented keys, and the required ones', () => {
+    const allowed = new Set([...CONVENTIONS_KEYS, ...HA_DOCUMENTED_EXTRA_KEYS]);
+    const unknown = Object.keys(addonConfig).filter((k) => !allowed.has(k));
+    assert.deepEqual(unknown, [], `undocumented config.yaml keys: ${unknown.join(', ')}`);
+    for (const k of REQUIRED_KEYS) assert.ok(k in addonConfig, `config.yaml lacks ${k}`);
+  });
+
+  test('arch, services, map, ingress, init, slug, version', () => {
+    assert.deepEqual(addonConfig.arch, ['aarch64', 'amd64']);
+    assert.deepEqual(addonConfig.services, ['mqtt:want']);
+    const map = addonConfig.map as string[];
+    assert.ok(map.includes('share:ro'), 'Takeout archives come from /share (read-only)');
+    assert.ok(map.includes('addon_config:rw'));
+    assert.equal(addonConfig.ingress, true);
+    assert.equal(addonConfig.ingress_port, 8099);
+    assert.equal(addonConfig.init, false);
+    assert.match(String(addonConfig.slug), /^[a-z0-9_]+$/);
+    assert.match(String(addonConfig.panel_icon), /^mdi:[a-z0-9-]+$/);
+    assert.ok(['application', 'services', 'system', 'initialize', 'once'].includes(String(addonConfig.startup)));
+    assert.ok(['auto', 'manual'].includes(String(addonConfig.boot)));
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(addonConfig.version, pkg.version, 'the add-on version is the package version');
+    assert.match(readFileSync(join(ADDON_DIR, 'CHANGELOG.md'), 'utf8'), new RegExp(`^## ${pkg.version.replace(/\./g, '\\.')}\\b`, 'm'));
+    for (const f of ['DOCS.md', 'README.md', 'translations/en.yaml']) assert.ok(statSync(join(ADDON_DIR, f)).size > 0, f);
+  });
+
+  test('every schema type is in the documented type language', () => {
+    for (const [path, t] of schemaLeaves(addonConfig.schema as SchemaNode)) assert.doesNotThrow(() => parseType(t), path);
+  });
+
+  test('the default options validate against their own schema (and the validator does reject)', () => {
+    const schema = addonConfig.schema as SchemaNode;
+    assert.deepEqual(validateOptions(addonConfig.options, schema), []);
+    assert.notDeepEqual(validateOptions({ ...(addonConfig.options as object), log_level: 'loud' }, schema), []);
+    assert.notDeepEqual(validateOptions({ ...(addonConfig.options as object), surprise: 1 }, schema), []);
+    assert.notDeepEqual(validateOptions({ ...(addonConfig.options as object), accounts: [{ name: 'no spaces' }] }, schema), []);
+    assert.notDeepEqual(validateOptions({ ...(addonConfig.options as object), mqtt: { enabled: true, step_goal: 0 } }, schema), []);
+    // and the runtime accepts them
+    assert.doesNotThrow(() => parseAddonOptions(addonConfig.options));
+  });
+
+  test('the Supervisor schema and the runtime know the same options', () => {
+    const fromYaml = [...schemaLeaves(addonConfig.schema as SchemaNode).keys()].sort();
+    const fromZod: string[] = [];
+    for (const [k, v] of Object.entries(addonOptionsSchema.shape as Record<string, z.ZodType>)) {
+      const u = unwrapSchema(v);
+      if (u instanceof z.ZodArray) for (const kk of Object.keys((unwrapSchema(u.element as z.ZodType) as z.ZodObject).shape)) fromZod.push(`${k}[].${kk}`);
+      else if (u instanceof z.ZodObject) for (const kk of Object.keys(u.shape)) fromZod.push(`${k}.${kk}`);
+      else fromZod.push(k);
+    }
+    assert.deepEqual(fromZod.sort(), fromYaml);
+  });
+});
+
+// ---- a stand-in for the Supervisor ---------------------------------------------------------------
+
+interface StandIn {
+  url: string;
+  requests: string[];
+  mqtt: { status: number; body: unknown };
+  info: { status: number; body: unknown };
+  close(): Promise<void>;
+}
+
+const TOKEN = 'supervisor-token-7f3a';
+const MQTT_PASSWORD = 'mqtt-pw-from-supervisor-91c2';
+
+async function supervisorStandIn(): Promise<StandIn> {
+  const s: StandIn = {
+    url: '',
+    requests: [],
+    mqtt: { status: 200, body: { result: 'ok', data: { host: 'core-mosquitto', port: 1883, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PASSWORD } } },
+    info: { status: 200, body: { result: 'ok', data: { supervisor: '2026.10.0', timezone: 'Europe/Berlin' } } },
+    close: async () => undefined,
+  };
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    s.requests.push(`${req.method} ${req.url}`);
+    const send = (status: number, body: unknown): void => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(text);
+    };
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(401, { result: 'error', message: 'Unauthorized' });
+    if (req.method === 'GET' && req.url === '/services/mqtt') return send(s.mqtt.status, s.mqtt.body);
+    if (req.method === 'GET' && req.url === '/info') return send(s.info.status, s.info.body);
+    send(404, { result: 'error', message: 'not found' });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  s.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  s.close = () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+  return s;
+}
+
+let tmp: Tmp;
+let sup: StandIn;
+before(async () => { tmp = new Tmp('fb-addon-'); sup = await supervisorStandIn(); });
+after(async () => { await sup.close(); tmp.cleanup(); });
+
+function reset(): void {
+  sup.requests.length = 0;
+  sup.mqtt = { status: 200, body: { result: 'ok', data: { host: 'core-mosquitto', port: 1883, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PASSWORD } } };
+  sup.info = { status: 200, body: { result: 'ok', data: { supervisor: '2026.10.0', timezone: 'Europe/Berlin' } } };
+}
+
+/** A fresh /data with options.json; returns the paths. */
+function addonData(options: unknown): { dataDir: string; optionsPath: string; baseConfigPath: string } {
+  const dataDir = tmp.mkdir('data');
+  const optionsPath = join(dataDir, 'options.json');
+  writeFileSync(optionsPath, JSON.stringify(options));
+  return { dataDir, optionsPath, baseConfigPath: join(dataDir, 'no-such-base.yaml') };
+}
+
+const minimal = { accounts: [{ name: 'me' }], log_level: 'info', google: {}, mqtt: { enabled: true }, remote_write: {}, takeout: {}, sync: {} };
+
+async function prepare(options: unknown, env: NodeJS.ProcessEnv = { SUPERVISOR_TOKEN: TOKEN }, extra: { baseConfig?: string } = {}) {
+  const d = addonData(options);
+  if (extra.baseConfig !== undefined) writeFileSync(d.baseConfigPath, extra.baseConfig);
+  const p = await prepareAddon({ ...d, supervisorUrl: sup.url, env, httpPort: 8099 });
+  return { ...d, ...p };
+}
+
+async function rejects(p: Promise<unknown>, re: RegExp): Promise<AddonError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof AddonError, `expected AddonError, got ${String(e)}`);
+    assert.match(e.message, re);
+    return e;
+  }
+  assert.fail('expected an AddonError');
+}
+
+describe('MQTT from the Supervisor', () => {
+  test('no broker in the options: host, port and credentials come from /services/mqtt', async () => {
+    reset();
+    const p = await prepare(minimal);
+    assert.equal(p.mqttSource, 'supervisor');
+    assert.equal(p.config.mqtt.server, 'mqtt://core-mosquitto:1883');
+    assert.equal(p.config.mqtt.username, 'addons');
+    assert.equal(p.config.mqtt.password, MQTT_PASSWORD);
+    assert.ok(sup.requests.includes('GET /services/mqtt'));
+    // the password sits in a 0600 file, not in the generated YAML
+    const yaml = readFileSync(p.configFile, 'utf8');
+    assert.ok(!yaml.includes(MQTT_PASSWORD));
+    assert.equal(statSync(p.configFile).mode & 0o777, 0o600);
+    assert.equal(statSync(join(p.dataDir, 'secrets', 'mqtt_password')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(p.dataDir, 'secrets')).mode & 0o777, 0o700);
+  });
+
+  test('TLS from the Supervisor becomes mqtts://', async () => {
+    reset();
+    sup.mqtt.body = { result: 'ok', data: { host: 'core-mosquitto', port: 8883, ssl: true, username: 'u', password: 'p' } };
+    const p = await prepare(minimal);
+    assert.equal(p.config.mqtt.server, 'mqtts://core-mosquitto:8883');
+  });
+
+  test('a broker in the options is kept, with its credentials, and the Supervisor is not asked', async () => {
+    reset();
+    const p = await prepare({ ...minimal, mqtt: { enabled: true, server: 'mqtt://192.168.1.5:1883', username: 'me', password: 'mine' } });
+    assert.equal(p.mqttSource, 'options');
+    assert.equal(p.config.mqtt.server, 'mqtt://192.168.1.5:1883');
+    assert.equal(p.config.mqtt.username, 'me');
+    assert.equal(p.config.mqtt.password, 'mine');
+    assert.ok(!sup.requests.includes('GET /services/mqtt'));
+  });
+
+  test('a broker in the options without credentials gets none from the Supervisor', async () => {
+    reset();
+    const p = await prepare({ ...minimal, mqtt: { enabled: true, server: 'mqtt://broker.lan:1883' } });
+    assert.equal(p.config.mqtt.username, undefined);
+    assert.equal(p.config.mqtt.password, undefined);
+  });
+
+  test('credentials in the options without a broker: the Supervisor\'s broker with the user\'s credentials', async () => {
+    reset();
+    const p = await prepare({ ...minimal, mqtt: { enabled: true, username: 'me', password: 'mine' } });
+    assert.equal(p.config.mqtt.server, 'mqtt://core-mosquitto:1883');
+    assert.equal(p.config.mqtt.username, 'me');
+    assert.equal(p.config.mqtt.password, 'mine');
+  });
+
+  test('mqtt.enabled false: no MQTT and no question to the Supervisor about it', async () => {
+    reset();
+    const p = await prepare({ ...minimal, mqtt: { enabled: false } });
+    assert.equal(p.mqttSource, 'off');
+    assert.equal(p.config.mqtt.enabled, false);
+    assert.ok(!sup.requests.includes('GET /services/mqtt'));
+  });
+
+  test('the Supervisor answering an error stops the start with what to do', async () => {
+    reset();
+    sup.mqtt = { status: 400, body: { result: 'error', message: 'No mqtt service available' } };
+    const e = await rejects(prepare(minimal), /No mqtt service available/);
+    assert.match(e.message, /Mosquitto/);
+    assert.match(e.message, /mqtt\.enabled/);
+    assert.match(e.message, /mqtt\.server/);
+  });
+
+  test('a refused token, a missing token and an unreachable Supervisor are said so, without the token', async () => {
+    reset();
+    const e = await rejects(prepare(minimal, { SUPERVISOR_TOKEN: 'wrong-token-123' }), /HTTP 401.*refused the add-on token/);
+    assert.ok(!e.message.includes('wrong-token-123'));
+    await rejects(prepare(minimal, {}), /SUPERVISOR_TOKEN is not set/);
+    const d = addonData(minimal);
+    await rejects(prepareAddon({ ...d, supervisorUrl: 'http://127.0.0.1:1', env: { SUPERVISOR_TOKEN: TOKEN } }), /cannot reach the Supervisor/);
+  });
+
+  test('an answer without a usable host is refused', async () => {
+    reset();
+    sup.mqtt.body = { result: 'ok', data: { port: 1883 } };
+    await rejects(prepare(minimal), /no usable host and port/);
+  });
+});
+
+describe('time zone', () => {
+  test('from /info when the options have none', async () => {
+    reset();
+    const p = await prepare(minimal);
+    assert.deepEqual(p.timezone, { value: 'Europe/Berlin', source: 'supervisor' });
+    assert.equal(p.config.takeout.timezone, 'Europe/Berlin');
+    assert.ok(sup.requests.includes('GET /info'));
+  });
+
+  test('the options win over the Supervisor', async () => {
+    reset();
+    const p = await prepare({ ...minimal, takeout: { timezone: 'America/New_York' } });
+    assert.equal(p.config.takeout.timezone, 'America/New_York');
+    assert.ok(!sup.requests.includes('GET /info'));
+  });
+
+  test('without an answer from /info: $TZ; without $TZ: none', async () => {
+    reset();
+    sup.info = { status: 500, body: { result: 'error', message: 'boom' } };
+    const p = await prepare(minimal, { SUPERVISOR_TOKEN: TOKEN, TZ: 'Asia/Tokyo' });
+    assert.deepEqual(p.timezone, { value: 'Asia/Tokyo', source: 'env' });
+    const q = await prepare(minimal, { SUPERVISOR_TOKEN: TOKEN, TZ: 'Not/AZone' });
+    assert.deepEqual(q.timezone, { value: null, source: 'none' });
+    assert.equal(q.config.takeout.timezone, undefined);
+  });
+});
+
+describe('options.json → configuration', () => {
+  /** Every option of the schema set. */
+  const full = {
+    accounts: [{ name: 'alice', timezone: 'Europe/Paris' }, { name: 'bob' }],
+    log_level: 'debug',
+    google: { client_id: '123-abc.apps.googleusercontent.com', client_secret: 'gcs-secret-55' },
+    mqtt: { enabled: true, server: 'mqtts://broker.lan:8883', username: 'fb', password: 'mqtt-secret-66', base_topic: 'fitbit', discovery_prefix: 'ha', step_goal: 9000 },
+    remote_write: { url: 'http://victoria:8428/api/v1/write', username: 'rw', password: 'rw-secret-77' },
+    takeout: { drop_folder: '/share/takeout', timezone: 'Europe/Madrid' },
+    sync: { backfill_days: 400 },
+  };
+
+  test('the full example is valid for the Supervisor too', () => {
+    assert.deepEqual(validateOptions(full, addonConfig.schema as SchemaNode), []);
+  });
+
+  test('every option lands on its configuration key', async () => {
+    reset();
+    const p = await prepare(full);
+    const c = p.config;
+    assert.deepEqual(c.accounts, [{ name: 'alice', timezone: 'Europe/Paris' }, { name: 'bob' }]);
+    assert.equal(c.log.level, 'debug');
+    assert.equal(c.google.client_id, '123-abc.apps.googleusercontent.com');
+    assert.equal(c.google.client_secret, 'gcs-secret-55');
+    assert.equal(c.mqtt.enabled, true);
+    assert.equal(c.mqtt.server, 'mqtts://broker.lan:8883');
+    assert.equal(c.mqtt.username, 'fb');
+    assert.equal(c.mqtt.password, 'mqtt-secret-66');
+    assert.equal(c.mqtt.base_topic, 'fitbit');
+    assert.equal(c.mqtt.discovery_prefix, 'ha');
+    assert.equal(c.mqtt.step_goal, 9000);
+    assert.equal(c.remote_write.url, 'http://victoria:8428/api/v1/write');
+    assert.equal(c.remote_write.username, 'rw');
+    assert.equal(c.remote_write.password, 'rw-secret-77');
+    assert.equal(c.takeout.drop_folder, '/share/takeout');
+    assert.equal(c.takeout.timezone, 'Europe/Madrid');
+    assert.equal(c.sync.backfill_days, 400);
+    // fixed by the add-on
+    assert.equal(c.store.path, join(p.dataDir, 'fitbit-bridge.db'));
+    assert.equal(c.google.token_dir, join(p.dataDir, 'tokens'));
+    assert.deepEqual(c.http, { enabled: true, bind: '0.0.0.0', port: 8099 });
+    // no secret in the YAML
+    const yaml = readFileSync(p.configFile, 'utf8');
+    for (const s of ['gcs-secret-55', 'mqtt-secret-66', 'rw-secret-77']) assert.ok(!yaml.includes(s), s);
+    assert.ok(!sup.requests.includes('GET /services/mqtt'));
+  });
+
+  test('defaults: the drop folder under /share, no Google client, no remote write', async () => {
+    reset();
+    const p = await prepare(addonConfig.options);
+    assert.equal(p.config.takeout.drop_folder, '/share/fitbit-bridge/takeout');
+    assert.equal(p.config.google.client_id, undefined);
+    assert.equal(p.config.remote_write.url, undefined);
+    assert.deepEqual(p.config.accounts, [{ name: 'me' }]);
+    assert.equal(p.config.log.level, 'info');
+  });
+
+  test('empty strings mean "not set"; a secret removed from the options leaves no file behind', async () => {
+    reset();
+    const d = addonData({ ...minimal, google: { client_id: 'x', client_secret: 's1' } });
+    await prepareAddon({ ...d, supervisorUrl: sup.url, env: { SUPERVISOR_TOKEN: TOKEN } });
+    assert.ok(statSync(join(d.dataDir, 'secrets', 'google_client_secret')).isFile());
+    writeFileSync(d.optionsPath, JSON.stringify({ ...minimal, google: { client_id: '', client_secret: '' }, mqtt: { enabled: false } }));
+    const p = await prepareAddon({ ...d, supervisorUrl: sup.url, env: { SUPERVISOR_TOKEN: TOKEN } });
+    assert.equal(p.config.google.client_id, undefined);
+    assert.equal(p.config.google.client_secret, undefined);
+    assert.throws(() => statSync(join(d.dataDir, 'secrets', 'google_client_secret')), /ENOENT/);
+  });
+
+  test('bad options are named, secrets are not shown', async () => {
+    assert.throws(() => parseAddonOptions({ ...minimal, accounts: [{ name: 'a b' }] }), (e: unknown) => e instanceof AddonError && /accounts\.0\.name/.test(e.message));
+    assert.throws(() => parseAddonOptions({ ...minimal, accounts: [] }), /accounts/);
+    assert.throws(() => parseAddonOptions({ ...minimal, accounts: [{ name: 'a' }, { name: 'a' }] }), /all different/);
+    assert.throws(() => parseAddonOptions({ ...minimal, accounts: [{ name: 'a', timezone: 'Mars/Base' }] }), /accounts\.0\.timezone/);
+    assert.throws(() => parseAddonOptions({ ...minimal, extra: true }), /unknown option extra/);
+    assert.throws(() => parseAddonOptions({ ...minimal, mqtt: { enabled: true, server: 'http://nope' } }), /mqtt\.server/);
+    assert.throws(() => parseAddonOptions({ ...minimal, google: { client_secret: 42 } }), (e: unknown) => e instanceof AddonError && /google\.client_secret: invalid value/.test(e.message) && !e.message.includes('42'));
+    const d = addonData(minimal);
+    writeFileSync(d.optionsPath, '{not json');
+    await rejects(prepareAddon({ ...d, supervisorUrl: sup.url, env: { SUPERVISOR_TOKEN: TOKEN } }), /not valid JSON/);
+    await rejects(prepareAddon({ optionsPath: join(d.dataDir, 'missing.json'), dataDir: d.dataDir, env: {} }), /cannot read the add-on options/);
+  });
+
+  test('/config/config.yaml adds keys; the options win over it', async () => {
+    reset();
+    const p = await prepare({ ...minimal, mqtt: { enabled: true, server: 'mqtt://opt:1883' } }, undefined, {
+      baseConfig: 'schedule:\n  recent: "*/2 * * * *"\nmqtt:\n  server: mqtt://base:1883\n  keepalive: 30\n  password: base-pw\nhttp:\n  port: 1234\nremote_write:\n  headers:\n    X-Scope-OrgID: home\n',
+    });
+    assert.equal(p.config.schedule.recent, '*/2 * * * *');
+    assert.equal(p.config.mqtt.server, 'mqtt://opt:1883');
+    assert.equal(p.config.mqtt.keepalive, 30);
+    assert.equal(p.config.mqtt.password, undefined, 'the base\'s password does not ride along with the options\' broker');
+    assert.equal(p.config.http.port, 8099);
+    assert.deepEqual(p.config.remote_write.headers, { 'X-Scope-OrgID': 'home' });
+    const q = await prepare(minimal, undefined, { baseConfig: 'takeout:\n  timezone: Europe/Oslo\n' });
+    assert.deepEqual(q.timezone, { value: 'Europe/Oslo', source: 'config' });
+    assert.equal(q.config.takeout.timezone, 'Europe/Oslo');
+    await rejects(prepare(minimal, undefined, { baseConfig: '- a list\n' }), /expected a mapping/);
+  });
+
+  test('buildAddonConfig is pure and its output loads as a configuration', () => {
+    const ac = buildAddonConfig({ options: parseAddonOptions(minimal), dataDir: '/data', mqttService: { host: 'h', port: 1, ssl: false }, timezone: null });
+    assert.deepEqual(ac.secrets, {});
+    const dir = tmp.mkdir('pure');
+    const f = join(dir, 'c.yaml');
+    writeFileSync(f, JSON.stringify(ac.config));
+    const c = loadConfig({ file: f, env: {} });
+    assert.equal(c.mqtt.server, 'mqtt://h:1');
+    assert.equal(c.store.path, '/data/fitbit-bridge.db');
+  });
+
+  test('run\'s environment: the image\'s FITBIT_BRIDGE_* variables are dropped, the generated file named', () => {
+    const env = addonRunEnv({ PATH: '/bin', FITBIT_BRIDGE_DB: '/x.db', FITBIT_BRIDGE_HTTP__BIND: '127.0.0.1', FITBIT_BRIDGE_FAILPOINT: 'x', SUPERVISOR_TOKEN: 't' }, '/data/fitbit-bridge.yaml');
+    assert.deepEqual(env, { PATH: '/bin', FITBIT_BRIDGE_FAILPOINT: 'x', SUPERVISOR_TOKEN: 't', FITBIT_BRIDGE_CONFIG: '/data/fitbit-bridge.yaml' });
+  });
+});
+
+// ---- the whole add-on start, as a process ------------------------------------------------------------
+
+describe('addon-run', () => {
+  let broker: Mosquitto;
+  before(async () => { broker = await Mosquitto.start({ users: { addons: MQTT_PASSWORD } }); });
+  after(async () => { await broker.cleanup(); });
+
+  test('starts run with the Supervisor\'s broker, serves /healthz, logs no secret, stops on SIGTERM', { timeout: 60_000 }, async () => {
+    reset();
+    sup.mqtt.body = { result: 'ok', data: { host: '127.0.0.1', port: broker.port, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PASSWORD } };
+    const d = addonData({ ...minimal, google: { client_id: 'cid.apps.googleusercontent.com', client_secret: 'gcs-e2e-secret' } });
+    mkdirSync(join(d.dataDir, 'share'), { recursive: true });
+    const rec = await Recorder.connect(broker.url, ['fitbit-bridge/#'], { username: 'addons', password: MQTT_PASSWORD });
+    const script = `import { addonCommand } from './src/cli/commands/addon.ts';
+await addonCommand().parseAsync(process.argv.slice(1), { from: 'user' });`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, '--',
+      '--options', d.optionsPath, '--data', d.dataDir, '--supervisor', sup.url, '--port', '0', '--base-config', d.baseConfigPath, '--no-sync'], {
+      cwd: root,
+      env: { ...process.env, SUPERVISOR_TOKEN: TOKEN, FITBIT_BRIDGE_DB: join(d.dataDir, 'elsewhere.db'), FITBIT_BRIDGE_HTTP__PORT: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+    const running = new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (b: Buffer) => {
+        stderr += b.toString();
+        for (const line of stderr.split('\n')) {
+          if (!line.includes('fitbit-bridge is running')) continue;
+          resolve((JSON.parse(line) as { url: string }).url);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`addon-run exited with ${String(code)}: ${stderr}`)));
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const url = await running;
+      const res = await fetch(`${url}/healthz`);
+      assert.equal(res.status, 200);
+      const auth = await fetch(`${url}/`);
+      assert.equal(auth.status, 200, 'ingress opens / (the /auth page)');
+      await rec.waitFor((m) => m.topic === 'fitbit-bridge/bridge/state' && m.payload === 'online', 15_000, 0, 'the bridge online via the Supervisor\'s credentials');
+      // the image's variables did not win over the options
+      assert.ok(statSync(join(d.dataDir, 'fitbit-bridge.db')).isFile());
+      assert.throws(() => statSync(join(d.dataDir, 'elsewhere.db')), /ENOENT/);
+    } finally {
+      child.kill('SIGTERM');
+      const code = await exited;
+      await rec.client.endAsync();
+      for (const secret of [MQTT_PASSWORD, TOKEN, 'gcs-e2e-secret']) {
+        assert.ok(!stderr.includes(secret), `a secret reached the log: ${secret}`);
+        assert.ok(!stdout.includes(secret), `a secret reached stdout: ${secret}`);
+      }
+      assert.ok(stderr.includes('add-on configuration ready'), stderr);
+      assert.equal(code, 0, stderr);
+    }
+  });
+});
