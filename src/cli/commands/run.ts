@@ -59,7 +59,8 @@ Examples:
         const df = await importPart<DropFolderModule>('run/drop-folder-extension.js', 'The Takeout drop folder');
         extensions.push(df.dropFolderExtension());
       }
-      const live = flags.sync ? await importPart<LiveSyncModule>('run/live-sync.js', 'The live source') : null;
+      // the live source (undici, the sync engine) is loaded only when a Google client is configured
+      const live = flags.sync && ctx.config.google.client_id ? await importPart<LiveSyncModule>('run/live-sync.js', 'The live source') : null;
       let emit: ((account: string, outcome: string, status: number | null, ms: number) => void) | null = null;
       const sync = live
         ? live.createSyncRunner({ config: ctx.config, store, logger: ctx.logger, onRequest: (account, e) => emit?.(account, e.outcome, e.status, e.ms) })
