@@ -24,7 +24,7 @@ export interface LiveSyncOptions {
 
 export function createSyncRunner(opts: LiveSyncOptions): SyncRunner {
   const clients = new Map<string, HealthClient>();
-  const clientFor = (account: string, tokens: TokenManager): HealthClient => {
+  const clientFor = (account: string, tokens: TokenManager, signal: AbortSignal): HealthClient => {
     let c = clients.get(account);
     if (!c) {
       c = new HealthClient({
@@ -33,13 +33,15 @@ export function createSyncRunner(opts: LiveSyncOptions): SyncRunner {
         quotaPerMinute: opts.config.google.quota_per_minute,
         logger: opts.logger.child({ account }),
         onRequest: (e) => opts.onRequest?.(account, e),
+        // the controller's shutdown signal: a stop cuts waits and retries short (the transaction of a page is never cut)
+        signal,
       });
       clients.set(account, c);
     }
     return c;
   };
   return async ({ account, job, signal, tokens }) => {
-    const client = clientFor(account, tokens);
+    const client = clientFor(account, tokens, signal);
     const log = opts.logger.child({ account, job });
     const timezone = await resolveAccountTimezone(opts.config, opts.store, account, client, log);
     const r = await syncAccount({

@@ -115,3 +115,31 @@ describe('run controller with the live source', () => {
     assert.match(text, /fitbit_bridge_account_reauth_needed\{account="bob"\} 1/);
   });
 });
+
+describe('run controller: a stop does not wait for a hanging API', () => {
+  test('SIGTERM-style stop() while every request hangs: the sync is cut short, no job runs after it', async () => {
+    const emu = await startGoogleEmulator({ seed: 7, timezone: TZ, days: 2 });
+    const cfg = config(emu, tmp.mkdir('tokens'));
+    await authorise(emu, cfg, 'alice');
+    await authorise(emu, cfg, 'bob');
+    emu.faults.add({ kind: 'timeout', times: Infinity }); // Google never answers
+    const store = openStore(cfg.store.path);
+    const controller = new Controller({ config: cfg, store, logger: silentLogger(), version: 'test', sync: createSyncRunner({ config: cfg, store, logger: silentLogger() }) });
+    try {
+      await controller.start();
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(emu.faults.fired.timeout >= 1, 'a request is hanging');
+      // without the shutdown signal reaching the client this waits for its 60 s timeout, six times
+      const stopped = await Promise.race([controller.stop().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
+      assert.equal(stopped, true, 'stop() finished while the API hung');
+      const n = emu.faults.fired.timeout;
+      controller.enqueueAll('recent');
+      await controller.idle();
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(emu.faults.fired.timeout, n, 'nothing runs after stop()');
+    } finally {
+      store.close();
+      await emu.close();
+    }
+  });
+});
