@@ -187,8 +187,25 @@ export abstract class TsdbServer {
     if (this.ownsDir) rmSync(this.ownsDir, { recursive: true, force: true });
   }
 
-  /** GET (or POST form) on the Prometheus-compatible API; returns `data`, throws on an error answer. */
+  /**
+   * GET (or POST form) on the Prometheus-compatible API; returns `data`, throws on an error answer.
+   * Prometheus 2.42 sometimes answers a query that races a head compaction / chunk mapping with
+   * `422 cannot populate chunk … not found` (known upstream: prometheus/prometheus#8221, and
+   * grafana/mimir-prometheus#566 for the compaction race; gone on retry). That one answer is
+   * retried a few times; every other error is thrown at once.
+   */
   async api<T>(path: string, params: Record<string, string | string[]> = {}, method: 'GET' | 'POST' = 'GET'): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.apiOnce<T>(path, params, method);
+      } catch (e) {
+        if (attempt >= 5 || !(e instanceof Error) || !/HTTP 422: cannot populate chunk/.test(e.message)) throw e;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+  }
+
+  private async apiOnce<T>(path: string, params: Record<string, string | string[]>, method: 'GET' | 'POST'): Promise<T> {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) qs.append(k, x);
     const res = method === 'GET'
