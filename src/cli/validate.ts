@@ -33,3 +33,10 @@ export function parseTimeZone(value: string): string {
   if (isValidTimeZone(value)) return value;
   throw new InvalidArgumentError('Expected an IANA time zone name such as Europe/Berlin or America/New_York.');
 }
+
+/** A repeatable, comma-separated option (`--type a,b --type c` → [a, b, c]), without repeats; accumulates. */
+export function parseList(value: string, previous: string[] | undefined): string[] {
+  const out = [...(previous ?? [])];
+  for (const t of value.split(',').map((x) => x.trim()).filter((x) => x !== '')) if (!out.includes(t)) out.push(t);
+  return out;
+}

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { createContext, importPart, type GlobalOptions } from '../context.js';
 import { usageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { parseAccountName } from '../validate.js';
+import { parseAccountName, parseList } from '../validate.js';
 import { resolveAccount } from './sync.js';
 
 type RebuildModule = typeof import('../../sources/google-health/rebuild.js');
@@ -15,12 +15,6 @@ interface RebuildFlags {
   type?: string[];
 }
 
-function parseTypes(value: string, previous: string[] | undefined): string[] {
-  const out = [...(previous ?? [])];
-  for (const t of value.split(',').map((s) => s.trim()).filter((s) => s !== '')) if (!out.includes(t)) out.push(t);
-  return out;
-}
-
 export function rebuildCommand(): Command {
   return new Command('rebuild')
     .summary('re-derive the synced data from the kept raw API pages (no download)')
@@ -30,7 +24,7 @@ export function rebuildCommand(): Command {
     )
     .option('--account <name>', 'account to rebuild (default: the first account of the config)', parseAccountName)
     .option('--into <file>', 'write the rebuilt samples and sessions into this (new or existing) store instead')
-    .option('--type <type...>', 'only these API data types (repeatable, comma-separated)', parseTypes)
+    .option('--type <type...>', 'only these API data types (repeatable, comma-separated)', parseList)
     .addHelpText('after', `
 Examples:
   fitbit-bridge rebuild

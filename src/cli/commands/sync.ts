@@ -7,7 +7,7 @@ import type { Logger } from '../../util/log.js';
 import { accountConfig, createContext, importPart, type GlobalOptions } from '../context.js';
 import { CliError, usageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { parseAccountName, parseTimeZone } from '../validate.js';
+import { parseAccountName, parseTimeZone, parseList } from '../validate.js';
 
 type SyncModule = typeof import('../../sources/google-health/sync.js');
 type AccountModule = typeof import('../../sources/google-health/account.js');
@@ -29,13 +29,6 @@ function parsePositiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('Expected a whole number >= 1.');
   return n;
-}
-
-/** `--type a,b --type c` → [a, b, c]. */
-function parseTypes(value: string, previous: string[] | undefined): string[] {
-  const out = [...(previous ?? [])];
-  for (const t of value.split(',').map((s) => s.trim()).filter((s) => s !== '')) if (!out.includes(t)) out.push(t);
-  return out;
 }
 
 /** The account (configured, or known to the store) and its time zone; usage errors otherwise. */
@@ -148,7 +141,7 @@ export function syncCommand(): Command {
     .option('--account <name>', 'account to sync (default: the first account of the config)', parseAccountName)
     .option('--dry-run', 'only show what would be fetched: requests and the time they take at the quota')
     .addOption(new Option('--mode <mode>', 'recent: intraday data of the last hours; daily: daily values, sleep, exercise, weight; backfill: older history; all: everything').choices([...MODES]).default('all'))
-    .option('--type <type...>', 'only these data types (API ids such as heart-rate, or metric ids such as heart_rate; repeatable, comma-separated)', parseTypes)
+    .option('--type <type...>', 'only these data types (API ids such as heart-rate, or metric ids such as heart_rate; repeatable, comma-separated)', parseList)
     .option('--timezone <iana>', 'IANA time zone of the account (default: the account\'s timezone in the config, then the zone stored by earlier imports, then takeout.timezone)', parseTimeZone)
     .option('--max-requests <n>', 'stop (resumably) after this many requests', parsePositiveInt)
     .option('--no-progress', 'no progress bar (progress is logged every few seconds instead)')
