@@ -9,7 +9,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { AccountConfig } from '../config/schema.js';
 import { StoreFullError, type Store } from '../store/types.js';
 import { createLogger, type Logger } from '../util/log.js';
-import { CliError, isSqliteError, storeError } from './errors.js';
+import { CliError, isSqliteError, storeError, usageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 
 /** Options every command accepts (before or after the command name). */
@@ -103,4 +103,21 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
 /** The configured account by name, or undefined. */
 export function accountConfig(config: LoadedConfig, name: string): AccountConfig | undefined {
   return config.accounts.find((a) => a.name === name);
+}
+
+/**
+ * The account a command works on: `--account`, else the first configured one. It must be in the
+ * configuration or already in the store; otherwise a usage error lists the known ones.
+ */
+export function resolveAccount(config: LoadedConfig, store: Store, flag: string | undefined): string {
+  const account = flag ?? config.accounts[0]?.name ?? 'default';
+  const configured = config.accounts.map((a) => a.name);
+  const inStore = store.accounts().map((a) => a.name);
+  if (!configured.includes(account) && !inStore.includes(account)) {
+    throw usageError(
+      `account "${account}" is neither in the configuration nor in the store (known: ${[...new Set([...configured, ...inStore])].join(', ')})`,
+      `Add it under accounts: in the config file (or set FITBIT_BRIDGE_ACCOUNTS__<n>__NAME=${account}), or check the spelling`,
+    );
+  }
+  return account;
 }

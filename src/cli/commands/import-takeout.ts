@@ -1,8 +1,8 @@
 /** `fitbit-bridge import-takeout <path...>`: Google Takeout archives or folders into the store. */
 import { accessSync, constants, statSync } from 'node:fs';
 import { Command } from 'commander';
-import { accountConfig, createContext, importPart, type GlobalOptions } from '../context.js';
-import { inputError, usageError } from '../errors.js';
+import { accountConfig, createContext, importPart, resolveAccount, type GlobalOptions } from '../context.js';
+import { inputError } from '../errors.js';
 import { parseAccountName, parseTimeZone } from '../validate.js';
 
 /** src/sources/takeout/import.ts, loaded on demand (keeps --help fast). */
@@ -50,15 +50,7 @@ Examples:
       const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>());
       const store = await ctx.openStore();
       try {
-        const account = flags.account ?? ctx.config.accounts[0]?.name ?? 'default';
-        const configured = ctx.config.accounts.map((a) => a.name);
-        const inStore = store.accounts().map((a) => a.name);
-        if (!configured.includes(account) && !inStore.includes(account)) {
-          throw usageError(
-            `account "${account}" is neither in the configuration nor in the store (known: ${[...new Set([...configured, ...inStore])].join(', ')})`,
-            `Add it under accounts: in the config file (or set FITBIT_BRIDGE_ACCOUNTS__<n>__NAME=${account}), or check the spelling`,
-          );
-        }
+        const account = resolveAccount(ctx.config, store, flags.account);
         const timezone = flags.timezone ?? accountConfig(ctx.config, account)?.timezone ?? ctx.config.takeout.timezone;
         const mod = await importPart<TakeoutModule>('sources/takeout/import.js', 'The Takeout importer');
         const summary = await mod.importTakeout({

@@ -1,10 +1,9 @@
 /** `fitbit-bridge rebuild`: re-derive samples and sessions from the raw API pages the sync kept. */
 import { Command } from 'commander';
-import { createContext, importPart, type GlobalOptions } from '../context.js';
+import { createContext, importPart, resolveAccount, type GlobalOptions } from '../context.js';
 import { usageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { parseAccountName, parseList } from '../validate.js';
-import { resolveAccount } from './sync.js';
 
 type RebuildModule = typeof import('../../sources/google-health/rebuild.js');
 type StoreModule = typeof import('../../store/store.js');

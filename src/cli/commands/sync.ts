@@ -1,10 +1,8 @@
 /** `fitbit-bridge sync`: fetch an account's data from the Google Health API into the store. */
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { LoadedConfig } from '../../config/load.js';
-import type { Store } from '../../store/types.js';
 import type { Logger } from '../../util/log.js';
-import { accountConfig, createContext, importPart, type GlobalOptions } from '../context.js';
+import { accountConfig, createContext, importPart, resolveAccount, type GlobalOptions } from '../context.js';
 import { CliError, usageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { parseAccountName, parseTimeZone, parseList } from '../validate.js';
@@ -29,19 +27,6 @@ function parsePositiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('Expected a whole number >= 1.');
   return n;
-}
-
-/** The account (configured, or known to the store) and its time zone; usage errors otherwise. */
-export function resolveAccount(config: LoadedConfig, store: Store, flag: string | undefined): string {
-  const account = flag ?? config.accounts[0]?.name ?? 'default';
-  const configured = config.accounts.map((a) => a.name);
-  if (!configured.includes(account) && !store.accounts().some((a) => a.name === account)) {
-    throw usageError(
-      `account "${account}" is neither in the configuration nor in the store (known: ${[...new Set([...configured, ...store.accounts().map((a) => a.name)])].join(', ')})`,
-      `Add it under accounts: in the config file, or check the spelling`,
-    );
-  }
-  return account;
 }
 
 export function formatDuration(sec: number): string {
