@@ -17,6 +17,7 @@ import { prometheusExtension } from '../../src/sinks/prometheus/extension.js';
 import { openStore } from '../../src/store/store.js';
 import type { Store } from '../../src/store/types.js';
 import { silentLogger } from '../../src/util/log.js';
+import { QUIET_SCHEDULE_ENV } from '../support/schedule.js';
 import { Tmp } from '../support/tmp.js';
 
 const tmp = new Tmp('fb-ctrl-');
@@ -29,6 +30,7 @@ function config(emu: GoogleEmulator, tokenDir: string): LoadedConfig {
   return loadConfig({
     file, overrides: { 'store.path': tmp.dbPath() },
     env: {
+      ...QUIET_SCHEDULE_ENV,
       FITBIT_BRIDGE_ACCOUNTS__0__NAME: 'alice', FITBIT_BRIDGE_ACCOUNTS__0__TIMEZONE: TZ,
       FITBIT_BRIDGE_ACCOUNTS__1__NAME: 'bob',
       FITBIT_BRIDGE_HTTP__PORT: '0', FITBIT_BRIDGE_GOOGLE__TOKEN_DIR: tokenDir,
@@ -138,6 +140,34 @@ describe('run controller: a stop does not wait for a hanging API', () => {
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(emu.faults.fired.timeout, n, 'nothing runs after stop()');
     } finally {
+      store.close();
+      await emu.close();
+    }
+  });
+});
+
+describe('run controller: the schedule', () => {
+  test('a cron job queues its sync for every live account; the other jobs stay quiet until their time', async () => {
+    const emu = await startGoogleEmulator({ seed: 7, timezone: TZ, days: 1 });
+    const base = config(emu, tmp.mkdir('tokens'));
+    // every second (6-field cron) for the recent pass; daily and backfill keep the quiet test schedule
+    const cfg: LoadedConfig = { ...base, schedule: { ...base.schedule, recent: '* * * * * *' } };
+    await authorise(emu, cfg, 'alice');
+    await authorise(emu, cfg, 'bob');
+    const store = openStore(cfg.store.path);
+    const controller = new Controller({ config: cfg, store, logger: silentLogger(), version: 'test', syncOnStart: false, sync: createSyncRunner({ config: cfg, store, logger: silentLogger() }) });
+    const finished: { account: string; job: string; ok: boolean }[] = [];
+    controller.events.on('sync:finished', (e: { account: string; job: string; ok: boolean }) => finished.push(e));
+    try {
+      await controller.start();
+      const deadline = Date.now() + 20_000;
+      const runsOf = (name: string): number => finished.filter((e) => e.account === name && e.job === 'recent').length;
+      while ((runsOf('alice') < 2 || runsOf('bob') < 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(runsOf('alice') >= 2 && runsOf('bob') >= 2, `scheduled recent passes: ${JSON.stringify(finished)}`);
+      assert.ok(finished.every((e) => e.ok), JSON.stringify(finished));
+      assert.deepEqual([...new Set(finished.map((e) => e.job))], ['recent'], 'no daily or backfill pass before its time');
+    } finally {
+      await controller.stop();
       store.close();
       await emu.close();
     }

@@ -22,6 +22,7 @@ import { remoteWriteExtension, type RemoteWriteExtension } from '../../src/sinks
 import { openStore } from '../../src/store/store.js';
 import type { Store } from '../../src/store/types.js';
 import { silentLogger } from '../../src/util/log.js';
+import { QUIET_SCHEDULE_ENV } from './schedule.js';
 import { Tmp } from './tmp.js';
 
 export interface LiveBridgeOptions {
@@ -67,6 +68,7 @@ export async function startLiveBridge(opts: LiveBridgeOptions = {}): Promise<Liv
   const file = join(tmp.dir, 'config.yaml');
   writeFileSync(file, '');
   const env: Record<string, string> = {
+    ...QUIET_SCHEDULE_ENV,
     FITBIT_BRIDGE_HTTP__PORT: '0', FITBIT_BRIDGE_HTTP__BIND: '127.0.0.1', FITBIT_BRIDGE_GOOGLE__TOKEN_DIR: tmp.mkdir('tokens'),
     FITBIT_BRIDGE_GOOGLE__CLIENT_ID: emu.clientId, FITBIT_BRIDGE_GOOGLE__CLIENT_SECRET: emu.clientSecret,
     FITBIT_BRIDGE_GOOGLE__AUTHORIZE_ENDPOINT: emu.authorizeEndpoint, FITBIT_BRIDGE_GOOGLE__TOKEN_ENDPOINT: emu.tokenEndpoint,
