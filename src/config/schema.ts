@@ -156,7 +156,7 @@ const remoteWriteSchema = z
     timeout_seconds: z.number().min(1).max(3600).default(30).describe('Timeout of one request; a timed-out request is retried.'),
     max_backoff_seconds: z.number().min(1).max(3600).default(60).describe('Longest wait between retries while the TSDB is down or overloaded (5xx, 429, no connection).'),
     from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'a date YYYY-MM-DD' }).optional().describe('Oldest local day to send (YYYY-MM-DD). Default: everything in the store.'),
-    daily_settle_hours: z.number().min(0).max(24 * 14).default(12).describe('Per-day series (steps per day, sleep time, …) of a day are sent this many hours after the day ended, when late data has come in: Prometheus keeps the first value written at a timestamp.'),
+    daily_settle_hours: z.number().min(0).max(24 * 14).default(12).describe('Per-day series (steps per day, sleep time, …) of a day are sent this many hours after the day ended, when late data has come in: a TSDB does not reliably take a second value sent for the same timestamp.'),
   })
   .refine((r) => !(r.bearer_token !== undefined && (r.username !== undefined || r.password !== undefined)), { message: 'either username/password or bearer_token, not both' })
   .refine((r) => (r.username === undefined) === (r.password === undefined), { message: 'username and password together' })

@@ -6,8 +6,8 @@
  * may be sent twice (receivers keep one: same instant, same value), never skipped.
  *
  * Per-day series (daily totals, sleep and exercise time) of a local day are sent once the day has
- * ended plus `dailySettleMs` (late data has come in by then; Prometheus keeps the first value it
- * got for an instant). Days touched before that wait in a durable set (key
+ * ended plus `dailySettleMs` (late data has come in by then; a TSDB does not reliably take a
+ * second value for an instant: docs/tsdb.md). Days touched before that wait in a durable set (key
  * `sink:remote-write:daily`), committed together with the cursor.
  */
 import { metric as metricDef, type MetricId, type SessionKind } from '../../metrics/registry.js';
