@@ -6,7 +6,7 @@
  * one-liners run for real against a local /healthz.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -143,6 +143,20 @@ describe('Dockerfile', () => {
     assert.equal(cfg.store.path, '/data/fitbit-bridge.db');
     assert.equal(cfg.google.token_dir, '/data/tokens');
     assert.equal(cfg.http.bind, '0.0.0.0');
+  });
+
+  test('ENV memory tuning: node accepts the NODE_OPTIONS of the image, glibc the MALLOC_* values', () => {
+    const env = Object.fromEntries(pairs(chain('plain'), 'ENV'));
+    assert.match(env.NODE_OPTIONS ?? '', /--max-semi-space-size=\d+/);
+    for (const k of ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_']) assert.match(env[k] ?? '', /^\d+$/, k);
+    // a NODE_OPTIONS node refuses would stop every node process in the image, the healthcheck too
+    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(require("v8").getHeapStatistics().total_heap_size > 0))'], {
+      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: env.NODE_OPTIONS ?? '' }, encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'true');
+    const bad = spawnSync(process.execPath, ['-e', '0'], { env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '--no-such-node-option' }, encoding: 'utf8' });
+    assert.notEqual(bad.status, 0, 'node refuses unknown NODE_OPTIONS (so the check above can fail)');
   });
 
   test('labels: OCI in both images, io.hass.* in the add-on; versions agree with package.json', () => {
