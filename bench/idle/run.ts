@@ -96,14 +96,15 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Waits until /metrics answers and `ready(text)` holds. */
-async function waitMetrics(url: string, ready: (text: string) => boolean, what: string, proc: { child: ChildProcess; stderr: () => string }): Promise<void> {
+/** Waits until /metrics answers and `ready(text)` holds; returns that text. */
+async function waitMetrics(url: string, ready: (text: string) => boolean, what: string, proc: { child: ChildProcess; stderr: () => string }): Promise<string> {
   const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) throw new Error(`the bridge exited (${proc.child.exitCode}) before ${what}:\n${proc.stderr()}`);
     try {
       const res = await fetch(`${url}/metrics`);
-      if (res.ok && ready(await res.text())) return;
+      const text = res.ok ? await res.text() : '';
+      if (res.ok && ready(text)) return text;
     } catch { /* not listening yet */ }
     await sleep(500);
   }
@@ -141,8 +142,7 @@ async function main(): Promise<void> {
       try {
         const url = `http://127.0.0.1:${port}`;
         const done = (mode: string) => new RegExp(`fitbit_bridge_sync_runs_total\\{account="alice",mode="${mode}",result="ok"\\} [1-9]`);
-        await waitMetrics(url, (t) => ['recent', 'daily', 'backfill'].every((m) => done(m).test(t)), 'the first recent, daily and backfill passes', proc);
-        const text = await (await fetch(`${url}/metrics`)).text();
+        const text = await waitMetrics(url, (t) => ['recent', 'daily', 'backfill'].every((m) => done(m).test(t)), 'the first recent, daily and backfill passes', proc);
         const samples = /fitbit_bridge_store_samples\{account="alice"\} (\d+)/.exec(text)?.[1] ?? '?';
         await sleep(SETTLE_S * 1000);
         return { ...(await sampleRss(proc.child.pid!, url)), samples };

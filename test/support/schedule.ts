@@ -1,6 +1,6 @@
 /**
  * Cron jobs that do not fire while a test runs. The defaults (`*\/5`, `7 *`, `*\/10`) do: a
- * test started at 12:04:59 gets a scheduled pass on top of the start-up one, which broke an
+ * test started at 12:05:00 gets a scheduled pass on top of the start-up one, which broke an
  * exact run count in CI. Tests that start the controller with the live source enqueue the jobs
  * they want themselves; the schedule is tested on its own.
  */
