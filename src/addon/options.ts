@@ -11,6 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { BridgeError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import { ACCOUNT_NAME_RE, LOG_LEVELS, isValidTimeZone } from '../config/schema.js';
 
 /** Where the Supervisor puts the options. */
@@ -63,9 +65,9 @@ export const addonOptionsSchema = z.strictObject({
 export type AddonOptions = z.output<typeof addonOptionsSchema>;
 
 /** A problem with the add-on's options or its environment, said so the user can act on it. */
-export class AddonError extends Error {
+export class AddonError extends BridgeError {
   constructor(message: string) {
-    super(message);
+    super(message, 'Fix the add-on options or the add-on\'s services, then restart the add-on', EXIT.USAGE, { message });
     this.name = 'AddonError';
   }
 }

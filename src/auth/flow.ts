@@ -5,6 +5,8 @@
  * which are checked (scopes) and stored in the account's token file.
  */
 import type { LoadedConfig } from '../config/load.js';
+import { BridgeError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import type { Logger } from '../util/log.js';
 import { parsePastedRedirect } from './loopback.js';
 import {
@@ -23,9 +25,10 @@ export interface OAuthClientConfig {
 }
 
 /** Thrown when google.client_id is not configured. */
-export class MissingClientError extends Error {
+export class MissingClientError extends BridgeError {
   constructor() {
-    super('no Google OAuth client is configured (google.client_id)');
+    super('no Google OAuth client is configured (google.client_id)', 'Set google.client_id and google.client_secret (or client_secret_file) in the config, then run fitbit-bridge auth', EXIT.USAGE,
+      { message: 'no Google OAuth client is configured (google.client_id)' });
     this.name = 'MissingClientError';
   }
 }

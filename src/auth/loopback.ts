@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BridgeError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import { OAuthError } from './oauth-client.js';
 
 export interface CaptureRedirectOptions {
@@ -23,9 +25,9 @@ export interface CapturedRedirect {
   close(): void;
 }
 
-export class RedirectError extends Error {
+export class RedirectError extends BridgeError {
   constructor(message: string) {
-    super(message);
+    super(message, '', EXIT.PARTIAL);
     this.name = 'RedirectError';
   }
 }

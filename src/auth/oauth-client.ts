@@ -6,6 +6,8 @@
  * Never log token values: log records here carry the account, times and scopes only.
  */
 import { mkdir } from 'node:fs/promises';
+import { BridgeError, errText } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import type { Logger } from '../util/log.js';
 import { withFileLock } from './lock.js';
 import { readTokenFile, readTokenFileSync, tokenFilePath, writeTokenFile, type TokenFile, type TokenSet } from './token-store.js';
@@ -71,22 +73,23 @@ export interface TokenResponse {
 }
 
 /** An OAuth error answer (`{"error": "...", "error_description": "..."}`) or an unusable answer. */
-export class OAuthError extends Error {
+export class OAuthError extends BridgeError {
   constructor(readonly status: number, readonly error: string, readonly errorDescription: string) {
-    super(`OAuth token endpoint: HTTP ${status} ${error}${errorDescription ? `: ${errorDescription}` : ''}`);
+    super(`OAuth token endpoint: HTTP ${status} ${error}${errorDescription ? `: ${errorDescription}` : ''}`, '', EXIT.PARTIAL);
     this.name = 'OAuthError';
   }
 }
 
 export type ReauthReason = 'missing' | 'invalid_grant' | 'refresh-expired';
 
-/** The account needs a new consent in the browser. */
-export class ReauthNeededError extends Error {
+/** The account needs a new consent in the browser (exit code 2: the user must run `fitbit-bridge auth`). */
+export class ReauthNeededError extends BridgeError {
   constructor(readonly account: string, readonly reason: ReauthReason, detail = '') {
     const why = reason === 'missing' ? 'is not authorised yet'
       : reason === 'refresh-expired' ? 'has an expired authorisation (Testing-mode apps need a new consent every 7 days)'
         : 'was refused by Google (authorisation expired or revoked)';
-    super(`account ${account} ${why}${detail ? ` (${detail})` : ''}; run: fitbit-bridge auth --account ${account}`);
+    const what = `account ${account} ${why}${detail ? ` (${detail})` : ''}`;
+    super(what, `Run fitbit-bridge auth --account ${account}`, EXIT.USAGE, { message: `${what}; run: fitbit-bridge auth --account ${account}` });
     this.name = 'ReauthNeededError';
   }
 }
@@ -331,7 +334,7 @@ export class TokenManager {
       // Transient trouble (network, 5xx): the current token still works if it has not expired yet
       // (not after a forced refresh: the API has just refused it).
       if (rejected === undefined && this.clock() < file.tokens.accessTokenExpiresAt - 30_000) {
-        this.opts.logger?.warn({ account: this.account, err: e instanceof Error ? e.message : String(e) }, 'token refresh failed; using the current access token until it expires');
+        this.opts.logger?.warn({ account: this.account, err: errText(e) }, 'token refresh failed; using the current access token until it expires');
         return file.tokens.accessToken;
       }
       throw e;

@@ -7,10 +7,11 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { AccountConfig } from '../config/schema.js';
-import { StoreFullError, type Store } from '../store/types.js';
+import { BridgeError } from '../errors.js';
+import type { Store } from '../store/types.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { CliError, isSqliteError, storeError, usageError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../exit-codes.js';
 
 /** Options every command accepts (before or after the command name). */
 export interface GlobalOptions {
@@ -87,7 +88,7 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
       if (!opts.readonly) mkdirSync(dirname(storePath), { recursive: true });
       return await mod.openStore(storePath, { readonly: opts.readonly ?? false });
     } catch (e) {
-      if (e instanceof StoreFullError || e instanceof CliError) throw e;
+      if (e instanceof BridgeError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       if (isSqliteError(e) || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
         throw storeError(`cannot open the store ${storePath}: ${(e as Error).message}`, 'Check that the file is a fitbit-bridge store and that you may read and write it', e);

@@ -2,12 +2,11 @@
 /**
  * The `fitbit-bridge` command line. Commands live in ./commands/, one module each; this file
  * wires them up, handles the global options and turns every error into one line on stderr,
- * `fitbit-bridge: <what happened>. <what to do>`, and an exit code (./exit-codes.ts).
+ * `fitbit-bridge: <what happened>. <what to do>`, and an exit code (../exit-codes.ts; the mapping is
+ * describeError in ./errors.ts).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../config/load.js';
 import { LOG_LEVELS } from '../config/schema.js';
-import { StoreFullError } from '../store/types.js';
 import { addonCommand } from './commands/addon.js';
 import { authCommand } from './commands/auth.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -19,8 +18,9 @@ import { rebuildCommand } from './commands/rebuild.js';
 import { runCommand } from './commands/run.js';
 import { statsCommand } from './commands/stats.js';
 import { syncCommand } from './commands/sync.js';
-import { CliError, isSqliteError } from './errors.js';
-import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { finishSentence } from '../errors.js';
+import { describeError } from './errors.js';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { packageVersion } from './version.js';
 
 
@@ -42,11 +42,6 @@ Configuration (precedence: flag > environment > config file > default):
   store         default <user data dir>/fitbit-bridge.db (Linux: ~/.local/share/fitbit-bridge/)
 
 ${EXIT_CODES_HELP}`;
-
-function finishSentence(s: string): string {
-  const t = s.trim();
-  return /[.!?]$/.test(t) ? t : `${t}.`;
-}
 
 /** Commander's own messages ("error: unknown option '--x'") in our format. */
 function commanderMessage(str: string, cmdPath: string): string {
@@ -73,36 +68,6 @@ export function buildProgram(): Command {
     cmd.configureOutput({ outputError: (str, write) => write(commanderMessage(str, path)) });
   }
   return program;
-}
-
-/** Maps any error to a message and an exit code. */
-export function describeError(e: unknown): { message: string; exitCode: number } {
-  if (e instanceof CliError) return { message: finishSentence(e.message), exitCode: e.exitCode };
-  if (e instanceof ConfigError) {
-    const todo = 'Fix the configuration (every key is described in config.example.yaml).';
-    const message = e.issues.length === 1
-      ? `invalid configuration: ${e.issues[0] ?? ''}. ${todo}`
-      : `invalid configuration:\n  ${e.issues.join('\n  ')}\n${todo}`;
-    return { message, exitCode: EXIT.USAGE };
-  }
-  if (e instanceof StoreFullError) return { message: e.message, exitCode: EXIT.STORE };
-  if (e instanceof Error && e.name === 'ArchiveError') {
-    // Raised before anything is imported: unreadable or truncated input, or an export of another profile.
-    const other = /profile/i.test(e.message);
-    return { message: finishSentence(e.message), exitCode: other ? EXIT.USAGE : EXIT.INPUT };
-  }
-  if (isSqliteError(e)) {
-    return { message: `store error: ${finishSentence((e as Error).message)} Check the store file (--db) and the disk it is on.`, exitCode: EXIT.STORE };
-  }
-  const err = e as NodeJS.ErrnoException;
-  if (err && typeof err === 'object' && typeof err.code === 'string') {
-    const where = err.path !== undefined ? ` ${err.path}` : '';
-    if (err.code === 'ENOSPC') return { message: `the disk is full (writing${where}). Free some space and run the command again.`, exitCode: EXIT.STORE };
-    if (err.code === 'ENOENT') return { message: `not found:${where || ` ${err.message}`}. Check the path.`, exitCode: EXIT.INPUT };
-    if (err.code === 'EACCES' || err.code === 'EPERM') return { message: `permission denied:${where || ` ${err.message}`}. Check the file permissions.`, exitCode: EXIT.INPUT };
-  }
-  const msg = e instanceof Error ? e.message : String(e);
-  return { message: `unexpected error: ${finishSentence(msg)} Run again with --log-level debug for details.`, exitCode: EXIT.PARTIAL };
 }
 
 function wantsStack(argv: string[]): boolean {

@@ -21,15 +21,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import { BridgeError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import { configSchema, defaultConfigPath, defaultStorePath, type Config } from './schema.js';
 
 export type KeyPath = (string | number)[];
 
 /** Every problem found while loading, one line each. */
-export class ConfigError extends Error {
+export class ConfigError extends BridgeError {
   constructor(public readonly issues: string[]) {
-    super(issues.join('\n'));
+    super('invalid configuration', 'Fix the configuration (every key is described in config.example.yaml)', EXIT.USAGE, { message: issues.join('\n') });
     this.name = 'ConfigError';
+  }
+
+  /** One issue on the line; several on lines of their own. */
+  override describe(): string {
+    return this.issues.length === 1
+      ? `${this.what}: ${this.issues[0] ?? ''}. ${this.advice}.`
+      : `${this.what}:\n  ${this.issues.join('\n  ')}\n${this.advice}.`;
   }
 }
 

@@ -7,7 +7,7 @@
 import { hasScope, READ_SCOPES, TokenManager } from '../auth/oauth-client.js';
 import { readTokenFileSync, tokenFilePath } from '../auth/token-store.js';
 import type { CheckContext, CheckResult } from './types.js';
-import { errText } from './types.js';
+import { errDetail } from './types.js';
 
 const HOUR_MS = 3600_000;
 
@@ -86,7 +86,7 @@ export function checkAuth(ctx: CheckContext): CheckResult[] {
       out.push({ id, name, status: 'ok', detail: `authorised, ${until}`, data });
     } catch (e) {
       out.push({
-        id, name, status: 'problem', detail: `cannot read the token file${path ? ` ${path}` : ''}: ${errText(e)}`,
+        id, name, status: 'problem', detail: `cannot read the token file${path ? ` ${path}` : ''}: ${errDetail(e)}`,
         fix: `${fix}; it writes a new token file`, data: { path },
       });
     }

@@ -2,6 +2,7 @@
  * Doctor check `config`: the configuration loads and validates; says which file and which
  * environment variables / flags it came from (names only, never values).
  */
+import { errText } from '../errors.js';
 import { configFilePath, ConfigError, ENV_PREFIX, loadConfig, RESERVED_ENV, type LoadedConfig } from '../config/load.js';
 import type { CheckResult, ConfigOrigin } from './types.js';
 
@@ -56,7 +57,7 @@ export function checkConfig(opts: ConfigCheckOptions): ConfigCheckOutcome {
       origin,
     };
   } catch (e) {
-    const issues = e instanceof ConfigError ? e.issues : [e instanceof Error ? e.message : String(e)];
+    const issues = e instanceof ConfigError ? e.issues : [errText(e)];
     return {
       result: {
         id: 'config', name: 'config', status: 'problem',

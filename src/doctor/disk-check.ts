@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CheckContext, CheckResult, DiskThresholds } from './types.js';
-import { DEFAULT_DISK_THRESHOLDS, errText, fmtBytes } from './types.js';
+import { DEFAULT_DISK_THRESHOLDS, errDetail, fmtBytes } from './types.js';
 
 function existingFolder(p: string): string {
   let cur = resolve(p);
@@ -28,7 +28,7 @@ export async function checkDisk(ctx: CheckContext, thresholds: DiskThresholds = 
   try {
     st = await ctx.deps.statfs(folder);
   } catch (e) {
-    return { ...base, status: 'warn', detail: `cannot read the free space of ${folder}: ${errText(e)}`, fix: 'Check the free space of the store\'s disk by hand (df -h)', data: { folder } };
+    return { ...base, status: 'warn', detail: `cannot read the free space of ${folder}: ${errDetail(e)}`, fix: 'Check the free space of the store\'s disk by hand (df -h)', data: { folder } };
   }
   const free = Number(st.bavail) * Number(st.bsize);
   const total = Number(st.blocks) * Number(st.bsize);

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DROP_STATE_KEY } from '../sources/takeout/drop-folder.js';
 import type { CheckContext, CheckResult } from './types.js';
-import { errText } from './types.js';
+import { errDetail } from './types.js';
 
 interface FailedRecord { group: string; fingerprint: string; error: string; at: number }
 
@@ -40,7 +40,7 @@ export function checkDropFolder(ctx: CheckContext): CheckResult | null {
     accessSync(dir, constants.R_OK | constants.X_OK);
   } catch (e) {
     return {
-      ...base, status: 'problem', detail: `cannot read ${dir}: ${errText(e)}`,
+      ...base, status: 'problem', detail: `cannot read ${dir}: ${errDetail(e)}`,
       fix: 'Create the folder (or mount the share / card) and let the user running fitbit-bridge read it, or fix takeout.drop_folder',
       data: { dir },
     };

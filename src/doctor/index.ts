@@ -20,6 +20,7 @@
  * Exit code: 1 when any check is a problem, else 0.
  */
 import { statfs } from 'node:fs/promises';
+import { errText } from '../errors.js';
 import { checkAuth } from './auth-check.js';
 import { checkConfig, type ConfigCheckOptions } from './config-check.js';
 import { checkDisk } from './disk-check.js';
@@ -62,7 +63,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
         const r = await fn();
         return Array.isArray(r) ? r : [r];
       } catch (e) {
-        return [{ id, name, status: 'problem', detail: `the check itself failed: ${e instanceof Error ? e.message : String(e)}`, fix: 'Run again with --log-level debug and report it' }];
+        return [{ id, name, status: 'problem', detail: `the check itself failed: ${errText(e)}`, fix: 'Run again with --log-level debug and report it' }];
       }
     };
     // local checks first (in order), the network ones side by side

@@ -25,7 +25,7 @@ import { mqttEnabled } from '../config/schema.js';
 import { encodeWriteRequest } from '../sinks/remote-write/protobuf.js';
 import { snappyCompress } from '../sinks/remote-write/snappy.js';
 import type { CheckContext, CheckResult } from './types.js';
-import { errText } from './types.js';
+import { errDetail } from './types.js';
 
 /** A URL without user info, query or fragment (never show credentials). */
 export function displayUrl(u: string): string {
@@ -77,9 +77,9 @@ export async function checkHttpReachable(id: string, name: string, url: string, 
     return { id, name, status: 'ok', detail: `${shown} reachable (HTTP ${a.status} in ${a.ms} ms)`, data };
   } catch (e) {
     return {
-      id, name, status: 'problem', detail: `${shown} not reachable: ${errText(e)}`,
+      id, name, status: 'problem', detail: `${shown} not reachable: ${errDetail(e)}`,
       fix: `Check the network, DNS and any proxy / firewall of this machine, and ${configKey}`,
-      data: { url: shown, error: errText(e) },
+      data: { url: shown, error: errDetail(e) },
     };
   }
 }
@@ -141,7 +141,7 @@ export async function checkMqtt(ctx: CheckContext): Promise<CheckResult> {
     client.once('connect', () => finish({ ok: true }));
     client.on('error', (e: Error & { code?: number | string }) => {
       const code = e.code ?? null;
-      const reason = typeof code === 'number' && CONNACK_REASONS[code] ? `${CONNACK_REASONS[code]} (CONNACK ${code})` : errText(e);
+      const reason = typeof code === 'number' && CONNACK_REASONS[code] ? `${CONNACK_REASONS[code]} (CONNACK ${code})` : errDetail(e);
       finish({ ok: false, error: reason, code });
     });
     client.once('close', () => finish({ ok: false, error: 'the connection was closed before the broker accepted it', code: null }));
@@ -200,9 +200,9 @@ export async function checkRemoteWrite(ctx: CheckContext): Promise<CheckResult> 
     return { ...base, status: 'problem', data, detail: `${shown} rejected an empty write request (HTTP ${a.status})${said}`, fix: 'Check that remote_write.url is a Prometheus remote write 1.0 endpoint' };
   } catch (e) {
     return {
-      ...base, status: 'problem', detail: `${shown} not reachable: ${errText(e)}`,
+      ...base, status: 'problem', detail: `${shown} not reachable: ${errDetail(e)}`,
       fix: 'Check remote_write.url (host, port), that the TSDB runs and that this machine may reach it',
-      data: { url: shown, error: errText(e) },
+      data: { url: shown, error: errDetail(e) },
     };
   }
 }

@@ -14,7 +14,7 @@ import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { SCHEMA_VERSION } from '../store/schema.js';
 import type { CheckContext, CheckResult } from './types.js';
-import { errText, fmtBytes } from './types.js';
+import { errDetail, fmtBytes } from './types.js';
 
 const WAL_WARN_BYTES = 256 * 1024 * 1024;
 const REQUIRED_TABLES = ['series', 'blocks', 'sessions', 'state', 'accounts'];
@@ -41,7 +41,7 @@ export function checkStore(ctx: CheckContext): CheckResult {
         data: { path, exists: false },
       };
     }
-    return { ...base, status: 'problem', detail: `cannot read ${path}: ${errText(e)}`, fix: 'Check the store file\'s permissions (it must be readable and writable by the user running fitbit-bridge)', data: { path } };
+    return { ...base, status: 'problem', detail: `cannot read ${path}: ${errDetail(e)}`, fix: 'Check the store file\'s permissions (it must be readable and writable by the user running fitbit-bridge)', data: { path } };
   }
   if (!st.isFile()) {
     return { ...base, status: 'problem', detail: `${path} is not a file`, fix: 'Point store.path (or --db) at a file', data: { path } };
@@ -100,7 +100,7 @@ export function checkStore(ctx: CheckContext): CheckResult {
   } catch (e) {
     return {
       ...base, status: 'problem', data,
-      detail: `cannot open ${path} read-only: ${errText(e)}`,
+      detail: `cannot open ${path} read-only: ${errDetail(e)}`,
       fix: 'Check that the file is a fitbit-bridge store and that you may read it (and its folder, for the -wal / -shm files)',
     };
   } finally {

@@ -11,7 +11,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckContext, CheckResult } from './types.js';
-import { errText } from './types.js';
+import { errDetail } from './types.js';
 
 const oct = (m: number): string => (m & 0o777).toString(8).padStart(4, '0');
 
@@ -24,7 +24,7 @@ export function checkTokenFiles(ctx: CheckContext): CheckResult {
     st = statSync(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ...base, status: 'ok', detail: `no token folder yet (${dir}); fitbit-bridge auth creates it with mode 0700`, data: { dir, exists: false } };
-    return { ...base, status: 'problem', detail: `cannot read the token folder ${dir}: ${errText(e)}`, fix: `Check the folder and its permissions (it should belong to the user running fitbit-bridge, mode 0700)`, data: { dir } };
+    return { ...base, status: 'problem', detail: `cannot read the token folder ${dir}: ${errDetail(e)}`, fix: `Check the folder and its permissions (it should belong to the user running fitbit-bridge, mode 0700)`, data: { dir } };
   }
   if (!st.isDirectory()) {
     return { ...base, status: 'problem', detail: `google.token_dir ${dir} is not a folder`, fix: 'Point google.token_dir at a folder (or remove the file)', data: { dir } };
@@ -45,7 +45,7 @@ export function checkTokenFiles(ctx: CheckContext): CheckResult {
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
   } catch (e) {
-    problems.push(`cannot list ${dir}: ${errText(e)}`);
+    problems.push(`cannot list ${dir}: ${errDetail(e)}`);
   }
   const loose: string[] = [];
   for (const n of names) {
@@ -60,7 +60,7 @@ export function checkTokenFiles(ctx: CheckContext): CheckResult {
         loose.push(p);
       }
     } catch (e) {
-      problems.push(`cannot stat ${p}: ${errText(e)}`);
+      problems.push(`cannot stat ${p}: ${errDetail(e)}`);
     }
   }
   if (loose.length > 0) fixes.unshift(`chmod 600 ${loose.map((p) => `'${p}'`).join(' ')}`);

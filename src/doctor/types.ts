@@ -6,6 +6,7 @@
  */
 import type { StatsFs } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
+import { errText, isAbortReason } from '../errors.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'problem';
 
@@ -78,14 +79,18 @@ export function fmtBytes(n: number): string {
   return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
 }
 
-export function errText(e: unknown): string {
+/**
+ * An error for a check's detail: errText (src/errors.ts) with the errno code in front, the real
+ * reason of a failed fetch() and 'timed out' for an aborted one.
+ */
+export function errDetail(e: unknown): string {
   if (e instanceof Error) {
     const cause = (e as { cause?: unknown }).cause;
     const code = (e as NodeJS.ErrnoException).code;
-    // fetch() wraps the real reason (ECONNREFUSED, ENOTFOUND, a TLS error) in its cause
-    if (cause instanceof Error && e.message === 'fetch failed') return errText(cause);
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timed out';
+    // fetch() wraps the real reason (ECONNREFUSED, ENOTFOUND, a TLS error) in its cause (a TypeError)
+    if (cause instanceof Error && e instanceof TypeError && e.message === 'fetch failed') return errDetail(cause);
+    if (isAbortReason(e)) return 'timed out';
     return code !== undefined && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
   }
-  return String(e);
+  return errText(e);
 }

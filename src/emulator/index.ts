@@ -18,6 +18,7 @@
  *   GET    /__emulator/config                the bridge's `google:` configuration for this emulator
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errText } from '../errors.js';
 import { DEFAULT_SEED, DEFAULT_TIMEZONE } from '../synthetic/model.js';
 import { addDays, dateOfDay, dayNumber, offsetAt } from '../synthetic/time.js';
 import type { Logger } from '../util/log.js';
@@ -172,7 +173,7 @@ export async function startGoogleEmulator(opts: GoogleEmulatorOptions = {}): Pro
       } else if (p === '/__emulator/config' && m === 'GET') reply(res, 200, { google: g.config, user: g.user });
       else return false;
     } catch (e) {
-      reply(res, 400, { error: e instanceof Error ? e.message : String(e) });
+      reply(res, 400, { error: errText(e) });
     }
     return true;
   }

@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errText } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import type { FaultAction, FaultPlan, RequestStats } from './faults.js';
 import { ACCOUNT_NOT_LINKED_BODY, INTERNAL_BODY, UNAVAILABLE_BODY, quotaExceededBody } from './health-api/errors.js';
@@ -189,7 +190,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     route(req, res).then(() => {
       log?.debug({ method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, ms: Date.now() - started }, 'emulator request');
     }, (err: unknown) => {
-      log?.error({ method: req.method, path: (req.url ?? '').split('?')[0], err: err instanceof Error ? err.message : String(err) }, 'emulator handler failed');
+      log?.error({ method: req.method, path: (req.url ?? '').split('?')[0], err: errText(err) }, 'emulator handler failed');
       if (!res.headersSent) sendJson(res, 500, { error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } });
       else res.destroy();
     });

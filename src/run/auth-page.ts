@@ -11,6 +11,8 @@
  * Links are relative, so the pages work under an ingress prefix.
  */
 import type { ServerResponse } from 'node:http';
+import { RedirectError } from '../auth/loopback.js';
+import { errText } from '../errors.js';
 import { describeRefreshLifetime, PendingAuthorization, type CompletedAuthorization, type OAuthClientConfig } from '../auth/flow.js';
 import type { Logger } from '../util/log.js';
 import type { AccountStatus, HttpRoutes } from './extension.js';
@@ -57,7 +59,7 @@ export function registerAuthPage(http: HttpRoutes, opts: AuthPageOptions): void 
   }
 
   function failed(res: ServerResponse, e: unknown): void {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errText(e);
     opts.logger.warn({ err: msg }, 'authorisation through /auth failed');
     html(res, 400, 'Authorisation failed', `<p class="bad">${esc(msg)}</p><p><a href="../auth">Start again</a></p>`);
   }
@@ -113,7 +115,7 @@ export function registerAuthPage(http: HttpRoutes, opts: AuthPageOptions): void 
       pending.delete(p.state);
       done(res, r);
     } catch (e) {
-      if (e instanceof Error && e.name === 'RedirectError') {
+      if (e instanceof RedirectError) {
         // a wrong paste: the pending authorisation stays usable
         return html(res, 400, 'That is not the redirect address', `<p class="bad">${esc(e.message)}</p><p>Go back and paste the whole address of the last page.</p>`);
       }

@@ -15,6 +15,7 @@
  *   transaction finishes), then extensions stop in reverse order, HTTP closes, the store closes.
  */
 import schedule from 'node-schedule';
+import { errText } from '../errors.js';
 import { ReauthNeededError, type TokenManager } from '../auth/oauth-client.js';
 import { oauthClientConfig, tokenManagerFor, type OAuthClientConfig } from '../auth/flow.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -199,7 +200,7 @@ export class Controller {
         this.warnIfExpiring(a);
         this.events.emit('sync:finished', { account: a.status.name, job, ok: true, added: r.added, requests: r.requests, ms: Date.now() - started });
       } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
+        const msg = errText(e);
         a.status.lastError = msg;
         if (e instanceof ReauthNeededError) {
           a.status.auth = 'reauth-needed';
@@ -244,7 +245,7 @@ export class Controller {
         this.events.emit('store:changed', { seq });
       }
     } catch (e) {
-      this.opts.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not read the store\'s change sequence');
+      this.opts.logger.warn({ err: errText(e) }, 'could not read the store\'s change sequence');
     }
   }
 
@@ -261,7 +262,7 @@ export class Controller {
       try {
         await ext.stop();
       } catch (e) {
-        this.opts.logger.warn({ extension: ext.name, err: e instanceof Error ? e.message : String(e) }, 'extension did not stop cleanly');
+        this.opts.logger.warn({ extension: ext.name, err: errText(e) }, 'extension did not stop cleanly');
       }
     }
     await this.http?.close();

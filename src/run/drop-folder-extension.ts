@@ -11,6 +11,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { resolve } from 'node:path';
+import { errText } from '../errors.js';
 import { DropFolderWatcher } from '../sources/takeout/drop-folder.js';
 import type { Logger } from '../util/log.js';
 import type { Extension, ExtensionContext } from './extension.js';
@@ -108,7 +109,7 @@ export class DropFolderExtension implements Extension {
         if (e.kind === 'waiting') this.log?.debug({ group: e.group, files: e.files }, `drop folder: ${e.detail}`);
       }
     } catch (e) {
-      this.log?.error({ err: e instanceof Error ? e.message : String(e) }, 'drop folder scan failed; trying again at the next poll');
+      this.log?.error({ err: errText(e) }, 'drop folder scan failed; trying again at the next poll');
     }
     const next = w.nextDeadline();
     const clock = this.opts.clock ?? Date.now;

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errText } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import type { HttpRoutes, RouteHandler } from './extension.js';
 
@@ -73,7 +74,7 @@ export class BridgeHttpServer implements HttpRoutes {
       Promise.resolve()
         .then(() => handler(req, res, url))
         .catch((e: unknown) => {
-          this.opts.logger.error({ path: url.pathname, err: e instanceof Error ? e.message : String(e) }, 'HTTP handler failed');
+          this.opts.logger.error({ path: url.pathname, err: errText(e) }, 'HTTP handler failed');
           if (!res.headersSent) sendText(res, 500, 'internal error\n');
           else res.destroy();
         });

@@ -3,6 +3,8 @@
  * Implementation: src/store/store.ts (better-sqlite3, WAL).
  */
 import type { MetricId, SessionKind } from '../metrics/registry.js';
+import { BridgeError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 
 /** One sample: a UTC instant, the UTC offset in force there, and a number. */
 export interface Sample {
@@ -150,11 +152,10 @@ export interface RawPageStats {
 }
 
 /** Thrown when the disk (or the configured size limit) is full; the store is left intact. */
-export class StoreFullError extends Error {
+export class StoreFullError extends BridgeError {
   constructor(public readonly path: string, cause?: unknown) {
-    super(`the disk holding ${path} is full: nothing of the current file was written and the store is intact. Free some space and run the command again.`);
+    super(`the disk holding ${path} is full: nothing of the current file was written and the store is intact`, 'Free some space and run the command again.', EXIT.STORE, cause !== undefined ? { cause } : {});
     this.name = 'StoreFullError';
-    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
   }
 }
 

@@ -10,7 +10,7 @@ import { addonRunEnv, prepareAddon } from '../../addon/runtime.js';
 import { AddonError } from '../../addon/options.js';
 import { createLogger } from '../../util/log.js';
 import { CliError } from '../errors.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
 import { runCommand } from './run.js';
 
 interface AddonFlags {

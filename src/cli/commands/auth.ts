@@ -6,12 +6,12 @@
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import { describeRefreshLifetime, MissingClientError, oauthClientConfig, PendingAuthorization, type CompletedAuthorization } from '../../auth/flow.js';
-import { captureRedirect } from '../../auth/loopback.js';
+import { captureRedirect, RedirectError } from '../../auth/loopback.js';
 import { OAuthError } from '../../auth/oauth-client.js';
 import { createState } from '../../auth/pkce.js';
 import { accountConfig, createContext, type GlobalOptions } from '../context.js';
 import { CliError, usageError } from '../errors.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
 import { parseAccountName } from '../validate.js';
 
 interface AuthFlags {
@@ -110,7 +110,7 @@ Step by step: docs/google-cloud-setup.md.`)
           throw new CliError(`Google refused the authorisation (${e.error}${e.errorDescription ? `: ${e.errorDescription}` : ''})`,
             'Check google.client_id / client_secret and that your Google account is a test user of the app, then run fitbit-bridge auth again', EXIT.PARTIAL, e);
         }
-        if (e instanceof Error && e.name === 'RedirectError') {
+        if (e instanceof RedirectError) {
           throw new CliError(`no authorisation received: ${e.message}`, 'Run fitbit-bridge auth again and finish the sign-in in the browser', EXIT.PARTIAL, e);
         }
         throw e;

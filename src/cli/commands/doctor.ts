@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { GlobalOptions } from '../context.js';
 import { importPart } from '../context.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
 
 /** src/doctor/index.ts, loaded on demand (keeps --help fast). */
 type DoctorModule = typeof import('../../doctor/index.js');

@@ -4,6 +4,7 @@ import { FAULT_KINDS } from '../../emulator/faults.js';
 import { VARIANT_CHOICES, parseVariantArgs } from '../../emulator/health-api/variants.js';
 import { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorOptions } from '../../emulator/index.js';
 import { addDays } from '../../synthetic/time.js';
+import { errText } from '../../errors.js';
 import { usageError } from '../errors.js';
 import { parseDate, parseTimeZone } from '../validate.js';
 
@@ -37,7 +38,7 @@ export function emulatorOptions(flags: EmulatorFlags): GoogleEmulatorOptions {
   try {
     variant = parseVariantArgs(flags.variant ?? []);
   } catch (e) {
-    throw usageError(e instanceof Error ? e.message : String(e), "Run 'fitbit-bridge emulator --help' for the variants");
+    throw usageError(errText(e), "Run 'fitbit-bridge emulator --help' for the variants");
   }
   const days = flags.days ?? 30;
   return {

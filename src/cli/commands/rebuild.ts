@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { createContext, importPart, resolveAccount, type GlobalOptions } from '../context.js';
 import { usageError } from '../errors.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
 import { parseAccountName, parseList } from '../validate.js';
 
 type RebuildModule = typeof import('../../sources/google-health/rebuild.js');

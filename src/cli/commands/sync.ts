@@ -3,8 +3,10 @@ import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from '../../util/log.js';
 import { accountConfig, createContext, importPart, resolveAccount, type GlobalOptions } from '../context.js';
+import { ReauthNeededError } from '../../auth/oauth-client.js';
+import { errText, InterruptedError, isAbortReason } from '../../errors.js';
 import { CliError, usageError } from '../errors.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../exit-codes.js';
 import { parseAccountName, parseTimeZone, parseList } from '../validate.js';
 
 type SyncModule = typeof import('../../sources/google-health/sync.js');
@@ -144,7 +146,7 @@ configured (run fitbit-bridge auth --account NAME); 3 store error.`)
       const store = await ctx.openStore();
       let source: Awaited<ReturnType<AccountModule['createAccountSource']>> | null = null;
       const ac = new AbortController();
-      const onSignal = (): void => ac.abort(Object.assign(new Error('interrupted'), { name: 'AbortError' }));
+      const onSignal = (): void => ac.abort(new InterruptedError());
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
@@ -157,7 +159,7 @@ configured (run fitbit-bridge auth --account NAME); 3 store error.`)
         try {
           dtMod.typesForMode(flags.mode, flags.type);
         } catch (e) {
-          throw usageError(e instanceof Error ? e.message : String(e), 'Give API data type ids (fitbit-bridge sync --help)');
+          throw usageError(errText(e), 'Give API data type ids (fitbit-bridge sync --help)');
         }
         let timezone = accMod.accountTimezone(ctx.config, store, account, flags.timezone ?? accountConfig(ctx.config, account)?.timezone);
         const noZone = (): CliError => usageError(`no time zone is known for account ${account}`, `Pass --timezone <IANA name> (e.g. --timezone America/New_York) or set accounts[].timezone in the config`);
@@ -188,7 +190,7 @@ configured (run fitbit-bridge auth --account NAME); 3 store error.`)
             timezone = await accMod.resolveAccountTimezone(ctx.config, store, account, source.client, ctx.logger);
           } catch (e) {
             if (e instanceof accMod.NoTimezoneError) throw noZone();
-            throw mapSyncError(e, account);
+            throw mapSyncError(e, account, accMod);
           }
         }
         const bar = progressBar(flags.progress, ctx.logger);
@@ -201,7 +203,7 @@ configured (run fitbit-bridge auth --account NAME); 3 store error.`)
           });
         } catch (e) {
           bar.stop();
-          throw mapSyncError(e, account);
+          throw mapSyncError(e, account, accMod);
         }
         bar.stop();
         process.stdout.write(`${formatReport(report)}\n`);
@@ -215,14 +217,17 @@ configured (run fitbit-bridge auth --account NAME); 3 store error.`)
     });
 }
 
-/** Account-level failures of a sync as CLI errors. */
-export function mapSyncError(e: unknown, account: string): unknown {
-  const err = e as { name?: string; kind?: string; message?: string } | null;
-  if (!err || typeof err !== 'object') return e;
-  const what = (err.message ?? '').replace(/[.\s]+$/, '');
-  if (err.name === 'ReauthNeededError') return new CliError(what.replace(/; run: fitbit-bridge auth.*$/, ''), `Run fitbit-bridge auth --account ${account}`, EXIT.USAGE, e);
-  if (err.name === 'HealthApiError' && err.kind === 'unauthenticated') return new CliError(what, `Run fitbit-bridge auth --account ${account}`, EXIT.USAGE, e);
-  if (err.name === 'HealthApiError' && err.kind === 'account-not-linked') return new CliError(what, 'Link the Fitbit account to this Google account in the Fitbit app, then run the sync again', EXIT.USAGE, e);
-  if (err.name === 'AbortError') return new CliError('sync interrupted; what was fetched is stored', 'Run the sync again to continue', EXIT.PARTIAL, e);
+/**
+ * Account-level failures of a sync as CLI errors. `api` is the Google Health account module
+ * (loaded on demand), whose HealthApiError class is matched by instanceof.
+ */
+export function mapSyncError(e: unknown, account: string, api: Pick<AccountModule, 'HealthApiError'>): unknown {
+  if (e instanceof ReauthNeededError) return new CliError(e.what, `Run fitbit-bridge auth --account ${account}`, EXIT.USAGE, e);
+  if (e instanceof api.HealthApiError) {
+    const what = e.message.replace(/[.\s]+$/, '');
+    if (e.kind === 'unauthenticated') return new CliError(what, `Run fitbit-bridge auth --account ${account}`, EXIT.USAGE, e);
+    if (e.kind === 'account-not-linked') return new CliError(what, 'Link the Fitbit account to this Google account in the Fitbit app, then run the sync again', EXIT.USAGE, e);
+  }
+  if (isAbortReason(e)) return new CliError('sync interrupted; what was fetched is stored', 'Run the sync again to continue', EXIT.PARTIAL, e);
   return e;
 }

@@ -27,6 +27,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { errText as errMsg } from '../../errors.js';
 import type { AccountConfig } from '../../config/schema.js';
 import type { Store } from '../../store/types.js';
 import type { Logger } from '../../util/log.js';
@@ -86,10 +87,6 @@ interface Outgoing {
 /** A broker URL for logs: without user info. */
 function redactUrl(u: string): string {
   return u.replace(/\/\/[^@/]*@/, '//***@');
-}
-
-function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 class MqttSink implements MqttExtension {

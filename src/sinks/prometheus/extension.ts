@@ -15,6 +15,7 @@
  * Every bridge metric is listed in BRIDGE_METRICS (docs and tests read it).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { errText } from '../../errors.js';
 import type { Extension, ExtensionContext } from '../../run/extension.js';
 import { sendText } from '../../run/http.js';
 import { resolveTimezone } from '../latest.js';
@@ -273,7 +274,7 @@ export function prometheusExtension(opts: PrometheusExtensionOptions = {}): Prom
         try {
           samples = latestSamples(c);
         } catch (e) {
-          c.logger.warn({ err: e instanceof Error ? e.message : String(e) }, '/metrics: could not read the latest values from the store');
+          c.logger.warn({ err: errText(e) }, '/metrics: could not read the latest values from the store');
         }
         for (const gauge of gauges.values()) gauge.reset();
         for (const s of samples) gauges.get(s.name)?.set(s.labels, s.value);

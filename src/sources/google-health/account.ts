@@ -8,10 +8,14 @@ import type { TokenManager } from '../../auth/oauth-client.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import type { Store } from '../../store/types.js';
+import { BridgeError } from '../../errors.js';
+import { EXIT } from '../../exit-codes.js';
 import type { Logger } from '../../util/log.js';
 import { HealthClient, type HealthClientOptions, type RequestEvent } from './client.js';
 
 export { MissingClientError };
+/** For the CLI, which loads this module on demand (src/cli/commands/sync.ts). */
+export { HealthApiError } from './errors.js';
 
 export interface AccountSourceOptions {
   config: LoadedConfig;
@@ -65,9 +69,9 @@ export function accountTimezone(config: LoadedConfig, store: Store, account: str
 }
 
 /** Neither the config, the store nor the Google account settings name the account's zone. */
-export class NoTimezoneError extends Error {
+export class NoTimezoneError extends BridgeError {
   constructor(readonly account: string) {
-    super(`the time zone of account ${account} is unknown and its Google account settings name none; set accounts[].timezone in the config`);
+    super(`the time zone of account ${account} is unknown and its Google account settings name none; set accounts[].timezone in the config`, '', EXIT.USAGE);
     this.name = 'NoTimezoneError';
   }
 }

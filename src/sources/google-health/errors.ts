@@ -8,6 +8,8 @@
  * body (never the request's credentials).
  */
 import { z } from 'zod';
+import { BridgeError } from '../../errors.js';
+import { EXIT } from '../../exit-codes.js';
 
 const errorInfoSchema = z.looseObject({
   '@type': z.literal('type.googleapis.com/google.rpc.ErrorInfo'),
@@ -43,7 +45,11 @@ export type HealthApiErrorKind =
   | 'server' // 5xx: back off and try again
   | 'other';
 
-export class HealthApiError extends Error {
+/**
+ * A Google Health API error answer. Exit code 2 for the account-level kinds the user must fix
+ * (authorisation, linking), 1 for the rest (a sync stores what it could).
+ */
+export class HealthApiError extends BridgeError {
   override readonly name = 'HealthApiError';
   constructor(
     readonly kind: HealthApiErrorKind,
@@ -54,12 +60,14 @@ export class HealthApiError extends Error {
     readonly reason: string | null,
     /** ErrorInfo metadata.detailedReasons, e.g. INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER. */
     readonly detailedReason: string | null,
-    /** Google's message followed by what to do. */
-    message: string,
+    /** What Google said (status, reasons, message, field violations). */
+    what: string,
     /** Seconds from a Retry-After header, when there was one. */
     readonly retryAfterSeconds: number | null = null,
+    /** What to do; the message is `what — advice`. */
+    advice: string = ADVICE[kind],
   ) {
-    super(message);
+    super(what, advice, kind === 'unauthenticated' || kind === 'account-not-linked' ? EXIT.USAGE : EXIT.PARTIAL, { message: `${what} — ${advice}` });
   }
 
   /** Worth retrying later, with back-off (429 and 5xx). */
@@ -69,10 +77,10 @@ export class HealthApiError extends Error {
 }
 
 /** A response that is not a google.rpc.Status (e.g. Google's HTML 404 page, a proxy's page, a truncated body). */
-export class UnexpectedResponseError extends Error {
+export class UnexpectedResponseError extends BridgeError {
   override readonly name = 'UnexpectedResponseError';
   constructor(readonly httpStatus: number, readonly contentType: string | null, readonly bodyStart: string, what: string) {
-    super(what);
+    super(what, '', EXIT.PARTIAL);
   }
 }
 
@@ -154,7 +162,6 @@ export function healthApiError(httpStatus: number, body: string, contentType: st
   const detail = [...new Set([reason, detailedReason].filter((x): x is string => x !== null))];
   const parts = [`Google Health API ${httpStatus}${status ? ` ${status}` : ''}${detail.length ? ` (${detail.join(', ')})` : ''}: ${e.message}`];
   if (violations.length) parts.push(violations.join('; '));
-  parts.push(ADVICE[kind]);
   return new HealthApiError(kind, httpStatus, status, reason, detailedReason, parts.join(' — '), parseRetryAfter(retryAfter));
 }
 
@@ -165,13 +172,14 @@ export function healthApiError(httpStatus: number, body: string, contentType: st
  */
 export function reauthRequiredError(what: string, status: string | null = 'UNAUTHENTICATED'): HealthApiError {
   return new HealthApiError('unauthenticated', 401, status, null, null,
-    `${what}: Google Health API 401${status ? ` ${status}` : ''} again right after a token refresh — the authorisation is no longer valid: run \`fitbit-bridge auth\` again for this account.`);
+    `${what}: Google Health API 401${status ? ` ${status}` : ''} again right after a token refresh`, null,
+    'the authorisation is no longer valid: run `fitbit-bridge auth` again for this account.');
 }
 
 export type TransportFailure = 'timeout' | 'network';
 
 /** No usable HTTP answer after every attempt: timeouts, refused or reset connections. */
-export class HealthApiTransportError extends Error {
+export class HealthApiTransportError extends BridgeError {
   override readonly name = 'HealthApiTransportError';
   constructor(
     readonly failure: TransportFailure,
@@ -181,7 +189,7 @@ export class HealthApiTransportError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(message, '', EXIT.PARTIAL, options?.cause !== undefined ? { cause: options.cause } : {});
   }
 
   get retryable(): boolean {

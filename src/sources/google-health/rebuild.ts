@@ -8,6 +8,7 @@
  * Into the same store (default) values are merged (a rebuilt value replaces the one written at
  * the same fetch time); into another store (`target`) it reproduces the API-derived data alone.
  */
+import { errText } from '../../errors.js';
 import type { Store } from '../../store/types.js';
 import { failpoint } from '../../util/failpoints.js';
 import type { Logger } from '../../util/log.js';
@@ -61,7 +62,7 @@ export async function rebuildAccount(opts: RebuildOptions): Promise<RebuildRepor
       if (!isDataType(page.dataType)) throw new Error(`unknown data type ${page.dataType}`);
     } catch (e) {
       report.failed++;
-      const w = `${page.dataType}: raw page ${page.requestKey} not readable: ${e instanceof Error ? e.message : String(e)}; skipped`;
+      const w = `${page.dataType}: raw page ${page.requestKey} not readable: ${errText(e)}; skipped`;
       opts.logger?.warn({ account: opts.account, dataType: page.dataType }, w);
       if (report.warnings.length < 50) report.warnings.push(w);
       continue;
@@ -75,7 +76,7 @@ export async function rebuildAccount(opts: RebuildOptions): Promise<RebuildRepor
       mapped = mapPage(def, body, { account: opts.account, zone, page: `raw page ${(req.page ?? 0) + 1} of ${req.from}..${req.to}` });
     } catch (e) {
       report.failed++;
-      if (report.warnings.length < 50) report.warnings.push(e instanceof Error ? e.message : String(e));
+      if (report.warnings.length < 50) report.warnings.push(errText(e));
       continue;
     }
     const r = target.write(() => {

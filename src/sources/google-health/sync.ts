@@ -28,6 +28,7 @@
 import { randomBytes } from 'node:crypto';
 import { ReauthNeededError } from '../../auth/oauth-client.js';
 import type { Config } from '../../config/schema.js';
+import { errText, InterruptedError, isAbortReason } from '../../errors.js';
 import { StoreFullError, type Store } from '../../store/types.js';
 import { failpoint } from '../../util/failpoints.js';
 import type { Logger } from '../../util/log.js';
@@ -133,12 +134,7 @@ class BudgetExhausted extends Error {
 function isAccountLevel(e: unknown): boolean {
   if (e instanceof ReauthNeededError || e instanceof StoreFullError || e instanceof BudgetExhausted) return true;
   if (e instanceof HealthApiError) return e.kind === 'unauthenticated' || e.kind === 'account-not-linked';
-  const name = (e as { name?: unknown } | null)?.name;
-  return name === 'AbortError' || name === 'TimeoutError' || name === 'StoreFullError' || name === 'ReauthNeededError';
-}
-
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return isAbortReason(e);
 }
 
 interface TypeState {
@@ -244,7 +240,7 @@ class AccountSync {
     const s = this.opts.signal;
     if (s?.aborted) {
       const r: unknown = s.reason;
-      throw r instanceof Error ? r : Object.assign(new Error('sync aborted'), { name: 'AbortError' });
+      throw r instanceof Error ? r : new InterruptedError('sync aborted');
     }
   }
 

@@ -11,6 +11,8 @@ import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import tarStream from 'tar-stream';
+import { BridgeError, errText } from '../../errors.js';
+import { EXIT } from '../../exit-codes.js';
 
 /** A tar-stream entry (a streamx Readable) as far as we use it. */
 type TarEntry = NodeJS.ReadableStream & {
@@ -39,18 +41,21 @@ export interface ArchiveEntry {
   open(): Promise<EntryStream>;
 }
 
-export class ArchiveError extends Error {
-  constructor(public readonly file: string, message: string, public readonly entry?: string) {
-    super(message);
+/**
+ * What is wrong with a Takeout input: it cannot be read (missing, unreadable, truncated, not an
+ * export: exit 4), or it is an export of another Fitbit profile than the account's (a usage
+ * error: another --account or --force; exit 2).
+ */
+export type ArchiveProblem = 'unreadable' | 'other-profile';
+
+export class ArchiveError extends BridgeError {
+  constructor(public readonly file: string, message: string, public readonly entry?: string, public readonly problem: ArchiveProblem = 'unreadable') {
+    super(message, '', problem === 'other-profile' ? EXIT.USAGE : EXIT.INPUT);
     this.name = 'ArchiveError';
   }
 }
 
 export type InputKind = 'zip' | 'tgz' | 'dir';
-
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 function errCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;

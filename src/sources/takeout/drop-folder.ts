@@ -42,7 +42,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { Store } from '../../store/types.js';
+import { errText } from '../../errors.js';
+import { StoreFullError, type Store } from '../../store/types.js';
 import type { Logger } from '../../util/log.js';
 import { listInputs } from './archive.js';
 import { importTakeout, type ImportSummary } from './import.js';
@@ -147,14 +148,10 @@ export function dropGroupOf(name: string, isDir: boolean): { group: string; part
   return { group: isDir ? `${name}/` : name, part: null };
 }
 
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 function isTransient(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   const code = (e as NodeJS.ErrnoException).code;
-  return e.name === 'StoreFullError' || code === 'ENOSPC' || code === 'EMFILE' || code === 'ENFILE' || code === 'SQLITE_BUSY' || code === 'SQLITE_FULL';
+  return e instanceof StoreFullError || code === 'ENOSPC' || code === 'EMFILE' || code === 'ENFILE' || code === 'SQLITE_BUSY' || code === 'SQLITE_FULL';
 }
 
 async function walkDir(root: string): Promise<{ rel: string; full: string; size: number; mtimeMs: number }[]> {
@@ -230,7 +227,9 @@ export async function dropIncomplete(path: string, kind: DropKind): Promise<stri
     return null;
   } catch (e) {
     const msg = errText(e);
-    return kind === 'tgz' && /unexpected end|incorrect header|invalid/i.test(msg)
+    // zlib: Z_BUF_ERROR 'unexpected end of file' (truncated), Z_DATA_ERROR 'incorrect header check', 'invalid …' (damaged)
+    const code = (e as NodeJS.ErrnoException | null)?.code;
+    return kind === 'tgz' && (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR')
       ? `${path}: the .tgz is truncated or damaged (is it still being copied?): ${msg}`
       : msg;
   }

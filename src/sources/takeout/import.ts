@@ -39,10 +39,11 @@ import { Readable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import { metric as metricDef, type MetricId } from '../../metrics/registry.js';
 import {
-  LEGACY_JSON_SOURCE,
+  LEGACY_JSON_SOURCE, StoreFullError,
   type SeriesInfo, type SeriesKey, type SessionRecord, type SessionSegment, type Store, type StoredSession,
 } from '../../store/types.js';
 import type { Logger } from '../../util/log.js';
+import { errText } from '../../errors.js';
 import { ArchiveError, exportTimeOf, listInputs, readEntries, type ArchiveEntry } from './archive.js';
 import { classify, isProfilePath, type Clock, type FileKind } from './files.js';
 import { isNoDataFile } from './json.js';
@@ -101,9 +102,6 @@ const MAX_WARNINGS_PER_FILE = 20;
 const SMALL_FILE = 64;
 const PROGRESS_LOG_MS = 5000;
 
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 async function readAll(s: AsyncIterable<Buffer | string>): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -273,7 +271,7 @@ class Run {
       this.commit(out, exportMs);
     } catch (err) {
       this.fail(e.path, `not written: ${errText(err)}`);
-      if ((err as Error)?.name === 'StoreFullError') throw err;
+      if (err instanceof StoreFullError) throw err;
       return;
     }
     this.noteClock(kind.clock, kind.label);
@@ -485,12 +483,12 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
   const acct = store.getAccount(account);
   const ids = [...new Set(profiles.map((p) => p.info.id).filter((x): x is string => !!x))];
   if (ids.length > 1 && !opts.force) {
-    throw new ArchiveError(profiles[0]?.archive ?? '', `the inputs hold different Fitbit profiles (${ids.join(', ')}): import them into different accounts, or pass --force`);
+    throw new ArchiveError(profiles[0]?.archive ?? '', `the inputs hold different Fitbit profiles (${ids.join(', ')}): import them into different accounts, or pass --force`, undefined, 'other-profile');
   }
   const profile = profiles[0]?.info ?? null;
   if (profile?.id && acct?.profileId && acct.profileId !== profile.id && !opts.force) {
     const p = profiles.find((x) => x.info.id === profile.id) as FoundProfile;
-    throw new ArchiveError(p.archive, `${p.archive}: this export belongs to Fitbit profile ${profile.id}, but account "${account}" holds profile ${acct.profileId}; nothing was imported. Use another --account, or --force to import anyway`);
+    throw new ArchiveError(p.archive, `${p.archive}: this export belongs to Fitbit profile ${profile.id}, but account "${account}" holds profile ${acct.profileId}; nothing was imported. Use another --account, or --force to import anyway`, undefined, 'other-profile');
   }
 
   let zone: Zone | null = null;
@@ -549,7 +547,7 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
             tick();
           }
         } catch (err) {
-          if ((err as Error)?.name === 'StoreFullError') throw err;
+          if (err instanceof StoreFullError) throw err;
           const file = err instanceof ArchiveError && err.entry ? `${inp.path}: ${err.entry}` : inp.path;
           run.fail(file, errText(err));
           break;

@@ -9,6 +9,7 @@
 import { Readable, pipeline } from 'node:stream';
 import ParserMod from 'stream-json/Parser.js';
 import StreamArrayMod from 'stream-json/streamers/StreamArray.js';
+import { errText } from '../../errors.js';
 
 export class JsonFileError extends Error {
   constructor(
@@ -75,7 +76,7 @@ function parseWhole(buf: Buffer, file: string): unknown {
   try {
     return JSON.parse(body);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errText(e);
     if (/end of JSON input|Unterminated/i.test(msg)) {
       throw new JsonFileError(file, `${file}: JSON ends unexpectedly after ${buf.length} bytes (line ${lineAt(body, body.length)}); the file looks truncated`, buf.length, lineAt(body, body.length));
     }

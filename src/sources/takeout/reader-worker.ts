@@ -9,6 +9,7 @@
  * entry?} | {type:'done'}; (main → worker): {type:'ack', bytes} | {type:'pull'} | {type:'skip'}.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { errText } from '../../errors.js';
 import { ArchiveError, readEntries } from './archive.js';
 import { classify } from './files.js';
 
@@ -45,7 +46,6 @@ if (port) {
     while (inFlight > wd.windowBytes) await new Promise<void>((r) => waiters.push(r));
   };
   const nextBig = (): Promise<Msg> => new Promise((r) => { bigWaiter = r; });
-  const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
   const run = async (): Promise<void> => {
     try {
