@@ -6,7 +6,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { DROP_STATE_KEY } from '../sources/takeout/drop-folder.js';
+import { STATE_KEYS } from '../store/state-keys.js';
 import type { CheckContext, CheckResult } from './types.js';
 import { errDetail } from './types.js';
 
@@ -17,7 +17,7 @@ function recordedFailures(storePath: string): FailedRecord[] {
   let db: Database.Database | null = null;
   try {
     db = new Database(storePath, { readonly: true, fileMustExist: true, timeout: 5000 });
-    const raw = db.prepare('SELECT value FROM state WHERE key = ?').pluck().get(DROP_STATE_KEY) as string | undefined;
+    const raw = db.prepare('SELECT value FROM state WHERE key = ?').pluck().get(STATE_KEYS.dropFolder) as string | undefined;
     if (raw === undefined) return [];
     const x = JSON.parse(raw) as { failed?: FailedRecord[] };
     return Array.isArray(x.failed) ? x.failed : [];

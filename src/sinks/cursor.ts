@@ -10,6 +10,7 @@
  * seq it delivered completely. After a crash it resumes from the last commit: it may resend,
  * never lose. Writing the cursor does not bump the sequence.
  */
+import { STATE_KEYS } from '../store/state-keys.js';
 import type { ChangedBlock, Store, StoredSession } from '../store/types.js';
 
 export interface PendingChanges {
@@ -34,7 +35,7 @@ export class SinkCursor {
 
   constructor(private readonly store: Store, readonly sink: string, private readonly clock: () => number = Date.now) {
     if (!/^[a-z0-9_-]+$/i.test(sink)) throw new RangeError(`bad sink name ${JSON.stringify(sink)}`);
-    this.key = `sink:${sink}:cursor`;
+    this.key = STATE_KEYS.sinkCursor(sink);
   }
 
   /** The last seq delivered completely (0 = nothing yet). */

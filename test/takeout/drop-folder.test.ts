@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, cpSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { DROP_STATE_KEY, DropFolderWatcher, dropGroupOf, type DropEvent } from '../../src/sources/takeout/drop-folder.js';
+import { STATE_KEYS } from '../../src/store/state-keys.js';
+import { DropFolderWatcher, dropGroupOf, type DropEvent } from '../../src/sources/takeout/drop-folder.js';
 import { importTakeout, type ImportSummary } from '../../src/sources/takeout/import.js';
 import { storeDigest } from '../../src/store/digest.js';
 import type { Store } from '../../src/store/types.js';
@@ -117,7 +118,7 @@ describe('drop folder', () => {
     assert.equal(r.calls.length, 1);
 
     // the record is in the store's key/value state
-    const state = JSON.parse(r.store.getState(DROP_STATE_KEY) ?? 'null') as { imported: { name: string; hash: string }[] };
+    const state = JSON.parse(r.store.getState(STATE_KEYS.dropFolder) ?? 'null') as { imported: { name: string; hash: string }[] };
     assert.deepEqual(state.imported.map((x) => x.name), [name]);
     assert.match(state.imported[0]?.hash ?? '', /^[0-9a-f]{64}$/);
 
@@ -190,7 +191,7 @@ describe('drop folder', () => {
     assert.deepEqual(kinds(await r.scanAt(SETTLE)), ['imported:takeout-20260501T120000Z.zip']);
     assert.equal(r.calls.length, 1);
     assert.equal(storeDigest(r.store), await digestOf([single]));
-    const state = JSON.parse(r.store.getState(DROP_STATE_KEY) ?? 'null') as { failed: unknown[] };
+    const state = JSON.parse(r.store.getState(STATE_KEYS.dropFolder) ?? 'null') as { failed: unknown[] };
     assert.deepEqual(state.failed, [], 'the failure record is cleared by the import');
   });
 

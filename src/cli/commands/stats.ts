@@ -1,5 +1,6 @@
 /** `fitbit-bridge stats`: what the store holds, per account, metric and source. */
 import { Command } from 'commander';
+import { STATE_KEYS } from '../../store/state-keys.js';
 import { metric as metricDef, metricsOfKind, type MetricId, type SessionKind } from '../../metrics/registry.js';
 import type { SessionLayer, Store } from '../../store/types.js';
 import { createContext, type GlobalOptions } from '../context.js';
@@ -62,7 +63,7 @@ function sinkStats(store: Store): SinkStats[] {
   const out: SinkStats[] = [];
   const seq = store.currentSeq();
   for (const name of SINK_NAMES) {
-    const v = store.getState(`sink:${name}:cursor`);
+    const v = store.getState(STATE_KEYS.sinkCursor(name));
     if (v === null) continue;
     const position = Number(v) || 0;
     let blocks = 0;

@@ -27,6 +27,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { STATE_KEYS } from '../../store/state-keys.js';
 import { errText as errMsg } from '../../errors.js';
 import type { AccountConfig } from '../../config/schema.js';
 import type { Store } from '../../store/types.js';
@@ -430,7 +431,7 @@ class MqttSink implements MqttExtension {
   // ---- the daily-total guard's state ----------------------------------------------------------
 
   private guardKey(account: string): string {
-    return `sink:mqtt:daily_max:${account}`;
+    return STATE_KEYS.mqttDailyMax(account);
   }
 
   private loadGuard(account: string): HighWaterState | null {

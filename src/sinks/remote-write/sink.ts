@@ -10,6 +10,7 @@
  * second value for an instant: docs/tsdb.md). Days touched before that wait in a durable set (key
  * `sink:remote-write:daily`), committed together with the cursor.
  */
+import { STATE_KEYS } from '../../store/state-keys.js';
 import { metric as metricDef, type MetricId, type SessionKind } from '../../metrics/registry.js';
 import { SinkCursor, type CursorLag } from '../cursor.js';
 import type { SeriesKey, Store } from '../../store/types.js';
@@ -68,7 +69,7 @@ function pendingKey(e: Omit<PendingEntry, 'due'>): string {
 
 export class RemoteWriteSink {
   readonly cursor: SinkCursor;
-  private readonly stateKey = `sink:${SINK_NAME}:daily`;
+  private readonly stateKey = STATE_KEYS.remoteWriteDaily(SINK_NAME);
   private readonly range: DayRange;
   private readonly clock: () => number;
   private readonly labelCache = new Map<string, EncodedLabels>();

@@ -13,6 +13,7 @@
  *   with the next page instead of starting the window again.
  * - `member`: the filter member that worked (sleep: end_time or civil_start_time).
  */
+import { STATE_KEYS } from '../../store/state-keys.js';
 import type { Store } from '../../store/types.js';
 import { daysFromCivil } from '../takeout/timezone.js';
 
@@ -58,12 +59,8 @@ export function emptyCoverage(): Coverage {
   return { v: 1, from: null, to: null, syncedUntil: null, backfillDone: false, firstData: null, lastData: null, member: null, segments: [], window: null, lastError: null };
 }
 
-export function coverageKey(account: string, dataType: string): string {
-  return `google-health/coverage/${account}/${dataType}`;
-}
-
 export function readCoverage(store: Store, account: string, dataType: string): Coverage {
-  const raw = store.getState(coverageKey(account, dataType));
+  const raw = store.getState(STATE_KEYS.coverage(account, dataType));
   if (raw === null) return emptyCoverage();
   try {
     const x = JSON.parse(raw) as Partial<Coverage>;
@@ -75,7 +72,7 @@ export function readCoverage(store: Store, account: string, dataType: string): C
 }
 
 export function writeCoverage(store: Store, account: string, dataType: string, c: Coverage): void {
-  store.setState(coverageKey(account, dataType), JSON.stringify(c));
+  store.setState(STATE_KEYS.coverage(account, dataType), JSON.stringify(c));
 }
 
 // ---- local dates ----------------------------------------------------------------------------

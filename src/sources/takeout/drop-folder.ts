@@ -42,13 +42,13 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { STATE_KEYS } from '../../store/state-keys.js';
 import { errText } from '../../errors.js';
 import { StoreFullError, type Store } from '../../store/types.js';
 import type { Logger } from '../../util/log.js';
 import { listInputs } from './archive.js';
 import { importTakeout, type ImportSummary } from './import.js';
 
-export const DROP_STATE_KEY = 'takeout.drop_folder';
 
 export type DropKind = 'zip' | 'tgz' | 'dir';
 
@@ -280,7 +280,7 @@ export class DropFolderWatcher {
   private loadState(): DropState {
     if (this.state) return this.state;
     const empty: DropState = { version: 1, imported: [], failed: [] };
-    const raw = this.opts.store.getState(DROP_STATE_KEY);
+    const raw = this.opts.store.getState(STATE_KEYS.dropFolder);
     if (raw !== null) {
       try {
         const x = JSON.parse(raw) as Partial<DropState>;
@@ -301,7 +301,7 @@ export class DropFolderWatcher {
     const s = this.loadState();
     if (s.imported.length > MAX_RECORDS) s.imported.splice(0, s.imported.length - MAX_RECORDS);
     if (s.failed.length > MAX_RECORDS) s.failed.splice(0, s.failed.length - MAX_RECORDS);
-    this.opts.store.setState(DROP_STATE_KEY, JSON.stringify(s));
+    this.opts.store.setState(STATE_KEYS.dropFolder, JSON.stringify(s));
   }
 
   /** What was imported so far (for status displays and tests). */

@@ -37,6 +37,7 @@
  */
 import { Readable } from 'node:stream';
 import cliProgress from 'cli-progress';
+import { STATE_KEYS } from '../../store/state-keys.js';
 import { metric as metricDef, type MetricId } from '../../metrics/registry.js';
 import {
   LEGACY_JSON_SOURCE, StoreFullError,
@@ -150,7 +151,7 @@ class Run {
   private readonly pendingStages = new Map<string, StageGroup>();
   private noZoneUtcWarned = false;
   private readonly notesSeen = new Set<string>();
-  private get pendingKey(): string { return `takeout.pendingSleepStages.${this.opts.account}`; }
+  private get pendingKey(): string { return STATE_KEYS.pendingSleepStages(this.opts.account); }
 
   constructor(
     readonly opts: ImportOptions, readonly zone: Zone | null, readonly profile: ProfileInfo | null, zoneInfo: ImportSummary['zone'],
