@@ -8,6 +8,7 @@ import type { TokenManager } from '../../auth/oauth-client.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import type { Store } from '../../store/types.js';
+import type { Clock } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
 import { HealthClient, type HealthClientOptions, type RequestEvent } from './client.js';
 
@@ -20,7 +21,7 @@ export interface AccountSourceOptions {
   signal?: AbortSignal;
   onRequest?: (e: RequestEvent) => void;
   /** Epoch ms (tests); default Date.now. */
-  clock?: () => number;
+  clock?: Clock;
 }
 
 export interface AccountSource {
