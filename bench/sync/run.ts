@@ -19,7 +19,8 @@ import { HealthClient } from '../../src/sources/google-health/client.js';
 import { DATA_TYPES } from '../../src/sources/google-health/datatypes.js';
 import { syncAccount } from '../../src/sources/google-health/sync.js';
 import { openStore } from '../../src/store/store.js';
-import { addDays, syntheticDay } from '../../src/synthetic/index.js';
+import { syntheticDay } from '../../src/synthetic/index.js';
+import { addDays } from '../../src/time/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const i = process.argv.indexOf('--days');

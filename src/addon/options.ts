@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { BridgeError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { ACCOUNT_NAME_RE, LOG_LEVELS, isValidTimeZone } from '../config/schema.js';
+import { ACCOUNT_NAME_RE, LOG_LEVELS } from '../config/schema.js';
+import { isValidTimeZone } from '../time/index.js';
 
 /** Where the Supervisor puts the options. */
 export const DEFAULT_OPTIONS_PATH = '/data/options.json';

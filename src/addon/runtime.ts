@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { isValidTimeZone } from '../config/schema.js';
+import { isValidTimeZone } from '../time/index.js';
 import type { Logger } from '../util/log.js';
 import { ADDON_BASE_CONFIG, ADDON_DATA_DIR, ADDON_HTTP_PORT, buildAddonConfig, writeAddonConfig, type Obj } from './config.js';
 import { AddonError, DEFAULT_OPTIONS_PATH, readAddonOptions } from './options.js';

@@ -7,6 +7,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import { BridgeError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { DAY_MS } from '../time/index.js';
 import type { Logger } from '../util/log.js';
 import { parsePastedRedirect } from './loopback.js';
 import {
@@ -116,7 +117,7 @@ export class PendingAuthorization {
 /** A short human line on how long the consent lasts (Testing-mode apps: 7 days). */
 export function describeRefreshLifetime(tokens: TokenSet, now = Date.now()): string {
   if (tokens.refreshTokenExpiresAt === null) return 'the authorisation does not expire by itself (app in production)';
-  const days = (tokens.refreshTokenExpiresAt - now) / 86_400_000;
+  const days = (tokens.refreshTokenExpiresAt - now) / DAY_MS;
   return `the authorisation lasts until ${new Date(tokens.refreshTokenExpiresAt).toISOString()} (${days.toFixed(1)} days; ` +
     'apps in Testing mode need a new consent every 7 days: run `fitbit-bridge auth` again, or use the /auth page of `fitbit-bridge run`)';
 }

@@ -8,6 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import { BridgeError, errText } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { DAY_MS, systemClock, type Clock } from '../time/index.js';
 import type { Logger } from '../util/log.js';
 import { withFileLock } from './lock.js';
 import { readTokenFile, readTokenFileSync, tokenFilePath, writeTokenFile, type TokenFile, type TokenSet } from './token-store.js';
@@ -191,15 +192,13 @@ export interface TokenManagerOptions {
   /** Refresh when the access token expires within this. Default 5 min. */
   refreshAheadMs?: number;
   /** Epoch ms; default Date.now. */
-  clock?: () => number;
+  clock?: Clock;
   logger?: Logger;
   /** Cross-process lock wait; default 60 s. */
   lockTimeoutMs?: number;
   /** Lock age after which it is taken over; default 60 s. */
   lockStaleMs?: number;
 }
-
-const DAY_MS = 24 * 3600_000;
 
 /**
  * Hands out a valid access token for one account. Safe across processes (`run` beside a `sync`
@@ -211,7 +210,7 @@ export class TokenManager {
   readonly account: string;
   readonly path: string;
   private readonly opts: TokenManagerOptions;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly refreshAheadMs: number;
   private inflight: Promise<string> | null = null;
   private forcedInflight: Promise<string> | null = null;
@@ -222,7 +221,7 @@ export class TokenManager {
     this.opts = opts;
     this.account = opts.account;
     this.path = tokenFilePath(opts.dir, opts.account);
-    this.clock = opts.clock ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
     this.refreshAheadMs = opts.refreshAheadMs ?? 5 * 60_000;
   }
 

@@ -1,16 +1,12 @@
 /** Argument parsers for commander: they throw InvalidArgumentError, which the CLI reports with exit code 2. */
 import { InvalidArgumentError } from 'commander';
 import { isMetricId, METRICS, type MetricId } from '../metrics/registry.js';
-import { ACCOUNT_NAME_RE, isValidTimeZone } from '../config/schema.js';
+import { ACCOUNT_NAME_RE } from '../config/schema.js';
+import { calendarDay, isValidTimeZone } from '../time/index.js';
 
 /** A calendar date YYYY-MM-DD. */
 export function parseDate(value: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (m) {
-    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    const t = new Date(Date.UTC(y, mo - 1, d));
-    if (t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d) return value;
-  }
+  if (calendarDay(value) !== null) return value;
   throw new InvalidArgumentError('Expected a calendar date YYYY-MM-DD, e.g. 2024-03-31.');
 }
 

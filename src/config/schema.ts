@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
+import { isValidTimeZone } from '../time/index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -32,17 +33,6 @@ export function defaultStorePath(): string {
 /** Default config file: `<user config dir>/config.yaml` (Linux: ~/.config/fitbit-bridge/config.yaml). */
 export function defaultConfigPath(): string {
   return join(userPaths().config, 'config.yaml');
-}
-
-/** True for a time zone name Intl knows (IANA names such as `Europe/Berlin`, plus `UTC`). */
-export function isValidTimeZone(tz: string): boolean {
-  if (tz.length === 0) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export const timeZoneSchema = z

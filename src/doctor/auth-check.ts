@@ -6,10 +6,9 @@
  */
 import { hasScope, READ_SCOPES, TokenManager } from '../auth/oauth-client.js';
 import { readTokenFileSync, tokenFilePath } from '../auth/token-store.js';
+import { HOUR_MS, MINUTE_MS } from '../time/index.js';
 import type { CheckContext, CheckResult } from './types.js';
 import { errDetail } from './types.js';
-
-const HOUR_MS = 3600_000;
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -17,7 +16,7 @@ function iso(ms: number): string {
 
 function inWords(ms: number): string {
   const h = ms / HOUR_MS;
-  if (h < 1) return `${Math.max(0, Math.round(ms / 60_000))} min`;
+  if (h < 1) return `${Math.max(0, Math.round(ms / MINUTE_MS))} min`;
   if (h < 48) return `${Math.round(h)} h`;
   return `${Math.round(h / 24)} days`;
 }

@@ -51,7 +51,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hash32 } from '../synthetic/prng.js';
-import { DAY, addDays, dayNumber } from '../synthetic/time.js';
+import { DAY_MS, addDays, dayNumber, systemClock, type Clock } from '../time/index.js';
 import { FaultPlan } from './faults.js';
 import { ApiError, invalidArgument, missingScopeBody, notFoundBody, filterErrorBody } from './health-api/errors.js';
 import { FilterError, matches, parseFilter } from './health-api/filter.js';
@@ -86,7 +86,7 @@ export interface HealthApiOptions {
   /** Requests per user per rolling minute (default 300). */
   quotaPerMinute?: number;
   /** ms since the epoch (default Date.now): quota window and which points exist yet. */
-  clock?: () => number;
+  clock?: Clock;
   /** A point becomes visible once clock() >= its end + dataLagMs (default 0). */
   dataLagMs?: number;
   /** The reference's *uncertain* points (./health-api/variants.ts). */
@@ -114,7 +114,7 @@ export interface HealthApi {
   /** The fault plan (applied by the server in front of the API; see faults.ts). */
   readonly faults: FaultPlan;
   readonly healthUserId: string;
-  readonly options: Readonly<Required<Omit<HealthApiOptions, 'variant' | 'faults' | 'clock'>>> & { clock: () => number };
+  readonly options: Readonly<Required<Omit<HealthApiOptions, 'variant' | 'faults' | 'clock'>>> & { clock: Clock };
 }
 
 const DATA_RE = /^\/(?:v4|v4beta)\/users\/([^/]+)\/dataTypes\/([^/:]+)\/dataPoints(?::([A-Za-z]+)|\/([^/:]+))?\/?$/;
@@ -141,7 +141,7 @@ function pointId(type: DataTypeDef, c: DayContext, r: Row): string {
 }
 
 export function createHealthApi(opts: HealthApiOptions): HealthApi {
-  const clock = opts.clock ?? Date.now;
+  const clock = opts.clock ?? systemClock;
   const limit = opts.quotaPerMinute ?? DEFAULT_QUOTA_PER_MINUTE;
   const lag = opts.dataLagMs ?? 0;
   const variants = resolveVariants(opts.variant ?? {});
@@ -207,7 +207,7 @@ export function createHealthApi(opts: HealthApiOptions): HealthApi {
     const missing = () => new ApiError(404, notFoundBody(`Unknown data point '${id}' of data type '${type.id}'.`));
     if (!type.identifiable || !/^\d{4,20}$/.test(id)) throw missing();
     const n = Number(id);
-    const candidates = [Math.floor((n - 40_000_000_000) / 1000) + 18_000, Math.floor(n / DAY)];
+    const candidates = [Math.floor((n - 40_000_000_000) / 1000) + 18_000, Math.floor(n / DAY_MS)];
     for (const d of candidates) {
       if (d < firstDayN || d > lastDayN) continue;
       const c = truth.day(d);
@@ -270,7 +270,7 @@ export function createHealthApi(opts: HealthApiOptions): HealthApi {
       } else if (dev) {
         const user = checkUser(dev[1] as string);
         requireScope(auth.scopes, 'settings');
-        const lastSync = Math.min(now - lag, (lastDayN + 1) * DAY);
+        const lastSync = Math.min(now - lag, (lastDayN + 1) * DAY_MS);
         body = dev[2] !== undefined ? getPairedDevice(decodeURIComponent(dev[2]), user, lastSync) : listPairedDevices(url, user, lastSync);
       } else if (data) {
         checkUser(data[1] as string);

@@ -20,7 +20,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errText } from '../errors.js';
 import { DEFAULT_SEED, DEFAULT_TIMEZONE } from '../synthetic/model.js';
-import { addDays, dateOfDay, dayNumber, offsetAt } from '../synthetic/time.js';
+import { addDays, dayNumber, systemClock, zoneNamed, type Clock } from '../time/index.js';
 import type { Logger } from '../util/log.js';
 import { FaultPlan, RequestStats, faultSpecFromJson, faultToJson, type RandomFaultSpec } from './faults.js';
 import { createHealthApi, type HealthApi, type Variants } from './health-api.js';
@@ -47,7 +47,7 @@ export interface GoogleEmulatorOptions {
   /** Days of history when firstDay is not given (default 30). */
   days?: number;
   /** ms since the epoch (default Date.now); the control surface can move it (advanceClock). */
-  clock?: () => number;
+  clock?: Clock;
   quotaPerMinute?: number;
   dataLagMs?: number;
   variant?: Partial<Variants>;
@@ -100,10 +100,6 @@ export interface GoogleEmulator {
   close(): Promise<void>;
 }
 
-function localDate(tz: string, t: number): string {
-  return dateOfDay(Math.floor((t + offsetAt(tz, t) * 60_000) / 86_400_000));
-}
-
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -118,12 +114,12 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 }
 
 export async function startGoogleEmulator(opts: GoogleEmulatorOptions = {}): Promise<GoogleEmulator> {
-  const base = opts.clock ?? Date.now;
+  const base = opts.clock ?? systemClock;
   let offset = 0;
   const clock = (): number => base() + offset;
   const seed = opts.seed ?? DEFAULT_SEED;
   const timezone = opts.timezone ?? DEFAULT_TIMEZONE;
-  const lastDay = opts.lastDay ?? localDate(timezone, clock());
+  const lastDay = opts.lastDay ?? zoneNamed(timezone).localDate(clock());
   const firstDay = opts.firstDay ?? addDays(lastDay, -((opts.days ?? 30) - 1));
   if (dayNumber(firstDay) > dayNumber(lastDay)) throw new Error(`firstDay ${firstDay} is after lastDay ${lastDay}`);
   const faults = new FaultPlan();

@@ -16,6 +16,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../time/index.js';
 
 /** A client registered at the emulator. `secret: null` = public client (no secret required). */
 export interface EmulatorClient {
@@ -43,7 +44,7 @@ export interface OAuthEmulatorOptions {
   clients: EmulatorClient[];
   refreshTokenLifetimeSec: number;
   accessTokenLifetimeSec: number;
-  clock: () => number;
+  clock: Clock;
   /** Delay before answering `POST /token` (widens races in tests). */
   tokenDelayMs: number;
 }

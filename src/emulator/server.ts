@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errText } from '../errors.js';
+import { systemClock, type Clock } from '../time/index.js';
 import type { Logger } from '../util/log.js';
 import type { FaultAction, FaultPlan, RequestStats } from './faults.js';
 import { ACCOUNT_NOT_LINKED_BODY, INTERNAL_BODY, UNAVAILABLE_BODY, quotaExceededBody } from './health-api/errors.js';
@@ -33,7 +34,7 @@ export interface EmulatorOptions {
   /** Default 3599. */
   accessTokenLifetimeSec?: number;
   /** Milliseconds since the epoch; default Date.now. */
-  clock?: () => number;
+  clock?: Clock;
   /** The Health API data endpoints; resolves false when the path is unknown (→ HTML 404). */
   healthApi?: HealthApiHandler;
   /** Registered clients; default one confidential client (EMULATOR_CLIENT_ID / EMULATOR_CLIENT_SECRET). */
@@ -98,7 +99,7 @@ function sendNotFound(res: ServerResponse, path: string): void {
 }
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
-  const clock = opts.clock ?? Date.now;
+  const clock = opts.clock ?? systemClock;
   const oauth = new OAuthEmulator({
     clients: opts.clients ?? [{ id: EMULATOR_CLIENT_ID, secret: EMULATOR_CLIENT_SECRET }],
     refreshTokenLifetimeSec: opts.refreshTokenLifetimeSec ?? 604799,

@@ -12,6 +12,7 @@
  */
 import { STATE_KEYS } from '../store/state-keys.js';
 import type { ChangedBlock, Store, StoredSession } from '../store/types.js';
+import { systemClock, type Clock } from '../time/index.js';
 
 export interface PendingChanges {
   /** Changed sample blocks after the cursor, in seq order. */
@@ -33,7 +34,7 @@ export class SinkCursor {
   private readonly key: string;
   private behindSince: number | null = null;
 
-  constructor(private readonly store: Store, readonly sink: string, private readonly clock: () => number = Date.now) {
+  constructor(private readonly store: Store, readonly sink: string, private readonly clock: Clock = systemClock) {
     if (!/^[a-z0-9_-]+$/i.test(sink)) throw new RangeError(`bad sink name ${JSON.stringify(sink)}`);
     this.key = STATE_KEYS.sinkCursor(sink);
   }

@@ -20,13 +20,8 @@
  * samples are being re-attributed from one source to another.
  */
 import type { MetricId } from '../metrics/registry.js';
-import { Zone } from '../sources/takeout/timezone.js';
-import { formatIso } from '../store/time.js';
 import type { SeriesInfo, SleepStage, Store, StoredSession } from '../store/types.js';
-
-const MIN_MS = 60_000;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
+import { DAY_MS, HOUR_MS, MINUTE_MS, formatIso, zoneNamed } from '../time/index.js';
 
 /** The keys of the latest-values model, in their published order. */
 export const LATEST_KEYS = [
@@ -120,37 +115,12 @@ export interface LatestOptions {
   timezone: string;
 }
 
-const zones = new Map<string, Zone>();
-function zoneOf(tz: string): Zone {
-  let z = zones.get(tz);
-  if (!z) {
-    z = new Zone(tz);
-    zones.set(tz, z);
-  }
-  return z;
-}
-
 /** The account's zone: the config's, else the one stored for the account, else UTC. */
 export function resolveTimezone(store: Store, account: string, configured?: string | null): { timezone: string; from: 'config' | 'store' | 'default' } {
   if (configured) return { timezone: configured, from: 'config' };
   const stored = store.getAccount(account)?.timezone;
   if (stored) return { timezone: stored, from: 'store' };
   return { timezone: 'UTC', from: 'default' };
-}
-
-/** The local day holding `t` in `tz`: its date and bounds (UTC ms). */
-export function localDay(t: number, tz: string): { date: string; start: number; end: number } {
-  const zone = zoneOf(tz);
-  const local = new Date(t + zone.offsetAt(t) * MIN_MS);
-  const y = local.getUTCFullYear();
-  const m = local.getUTCMonth() + 1;
-  const d = local.getUTCDate();
-  let start = zone.fromLocal(y, m, d, 0, 0, 0).t;
-  let end = zone.fromLocal(y, m, d + 1, 0, 0, 0).t;
-  // A zone whose midnight falls in a DST gap starts the day at the first instant that exists.
-  if (start > t) start = t;
-  if (end <= t) end = t + 1;
-  return { date: local.toISOString().slice(0, 10), start, end };
 }
 
 function reading<V extends number | string>(value: V | null, at: number | null, offset: number | null, now: number): Reading<V> {
@@ -192,7 +162,7 @@ function minuteMaxTotal(store: Store, series: readonly SeriesInfo[], from: numbe
   for (const s of series) {
     if (s.last === null || s.first === null || s.last < from || s.first >= to) continue;
     for (const x of store.iterateSamples({ account: s.account, metric: s.metric, source: s.source }, from, to)) {
-      const m = Math.floor(x.t / MIN_MS);
+      const m = Math.floor(x.t / MINUTE_MS);
       const cur = perMinute.get(m);
       if (cur === undefined || x.v > cur) perMinute.set(m, x.v);
       if (lastT === null || x.t > lastT) {
@@ -215,9 +185,9 @@ export function minutesAsleep(s: StoredSession): number {
   if (s.segments.length > 0) {
     let ms = 0;
     for (const seg of s.segments) if (ASLEEP.has(seg.stage)) ms += seg.end - seg.start;
-    return Math.round(ms / MIN_MS);
+    return Math.round(ms / MINUTE_MS);
   }
-  return Math.round((s.end - s.start) / MIN_MS);
+  return Math.round((s.end - s.start) / MINUTE_MS);
 }
 
 function sleepReadings(store: Store, account: string, now: number, yesterdayStart: number): {
@@ -255,8 +225,9 @@ function sleepReadings(store: Store, account: string, now: number, yesterdayStar
 /** Computes the latest values of one account at `opts.now`. Reads only. */
 export function computeLatest(store: Store, account: string, opts: LatestOptions): LatestValues {
   const { now, timezone } = opts;
-  const day = localDay(now, timezone);
-  const yesterday = localDay(day.start - 1, timezone);
+  const zone = zoneNamed(timezone);
+  const day = zone.dayAt(now);
+  const yesterday = zone.dayAt(day.start - 1);
   const all = store.listSeries({ account });
   const of = (m: MetricId): SeriesInfo[] => all.filter((s) => s.metric === m);
 
@@ -298,7 +269,7 @@ export function computeLatest(store: Store, account: string, opts: LatestOptions
 /** ISO 8601 of an instant (whole seconds) with the offset `tz` has there. */
 export function isoInZone(t: number, tz: string): string {
   const s = Math.floor(t / 1000) * 1000;
-  return formatIso(s, zoneOf(tz).offsetAt(s));
+  return formatIso(s, zoneNamed(tz).offsetAt(s));
 }
 
 /** ISO 8601 of a reading's instant with the offset in force there, null when unknown. */

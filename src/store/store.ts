@@ -14,10 +14,10 @@ import { mkdirSync, statSync, statfsSync } from 'node:fs';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { dirname } from 'node:path';
 import { isMetricId, type SessionKind } from '../metrics/registry.js';
+import { dayStart, utcDay } from '../time/index.js';
 import { failpoint } from '../util/failpoints.js';
 import { decodeColumns, encodeColumns, type Columns } from './codec.js';
 import { MIGRATIONS, migrate } from './schema.js';
-import { dayStart, utcDay } from './time.js';
 import {
   StoreFullError,
   type AccountInfo,

@@ -1,6 +1,5 @@
 /** A growable byte buffer with allocation-free writers for the hot paths (stamps, integers). */
-
-const DAY = 86_400_000;
+import { DAY_MS } from '../time/index.js';
 
 export class Bytes {
   buf: Buffer;
@@ -60,23 +59,23 @@ class DatePrefix {
   private set(day: number): void {
     if (day === this.day) return;
     this.day = day;
-    const d = new Date(day * DAY).toISOString();
+    const d = new Date(day * DAY_MS).toISOString();
     this.iso = Buffer.from(`${d.slice(0, 10)}T`, 'latin1');
     this.fitbit = Buffer.from(`${d.slice(5, 7)}/${d.slice(8, 10)}/${d.slice(2, 4)} `, 'latin1');
   }
   fitbitOf(ms: number): Buffer {
-    this.set(Math.floor(ms / DAY));
+    this.set(Math.floor(ms / DAY_MS));
     return this.fitbit;
   }
   isoOf(ms: number): Buffer {
-    this.set(Math.floor(ms / DAY));
+    this.set(Math.floor(ms / DAY_MS));
     return this.iso;
   }
 }
 const prefix = new DatePrefix();
 
 function hms(w: Bytes, ms: number): void {
-  const s = Math.floor((((ms % DAY) + DAY) % DAY) / 1000);
+  const s = Math.floor((((ms % DAY_MS) + DAY_MS) % DAY_MS) / 1000);
   w.d2((s / 3600) | 0).byte(58).d2(((s % 3600) / 60) | 0).byte(58).d2(s % 60);
 }
 

@@ -3,6 +3,4 @@ export * from './takeout.js';
 export * from './writers.js';
 export { Dbl, jackson, jacksonArray, type JValue } from './jackson.js';
 export { Rng, hash32 } from './prng.js';
-export {
-  OffsetMap, addDays, dateOfDay, dayNumber, fmtFitbit, fmtIsoNaive, fmtIsoZ, fmtOffset, localToUtc, offsetAt,
-} from './time.js';
+export { OffsetMap, fmtFitbit, fmtIsoNaive, fmtIsoZ, localToUtc } from './time.js';

@@ -13,7 +13,8 @@
  */
 import type { MetricId } from '../metrics/registry.js';
 import { Rng, hash32 } from './prng.js';
-import { DAY, MIN, OffsetMap, addDays, dayNumber, localToUtc } from './time.js';
+import { DAY_MS, MINUTE_MS, addDays, dayNumber } from '../time/index.js';
+import { OffsetMap, localToUtc } from './time.js';
 
 export const TRACKER = 'Inspire 3';
 export const PHONE = 'Fitbit App';
@@ -260,7 +261,7 @@ function mainSleepPlan(p: SyntheticProfile, date: string, tz: string): MainSleep
   const r = Rng.for(p.seed, 'sleep', date);
   const startMin = -120 + r.int(-30, 150); // previous evening 21:30 … 00:30
   const start = localToUtc(tz, date, startMin) + r.int(0, 1) * EPOCH;
-  const target = r.int(330, 540) * MIN;
+  const target = r.int(330, 540) * MINUTE_MS;
   const segs: SleepSegmentTruth[] = [];
   let t = start;
   const push = (level: SleepLevel, epochs: number): void => {
@@ -294,11 +295,11 @@ function mainSleepPlan(p: SyntheticProfile, date: string, tz: string): MainSleep
   let wakeMs = 0;
   for (const s of segs) if (s.level === 'wake') wakeMs += s.end - s.start;
   for (const s of shortWakes) wakeMs += s.end - s.start;
-  const timeInBed = Math.round((end - start) / MIN);
-  const minutesAwake = Math.round(wakeMs / MIN);
+  const timeInBed = Math.round((end - start) / MINUTE_MS);
+  const minutesAwake = Math.round(wakeMs / MINUTE_MS);
   const minutesAsleep = timeInBed - minutesAwake;
   const lastSeg = segs[segs.length - 1];
-  const offs = new OffsetMap(tz, start - DAY, end + DAY);
+  const offs = new OffsetMap(tz, start - DAY_MS, end + DAY_MS);
   for (const g of [...segs, ...shortWakes]) { g.startOffset = offs.get(g.start); g.endOffset = offs.get(g.end); }
   const log: SleepLog = {
     logId: logIdFor(p.seed, date, 1),
@@ -311,7 +312,7 @@ function mainSleepPlan(p: SyntheticProfile, date: string, tz: string): MainSleep
     minutesAsleep,
     minutesAwake,
     minutesToFallAsleep: 0,
-    minutesAfterWakeup: lastSeg && lastSeg.level === 'wake' ? Math.floor((lastSeg.end - lastSeg.start) / MIN) : 0,
+    minutesAfterWakeup: lastSeg && lastSeg.level === 'wake' ? Math.floor((lastSeg.end - lastSeg.start) / MINUTE_MS) : 0,
     timeInBed,
     efficiency: Math.min(100, Math.round((100 * minutesAsleep) / Math.max(1, timeInBed)) + 3),
   };
@@ -324,7 +325,7 @@ function mainSleepPlan(p: SyntheticProfile, date: string, tz: string): MainSleep
   const nightRmssd = p.rmssdBase + r.normal() * 4;
   const hrv: HrvSample[] = [];
   const deep: number[] = [];
-  for (let x = Math.ceil(start / (5 * MIN)) * 5 * MIN + 5 * MIN; x < end - 5 * MIN; x += 5 * MIN) {
+  for (let x = Math.ceil(start / (5 * MINUTE_MS)) * 5 * MINUTE_MS + 5 * MINUTE_MS; x < end - 5 * MINUTE_MS; x += 5 * MINUTE_MS) {
     const lv = levelAt(x);
     if (lv === 'wake') continue;
     const f = lv === 'deep' ? 1.25 : lv === 'rem' ? 0.85 : 1;
@@ -341,8 +342,8 @@ function mainSleepPlan(p: SyntheticProfile, date: string, tz: string): MainSleep
   // SpO2 about once a minute
   const spo2: Series = { source: TRACKER, t: [], offset: [], v: [] };
   const nightSpo2 = p.spo2Base + r.normal() * 0.5;
-  for (let k = 1; start + (k + 1) * MIN < end; k++) {
-    const x = start + k * MIN + r.int(0, 59) * 1000;
+  for (let k = 1; start + (k + 1) * MINUTE_MS < end; k++) {
+    const x = start + k * MINUTE_MS + r.int(0, 59) * 1000;
     let v = nightSpo2 + r.normal() * 1.1;
     if (r.chance(0.02)) v -= r.uniform(2, 6);
     spo2.t.push(x);
@@ -360,7 +361,7 @@ function mainSleepPlan(p: SyntheticProfile, date: string, tz: string): MainSleep
       : null,
     spo2: spo2.v.length && !r.chance(0.05) ? { avg: r1(avg), lower: r1(pct(0.1)), upper: r1(pct(0.9)), baseline: r1(p.spo2Base), stddev: r3(sd) } : null,
     respiratoryRate: r.chance(0.04) ? null : { full: r1(rr), deep: r1(rr - r.uniform(0.3, 1)), light: r1(rr + r.uniform(-0.3, 0.3)), rem: r1(rr + r.uniform(0.3, 1.2)) },
-    skinTemperature: r.chance(0.06) ? null : { nightly: r3(p.skinTempBase + r.normal() * 0.3), baseline: r3(p.skinTempBase), relativeStddev30d: r3(r.uniform(0.2, 0.4)), samples: Math.round((end - start) / MIN) },
+    skinTemperature: r.chance(0.06) ? null : { nightly: r3(p.skinTempBase + r.normal() * 0.3), baseline: r3(p.skinTempBase), relativeStddev30d: r3(r.uniform(0.2, 0.4)), samples: Math.round((end - start) / MINUTE_MS) },
   };
   return { log, hrv, spo2, daily };
 }
@@ -372,28 +373,28 @@ function napPlan(p: SyntheticProfile, date: string, tz: string, r: Rng): SleepLo
   const push = (level: SleepLevel, minutes: number): void => {
     if (minutes <= 0) return;
     const last = segs[segs.length - 1];
-    const end = t + minutes * MIN;
+    const end = t + minutes * MINUTE_MS;
     if (last && last.level === level) last.end = end;
     else segs.push({ start: t, end, level, startOffset: 0, endOffset: 0 });
     t = end;
   };
   const total = r.int(20, 75);
   push('awake', r.int(1, 4));
-  while (t < start + total * MIN) {
+  while (t < start + total * MINUTE_MS) {
     push('asleep', r.int(5, 20));
     if (r.chance(0.5)) push('restless', r.int(1, 3));
   }
   push('awake', r.int(1, 4));
-  const timeInBed = Math.round((t - start) / MIN);
+  const timeInBed = Math.round((t - start) / MINUTE_MS);
   let awake = 0;
   let restless = 0;
   for (const s of segs) {
-    if (s.level === 'awake') awake += (s.end - s.start) / MIN;
-    if (s.level === 'restless') restless += (s.end - s.start) / MIN;
+    if (s.level === 'awake') awake += (s.end - s.start) / MINUTE_MS;
+    if (s.level === 'restless') restless += (s.end - s.start) / MINUTE_MS;
   }
   const first = segs[0];
   const last = segs[segs.length - 1];
-  const offs = new OffsetMap(tz, start - DAY, t + DAY);
+  const offs = new OffsetMap(tz, start - DAY_MS, t + DAY_MS);
   for (const g of segs) { g.startOffset = offs.get(g.start); g.endOffset = offs.get(g.end); }
   return {
     logId: logIdFor(p.seed, date, 2),
@@ -405,8 +406,8 @@ function napPlan(p: SyntheticProfile, date: string, tz: string, r: Rng): SleepLo
     shortWakes: [],
     minutesAsleep: timeInBed - awake - restless,
     minutesAwake: awake + restless,
-    minutesToFallAsleep: first ? (first.end - first.start) / MIN : 0,
-    minutesAfterWakeup: last ? (last.end - last.start) / MIN : 0,
+    minutesToFallAsleep: first ? (first.end - first.start) / MINUTE_MS : 0,
+    minutesAfterWakeup: last ? (last.end - last.start) / MINUTE_MS : 0,
     timeInBed,
     efficiency: Math.round((100 * (timeInBed - awake - restless)) / Math.max(1, timeInBed)),
   };
@@ -450,9 +451,9 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
   const r = Rng.for(seed, 'day', date);
   const start = localToUtc(tz, date, 0);
   const end = localToUtc(tz, addDays(date, 1), 0);
-  const offs = new OffsetMap(tz, start - DAY, end + DAY);
-  const M = Math.round((end - start) / MIN);
-  const minuteOf = (t: number): number => Math.floor((t - start) / MIN);
+  const offs = new OffsetMap(tz, start - DAY_MS, end + DAY_MS);
+  const M = Math.round((end - start) / MINUTE_MS);
+  const minuteOf = (t: number): number => Math.floor((t - start) / MINUTE_MS);
 
   const main = mainSleepPlan(p, date, tz);
   const nextMain = mainSleepPlan(p, addDays(date, 1), tz);
@@ -528,7 +529,7 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
     if (!wornMin[m]) { m++; continue; }
     let k = m;
     while (k < M && wornMin[k]) k++;
-    worn.push({ start: start + m * MIN, end: Math.min(end, start + k * MIN) });
+    worn.push({ start: start + m * MINUTE_MS, end: Math.min(end, start + k * MINUTE_MS) });
     m = k;
   }
 
@@ -561,7 +562,7 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
   while (t < end) {
     const m = minuteOf(t);
     if (!wornMin[m]) {
-      t = start + (m + 1) * MIN + r.int(0, 20) * 1000;
+      t = start + (m + 1) * MINUTE_MS + r.int(0, 20) * 1000;
       continue;
     }
     const st = sleepState[m] ?? 0;
@@ -603,7 +604,7 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
     const avg = (minuteHrSum[m] ?? 0) / n;
     if (avg < fatBurn) continue;
     const zone: HeartZone = avg >= peak ? 'PEAK' : avg >= cardio ? 'CARDIO' : 'FAT_BURN';
-    const x = start + m * MIN;
+    const x = start + m * MINUTE_MS;
     azm.push({ t: x, offset: offs.get(x), minutes: zone === 'FAT_BURN' ? 1 : 2, zone });
   }
 
@@ -622,7 +623,7 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
   const actE = newSeries(TRACKER);
   const stride = (m: number): number => (activity[m] === 3 ? strideCm : p.strideWalkCm);
   for (let m = 0; m < M; m++) {
-    const x = start + m * MIN;
+    const x = start + m * MINUTE_MS;
     const o = offs.get(x);
     const ts = trackerSteps[m] ?? 0, ps = phoneSteps[m] ?? 0;
     const tcm = Math.round(ts * stride(m)), pcm = Math.round(ps * stride(m));
@@ -651,8 +652,8 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
 
   // --- exercise session summary
   if (exFrom >= 0) {
-    const s = start + exFrom * MIN + r.int(0, 59) * 1000;
-    const e = start + exTo * MIN + r.int(0, 59) * 1000;
+    const s = start + exFrom * MINUTE_MS + r.int(0, 59) * 1000;
+    const e = start + exTo * MINUTE_MS + r.int(0, 59) * 1000;
     let hs = 0, hn = 0;
     for (let i = 0; i < hr.t.length; i++) {
       const x = hr.t[i] as number;
@@ -664,7 +665,7 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
       cm += Math.round((trackerSteps[m] ?? 0) * strideCm);
       kc += caT.v[m] ?? 0;
     }
-    for (const a of azm) if (a.t >= start + exFrom * MIN && a.t < start + exTo * MIN) az += a.minutes;
+    for (const a of azm) if (a.t >= start + exFrom * MINUTE_MS && a.t < start + exTo * MINUTE_MS) az += a.minutes;
     exercises.push({
       logId: logIdFor(seed, date, 3),
       activityName: exKind,
@@ -679,12 +680,12 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
   const weights: WeightEntry[] = [];
   if (r.chance(0.2)) {
     const manual = r.chance(0.3);
-    const x = manual ? localToUtc(tz, date, 23 * 60 + 59) + 59_000 : start + Math.min(M - 1, mainEndMin + r.int(5, 40)) * MIN + r.int(0, 59) * 1000;
+    const x = manual ? localToUtc(tz, date, 23 * 60 + 59) + 59_000 : start + Math.min(M - 1, mainEndMin + r.int(5, 40)) * MINUTE_MS + r.int(0, 59) * 1000;
     const lb = r1(p.weightBaseLb + 2 * Math.sin(dayNumber(date) / 40) + r.normal() * 0.6);
     const grams = Math.round(lb * LB_TO_KG * 1000);
     const h = p.heightCm / 100;
     // Fitbit weight log ids are the local wall-clock time read as UTC, in ms
-    weights.push({ logId: x + offs.get(x) * MIN, t: x, offset: offs.get(x), lb, grams, kg: grams / 1000, bmi: r2(grams / 1000 / (h * h)), manual });
+    weights.push({ logId: x + offs.get(x) * MINUTE_MS, t: x, offset: offs.get(x), lb, grams, kg: grams / 1000, bmi: r2(grams / 1000 / (h * h)), manual });
   }
 
   const daily: DailyValues = {

@@ -17,9 +17,9 @@ import {
 import { Bytes, writeFitbitStamp, writeIsoZ } from './bytes.js';
 import { hash32 } from './prng.js';
 import { Dbl, dbl, jacksonArray, type JValue } from './jackson.js';
+import { MINUTE_MS, addDays, formatOffset } from '../time/index.js';
 import {
-  MIN, addDays, fmtFitbit, fmtFitbitDate, fmtIsoNaive, fmtIsoNaiveMinutes, fmtIsoZ, fmtOffset,
-  fmtSleepLocal, fmtSpaceUtc, isoDate,
+  fmtFitbit, fmtFitbitDate, fmtIsoNaive, fmtIsoNaiveMinutes, fmtIsoZ, fmtSleepLocal, fmtSpaceUtc, isoDate,
 } from './time.js';
 
 /** Where rendered files go. `add` resolves when the sink can take more (backpressure). */
@@ -108,7 +108,7 @@ export function csvSleepId(logId: number): string {
 }
 
 function local(t: number, offset: number): number {
-  return t + offset * MIN;
+  return t + offset * MINUTE_MS;
 }
 
 /** A text file being built (array of pieces, joined once). */
@@ -335,19 +335,19 @@ export class TakeoutRenderer {
     for (const s of day.sleeps) {
       const us = this.roll('user_sleeps', this.p(DIRS.health, `UserSleeps_${month}.csv`), USER_SLEEPS_HEADER);
       let longest = 0;
-      for (const g of s.segments) if (g.level === 'wake' || g.level === 'awake') longest = Math.max(longest, Math.round((g.end - g.start) / MIN));
+      for (const g of s.segments) if (g.level === 'wake' || g.level === 'awake') longest = Math.max(longest, Math.round((g.end - g.start) / MINUTE_MS));
       const sleepId = csvSleepId(s.logId);
       us.w.str([
         sleepId, s.type === 'stages' ? 'STAGES' : 'CLASSIC', s.timeInBed, s.minutesAfterWakeup, s.minutesToFallAsleep, s.minutesAsleep,
-        s.minutesAwake, longest, s.minutesToFallAsleep, fmtOffset(s.startOffset), fmtSpaceUtc(s.start), fmtOffset(s.endOffset),
+        s.minutesAwake, longest, s.minutesToFallAsleep, formatOffset(s.startOffset), fmtSpaceUtc(s.start), formatOffset(s.endOffset),
         fmtSpaceUtc(s.end), TRACKER, s.type === 'stages' ? 'sleep_session_v1' : 'sleep_session_v0', created, created,
       ].join(',') + eol);
       this.count('csv.sleep');
       const st = this.roll('user_sleep_stages', this.p(DIRS.health, `UserSleepStages_${month}.csv`), USER_SLEEP_STAGES_HEADER);
       s.segments.forEach((g, i) => {
         st.w.str([
-          sleepId, `${sleepId.slice(0, 15)}${String(i).padStart(4, '0')}`, g.level === 'wake' || g.level === 'awake' ? 'AWAKE' : g.level.toUpperCase(), fmtOffset(g.startOffset), fmtSpaceUtc(g.start),
-          fmtOffset(g.endOffset), fmtSpaceUtc(g.end), TRACKER, s.type === 'stages' ? 'sleep_stages_v1' : 'sleep_stages_v0', created, created,
+          sleepId, `${sleepId.slice(0, 15)}${String(i).padStart(4, '0')}`, g.level === 'wake' || g.level === 'awake' ? 'AWAKE' : g.level.toUpperCase(), formatOffset(g.startOffset), fmtSpaceUtc(g.start),
+          formatOffset(g.endOffset), fmtSpaceUtc(g.end), TRACKER, s.type === 'stages' ? 'sleep_stages_v1' : 'sleep_stages_v0', created, created,
         ].join(',') + eol);
       });
     }
@@ -357,7 +357,7 @@ export class TakeoutRenderer {
       const strideMm = e.steps ? Math.round((e.distanceM * 1000) / e.steps) : 0;
       const ue = this.roll('user_exercises', this.p(DIRS.health, `UserExercises_${month}.csv`), USER_EXERCISES_HEADER);
       ue.w.str([
-        e.logId, fmtSpaceUtc(e.start), fmtSpaceUtc(e.end), fmtOffset(e.startOffset), fmtSpaceUtc(e.end + 60_000), fmtSpaceUtc(e.end + 60_000),
+        e.logId, fmtSpaceUtc(e.start), fmtSpaceUtc(e.end), formatOffset(e.startOffset), fmtSpaceUtc(e.end + 60_000), fmtSpaceUtc(e.end + 60_000),
         e.activityName, 'AUTO_DETECTED', 0, 'UNSPECIFIED', 0, 'METRIC', e.calories, e.steps, Math.round(e.distanceM * 1000), 0,
         e.averageHeartRate, e.averageHeartRate + 18, speedMm ? Math.round(1e6 / speedMm) : 0, speedMm, Math.round(speedMm * 1.3), e.activityName === 'Run' ? strideMm : 0,
         e.activityName === 'Walk' ? strideMm : 0, 0, 0, 'UNSPECIFIED', 0, 0, 0, 0, 0, 'UNSPECIFIED', '',
@@ -417,7 +417,7 @@ export class TakeoutRenderer {
       this.count('json.weight');
     }
     const rhr = day.daily.restingHeartRate;
-    this.restingHr.push(`{\n  "dateTime" : "${fmtFitbitDate(local(day.start, 0) + day.startOffset * MIN)} 00:00:00",\n  "value" : ${
+    this.restingHr.push(`{\n  "dateTime" : "${fmtFitbitDate(local(day.start, 0) + day.startOffset * MINUTE_MS)} 00:00:00",\n  "value" : ${
       rhr ? `{\n    "date" : "${fmtFitbitDate(local(day.start, day.startOffset))}",\n    "value" : ${dbl(rhr.value)},\n    "error" : ${dbl(rhr.error)}\n  }` : '{\n    "date" : null,\n    "value" : 0.0,\n    "error" : 0.0\n  }'
     }\n}`);
     if (rhr) this.count('json.resting_heart_rate');
@@ -556,7 +556,7 @@ function sleepJson(s: SleepLog): JValue {
     let count = 0, ms = 0;
     for (const g of s.segments) if (g.level === lv) { count++; ms += g.end - g.start; }
     if (lv === 'wake') for (const g of s.shortWakes) { count++; ms += g.end - g.start; }
-    summary[lv] = s.type === 'stages' ? { count, minutes: Math.round(ms / MIN), thirtyDayAvgMinutes: Math.round(ms / MIN) } : { count, minutes: Math.round(ms / MIN) };
+    summary[lv] = s.type === 'stages' ? { count, minutes: Math.round(ms / MINUTE_MS), thirtyDayAvgMinutes: Math.round(ms / MINUTE_MS) } : { count, minutes: Math.round(ms / MINUTE_MS) };
   }
   const lv: Record<string, JValue> = { summary, data };
   if (s.type === 'stages') lv.shortData = shortData;
@@ -588,7 +588,7 @@ function exerciseJson(e: ExerciseSession): JValue {
     activityTypeId: e.activityTypeId,
     activityLevel: [
       { minutes: 0, name: 'sedentary' }, { minutes: 2, name: 'lightly' },
-      { minutes: 5, name: 'fairly' }, { minutes: Math.max(0, Math.round((e.end - e.start) / MIN) - 7), name: 'very' },
+      { minutes: 5, name: 'fairly' }, { minutes: Math.max(0, Math.round((e.end - e.start) / MINUTE_MS) - 7), name: 'very' },
     ],
     averageHeartRate: e.averageHeartRate,
     calories: e.calories,

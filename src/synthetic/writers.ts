@@ -12,7 +12,7 @@ import yazl from 'yazl';
 import tarStream from 'tar-stream';
 import { DEFAULT_SEED, DEFAULT_TIMEZONE, dayTotals, mergeTotals, syntheticDay, syntheticProfile, type DayTotals } from './model.js';
 import { TakeoutRenderer, type FileSink, type RenderCounts } from './takeout.js';
-import { DAY, addDays, dayNumber, offsetAt } from './time.js';
+import { DAY_MS, HOUR_MS, addDays, dayNumber, zoneNamed } from '../time/index.js';
 
 export const DEFAULT_END_DATE = '2026-04-30';
 
@@ -64,7 +64,7 @@ export interface GenerateTakeoutResult {
 
 /** The export instant: 12:00 UTC on the day after the last full local day. */
 export function exportInstant(endDate: string): number {
-  return (dayNumber(endDate) + 1) * DAY + 12 * 3_600_000;
+  return (dayNumber(endDate) + 1) * DAY_MS + 12 * HOUR_MS;
 }
 
 /** `takeout-20260501T120000Z` for an export instant. */
@@ -182,7 +182,7 @@ export async function generateTakeout(opts: GenerateTakeoutOptions): Promise<Gen
   const seed = opts.seed ?? DEFAULT_SEED;
   const timezone = opts.timezone ?? DEFAULT_TIMEZONE;
   try {
-    offsetAt(timezone, 0);
+    zoneNamed(timezone);
   } catch {
     throw new Error(`timezone: expected an IANA time zone name such as "America/New_York", got "${timezone}"`);
   }

@@ -3,18 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { collectStats, formatStats, isoWithOffset } from '../../src/cli/commands/stats.js';
+import { collectStats, formatStats } from '../../src/cli/commands/stats.js';
 import { SinkCursor } from '../../src/sinks/cursor.js';
 import { openStore } from '../../src/store/store.js';
 import type { SeriesKey, Store } from '../../src/store/types.js';
-
-test('isoWithOffset: local time with the offset', () => {
-  const t = Date.UTC(2024, 2, 31, 0, 59, 0);
-  assert.equal(isoWithOffset(t, 120), '2024-03-31T02:59:00+02:00');
-  assert.equal(isoWithOffset(t, -240), '2024-03-30T20:59:00-04:00');
-  assert.equal(isoWithOffset(t, 0), '2024-03-31T00:59:00+00:00');
-  assert.equal(isoWithOffset(t + 5, 330), '2024-03-31T06:29:00.005+05:30');
-});
 
 describe('collectStats on a real store', () => {
   let dir: string;

@@ -7,7 +7,7 @@ import { openStore } from '../../src/store/store.js';
 import type { Sample, SeriesKey, SessionRecord, Store } from '../../src/store/types.js';
 import { formatDumpSummary, runDump, type DumpOptions } from '../../src/sinks/dump/index.js';
 import { JOURNAL_FILE, STATE_FILE } from '../../src/sinks/dump/state.js';
-import { zoneOffset } from '../../src/sinks/dump/format.js';
+import { zoneOffset } from '../../src/time/index.js';
 import { silentLogger } from '../../src/util/log.js';
 
 const NY = 'America/New_York';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csvField, csvLine, dateToDay, dayToDate, formatIsoFast, formatValue, localDay, renderSamples, zoneOffset } from '../../src/sinks/dump/format.js';
-import { formatIso } from '../../src/store/time.js';
+import { csvField, csvLine, dateToDay, formatIsoFast, formatValue, renderSamples } from '../../src/sinks/dump/format.js';
+import { dateOfDay, formatIso, localDayAtOffset, zoneOffset } from '../../src/time/index.js';
 
 test('formatValue prints numbers minimally, without float noise or exponents', () => {
   assert.equal(formatValue(72), '72');
@@ -28,13 +28,13 @@ test('csvField quotes commas, quotes, newlines and edge spaces only', () => {
 });
 
 test('day helpers', () => {
-  assert.equal(dayToDate(dateToDay('2026-03-08')), '2026-03-08');
+  assert.equal(dateOfDay(dateToDay('2026-03-08')), '2026-03-08');
   assert.throws(() => dateToDay('2026-02-30', '--from'), /--from: expected a calendar date YYYY-MM-DD/);
   assert.throws(() => dateToDay('26-1-1'), /YYYY-MM-DD/);
   // 2026-04-06T02:00Z in New York (-04:00) is still the 5th.
   const t = Date.UTC(2026, 3, 6, 2, 0);
-  assert.equal(dayToDate(localDay(t, -240)), '2026-04-05');
-  assert.equal(dayToDate(localDay(t, 0)), '2026-04-06');
+  assert.equal(dateOfDay(localDayAtOffset(t, -240)), '2026-04-05');
+  assert.equal(dateOfDay(localDayAtOffset(t, 0)), '2026-04-06');
   assert.equal(zoneOffset('America/New_York', Date.UTC(2026, 2, 8, 6, 59)), -300);
   assert.equal(zoneOffset('America/New_York', Date.UTC(2026, 2, 8, 7, 0)), -240);
   assert.equal(zoneOffset('UTC', 0), 0);

@@ -10,7 +10,8 @@ import { after, before, test } from 'node:test';
 import { LOSSY } from '../../src/emulator/health-api.js';
 import { metric as metricDef, type MetricId } from '../../src/metrics/registry.js';
 import { dayTotals, PHONE, TRACKER, type Totals } from '../../src/synthetic/model.js';
-import { addDays, localToUtc } from '../../src/synthetic/time.js';
+import { localToUtc } from '../../src/synthetic/time.js';
+import { addDays } from '../../src/time/index.js';
 import { allPages, day, dp, FIRST, LAST, pointsOf, startClient, TZ, type Client } from './helpers.js';
 
 const camel = (id: string): string => id.replace(/-([a-z0-9])/g, (_m, x: string) => x.toUpperCase());

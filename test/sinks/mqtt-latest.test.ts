@@ -1,7 +1,8 @@
 /** The latest-values model (src/sinks/latest.ts) and account-name sanitising, on real SQLite stores. */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { computeLatest, DailyHighWater, localDay, resolveTimezone } from '../../src/sinks/latest.js';
+import { computeLatest, DailyHighWater, resolveTimezone } from '../../src/sinks/latest.js';
+import { zoneNamed } from '../../src/time/index.js';
 import { accountNames, idPart, topicSegment } from '../../src/sinks/mqtt/names.js';
 import { LEGACY_JSON_SOURCE, type Sample, type SeriesKey, type SessionRecord, type Store } from '../../src/store/types.js';
 import { Tmp } from '../support/tmp.js';
@@ -132,11 +133,11 @@ describe('latest values', () => {
 
   test('local days follow the zone, DST included', () => {
     // 2026-03-08: New York springs forward, the day has 23 hours
-    const d = localDay(Date.UTC(2026, 2, 8, 12), TZ);
+    const d = zoneNamed(TZ).dayAt(Date.UTC(2026, 2, 8, 12));
     assert.deepEqual(d, { date: '2026-03-08', start: Date.UTC(2026, 2, 8, 5), end: Date.UTC(2026, 2, 9, 4) });
-    const f = localDay(Date.UTC(2026, 10, 1, 12), TZ);
+    const f = zoneNamed(TZ).dayAt(Date.UTC(2026, 10, 1, 12));
     assert.equal(f.end - f.start, 25 * 3_600_000);
-    assert.deepEqual(localDay(Date.UTC(2026, 3, 6, 23, 30), 'Asia/Tokyo'), { date: '2026-04-07', start: Date.UTC(2026, 3, 6, 15), end: Date.UTC(2026, 3, 7, 15) });
+    assert.deepEqual(zoneNamed('Asia/Tokyo').dayAt(Date.UTC(2026, 3, 6, 23, 30)), { date: '2026-04-07', start: Date.UTC(2026, 3, 6, 15), end: Date.UTC(2026, 3, 7, 15) });
   });
 
   test('the zone comes from the config, else the store, else UTC', () => {

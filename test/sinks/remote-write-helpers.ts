@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { METRICS, metric, prometheusDailyName, prometheusFactor, prometheusHistoryName } from '../../src/metrics/registry.js';
 import { importTakeout } from '../../src/sources/takeout/import.js';
-import { localDateString } from '../../src/store/time.js';
+import { localDateAtOffset } from '../../src/time/index.js';
 import type { Store } from '../../src/store/types.js';
 import { archiveBaseName, exportInstant, generateTakeout } from '../../src/synthetic/index.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -60,7 +60,7 @@ export function expectedFromStore(store: Store): Expected {
     for (const x of store.iterateSamples(s)) {
       push(out, labels, x.t, f === 1 ? x.v : x.v * f);
       if (m.prometheus.dailySum) {
-        const date = localDateString(x.t, x.offset);
+        const date = localDateAtOffset(x.t, x.offset);
         const d = daily.get(date);
         if (d) d.sum += x.v;
         else daily.set(date, { sum: x.v, firstT: x.t, firstOffset: x.offset });
@@ -76,7 +76,7 @@ export function expectedFromStore(store: Store): Expected {
       const dn = prometheusDailyName(metric(kind))!;
       const per = new Map<string, { v: number; offset: number }>();
       for (const s of store.sessions(a, kind)) {
-        const date = kind === 'sleep' ? localDateString(s.end, s.endOffset) : localDateString(s.start, s.startOffset);
+        const date = kind === 'sleep' ? localDateAtOffset(s.end, s.endOffset) : localDateAtOffset(s.start, s.startOffset);
         let secs = (s.end - s.start) / 1000;
         if (kind === 'sleep' && s.segments.length > 0) secs = s.segments.filter((g) => g.stage !== 'wake').reduce((n, g) => n + (g.end - g.start) / 1000, 0);
         const k = JSON.stringify([date, s.source]);

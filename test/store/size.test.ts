@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/store.js';
 import { decodeColumns, encodeColumns, toColumns } from '../../src/store/codec.js';
-import { dayStart, utcDay } from '../../src/store/time.js';
+import { dayStart, utcDay } from '../../src/time/index.js';
 import type { Sample, SeriesKey } from '../../src/store/types.js';
 
 let tmp: string;

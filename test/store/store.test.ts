@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { openStore, SqliteStore, SCHEMA_VERSION, SchemaVersionError } from '../../src/store/store.js';
 import { migrate } from '../../src/store/schema.js';
-import { dayStart, utcDay } from '../../src/store/time.js';
+import { dayStart, utcDay } from '../../src/time/index.js';
 import { StoreFullError, type Sample, type SeriesKey, type SessionRecord } from '../../src/store/types.js';
 
 let tmp: string;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { METRICS } from '../../src/metrics/registry.js';
 import { DATA_TYPES, ROLLUP_SOURCE, UNKNOWN_DEVICE_SOURCE, dataType, typesForMode } from '../../src/sources/google-health/datatypes.js';
 import { mapPage, parseOffsetDuration, parseTimestamp, PageFormatError, type MappedPage } from '../../src/sources/google-health/mapping.js';
-import { Zone } from '../../src/sources/takeout/timezone.js';
+import { Zone } from '../../src/time/index.js';
 import { windowFilter, rollUpBody } from '../../src/sources/google-health/requests.js';
 
 const zone = new Zone('America/New_York');

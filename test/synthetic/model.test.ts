@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  clearSyntheticDayCache, dayTotals, syntheticDay, localToUtc, offsetAt, addDays, TRACKER, PHONE,
+  clearSyntheticDayCache, dayTotals, syntheticDay, localToUtc, TRACKER, PHONE,
   type SyntheticDay,
 } from '../../src/synthetic/index.js';
+import { addDays, zoneOffset } from '../../src/time/index.js';
 
 const TZ = 'America/New_York';
 const day = (date: string, seed = 7, timezone = TZ): SyntheticDay => syntheticDay({ seed, date, timezone });
@@ -58,14 +59,14 @@ test('DST days in America/New_York have 23 and 25 hours and correct offsets', ()
   for (const d of [spring, fall]) {
     const hr = d.heartRate;
     for (let k = 0; k < hr.t.length; k += 97) {
-      assert.equal(hr.offset[k], offsetAt(TZ, hr.t[k] as number), `${d.date} offset at ${new Date(hr.t[k] as number).toISOString()}`);
+      assert.equal(hr.offset[k], zoneOffset(TZ, hr.t[k] as number), `${d.date} offset at ${new Date(hr.t[k] as number).toISOString()}`);
     }
-    for (const s of d.sleeps) for (const g of s.segments) assert.equal(g.startOffset, offsetAt(TZ, g.start));
+    for (const s of d.sleeps) for (const g of s.segments) assert.equal(g.startOffset, zoneOffset(TZ, g.start));
   }
   // the spring-forward switch is at 07:00Z
   const t = Date.UTC(2026, 2, 8, 7, 0, 0);
-  assert.equal(offsetAt(TZ, t - 1000), -300);
-  assert.equal(offsetAt(TZ, t), -240);
+  assert.equal(zoneOffset(TZ, t - 1000), -300);
+  assert.equal(zoneOffset(TZ, t), -240);
   assert.equal(localToUtc(TZ, '2026-03-08', 0), Date.UTC(2026, 2, 8, 5));
   assert.equal(localToUtc(TZ, '2026-11-01', 90), Date.UTC(2026, 10, 1, 5, 30), 'the overlap resolves to the first 01:30');
   assert.equal(localToUtc('Asia/Kolkata', '2026-01-01', 0), Date.UTC(2025, 11, 31, 18, 30));

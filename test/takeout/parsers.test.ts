@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { classify } from '../../src/sources/takeout/files.js';
-import { daysFromCivil, fastUtcZ, newParts, parseIso, parseLegacy, parseOffsetText, utcOf, num } from '../../src/sources/takeout/parsers/common.js';
+import { fastUtcZ, newParts, parseIso, parseLegacy, parseOffsetText, utcOf, num } from '../../src/sources/takeout/parsers/common.js';
+import { daysFromCivil } from '../../src/time/index.js';
 import { mergeShortData } from '../../src/sources/takeout/parsers/legacy-sleep.js';
 import { normName } from '../../src/sources/takeout/parsers/csv-samples.js';
 import { scanLegacyIntraday } from '../../src/sources/takeout/parsers/fast-json.js';

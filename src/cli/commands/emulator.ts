@@ -3,8 +3,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { FAULT_KINDS } from '../../emulator/faults.js';
 import { VARIANT_CHOICES, parseVariantArgs } from '../../emulator/health-api/variants.js';
 import { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorOptions } from '../../emulator/index.js';
-import { addDays } from '../../synthetic/time.js';
 import { errText } from '../../errors.js';
+import { addDays } from '../../time/index.js';
 import { usageError } from '../errors.js';
 import { parseDate, parseTimeZone } from '../validate.js';
 

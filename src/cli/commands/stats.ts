@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { STATE_KEYS } from '../../store/state-keys.js';
 import { metric as metricDef, metricsOfKind, type MetricId, type SessionKind } from '../../metrics/registry.js';
 import type { SessionLayer, Store } from '../../store/types.js';
+import { formatIso } from '../../time/index.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { usageError } from '../errors.js';
 import { parseAccountName } from '../validate.js';
@@ -74,22 +75,11 @@ function sinkStats(store: Store): SinkStats[] {
   return out;
 }
 
-const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-
-/** `t` (UTC ms) as local ISO 8601 time with the offset (minutes east of UTC): 2024-03-31T02:59:00+02:00. */
-export function isoWithOffset(t: number, offsetMin: number): string {
-  const d = new Date(t + offsetMin * 60_000);
-  const ms = d.getUTCMilliseconds();
-  const base = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}${ms ? `.${pad(ms, 3)}` : ''}`;
-  const a = Math.abs(offsetMin);
-  return `${base}${offsetMin < 0 ? '-' : '+'}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
-}
-
 function instantAt(store: Store, key: { account: string; metric: MetricId; source: string }, t: number | null): string | null {
   if (t === null) return null;
   const first = store.iterateSamples(key, t, t + 1).next();
   const offset = first.done ? 0 : first.value.offset;
-  return isoWithOffset(t, offset);
+  return formatIso(t, offset);
 }
 
 /** Collects the statistics (cheap: series counts come from block metadata). */
@@ -124,8 +114,8 @@ export function collectStats(store: Store, account?: string): StoreStats {
           groups.set(k, g);
         }
         g.sessions++;
-        if (s.start < g.firstT) { g.firstT = s.start; g.first = isoWithOffset(s.start, s.startOffset); }
-        if (s.end > g.lastT) { g.lastT = s.end; g.last = isoWithOffset(s.end, s.endOffset); }
+        if (s.start < g.firstT) { g.firstT = s.start; g.first = formatIso(s.start, s.startOffset); }
+        if (s.end > g.lastT) { g.lastT = s.end; g.last = formatIso(s.end, s.endOffset); }
       }
       for (const g of [...groups.values()].sort((a, b) => a.source.localeCompare(b.source) || a.layer.localeCompare(b.layer))) {
         const { firstT: _f, lastT: _l, ...rest } = g;

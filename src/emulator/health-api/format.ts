@@ -6,8 +6,7 @@
 import type {
   CivilDateTime, Date as ApiDate, ObservationSampleTime, ObservationTimeInterval, SessionTimeInterval,
 } from '../../sources/google-health/api-types.js';
-
-const MIN = 60_000;
+import { MINUTE_MS } from '../../time/index.js';
 
 /** RFC 3339 UTC, fraction only when non-zero (proto3 JSON Timestamp). */
 export function fmtTimestamp(t: number): string {
@@ -50,7 +49,7 @@ export function civilOfCivilMs(civilMs: number): CivilDateTime {
 
 /** CivilDateTime of an instant at an offset (minutes east), zero members omitted. */
 export function civilOf(t: number, offsetMinutes: number): CivilDateTime {
-  return civilOfCivilMs(t + offsetMinutes * MIN);
+  return civilOfCivilMs(t + offsetMinutes * MINUTE_MS);
 }
 
 export function observationInterval(start: number, startOff: number, end: number, endOff: number): ObservationTimeInterval {

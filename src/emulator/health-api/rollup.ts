@@ -12,7 +12,7 @@
  * Google's proto3 JSON parser: camelCase or snake_case names, unknown names rejected.
  */
 import type { IncomingMessage } from 'node:http';
-import { DAY } from '../../synthetic/time.js';
+import { DAY_MS, MINUTE_MS } from '../../time/index.js';
 import { ApiError, badRequest, invalidArgument, rpcError } from './errors.js';
 import { parsePhysical } from './filter.js';
 import { apiDateOfCivilMs, fmtTimestamp } from './format.js';
@@ -21,7 +21,6 @@ import { sourceFamilyOf, type Truth } from './truth.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type DataTypeDef, type DayContext, type Row } from './types.js';
 import type { Variants } from './variants.js';
 
-const MIN = 60_000;
 const MAX_BODY = 1 << 20;
 
 type Json = Record<string, unknown>;
@@ -107,7 +106,7 @@ export async function rollUp(truth: Truth, type: DataTypeDef, req: IncomingMessa
   if (start === null) throw invalidArgument('range.start_time', 'range.start_time is required and must be an RFC 3339 timestamp.');
   if (end === null) throw invalidArgument('range.end_time', 'range.end_time is required and must be an RFC 3339 timestamp.');
   if (end <= start) throw invalidArgument('range', 'range.end_time must be after range.start_time.');
-  if (end - start > spec.maxDays * DAY) {
+  if (end - start > spec.maxDays * DAY_MS) {
     throw invalidArgument('range', `The range must not be longer than ${spec.maxDays} days for data type '${type.id}'.`);
   }
   const ws = typeof body.windowSize === 'string' ? DURATION_RE.exec(body.windowSize) : null;
@@ -164,9 +163,9 @@ export async function dailyRollUp(truth: Truth, type: DataTypeDef, req: Incoming
   const s = civilMs(range.start, 'range.start');
   const e = civilMs(range.end, 'range.end');
   if (!s.midnight) throw invalidArgument('range.start', 'range.start must be aligned with the aggregation window (a midnight).');
-  const end = variants.dailyRollUpEnd === 'inclusive' ? Math.floor(e.ms / DAY) * DAY + DAY : e.ms;
+  const end = variants.dailyRollUpEnd === 'inclusive' ? Math.floor(e.ms / DAY_MS) * DAY_MS + DAY_MS : e.ms;
   if (end <= s.ms) throw invalidArgument('range', 'range.end must be after range.start.');
-  if (end - s.ms > spec.maxDays * DAY) {
+  if (end - s.ms > spec.maxDays * DAY_MS) {
     throw invalidArgument('range', `The range must not be longer than ${spec.maxDays} days for data type '${type.id}'.`);
   }
   const days = body.windowSizeDays === undefined ? 1 : Number(body.windowSizeDays);
@@ -174,10 +173,10 @@ export async function dailyRollUp(truth: Truth, type: DataTypeDef, req: Incoming
   const windowDays = days === 0 ? 1 : days;
   const pageSize = pageSizeOf(body.pageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   const family = sourceFamilyOf(body.dataSourceFamily);
-  const windowMs = windowDays * DAY;
-  const firstDay = Math.floor(s.ms / DAY), lastDay = Math.floor((end - 1) / DAY);
+  const windowMs = windowDays * DAY_MS;
+  const firstDay = Math.floor(s.ms / DAY_MS), lastDay = Math.floor((end - 1) / DAY_MS);
   const windows = collect(truth, type, family, [Math.max(truth.firstDayN, firstDay - 1), Math.min(truth.lastDayN, lastDay + 1)], visible, (r) => {
-    const c = r.t + r.off * MIN;
+    const c = r.t + r.off * MINUTE_MS;
     return c >= s.ms && c < end ? Math.floor((c - s.ms) / windowMs) : null;
   });
   const out: Json[] = [];

@@ -14,12 +14,12 @@
  * (both are Fitbit first-party sources).
  */
 import { syntheticDay } from '../../synthetic/model.js';
-import { DAY, OffsetMap, dateOfDay } from '../../synthetic/time.js';
+import { OffsetMap } from '../../synthetic/time.js';
+import { DAY_MS, MINUTE_MS, dateOfDay } from '../../time/index.js';
 import { invalidArgument } from './errors.js';
 import { isPhysical, type Filter, type MemberKind } from './filter.js';
 import { isWearable, type DataTypeDef, type DayContext, type Row } from './types.js';
 
-const MIN = 60_000;
 
 export type SourceFamily = 'all-sources' | 'google-wearables' | 'google-sources';
 
@@ -41,8 +41,8 @@ export function memberValue(r: Row, kind: MemberKind): number {
   switch (kind) {
     case 'start': case 'sample': return r.t;
     case 'end': return r.end;
-    case 'civil_start': case 'civil_sample': case 'date': return r.t + r.off * MIN;
-    case 'civil_end': return r.end + r.endOff * MIN;
+    case 'civil_start': case 'civil_sample': case 'date': return r.t + r.off * MINUTE_MS;
+    case 'civil_end': return r.end + r.endOff * MINUTE_MS;
   }
 }
 
@@ -96,7 +96,7 @@ export class Truth {
       return hit;
     }
     const day = syntheticDay({ seed: this.seed, date: dateOfDay(dayN), timezone: this.timezone });
-    const c: CachedDay = { day, dayN, offs: new OffsetMap(this.timezone, day.start - DAY, day.end + DAY), rows: new Map(), reconciled: new Map() };
+    const c: CachedDay = { day, dayN, offs: new OffsetMap(this.timezone, day.start - DAY_MS, day.end + DAY_MS), rows: new Map(), reconciled: new Map() };
     this.cache.set(dayN, c);
     if (this.cache.size > Truth.CACHE_MAX) {
       const first = this.cache.keys().next().value;
@@ -137,15 +137,15 @@ export class Truth {
       const b = clause[0];
       if (!b) continue;
       // a local day spans at most [date - 14 h, date + 1 + 12 h] in UTC; sleep-owned rows start the evening before
-      const slack = isPhysical(b.kind) ? 2 * DAY : DAY + 1;
-      if (b.op === '>=') lo = Math.max(lo, Math.floor((b.ms - slack) / DAY));
-      else hi = Math.min(hi, Math.floor((b.ms + slack) / DAY));
+      const slack = isPhysical(b.kind) ? 2 * DAY_MS : DAY_MS + 1;
+      if (b.op === '>=') lo = Math.max(lo, Math.floor((b.ms - slack) / DAY_MS));
+      else hi = Math.min(hi, Math.floor((b.ms + slack) / DAY_MS));
     }
     return [lo, hi];
   }
 
   /** The day range holding rows whose start lies in [from, to) (UTC ms), clamped. */
   daysOf(from: number, to: number): [number, number] {
-    return [Math.max(this.firstDayN, Math.floor((from - 2 * DAY) / DAY)), Math.min(this.lastDayN, Math.floor((to + 2 * DAY) / DAY))];
+    return [Math.max(this.firstDayN, Math.floor((from - 2 * DAY_MS) / DAY_MS)), Math.min(this.lastDayN, Math.floor((to + 2 * DAY_MS) / DAY_MS))];
   }
 }

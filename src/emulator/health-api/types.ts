@@ -14,7 +14,8 @@ import type {
 import {
   PHONE, TRACKER, WEIGHT_SOURCE, type SleepLevel, type SyntheticDay,
 } from '../../synthetic/model.js';
-import { MIN, type OffsetMap } from '../../synthetic/time.js';
+import type { OffsetMap } from '../../synthetic/time.js';
+import { MINUTE_MS } from '../../time/index.js';
 import type { MemberKind } from './filter.js';
 import { apiDate, fmtDurationMs, fmtOffsetDuration, fmtTimestamp, observationInterval, sampleTime, sessionInterval } from './format.js';
 import type { Variants } from './variants.js';
@@ -124,7 +125,7 @@ function minuteRows(c: DayContext, series: { source: string; t: number[]; offset
     for (let i = 0; i < s.t.length; i++) {
       const t = s.t[i] as number;
       const v = s.v[i] as number;
-      rows.push({ t, end: t + MIN, off: s.offset[i] as number, endOff: c.offs.get(t + MIN), src: s.source, v: scale === 1 ? v : Math.round(v * scale), k: i, visibleAt: t + MIN });
+      rows.push({ t, end: t + MINUTE_MS, off: s.offset[i] as number, endOff: c.offs.get(t + MINUTE_MS), src: s.source, v: scale === 1 ? v : Math.round(v * scale), k: i, visibleAt: t + MINUTE_MS });
     }
   }
   return rows;
@@ -251,7 +252,7 @@ const served: DataTypeDef[] = [
   {
     id: 'active-zone-minutes', filterId: 'active_zone_minutes', key: 'activeZoneMinutes', record: 'interval', scope: 'activity_and_fitness', ops: ALL_OPS,
     members: () => INTERVAL, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
-    rows: (c) => c.day.activeZoneMinutes.map((a, i) => ({ t: a.t, end: a.t + MIN, off: a.offset, endOff: c.offs.get(a.t + MIN), src: TRACKER, v: a.minutes, k: i, visibleAt: a.t + MIN })),
+    rows: (c) => c.day.activeZoneMinutes.map((a, i) => ({ t: a.t, end: a.t + MINUTE_MS, off: a.offset, endOff: c.offs.get(a.t + MINUTE_MS), src: TRACKER, v: a.minutes, k: i, visibleAt: a.t + MINUTE_MS })),
     body: (c, r) => compact({ interval: iv(r), activeZoneMinutes: int64(r.v), heartRateZone: c.day.activeZoneMinutes[r.k]?.zone }),
     rollup: {
       key: 'activeZoneMinutes', maxDays: 90,
@@ -387,7 +388,7 @@ const served: DataTypeDef[] = [
       for (const g of s.segments) {
         const k = STAGE[g.level];
         const e = byType.get(k) ?? { minutes: 0, count: 0 };
-        e.minutes += (g.end - g.start) / MIN;
+        e.minutes += (g.end - g.start) / MINUTE_MS;
         e.count++;
         byType.set(k, e);
       }

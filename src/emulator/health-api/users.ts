@@ -7,7 +7,7 @@
 import type { Identity, PairedDevice, Profile, Settings } from '../../sources/google-health/api-types.js';
 import { TRACKER, syntheticProfile } from '../../synthetic/model.js';
 import { hash32 } from '../../synthetic/prng.js';
-import { offsetAt } from '../../synthetic/time.js';
+import { zoneNamed } from '../../time/index.js';
 import { ApiError, notFoundBody } from './errors.js';
 import { apiDate, fmtOffsetDuration, fmtTimestamp } from './format.js';
 import { decodeToken, encodeToken, pageSizeOf } from './paging.js';
@@ -44,7 +44,7 @@ export function settings(timezone: string, now: number, user: string): Settings 
   const s: Settings = {
     name: `users/${user}/settings`,
     timeZone: timezone,
-    utcOffset: fmtOffsetDuration(offsetAt(timezone, now)),
+    utcOffset: fmtOffsetDuration(zoneNamed(timezone).offsetAt(now)),
     languageLocale: 'en_US',
     distanceUnit: 'DISTANCE_UNIT_KILOMETERS',
     heightUnit: 'HEIGHT_UNIT_CENTIMETERS',

@@ -24,9 +24,10 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMetricId, METRICS, metric as metricDef, type MetricDef, type MetricId, type SessionKind } from '../../metrics/registry.js';
 import type { SeriesKey, StoredSession, Store } from '../../store/types.js';
+import { DAY_MS, dateOfDay, localDayAtOffset } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
 import {
-  columnsOf, compareRaw, compareRows, DAY_MS, dateToDay, dayToDate, exerciseRow, localDay, renderFile, renderSamples, sleepRows,
+  columnsOf, compareRaw, compareRows, dateToDay, exerciseRow, renderFile, renderSamples, sleepRows,
   stableJson, type DumpFormat, type RawSample, type Row,
 } from './format.js';
 import { createProgress } from './progress.js';
@@ -99,7 +100,7 @@ export function accountFolder(name: string): string {
 }
 
 function fileDayOfSession(s: StoredSession): number {
-  return s.kind === 'sleep' ? localDay(s.end, s.endOffset) : localDay(s.start, s.startOffset);
+  return s.kind === 'sleep' ? localDayAtOffset(s.end, s.endOffset) : localDayAtOffset(s.start, s.startOffset);
 }
 
 export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
@@ -198,7 +199,7 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
   } else {
     for (const b of store.changedBlocks(prev.seq)) addWindow(targetOf(b.key.account, b.key.metric), b.day - 1, b.day + 1);
     for (const s of store.changedSessions(prev.seq)) {
-      addWindow(targetOf(s.account, s.kind), localDay(s.start, s.startOffset) - 1, localDay(s.end, s.endOffset) + 1);
+      addWindow(targetOf(s.account, s.kind), localDayAtOffset(s.start, s.startOffset) - 1, localDayAtOffset(s.end, s.endOffset) + 1);
     }
   }
 
@@ -206,7 +207,7 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
   let filesWritten = 0;
   let filesUnchanged = 0;
   const ext = format === 'csv' ? 'csv' : 'jsonl';
-  const relOf = (t: Target, day: number): string => `${t.folder ? `${t.folder}/` : ''}${t.def.id}/${dayToDate(day)}.${ext}`;
+  const relOf = (t: Target, day: number): string => `${t.folder ? `${t.folder}/` : ''}${t.def.id}/${dateOfDay(day)}.${ext}`;
   const madeDirs = new Set<string>();
 
   /** Writes one day file (or drops it from the dump when it has no rows). */
@@ -274,7 +275,7 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
         } else {
           for (const key of series) {
             for (const smp of store.iterateSamples(key, lo, hi)) {
-              const d = localDay(smp.t, smp.offset);
+              const d = localDayAtOffset(smp.t, smp.offset);
               if (!want.has(d)) continue;
               let raw = rawByDay.get(d);
               if (!raw) rawByDay.set(d, (raw = []));
@@ -293,7 +294,7 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
           }
           byDay.delete(d);
           rawByDay.delete(d);
-          progress.tick(`${t.folder ? `${t.account} ` : ''}${t.def.id} ${dayToDate(d)}`);
+          progress.tick(`${t.folder ? `${t.account} ` : ''}${t.def.id} ${dateOfDay(d)}`);
         }
         if (Date.now() - lastYield > 100) {
           // Let the progress bar redraw and signals through; no store iterator is open here.

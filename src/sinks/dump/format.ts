@@ -3,33 +3,15 @@
  * No I/O here.
  */
 import type { SessionSegment, StoredSession } from '../../store/types.js';
-import { formatIso, formatOffset } from '../../store/time.js';
-
-export const DAY_MS = 86_400_000;
-export const MINUTE_MS = 60_000;
+import { MINUTE_MS, calendarDay, formatIso, formatOffset, zoneOffset } from '../../time/index.js';
 
 export type DumpFormat = 'csv' | 'jsonl';
 
-/** Local day number (days since 1970-01-01 of the local calendar) of an instant at an offset. */
-export function localDay(t: number, offsetMin: number): number {
-  return Math.floor((t + offsetMin * MINUTE_MS) / DAY_MS);
-}
-
-/** `YYYY-MM-DD` of a day number. */
-export function dayToDate(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
-}
-
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
 /** Day number of a `YYYY-MM-DD` date; throws with the expected form when invalid. */
 export function dateToDay(date: string, what = 'date'): number {
-  const m = DATE_RE.exec(date);
-  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
-  if (!m || Number.isNaN(ms) || dayToDate(ms / DAY_MS) !== date) {
-    throw new Error(`${what}: expected a calendar date YYYY-MM-DD, got ${JSON.stringify(date)}`);
-  }
-  return ms / DAY_MS;
+  const day = calendarDay(date);
+  if (day === null) throw new Error(`${what}: expected a calendar date YYYY-MM-DD, got ${JSON.stringify(date)}`);
+  return day;
 }
 
 /**
@@ -85,7 +67,7 @@ function pad2(n: number): string {
 }
 
 /**
- * Same text as formatIso(t, offsetMin) (store/time.ts), with the minute part cached: samples
+ * Same text as formatIso(t, offsetMin) (src/time), with the minute part cached: samples
  * come in time order, many per minute.
  */
 export function formatIsoFast(t: number, offsetMin: number): string {
@@ -180,27 +162,6 @@ export function sessionOffsetAt(s: StoredSession, x: number, timezone: string | 
     }
   }
   return x - s.start <= s.end - x ? s.startOffset : s.endOffset;
-}
-
-const zoneFormatters = new Map<string, Intl.DateTimeFormat | null>();
-
-/** UTC offset (minutes east) of an IANA zone at an instant; null for an unknown zone. */
-export function zoneOffset(timezone: string, t: number): number | null {
-  let f = zoneFormatters.get(timezone);
-  if (f === undefined) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' });
-    } catch {
-      f = null;
-    }
-    zoneFormatters.set(timezone, f);
-  }
-  if (!f) return null;
-  const name = f.formatToParts(new Date(t)).find((p) => p.type === 'timeZoneName')?.value ?? '';
-  if (name === 'GMT') return 0;
-  const m = /^GMT([+-])(\d{2}):(\d{2})$/.exec(name);
-  if (!m) return null;
-  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
 }
 
 /** Rows of a sleep session: one per stage segment, or one with an empty stage when it has none. */

@@ -31,6 +31,7 @@ import { STATE_KEYS } from '../../store/state-keys.js';
 import { errText as errMsg } from '../../errors.js';
 import type { AccountConfig } from '../../config/schema.js';
 import type { Store } from '../../store/types.js';
+import { systemClock, type Clock } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
 import type { AccountStatus, Extension, ExtensionContext } from '../../run/extension.js';
 import { SinkCursor, type CursorLag } from '../cursor.js';
@@ -42,7 +43,7 @@ import { Topics } from './topics.js';
 
 export interface MqttExtensionOptions {
   /** The clock the latest values are computed with (tests inject one). Default Date.now. */
-  clock?: () => number;
+  clock?: Clock;
   /** Re-evaluation period (ms). Default 60 000. */
   tickMs?: number;
   /** How often the sink itself looks at the store's change sequence (ms; one tiny SELECT). Default 50. */
@@ -92,7 +93,7 @@ function redactUrl(u: string): string {
 
 class MqttSink implements MqttExtension {
   readonly name = 'mqtt';
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private ctx: ExtensionContext | null = null;
   private store: Store | null = null;
   private log: Logger | null = null;
@@ -126,7 +127,7 @@ class MqttSink implements MqttExtension {
   private readonly listeners: Array<() => void> = [];
 
   constructor(private readonly opts: MqttExtensionOptions = {}) {
-    this.clock = opts.clock ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
   }
 
   async start(ctx: ExtensionContext): Promise<void> {

@@ -15,9 +15,10 @@ import {
   METRICS, prometheusDailyName, prometheusHistoryName, type MetricDef, type MetricId, type SessionKind,
 } from '../../metrics/registry.js';
 import type { SeriesInfo, Store } from '../../store/types.js';
+import { dayNumber } from '../../time/index.js';
 import type { Label } from '../remote-write/protobuf.js';
 import {
-  blockColumns, dailySums, dateToLocalDay, hasDailySum, historyLabels, seriesLabels, sessionDaily, sessionDay, type DailyPoint, type DayRange,
+  blockColumns, dailySums, hasDailySum, historyLabels, seriesLabels, sessionDaily, sessionDay, type DailyPoint, type DayRange,
 } from '../remote-write/series.js';
 import { SLEEP_STAGE_CODES, SLEEP_STAGE_HISTORY, sleepStageSamples } from '../remote-write/sleep-stages.js';
 
@@ -103,8 +104,8 @@ function help(m: MetricDef, daily: boolean): string {
 export async function writeOpenMetrics(opts: OpenMetricsExportOptions, out: Writable): Promise<OpenMetricsExportSummary> {
   const { store } = opts;
   const range: DayRange = {
-    ...(opts.from !== undefined ? { from: dateToLocalDay(opts.from) } : {}),
-    ...(opts.to !== undefined ? { to: dateToLocalDay(opts.to) } : {}),
+    ...(opts.from !== undefined ? { from: dayNumber(opts.from) } : {}),
+    ...(opts.to !== undefined ? { to: dayNumber(opts.to) } : {}),
   };
   const w = new LineWriter(out);
   const sum: OpenMetricsExportSummary = { families: 0, series: 0, samples: 0, first: null, last: null };

@@ -18,6 +18,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { errText } from '../../errors.js';
 import type { Extension, ExtensionContext } from '../../run/extension.js';
 import { sendText } from '../../run/http.js';
+import { systemClock, type Clock } from '../../time/index.js';
 import { resolveTimezone } from '../latest.js';
 import type { MqttLag } from '../mqtt/extension.js';
 import type { RemoteWriteStats } from '../remote-write/extension.js';
@@ -33,7 +34,7 @@ export interface SinkProbes {
 
 export interface PrometheusExtensionOptions {
   /** The clock of the latest values ("today", last night). Default Date.now. */
-  clock?: () => number;
+  clock?: Clock;
   /** The sink extensions whose lag and counters /metrics publishes. */
   sinks?: SinkProbes;
   /** The latest-value gauges are recomputed at most this often while the store is unchanged (ms). Default 15 000. */
@@ -100,7 +101,7 @@ function mirroredCounter(registry: Registry, name: BridgeMetricName, read: () =>
 }
 
 export function prometheusExtension(opts: PrometheusExtensionOptions = {}): PrometheusExtension {
-  const clock = opts.clock ?? Date.now;
+  const clock = opts.clock ?? systemClock;
   const cacheMs = opts.gaugeCacheMs ?? 15_000;
   let registry = new Registry();
   let sinks: SinkProbes = { ...(opts.sinks ?? {}) };

@@ -26,6 +26,7 @@ import {
   METRICS, prometheusFactor, prometheusGaugeName, type MetricDef, type MetricId,
 } from '../../metrics/registry.js';
 import type { SeriesInfo, Store } from '../../store/types.js';
+import { DAY_MS } from '../../time/index.js';
 import { computeLatest, SLEEP_STAGES, type LatestKey } from '../latest.js';
 
 /** The `source` label of values combined over every data source of the account. */
@@ -138,7 +139,7 @@ export function collectGauges(store: Store, accounts: readonly GaugeAccount[], n
         if (n !== null) out.push({ name: spec.name, labels: { account: acc.name, source: s.source }, value: baseValue(n.v, f) });
       }
     }
-    if (mine.length === 0 && store.sessions(acc.name, 'sleep', now - 3 * 86_400_000, now + 1).length === 0) continue;
+    if (mine.length === 0 && store.sessions(acc.name, 'sleep', now - 3 * DAY_MS, now + 1).length === 0) continue;
     const latest = computeLatest(store, acc.name, { now, timezone: acc.timezone });
     for (const spec of GAUGE_SPECS) {
       if (spec.from.kind !== 'latest') continue;

@@ -17,22 +17,8 @@ import {
   metric as metricDef, prometheusDailyName, prometheusFactor, prometheusHistoryName, type MetricDef, type SessionKind,
 } from '../../metrics/registry.js';
 import type { SeriesKey, Store, StoredSession } from '../../store/types.js';
-import { DAY_MS } from '../../store/time.js';
+import { DAY_MS, MINUTE_MS, localDayAtOffset } from '../../time/index.js';
 import type { Label } from './protobuf.js';
-
-/** Local day number (days since 1970-01-01 in local time) of an instant under an offset (minutes east). */
-export function localDayOf(t: number, offsetMin: number): number {
-  return Math.floor((t + offsetMin * 60_000) / DAY_MS);
-}
-
-/** YYYY-MM-DD → local day number. */
-export function dateToLocalDay(date: string): number {
-  return Math.floor(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
-}
-
-export function localDayToDate(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
-}
 
 /** Local days [from, to] (inclusive; either side open). */
 export interface DayRange {
@@ -81,7 +67,7 @@ export function blockColumns(store: Store, key: SeriesKey, day: number, range: D
   let lastDay = NaN;
   for (let i = 0; i < cols.n; i++) {
     const ti = cols.t[i]!;
-    const ld = localDayOf(ti, cols.offset[i]!);
+    const ld = localDayAtOffset(ti, cols.offset[i]!);
     if (ld !== lastDay) {
       if (!localDays.has(ld)) localDays.set(ld, cols.offset[i]!);
       lastDay = ld;
@@ -129,7 +115,7 @@ export function dailySums(store: Store, key: SeriesKey, days: Iterable<number>):
       const cols = store.readDayColumns(key, d);
       for (let i = 0; i < cols.n; i++) {
         const off = cols.offset[i]!;
-        if (localDayOf(cols.t[i]!, off) !== day) continue;
+        if (localDayAtOffset(cols.t[i]!, off) !== day) continue;
         sum += cols.v[i]!;
         count++;
         if (cols.t[i]! < firstT) {
@@ -139,14 +125,14 @@ export function dailySums(store: Store, key: SeriesKey, days: Iterable<number>):
       }
     }
     if (count === 0) continue;
-    out.push({ labels, day, t: day * DAY_MS - firstOffset * 60_000, v: sum * factor });
+    out.push({ labels, day, t: day * DAY_MS - firstOffset * MINUTE_MS, v: sum * factor });
   }
   return out;
 }
 
 /** The local day a session counts for: sleep by its end (the morning you woke up), exercise by its start. */
 export function sessionDay(s: StoredSession | { kind: SessionKind; start: number; startOffset: number; end: number; endOffset: number }): number {
-  return s.kind === 'sleep' ? localDayOf(s.end, s.endOffset) : localDayOf(s.start, s.startOffset);
+  return s.kind === 'sleep' ? localDayAtOffset(s.end, s.endOffset) : localDayAtOffset(s.start, s.startOffset);
 }
 
 /** Seconds asleep in a sleep session (every stage but wake; the whole session when it has no stages). */
@@ -179,7 +165,7 @@ export function sessionDaily(store: Store, account: string, kind: SessionKind, d
       else bySource.set(s.source, { v: secs, offset });
     }
     for (const [source, { v, offset }] of [...bySource].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      out.push({ labels: seriesLabels(name, account, source), day, t: day * DAY_MS - offset * 60_000, v });
+      out.push({ labels: seriesLabels(name, account, source), day, t: day * DAY_MS - offset * MINUTE_MS, v });
     }
   }
   return out;

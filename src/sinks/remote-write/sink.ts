@@ -14,13 +14,13 @@ import { STATE_KEYS } from '../../store/state-keys.js';
 import { metric as metricDef, type MetricId, type SessionKind } from '../../metrics/registry.js';
 import { SinkCursor, type CursorLag } from '../cursor.js';
 import type { SeriesKey, Store } from '../../store/types.js';
-import { DAY_MS } from '../../store/time.js';
+import { DAY_MS, MINUTE_MS, dayNumber, systemClock, type Clock } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
 import { Batcher } from './batch.js';
 import type { RemoteWriteClient } from './client.js';
 import { encodeLabels, type EncodedLabels, type Label } from './protobuf.js';
 import {
-  blockColumns, dailySums, dateToLocalDay, hasDailySum, historyLabels, labelsKey, seriesLabels, sessionDaily, sessionDay, type DailyPoint, type DayRange,
+  blockColumns, dailySums, hasDailySum, historyLabels, labelsKey, seriesLabels, sessionDaily, sessionDay, type DailyPoint, type DayRange,
 } from './series.js';
 import { SLEEP_STAGE_HISTORY, sleepStageSamples } from './sleep-stages.js';
 
@@ -38,7 +38,7 @@ export interface RemoteWriteSinkOptions {
   dailySettleMs: number;
   /** Changed blocks handled per pass (and per cursor commit). Default 256. */
   blocksPerPass?: number;
-  clock?: () => number;
+  clock?: Clock;
 }
 
 export interface PassResult {
@@ -71,13 +71,13 @@ export class RemoteWriteSink {
   readonly cursor: SinkCursor;
   private readonly stateKey = STATE_KEYS.remoteWriteDaily(SINK_NAME);
   private readonly range: DayRange;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly labelCache = new Map<string, EncodedLabels>();
 
   constructor(private readonly opts: RemoteWriteSinkOptions) {
-    this.clock = opts.clock ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
     this.cursor = new SinkCursor(opts.store, SINK_NAME, this.clock);
-    this.range = opts.from !== undefined ? { from: dateToLocalDay(opts.from) } : {};
+    this.range = opts.from !== undefined ? { from: dayNumber(opts.from) } : {};
   }
 
   /** How far behind the store the sink is, and how many days wait to settle. */
@@ -114,7 +114,7 @@ export class RemoteWriteSink {
 
   /** Unix ms when local day `day` (whose UTC offset is `offsetMin`) is settled. */
   private dueOf(day: number, offsetMin: number): number {
-    return (day + 1) * DAY_MS - offsetMin * 60_000 + this.opts.dailySettleMs;
+    return (day + 1) * DAY_MS - offsetMin * MINUTE_MS + this.opts.dailySettleMs;
   }
 
   private batcher(result: { sent: number; rejected: number }, signal: AbortSignal | undefined): Batcher {

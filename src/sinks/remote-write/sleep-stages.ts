@@ -10,6 +10,7 @@
  * `sleepStageChunks` gives it for a range (tests, exports).
  */
 import type { SleepStage, StoredSession, Store } from '../../store/types.js';
+import { MINUTE_MS } from '../../time/index.js';
 import { encodeLabels, type SeriesChunk } from './protobuf.js';
 import { seriesLabels } from './series.js';
 
@@ -19,8 +20,6 @@ export const SLEEP_STAGE_HISTORY = 'fitbit_history_sleep_stage';
 export const SLEEP_STAGE_CODES: Readonly<Record<SleepStage, number>> = {
   deep: 1, light: 2, rem: 3, wake: 4, asleep: 5, restless: 6, unknown: 0,
 };
-
-const MIN_MS = 60_000;
 
 /** Per data source: the minute samples of the stages of `sessions` (sleep only), ascending, one per instant. */
 export function sleepStageSamples(sessions: readonly StoredSession[]): Map<string, { t: number[]; v: number[] }> {
@@ -34,7 +33,7 @@ export function sleepStageSamples(sessions: readonly StoredSession[]): Map<strin
     }
     for (const seg of s.segments) {
       const code = SLEEP_STAGE_CODES[seg.stage] ?? 0;
-      for (let t = Math.ceil(seg.start / MIN_MS) * MIN_MS; t < seg.end; t += MIN_MS) m.set(t, code);
+      for (let t = Math.ceil(seg.start / MINUTE_MS) * MINUTE_MS; t < seg.end; t += MINUTE_MS) m.set(t, code);
     }
   }
   const out = new Map<string, { t: number[]; v: number[] }>();

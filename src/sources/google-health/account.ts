@@ -10,6 +10,7 @@ import type { Config } from '../../config/schema.js';
 import type { Store } from '../../store/types.js';
 import { BridgeError } from '../../errors.js';
 import { EXIT } from '../../exit-codes.js';
+import type { Clock } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
 import { HealthClient, type HealthClientOptions, type RequestEvent } from './client.js';
 
@@ -24,7 +25,7 @@ export interface AccountSourceOptions {
   signal?: AbortSignal;
   onRequest?: (e: RequestEvent) => void;
   /** Epoch ms (tests); default Date.now. */
-  clock?: () => number;
+  clock?: Clock;
 }
 
 export interface AccountSource {

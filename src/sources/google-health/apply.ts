@@ -10,7 +10,7 @@
  */
 import { metric as metricDef } from '../../metrics/registry.js';
 import { LEGACY_JSON_SOURCE, type SeriesKey, type Store } from '../../store/types.js';
-import { utcDay } from '../../store/time.js';
+import { utcDay } from '../../time/index.js';
 import type { MappedPage } from './mapping.js';
 
 export interface ApplyResult {

@@ -20,6 +20,7 @@
  */
 import { Agent, request } from 'undici';
 import { z } from 'zod';
+import { systemClock, type Clock } from '../../time/index.js';
 import type {
   DailyRollUpDataPointsRequest,
   DailyRollUpDataPointsResponse,
@@ -80,7 +81,7 @@ export interface HealthClientOptions {
   quotaPerMinute?: number;
   logger?: Logger;
   /** Epoch ms for the limiter and back-off bookkeeping; default Date.now. */
-  clock?: () => number;
+  clock?: Clock;
   /** Used for every wait (limiter, back-off); default a timer. */
   sleep?: (ms: number) => Promise<void>;
   /** Per attempt (headers + body). Default 60 000. */
@@ -183,7 +184,7 @@ export class HealthClient {
   private readonly base: string;
   private readonly agent: Agent;
   private readonly limiter: SlidingWindowLimiter;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly sleepFn: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly random: () => number;
   private readonly timeoutMs: number;
@@ -197,7 +198,7 @@ export class HealthClient {
   constructor(opts: HealthClientOptions) {
     this.opts = opts;
     this.base = opts.baseUrl.replace(/\/+$/, '');
-    this.clock = opts.clock ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
     const injected = opts.sleep;
     this.sleepFn = injected ? (ms, signal) => raceAbort(injected(ms), signal) : abortableSleep;
     this.random = opts.random ?? Math.random;

@@ -15,7 +15,7 @@
  */
 import { STATE_KEYS } from '../../store/state-keys.js';
 import type { Store } from '../../store/types.js';
-import { daysFromCivil } from '../takeout/timezone.js';
+import { dateOfDay, dayNumber } from '../../time/index.js';
 
 export interface CoverageSegment {
   /** Local dates, inclusive. */
@@ -77,22 +77,6 @@ export function writeCoverage(store: Store, account: string, dataType: string, c
 
 // ---- local dates ----------------------------------------------------------------------------
 
-/** `YYYY-MM-DD` → days since 1970-01-01. */
-export function dayNum(date: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!m) throw new RangeError(`expected a date YYYY-MM-DD, got ${JSON.stringify(date)}`);
-  return daysFromCivil(+m[1]!, +m[2]!, +m[3]!);
-}
-
-/** Days since 1970-01-01 → `YYYY-MM-DD`. */
-export function dateOf(day: number): string {
-  return new Date(day * 86_400_000).toISOString().slice(0, 10);
-}
-
-export function addDays(date: string, n: number): string {
-  return dateOf(dayNum(date) + n);
-}
-
 function minDate(a: string | null, b: string | null): string | null {
   if (a === null) return b;
   if (b === null) return a;
@@ -115,12 +99,12 @@ const MAX_SEGMENTS = 200;
  * the covered span widened.
  */
 export function markCovered(c: Coverage, from: string, toExclusive: string, at: number): void {
-  const a = dayNum(from);
-  const b = dayNum(toExclusive) - 1;
+  const a = dayNumber(from);
+  const b = dayNumber(toExclusive) - 1;
   if (b < a) return;
   const out: { a: number; b: number; at: number }[] = [];
   for (const s of c.segments) {
-    const sa = dayNum(s.from), sb = dayNum(s.to);
+    const sa = dayNumber(s.from), sb = dayNumber(s.to);
     if (sb < a || sa > b) { out.push({ a: sa, b: sb, at: s.at }); continue; }
     if (sa < a) out.push({ a: sa, b: a - 1, at: s.at });
     if (sb > b) out.push({ a: b + 1, b: sb, at: s.at });
@@ -138,9 +122,9 @@ export function markCovered(c: Coverage, from: string, toExclusive: string, at: 
     const [x, y] = merged.splice(0, 2) as [{ a: number; b: number; at: number }, { a: number; b: number; at: number }];
     merged.unshift({ a: x.a, b: Math.max(x.b, y.b), at: Math.min(x.at, y.at) });
   }
-  c.segments = merged.map((s) => ({ from: dateOf(s.a), to: dateOf(s.b), at: s.at }));
+  c.segments = merged.map((s) => ({ from: dateOfDay(s.a), to: dateOfDay(s.b), at: s.at }));
   c.from = minDate(c.from, from);
-  c.to = maxDate(c.to, dateOf(b));
+  c.to = maxDate(c.to, dateOfDay(b));
 }
 
 /** Days of [from, to] (inclusive) that no segment covers, as [from, to] pairs (gap detection, `sync --dry-run`). */
@@ -148,8 +132,8 @@ export function gaps(c: Coverage): { from: string; to: string }[] {
   const out: { from: string; to: string }[] = [];
   for (let i = 1; i < c.segments.length; i++) {
     const prev = c.segments[i - 1]!, cur = c.segments[i]!;
-    const a = dayNum(prev.to) + 1, b = dayNum(cur.from) - 1;
-    if (a <= b) out.push({ from: dateOf(a), to: dateOf(b) });
+    const a = dayNumber(prev.to) + 1, b = dayNumber(cur.from) - 1;
+    if (a <= b) out.push({ from: dateOfDay(a), to: dateOfDay(b) });
   }
   return out;
 }

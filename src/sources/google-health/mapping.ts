@@ -22,12 +22,9 @@
  */
 import { metric as metricDef, type MetricId } from '../../metrics/registry.js';
 import type { Sample, SessionRecord, SessionSegment, SleepStage } from '../../store/types.js';
-import type { Zone } from '../takeout/timezone.js';
-import { daysFromCivil } from '../takeout/timezone.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, daysFromCivil, localDateAtOffset, type Zone } from '../../time/index.js';
 import { ROLLUP_SOURCE, UNKNOWN_DEVICE_SOURCE, type DataTypeDef } from './datatypes.js';
 
-const MIN_MS = 60_000;
-const DAY_MS = 86_400_000;
 const MAX_OFFSET_MIN = 18 * 60;
 const MAX_WARNINGS = 20;
 
@@ -87,11 +84,11 @@ export function parseTimestamp(x: unknown): number {
   const y = +m[1]!, mo = +m[2]!, d = +m[3]!, h = +m[4]!, mi = +m[5]!, s = +m[6]!;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return NaN;
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000 + 1e-9) : 0;
-  let t = daysFromCivil(y, mo, d) * DAY_MS + h * 3_600_000 + mi * MIN_MS + s * 1000 + ms;
+  let t = daysFromCivil(y, mo, d) * DAY_MS + h * HOUR_MS + mi * MINUTE_MS + s * 1000 + ms;
   const z = m[8]!;
   if (z !== 'Z' && z !== 'z') {
     const sign = z[0] === '-' ? -1 : 1;
-    t -= sign * (+z.slice(1, 3) * 60 + +z.slice(4, 6)) * MIN_MS;
+    t -= sign * (+z.slice(1, 3) * 60 + +z.slice(4, 6)) * MINUTE_MS;
   }
   return t;
 }
@@ -140,11 +137,6 @@ function pad(n: number, w = 2): string {
 
 export function fmtDate(y: number, mo: number, d: number): string {
   return `${pad(y, 4)}-${pad(mo)}-${pad(d)}`;
-}
-
-/** Local date of an instant at an offset. */
-function localDate(t: number, offset: number): string {
-  return new Date(t + offset * MIN_MS).toISOString().slice(0, 10);
 }
 
 /** Exact unit conversion: factor 0.001 becomes a division by 1000 (correctly rounded, like the CSV's decimal text). */
@@ -282,7 +274,7 @@ function mapListPoint(def: DataTypeDef, out: Out, dp: unknown, index: number, ct
       if (!isObj(iv)) return out.skip(index, 'no interval');
       const st = stampOf(iv.startTime, iv.startUtcOffset, ctx.zone);
       if (typeof st === 'string') return out.skip(index, st);
-      if (mapValues(out, fields, rec, source, st, index)) out.day(localDate(st.t, st.offset));
+      if (mapValues(out, fields, rec, source, st, index)) out.day(localDateAtOffset(st.t, st.offset));
       return;
     }
     case 'sample': {
@@ -290,7 +282,7 @@ function mapListPoint(def: DataTypeDef, out: Out, dp: unknown, index: number, ct
       if (!isObj(s)) return out.skip(index, 'no sampleTime');
       const st = stampOf(s.physicalTime, s.utcOffset, ctx.zone);
       if (typeof st === 'string') return out.skip(index, st);
-      if (mapValues(out, fields, rec, source, st, index)) out.day(localDate(st.t, st.offset));
+      if (mapValues(out, fields, rec, source, st, index)) out.day(localDateAtOffset(st.t, st.offset));
       return;
     }
     case 'daily': {
@@ -378,7 +370,7 @@ function mapSleep(out: Out, dp: Record<string, unknown>, rec: Record<string, unk
     start: span.start, startOffset: span.startOffset, end: span.end, endOffset: span.endOffset,
     externalId: idOf(dp, meta.externalId), mainSleep, segments, details,
   });
-  out.day(localDate(span.end, span.endOffset));
+  out.day(localDateAtOffset(span.end, span.endOffset));
 }
 
 function mapExercise(out: Out, dp: Record<string, unknown>, rec: Record<string, unknown>, source: string, index: number, ctx: MapContext): void {
@@ -412,7 +404,7 @@ function mapExercise(out: Out, dp: Record<string, unknown>, rec: Record<string, 
     externalId: idOf(dp, null), mainSleep: null, segments: [], details,
   });
   const civil = isObj(rec.interval) ? dateParts(isObj(rec.interval.civilStartTime) ? rec.interval.civilStartTime.date : undefined) : null;
-  out.day(civil ? fmtDate(civil.y, civil.mo, civil.d) : localDate(span.start, span.startOffset));
+  out.day(civil ? fmtDate(civil.y, civil.mo, civil.d) : localDateAtOffset(span.start, span.startOffset));
 }
 
 function mapRollupPoint(def: DataTypeDef, out: Out, rp: unknown, index: number, ctx: MapContext): void {
@@ -423,7 +415,7 @@ function mapRollupPoint(def: DataTypeDef, out: Out, rp: unknown, index: number, 
   if (rec === undefined) { out.zeros++; return; }
   if (!isObj(rec)) return out.skip(index, `"${def.unionKey}" is not an object`);
   const offset = ctx.zone.offsetAt(t);
-  if (mapValues(out, fieldsOf(def), rec, ROLLUP_SOURCE, { t, offset }, index)) out.day(localDate(t, offset));
+  if (mapValues(out, fieldsOf(def), rec, ROLLUP_SOURCE, { t, offset }, index)) out.day(localDateAtOffset(t, offset));
 }
 
 /**

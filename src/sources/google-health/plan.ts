@@ -5,8 +5,8 @@
  */
 import type { Config } from '../../config/schema.js';
 import type { Store } from '../../store/types.js';
-import { Zone } from '../takeout/timezone.js';
-import { addDays, dateOf, dayNum, readCoverage, type Coverage } from './coverage.js';
+import { Zone, addDays, dateOfDay, dayNumber, systemClock, type Clock } from '../../time/index.js';
+import { readCoverage, type Coverage } from './coverage.js';
 import { typesForMode, type DataTypeDef } from './datatypes.js';
 import type { WindowSpec } from './requests.js';
 
@@ -19,34 +19,25 @@ const POINTS_PER_DAY: Record<string, number> = {
   sleep: 1.2, exercise: 0.5, 'respiratory-rate-sleep-summary': 1.1,
 };
 
-export function localDate(zone: Zone, t: number): string {
-  return new Date(t + zone.offsetAt(t) * 60_000).toISOString().slice(0, 10);
-}
-
-export function midnight(zone: Zone, date: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return zone.fromLocal(y, m, d, 0, 0, 0, 0, 'earlier').t;
-}
-
 /** [from, to) cut into windows of `days`, oldest first (or newest first). */
 export function split(from: string, to: string, days: number, newestFirst = false): WindowSpec[] {
   const out: WindowSpec[] = [];
-  const a = dayNum(from), b = dayNum(to);
-  for (let x = a; x < b; x += days) out.push({ from: dateOf(x), to: dateOf(Math.min(b, x + days)) });
+  const a = dayNumber(from), b = dayNumber(to);
+  for (let x = a; x < b; x += days) out.push({ from: dateOfDay(x), to: dateOfDay(Math.min(b, x + days)) });
   return newestFirst ? out.reverse() : out;
 }
 
 /** The incremental pass of a type: from the overlap before the newest synced instant (or the recheck days) to tomorrow. */
 export function incrementalWindows(def: DataTypeDef, cov: Coverage, zone: Zone, now: number, cfg: Config['sync']): WindowSpec[] {
-  const today = localDate(zone, now);
+  const today = zone.localDate(now);
   const overlapMs = cfg.overlap_hours * 3_600_000;
   let start: string;
   if (cov.syncedUntil === null || cov.to === null) {
     start = addDays(today, -(def.group === 'recent' ? Math.ceil(cfg.overlap_hours / 24) : cfg.recheck_days));
   } else if (def.group === 'recent') {
-    start = localDate(zone, Math.min(now, cov.syncedUntil) - overlapMs);
+    start = zone.localDate(Math.min(now, cov.syncedUntil) - overlapMs);
   } else {
-    start = addDays(localDate(zone, Math.min(now, cov.syncedUntil)), -cfg.recheck_days);
+    start = addDays(zone.localDate(Math.min(now, cov.syncedUntil)), -cfg.recheck_days);
   }
   if (start > today) start = today;
   const floor = addDays(today, -cfg.backfill_days);
@@ -87,7 +78,7 @@ export interface PlanOptions {
   types?: string[];
   config: Config['sync'];
   quotaPerMinute?: number;
-  now?: () => number;
+  now?: Clock;
 }
 
 function pagesFor(def: DataTypeDef, days: number): number {
@@ -97,7 +88,7 @@ function pagesFor(def: DataTypeDef, days: number): number {
 
 function windowRequests(def: DataTypeDef, wins: WindowSpec[]): number {
   let n = 0;
-  for (const w of wins) n += pagesFor(def, dayNum(w.to) - dayNum(w.from));
+  for (const w of wins) n += pagesFor(def, dayNumber(w.to) - dayNumber(w.from));
   return n;
 }
 
@@ -108,7 +99,7 @@ export function oldestStoredDay(store: Store, account: string, zone: Zone, metri
     if (metrics && !metrics.includes(s.metric)) continue;
     if (s.first !== null && (first === null || s.first < first)) first = s.first;
   }
-  return first === null ? null : localDate(zone, first);
+  return first === null ? null : zone.localDate(first);
 }
 
 export function etaSeconds(requests: number, quotaPerMinute: number): number {
@@ -117,8 +108,8 @@ export function etaSeconds(requests: number, quotaPerMinute: number): number {
 
 export function planSync(opts: PlanOptions): SyncPlan {
   const zone = new Zone(opts.timezone);
-  const now = (opts.now ?? Date.now)();
-  const today = localDate(zone, now);
+  const now = (opts.now ?? systemClock)();
+  const today = zone.localDate(now);
   const cfg = opts.config;
   const types: TypePlan[] = [];
   const incr = opts.mode !== 'backfill';
@@ -135,7 +126,7 @@ export function planSync(opts: PlanOptions): SyncPlan {
       const known = oldestStoredDay(opts.store, opts.account, zone, def.metrics) ?? oldestStoredDay(opts.store, opts.account, zone);
       const bottom = known !== null && known > floor ? known : floor;
       upper = known === null;
-      backfillDays = Math.max(0, dayNum(top) - dayNum(bottom));
+      backfillDays = Math.max(0, dayNumber(top) - dayNumber(bottom));
       const wins = backfillDays > 0 ? split(bottom, top, def.windowDays) : [];
       // + the probe that finds there is nothing older (list types); with no data known this is an upper bound
       requests += windowRequests(def, wins) + (def.method === 'list' ? 1 : 0);

@@ -14,6 +14,7 @@
  * After a 429 the caller pauses the limiter (`pauseFor`): every request waits, not only the one
  * that was refused.
  */
+import { systemClock, type Clock } from '../../time/index.js';
 
 export interface SlidingWindowLimiterOptions {
   /** The server's quota per window (default window: one minute). */
@@ -25,7 +26,7 @@ export interface SlidingWindowLimiterOptions {
   /** Added to the window. Default 2 000. */
   guardMs?: number;
   /** Epoch ms; default Date.now. */
-  clock?: () => number;
+  clock?: Clock;
   /** Waits `ms` (or rejects when `signal` aborts). Default: a timer. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -91,7 +92,7 @@ export class SlidingWindowLimiter {
   /** Requests admitted per window (below the server's quota). */
   readonly limit: number;
   readonly spanMs: number;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Instants at which admitted requests finished, ascending. */
   private readonly stamps: number[] = [];
@@ -104,7 +105,7 @@ export class SlidingWindowLimiter {
   constructor(opts: SlidingWindowLimiterOptions) {
     this.limit = effectiveLimit(opts.quotaPerMinute, opts.marginFraction);
     this.spanMs = (opts.windowMs ?? QUOTA_WINDOW_MS) + (opts.guardMs ?? QUOTA_GUARD_MS);
-    this.clock = opts.clock ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
     this.sleep = opts.sleep ?? abortableSleep;
   }
 

@@ -12,7 +12,7 @@ import { errText } from '../../errors.js';
 import type { Store } from '../../store/types.js';
 import { failpoint } from '../../util/failpoints.js';
 import type { Logger } from '../../util/log.js';
-import { Zone } from '../takeout/timezone.js';
+import { zoneNamed } from '../../time/index.js';
 import { applyPage, roundedOf } from './apply.js';
 import { dataType, isDataType } from './datatypes.js';
 import { mapPage } from './mapping.js';
@@ -47,7 +47,6 @@ export async function rebuildAccount(opts: RebuildOptions): Promise<RebuildRepor
   const target = opts.target ?? src;
   const report: RebuildReport = { pages: 0, failed: 0, added: 0, changed: 0, sessions: 0, skipped: 0, types: {}, warnings: [] };
   const total = src.rawPageStats(opts.account).pages;
-  const zones = new Map<string, Zone>();
   const only = opts.types && opts.types.length ? new Set(opts.types) : null;
   let first = true;
   for (const page of src.rawPages(opts.account)) {
@@ -69,8 +68,7 @@ export async function rebuildAccount(opts: RebuildOptions): Promise<RebuildRepor
     }
     const def = dataType(page.dataType);
     const tz = typeof req.tz === 'string' && req.tz ? req.tz : 'UTC';
-    let zone = zones.get(tz);
-    if (!zone) { zone = new Zone(tz); zones.set(tz, zone); }
+    const zone = zoneNamed(tz);
     let mapped;
     try {
       mapped = mapPage(def, body, { account: opts.account, zone, page: `raw page ${(req.page ?? 0) + 1} of ${req.from}..${req.to}` });

@@ -7,8 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { RollUpDataPointsRequest } from './api-types.js';
 import type { HealthClient } from './client.js';
-import type { Zone } from '../takeout/timezone.js';
-import { dayNum } from './coverage.js';
+import { dayNumber, type Zone } from '../../time/index.js';
 import type { DataTypeDef, FilterMember } from './datatypes.js';
 
 export interface WindowSpec {
@@ -34,11 +33,6 @@ export interface PageRequest {
   tz: string;
 }
 
-function midnightUtc(zone: Zone, date: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return zone.fromLocal(y, m, d, 0, 0, 0, 0, 'earlier').t;
-}
-
 /** RFC 3339 UTC without a zero fraction. */
 export function isoZ(t: number): string {
   const s = new Date(t).toISOString();
@@ -46,7 +40,7 @@ export function isoZ(t: number): string {
 }
 
 function bound(def: DataTypeDef, m: FilterMember, op: '>=' | '<', date: string, zone: Zone): string {
-  const v = m.kind === 'physical' ? isoZ(midnightUtc(zone, date)) : date;
+  const v = m.kind === 'physical' ? isoZ(zone.midnightOfDate(date)) : date;
   return `${def.filterId}.${m.member} ${op} "${v}"`;
 }
 
@@ -60,7 +54,7 @@ export function windowFilter(def: DataTypeDef, member: FilterMember, win: { from
 
 export function rollUpBody(def: DataTypeDef, win: WindowSpec, zone: Zone, pageToken?: string): RollUpDataPointsRequest {
   const body: RollUpDataPointsRequest = {
-    range: { startTime: isoZ(midnightUtc(zone, win.from)), endTime: isoZ(midnightUtc(zone, win.to)) },
+    range: { startTime: isoZ(zone.midnightOfDate(win.from)), endTime: isoZ(zone.midnightOfDate(win.to)) },
     windowSize: '60s',
     pageSize: def.maxPageSize,
   };
@@ -70,7 +64,7 @@ export function rollUpBody(def: DataTypeDef, win: WindowSpec, zone: Zone, pageTo
 
 /** Days a window spans. */
 export function windowDays(win: WindowSpec): number {
-  return dayNum(win.to) - dayNum(win.from);
+  return dayNumber(win.to) - dayNumber(win.from);
 }
 
 /** Stable key of a page: method, filter / range, page size and page number (not the token, which may differ per fetch). */

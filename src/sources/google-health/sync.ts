@@ -32,16 +32,16 @@ import { errText, InterruptedError, isAbortReason } from '../../errors.js';
 import { StoreFullError, type Store } from '../../store/types.js';
 import { failpoint } from '../../util/failpoints.js';
 import type { Logger } from '../../util/log.js';
-import { Zone } from '../takeout/timezone.js';
+import { Zone, addDays, dayNumber, systemClock, type Clock } from '../../time/index.js';
 import { applyPage, roundedOf } from './apply.js';
 import type { HealthClient } from './client.js';
 import {
-  addDays, dayNum, markCovered, maxDate, minDate, readCoverage, writeCoverage, type Coverage, type PendingWindow,
+  markCovered, maxDate, minDate, readCoverage, writeCoverage, type Coverage, type PendingWindow,
 } from './coverage.js';
 import { typesForMode, type DataTypeDef, type FilterMember } from './datatypes.js';
 import { HealthApiError } from './errors.js';
 import { mapPage, type MappedPage } from './mapping.js';
-import { localDate, incrementalWindows, midnight, oldestStoredDay, planSync, type SyncMode, type SyncPlan } from './plan.js';
+import { incrementalWindows, oldestStoredDay, planSync, type SyncMode, type SyncPlan } from './plan.js';
 import { requestKey, rollUpBody, sendPage, windowFilter, type PageRequest, type WindowSpec } from './requests.js';
 
 export type { SyncMode, SyncPlan } from './plan.js';
@@ -72,7 +72,7 @@ export interface SyncOptions {
   quotaPerMinute?: number;
   logger?: Logger;
   /** Epoch ms; default Date.now. */
-  now?: () => number;
+  now?: Clock;
   signal?: AbortSignal;
   onProgress?: (p: SyncProgress) => void;
   /** Stop (resumably) after this many requests (scheduled backfill slices). */
@@ -145,7 +145,7 @@ interface TypeState {
 
 class AccountSync {
   private readonly zone: Zone;
-  private readonly now: () => number;
+  private readonly now: Clock;
   private readonly runAt: number;
   private readonly report: SyncReport;
   private planned = 0;
@@ -153,7 +153,7 @@ class AccountSync {
 
   constructor(private readonly opts: SyncOptions) {
     this.zone = new Zone(opts.timezone);
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? systemClock;
     this.runAt = this.now();
     this.report = {
       account: opts.account, mode: opts.mode, requests: 0, pages: 0, added: 0, changed: 0, sessions: 0, types: {}, warnings: [], stopped: null, durationMs: 0,
@@ -263,7 +263,7 @@ class AccountSync {
   private async backfill(st: TypeState): Promise<void> {
     const cfg = this.opts.config;
     const def = st.def;
-    const today = localDate(this.zone, this.now());
+    const today = this.zone.localDate(this.now());
     const floor = addDays(today, -cfg.backfill_days);
     let emptyRun = 0;
     let firstWin = true;
@@ -291,7 +291,7 @@ class AccountSync {
       if (def.method === 'list') {
         await this.probe(st, win.from);
       } else {
-        emptyRun += dayNum(win.to) - dayNum(win.from);
+        emptyRun += dayNumber(win.to) - dayNumber(win.from);
         const limit = st.cov.firstData !== null ? ROLLUP_EMPTY_RUN_DAYS : ROLLUP_EMPTY_RUN_DAYS_NO_DATA;
         if (this.rollupFloor() === null && emptyRun >= limit) {
           this.commitCoverage(st, (c) => { c.backfillDone = true; });
@@ -424,8 +424,8 @@ class AccountSync {
         }
         c.window = null;
         markCovered(c, win.from, win.to, this.runAt);
-        const reach = Math.min(got.fetchedAt, midnight(this.zone, win.to));
-        if (win.to > localDate(this.zone, this.runAt) || c.syncedUntil === null) c.syncedUntil = Math.max(c.syncedUntil ?? -Infinity, reach);
+        const reach = Math.min(got.fetchedAt, this.zone.midnightOfDate(win.to));
+        if (win.to > this.zone.localDate(this.runAt) || c.syncedUntil === null) c.syncedUntil = Math.max(c.syncedUntil ?? -Infinity, reach);
       }, last ? win : null);
       failpoint('sync.after-commit');
       if (last) return points;

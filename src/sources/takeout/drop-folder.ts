@@ -45,6 +45,7 @@ import { createGunzip } from 'node:zlib';
 import { STATE_KEYS } from '../../store/state-keys.js';
 import { errText } from '../../errors.js';
 import { StoreFullError, type Store } from '../../store/types.js';
+import { systemClock, type Clock } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
 import { listInputs } from './archive.js';
 import { importTakeout, type ImportSummary } from './import.js';
@@ -64,7 +65,7 @@ export interface DropFolderOptions {
   /** IANA zone for local-time records (account / takeout.timezone), as import-takeout uses it. */
   timezone?: string;
   /** Epoch ms; default Date.now. */
-  clock?: () => number;
+  clock?: Clock;
   /** The import (default: importTakeout into `store` for `account`). Tests wrap it to count calls. */
   importer?: (paths: string[]) => Promise<ImportSummary>;
   /** Bytes hashed at each end of a file (default 1 MiB). */
@@ -236,7 +237,7 @@ export async function dropIncomplete(path: string, kind: DropKind): Promise<stri
 }
 
 export class DropFolderWatcher {
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly observed = new Map<string, Observation>();
   /** group → what it looked like when it was last handled (imported, duplicate, failed). */
   private readonly handled = new Map<string, Handled>();
@@ -246,7 +247,7 @@ export class DropFolderWatcher {
   private readonly log: Logger;
 
   constructor(private readonly opts: DropFolderOptions) {
-    this.clock = opts.clock ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
     this.log = opts.logger.child({ dropFolder: opts.dir });
   }
 

@@ -43,15 +43,15 @@ import {
   LEGACY_JSON_SOURCE, StoreFullError,
   type SeriesInfo, type SeriesKey, type SessionRecord, type SessionSegment, type Store, type StoredSession,
 } from '../../store/types.js';
+import { DAY_MS, Zone, localDateAtOffset } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
 import { errText } from '../../errors.js';
 import { ArchiveError, exportTimeOf, listInputs, readEntries, type ArchiveEntry } from './archive.js';
 import { classify, isProfilePath, type Clock, type FileKind } from './files.js';
 import { isNoDataFile } from './json.js';
-import { DAY_MS, FileOutput, NO_ZONE_MESSAGE, localDate, type ParseContext, type ProfileInfo, type SeriesBuffer, type StageGroup } from './parsers/common.js';
+import { FileOutput, NO_ZONE_MESSAGE, type ParseContext, type ProfileInfo, type SeriesBuffer, type StageGroup } from './parsers/common.js';
 import { readProfileCsv } from './parsers/profile.js';
 import { passEntries, prefetchedEntries } from './prefetch.js';
-import { Zone } from './timezone.js';
 
 export { formatSummary } from './summary.js';
 import { zoneFromLabel } from './summary.js';
@@ -366,8 +366,8 @@ class Run {
       if (s.t < fl.tMin) { fl.tMin = s.t; fl.oMin = s.offset; }
       if (s.t > fl.tMax) { fl.tMax = s.t; fl.oMax = s.offset; }
     }
-    m.first = localDate(fl.tMin, fl.oMin);
-    m.last = localDate(fl.tMax, fl.oMax);
+    m.first = localDateAtOffset(fl.tMin, fl.oMin);
+    m.last = localDateAtOffset(fl.tMax, fl.oMax);
   }
 
   private touchMetric(id: MetricId): MetricSummary {

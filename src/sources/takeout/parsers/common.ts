@@ -4,10 +4,7 @@
  */
 import type { MetricId } from '../../../metrics/registry.js';
 import type { Sample, SessionRecord, SessionSegment } from '../../../store/types.js';
-import { LocalSequence, daysFromCivil, type Zone } from '../timezone.js';
-
-export const MIN_MS = 60_000;
-export const DAY_MS = 86_400_000;
+import { DAY_MS, HOUR_MS, LocalSequence, MINUTE_MS, daysFromCivil, type Zone } from '../../../time/index.js';
 
 /** Samples of one (metric, source) collected from one file. */
 export class SeriesBuffer {
@@ -81,7 +78,7 @@ export interface ParseContext {
 
 // ---- offsets of UTC instants --------------------------------------------------------------
 
-const BUCKET = 15 * MIN_MS;
+const BUCKET = 15 * MINUTE_MS;
 
 /** Zone offset lookups memoised per 15-minute bucket (checked at both ends, so DST-safe). */
 export class OffsetCache {
@@ -106,20 +103,13 @@ export class OffsetCache {
 
 // ---- calendar arithmetic ------------------------------------------------------------------
 
-export { daysFromCivil };
-
 const DC = { key: -1, day: 0 };
 
 /** UTC ms of wall-clock parts read as UTC (the day number is memoised: stamps come in runs). */
 export function utcOf(p: StampParts): number {
   const key = (p.y * 16 + p.mo) * 32 + p.d;
   if (key !== DC.key) { DC.key = key; DC.day = daysFromCivil(p.y, p.mo, p.d); }
-  return DC.day * DAY_MS + p.h * 3_600_000 + p.mi * MIN_MS + p.s * 1000 + p.ms;
-}
-
-/** Local date `YYYY-MM-DD` of an instant with its offset. */
-export function localDate(t: number, offset: number): string {
-  return new Date(t + offset * MIN_MS).toISOString().slice(0, 10);
+  return DC.day * DAY_MS + p.h * HOUR_MS + p.mi * MINUTE_MS + p.s * 1000 + p.ms;
 }
 
 // ---- stamp parsing ------------------------------------------------------------------------
@@ -237,7 +227,7 @@ export function fastUtcZ(s: string): number {
   if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return NaN;
   const key = (y * 16 + mo) * 32 + d;
   if (key !== ZC.key) { ZC.key = key; ZC.day = daysFromCivil(y, mo, d); }
-  return ZC.day * DAY_MS + h * 3_600_000 + mi * MIN_MS + sec * 1000;
+  return ZC.day * DAY_MS + h * HOUR_MS + mi * MINUTE_MS + sec * 1000;
 }
 
 /** UTC offset text `-04:00`, `+0530`, `+05`, `Z` → minutes east, or null. */
@@ -271,12 +261,6 @@ export function jnum(x: unknown): number {
   return NaN;
 }
 
-/** Local midnight of a date in the zone: the daily sample's instant and offset. */
-export function localMidnight(zone: Zone, y: number, mo: number, d: number): { t: number; offset: number } {
-  const r = zone.fromLocal(y, mo, d, 0, 0, 0, 0, 'earlier');
-  return { t: r.t, offset: r.offset };
-}
-
 /**
  * Local wall-clock → instant, in file order. Wraps a LocalSequence (which resolves DST gaps and
  * repeated hours) with a memo per 15-minute local bucket: when the zone has one unambiguous
@@ -293,7 +277,7 @@ export class LocalClock {
     this.seq = new LocalSequence(zone);
   }
   next(y: number, mo: number, d: number, h: number, mi: number, s: number, ms = 0): { t: number; offset: number } {
-    const local = daysFromCivil(y, mo, d) * DAY_MS + h * 3_600_000 + mi * MIN_MS + s * 1000 + ms;
+    const local = daysFromCivil(y, mo, d) * DAY_MS + h * HOUR_MS + mi * MINUTE_MS + s * 1000 + ms;
     const b = Math.floor(local / BUCKET);
     if (b !== this.bucket) {
       this.bucket = NaN;
@@ -301,14 +285,14 @@ export class LocalClock {
       const bl = b * BUCKET + BUCKET - 1;
       const e = new Date(bl);
       const z = this.zone.fromLocal(e.getUTCFullYear(), e.getUTCMonth() + 1, e.getUTCDate(), e.getUTCHours(), e.getUTCMinutes(), e.getUTCSeconds(), e.getUTCMilliseconds(), 'earlier');
-      if (!a.gap && !a.ambiguous && !z.gap && !z.ambiguous && a.offset === z.offset && a.t === b * BUCKET - a.offset * MIN_MS) {
+      if (!a.gap && !a.ambiguous && !z.gap && !z.ambiguous && a.offset === z.offset && a.t === b * BUCKET - a.offset * MINUTE_MS) {
         this.bucket = b;
         this.off = a.offset;
       }
     }
     if (b === this.bucket) {
       if (this.dirty) { this.seq = new LocalSequence(this.zone); this.dirty = false; }
-      return { t: local - this.off * MIN_MS, offset: this.off };
+      return { t: local - this.off * MINUTE_MS, offset: this.off };
     }
     this.dirty = true;
     return this.seq.next(y, mo, d, h, mi, s, ms);

@@ -11,9 +11,10 @@
  */
 import type { MetricId } from '../../../metrics/registry.js';
 import { LEGACY_JSON_SOURCE } from '../../../store/types.js';
+import { MINUTE_MS } from '../../../time/index.js';
 import { readCsv } from '../csv.js';
 import {
-  FileFormatError, MIN_MS, NO_ZONE_MESSAGE, fastUtcZ, OffsetCache, type LocalClock, localMidnight, newParts, newSequence, num, parseIso, utcOf,
+  FileFormatError, NO_ZONE_MESSAGE, fastUtcZ, OffsetCache, type LocalClock, newParts, newSequence, num, parseIso, utcOf,
   type ParseContext, type SeriesBuffer,
 } from './common.js';
 
@@ -116,12 +117,12 @@ export function csvSamples(spec: CsvSampleSpec) {
           continue;
         } else if (mode !== 'instant') {
           if (!zone) throw new FileFormatError(ctx.file, NO_ZONE);
-          const m = localMidnight(zone, p.y, p.mo, p.d);
+          const m = zone.midnight(p.y, p.mo, p.d);
           t = m.t; off = m.offset;
         } else if (p.zone === 'Z' && !spec.forceLocal) {
           t = utcOf(p); off = offs.at(t);
         } else if (p.zone === 'offset' && !spec.forceLocal) {
-          t = utcOf(p) - p.off * MIN_MS; off = p.off;
+          t = utcOf(p) - p.off * MINUTE_MS; off = p.off;
         } else {
           if (!zone) throw new FileFormatError(ctx.file, NO_ZONE);
           seq ??= newSequence(zone);

@@ -7,9 +7,10 @@
  * - exercise-N.json: `startTime` "MM/DD/YY HH:MM:SS" in UTC, duration ms.
  */
 import { LEGACY_JSON_SOURCE } from '../../../store/types.js';
+import { DAY_MS, MINUTE_MS } from '../../../time/index.js';
 import { readJsonArray } from '../json.js';
 import {
-  FileFormatError, NO_ZONE_MESSAGE, OffsetCache, jnum, localMidnight, newParts, newSequence, parseIso, parseLegacy, utcOf,
+  FileFormatError, NO_ZONE_MESSAGE, OffsetCache, jnum, newParts, newSequence, parseIso, parseLegacy, utcOf,
   type ParseContext,
 } from './common.js';
 import type { JsonStream } from './legacy-intraday.js';
@@ -49,7 +50,7 @@ export async function parseRestingHeartRateJson(stream: JsonStream, ctx: ParseCo
         ctx.warn(undefined, `record ${idx}: date ${JSON.stringify(val.date)} is not "MM/DD/YY"`);
         continue;
       }
-      const m = localMidnight(zone, p.y, p.mo, p.d);
+      const m = zone.midnight(p.y, p.mo, p.d);
       buf.push(m.t, m.offset, v);
     }
   }
@@ -88,7 +89,7 @@ function decideWeightUnit(ctx: ParseContext, recs: { w: number; bmi: number; t: 
   if (recs.length) {
     let from = Infinity, to = -Infinity;
     for (const r of recs) { from = Math.min(from, r.t); to = Math.max(to, r.t); }
-    const known = ctx.knownWeightsKg(from - 86_400_000, to + 86_400_000);
+    const known = ctx.knownWeightsKg(from - DAY_MS, to + DAY_MS);
     if (known.length) {
       known.sort((a, b) => a - b);
       const med = known[known.length >> 1] as number;
@@ -157,7 +158,7 @@ export async function parseExerciseJson(stream: JsonStream, ctx: ParseContext, s
         continue;
       }
       // UTC stamps (an ISO stamp with an explicit offset is honoured)
-      const start = utcOf(p) - (p.zone === 'offset' ? p.off * 60_000 : 0);
+      const start = utcOf(p) - (p.zone === 'offset' ? p.off * MINUTE_MS : 0);
       const dur = jnum(rec.duration ?? rec.activeDuration);
       if (!Number.isFinite(dur) || dur < 0) {
         ctx.warn(undefined, `exercise ${idx}: duration ${JSON.stringify(rec.duration)} is not a number`);

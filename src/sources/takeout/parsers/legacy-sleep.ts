@@ -6,7 +6,7 @@
  */
 import type { SessionSegment, SleepStage } from '../../../store/types.js';
 import { readJsonArray } from '../json.js';
-import type { Zone } from '../timezone.js';
+import type { Zone } from '../../../time/index.js';
 import { FileFormatError, NO_ZONE_MESSAGE, jnum, newParts, newSequence, parseIso, type ParseContext } from './common.js';
 import type { JsonStream } from './legacy-intraday.js';
 

@@ -7,7 +7,8 @@
  * - UserExercises_*.csv → exercise sessions.
  */
 import { readCsv } from '../csv.js';
-import { FileFormatError, MIN_MS, newParts, num, parseIso, parseOffsetText, utcOf, type ParseContext, type StageGroup } from './common.js';
+import { MINUTE_MS } from '../../../time/index.js';
+import { FileFormatError, newParts, num, parseIso, parseOffsetText, utcOf, type ParseContext, type StageGroup } from './common.js';
 import { normName, type CsvStream } from './csv-samples.js';
 import { sleepStage } from './legacy-sleep.js';
 
@@ -37,7 +38,7 @@ const P = newParts();
 /** A UTC stamp (`…+0000`, `…Z`, or any explicit offset); naive stamps are taken as UTC too (the files say "at UTC"). */
 function utcStamp(s: string | undefined): number | null {
   if (s === undefined || !parseIso(s, P)) return null;
-  return utcOf(P) - (P.zone === 'offset' ? P.off * MIN_MS : 0);
+  return utcOf(P) - (P.zone === 'offset' ? P.off * MINUTE_MS : 0);
 }
 
 function cell(row: string[], i: number | undefined): string | undefined {
