@@ -29,7 +29,7 @@
  * `<base>/bridge/state` offline (retained) when the process dies; a clean stop publishes it too.
  */
 import { randomBytes } from 'node:crypto';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { AccountConfig } from '../../config/schema.js';
 import type { Store } from '../../store/types.js';
 import type { Logger } from '../../util/log.js';
@@ -137,6 +137,8 @@ class MqttSink implements MqttExtension {
   async start(ctx: ExtensionContext): Promise<void> {
     const cfg = ctx.config.mqtt;
     if (!cfg.server) throw new Error('mqtt.server is not set: the MQTT sink needs a broker URL such as mqtt://localhost:1883');
+    // mqtt.js is loaded when the sink starts: a bridge without MQTT does not carry it (~10 MB resident)
+    const { connect } = await import('mqtt');
     this.ctx = ctx;
     this.store = ctx.store;
     this.log = ctx.logger.child({ extension: 'mqtt' });
@@ -187,7 +189,7 @@ class MqttSink implements MqttExtension {
     if (cfg.cert !== undefined) options.cert = cfg.cert;
     if (cfg.key !== undefined) options.key = cfg.key;
     this.log.info({ server: redactUrl(cfg.server), base_topic: cfg.base_topic, discovery: cfg.discovery, accounts: this.names.map((n) => n.topic) }, 'connecting to the MQTT broker');
-    const client = mqtt.connect(cfg.server, options);
+    const client = connect(cfg.server, options);
     this.client = client;
     client.on('connect', () => this.onConnect());
     client.on('close', () => this.onClose());

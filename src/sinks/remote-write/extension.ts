@@ -14,7 +14,6 @@ import { EventEmitter } from 'node:events';
 import type { Extension, ExtensionContext, SinkStatus } from '../../run/extension.js';
 import type { Following } from '../../run/store-follower.js';
 import type { CursorLag } from '../cursor.js';
-import { createRemoteWrite } from './index.js';
 import type { ClientStats, RejectedSample } from './client.js';
 import type { RemoteWriteSink } from './sink.js';
 
@@ -97,6 +96,8 @@ export function remoteWriteExtension(opts: RemoteWriteExtensionOptions = {}): Re
         return;
       }
       const logger = ctx.logger.child({ sink: 'remote-write' });
+      // the client (undici) and the encoder are loaded when the sink starts, not by every bridge
+      const { createRemoteWrite } = await import('./index.js');
       const rw = createRemoteWrite({ store: ctx.store, config: cfg, logger, userAgent: `fitbit-bridge/${ctx.version}` });
       rw.client.on('rejected', (r) => events.emit('rejected', r));
       clientStats = rw.client.stats;

@@ -25,9 +25,7 @@ import { oauthClientConfig, tokenManagerFor, type OAuthClientConfig } from '../.
 import { ReauthNeededError, type TokenManager } from '../../auth/oauth-client.js';
 import { registerAuthPage } from '../../run/auth-page.js';
 import type { AccountStatus, Extension, ExtensionContext, SyncJobKind } from '../../run/extension.js';
-import { resolveAccountTimezone } from './account.js';
-import { HealthClient } from './client.js';
-import { syncAccount } from './sync.js';
+import type { HealthClient } from './client.js';
 
 /** Runs one sync job of one account; resolves with what it did. Throws ReauthNeededError when consent is needed. */
 export type SyncRunner = (req: {
@@ -67,11 +65,22 @@ export function loopbackBase(ctx: Pick<ExtensionContext, 'http'>): string | null
   return url ? `http://127.0.0.1:${new URL(url).port}` : null;
 }
 
+/** The sync engine (undici, the API client, the mapping: ~15 MB resident), loaded by the first job, not by every bridge. */
+async function loadEngine(): Promise<{
+  HealthClient: typeof import('./client.js').HealthClient;
+  syncAccount: typeof import('./sync.js').syncAccount;
+  resolveAccountTimezone: typeof import('./account.js').resolveAccountTimezone;
+}> {
+  const [client, sync, account] = await Promise.all([import('./client.js'), import('./sync.js'), import('./account.js')]);
+  return { HealthClient: client.HealthClient, syncAccount: sync.syncAccount, resolveAccountTimezone: account.resolveAccountTimezone };
+}
+
 /** The live sync of each job: one HealthClient per account, announcing its requests on ctx.events. */
 export function liveSyncRunner(ctx: ExtensionContext): SyncRunner {
   const { config, store, logger, events } = ctx;
   const clients = new Map<string, HealthClient>();
-  const clientFor = (account: string, tokens: TokenManager, signal: AbortSignal): HealthClient => {
+  let engine: ReturnType<typeof loadEngine> | null = null;
+  const clientFor = (HealthClient: Awaited<ReturnType<typeof loadEngine>>['HealthClient'], account: string, tokens: TokenManager, signal: AbortSignal): HealthClient => {
     let c = clients.get(account);
     if (!c) {
       c = new HealthClient({
@@ -88,7 +97,8 @@ export function liveSyncRunner(ctx: ExtensionContext): SyncRunner {
     return c;
   };
   return async ({ account, job, signal, tokens }) => {
-    const client = clientFor(account, tokens, signal);
+    const { HealthClient, syncAccount, resolveAccountTimezone } = await (engine ??= loadEngine());
+    const client = clientFor(HealthClient, account, tokens, signal);
     const log = logger.child({ account, job });
     const timezone = await resolveAccountTimezone(config, store, account, client, log);
     const r = await syncAccount({

@@ -14,7 +14,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Extension, ExtensionContext } from '../../run/extension.js';
 import type { Logger } from '../../util/log.js';
-import { DropFolderWatcher } from './drop-folder.js';
+import type { DropFolderWatcher } from './drop-folder.js';
 
 export interface DropFolderPartOptions {
   /** Epoch ms for the settle window (default Date.now). */
@@ -50,6 +50,8 @@ export class DropFolderPart implements Extension {
     if (!acct) {
       throw new Error(`takeout.drop_account: no account named ${account} under accounts: (known: ${ctx.config.accounts.map((a) => a.name).join(', ')})`);
     }
+    // the importer is loaded when the part starts: a bridge without a drop folder does not carry it
+    const { DropFolderWatcher } = await import('./drop-folder.js');
     this.dir = resolve(t.drop_folder);
     this.log = ctx.logger.child({ extension: this.name });
     const timezone = acct.timezone ?? t.timezone;
