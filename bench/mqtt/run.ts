@@ -6,7 +6,7 @@
  *
  * Two paths:
  * - "other process": the write comes through a second store connection (an import-takeout beside
- *   run); the sink notices it by its own poll of the change sequence (pollMs, default 50 ms).
+ *   run); the bridge's store follower notices it by its poll of the change sequence (every 50 ms).
  * - "event": the write is followed by `store:changed` (what the controller emits after an
  *   in-process sync job).
  * The store holds `--days` days of 5-second heart rate, per-minute steps / calories / distance
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     writeFileSync(cfgFile, `store:\n  path: ${db}\nhttp:\n  enabled: false\naccounts:\n  - name: alice\n    timezone: UTC\nmqtt:\n  server: ${broker.url}\n`);
     const config = loadConfig({ env: {}, file: cfgFile });
     const ext = mqttExtension();
-    const controller = new Controller({ config, store, logger: silentLogger(), version: 'bench', extensions: [ext], sync: null });
+    const controller = new Controller({ config, store, logger: silentLogger(), version: 'bench', parts: [ext], sync: null });
     const rec = await Recorder.connect(broker.url, ['fitbit-bridge/alice']);
     await controller.start();
     while (!ext.isConnected()) await new Promise((r) => setTimeout(r, 10));

@@ -39,27 +39,6 @@ export interface Context {
 /** Names of the flags that map onto config keys (for messages). */
 const OVERRIDE_NAMES: Record<string, string> = { 'store.path': '--db', 'log.level': '--log-level' };
 
-/**
- * Imports a module of this package by path relative to src/ (`store/store.js`). The specifier is
- * not a literal so the CLI type-checks and starts even when an optional part is missing.
- */
-export async function importPart<T>(relFromSrc: string, what: string): Promise<T> {
-  const url = new URL(`../${relFromSrc}`, import.meta.url).href;
-  try {
-    return (await import(url)) as T;
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException & { url?: string };
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && typeof err.message === 'string' && err.message.includes(relFromSrc.replace(/\.js$/, ''))) {
-      throw new CliError(`${what} is not part of this build (${relFromSrc} is missing)`, 'Update or rebuild fitbit-bridge', EXIT.PARTIAL, e);
-    }
-    throw e;
-  }
-}
-
-interface StoreModule {
-  openStore(path: string, opts?: { readonly?: boolean }): Store | Promise<Store>;
-}
-
 export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Context {
   const config = loadConfig({
     file: globals.config,
@@ -83,7 +62,7 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
     if (existsSync(storePath) && statSync(storePath).isDirectory()) {
       throw storeError(`the store path ${storePath} is a directory`, 'Give the path of a file with --db or store.path');
     }
-    const mod = await importPart<StoreModule>('store/store.js', 'The store');
+    const mod = await import('../store/store.js');
     try {
       if (!opts.readonly) mkdirSync(dirname(storePath), { recursive: true });
       return await mod.openStore(storePath, { readonly: opts.readonly ?? false });

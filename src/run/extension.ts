@@ -1,8 +1,12 @@
 /**
  * What `fitbit-bridge run` offers the parts it hosts (model: zigbee2mqtt's controller and
- * extensions). Each sink (MQTT, Prometheus, remote write, …) is an Extension: the controller
- * calls `start()` once the store and the HTTP server are up and `stop()` on shutdown, in reverse
- * order. An extension learns what happens through `events` and reads data through the store.
+ * extensions). Every source (Google Health, the Takeout drop folder) and every sink (Prometheus,
+ * MQTT, remote write) is an Extension, listed in the table of parts (src/run/parts.ts): the
+ * controller starts them in the table's order — sinks first, then (with the HTTP server
+ * listening) the sources — and stops them in reverse, so the sources end before the sinks and
+ * the store close. A part learns what happens through `events`, reads data through the store,
+ * follows the store's changes through `follower` (sinks) and sees the other sinks through
+ * `sinks()` (/metrics).
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,6 +14,8 @@ import type { AccountAuthState } from '../auth/oauth-client.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Store } from '../store/types.js';
 import type { Logger } from '../util/log.js';
+import type { AccountBook } from './accounts.js';
+import type { StoreFollower } from './store-follower.js';
 
 export type SyncJobKind = 'recent' | 'daily' | 'backfill';
 
@@ -72,12 +78,50 @@ export interface ExtensionContext {
   http: HttpRoutes;
   /** The current status of every configured account. */
   accounts(): AccountStatus[];
+  /** The account statuses themselves (the Google Health source updates them). */
+  accountBook: AccountBook;
+  /** The one follower of the store's change sequence (sinks subscribe their delivery passes). */
+  follower: StoreFollower;
+  /** The sinks the bridge hosts (for /metrics: their `sinkStatus()`). */
+  sinks(): readonly Extension[];
   /** The bridge's version (package.json). */
   version: string;
 }
 
+export type PartKind = 'source' | 'sink';
+
+/** How a delivering sink stands (fitbit_bridge_sink_* on /metrics). */
+export interface SinkStatus {
+  /** The `sink` label ('mqtt', 'remote_write'). */
+  sink: string;
+  /** Running and connected to its receiver. */
+  up: boolean;
+  /** How long it has been behind the store (s; 0 when it delivered every change). */
+  lagSeconds: number;
+  /** Store changes (sequence numbers) not delivered yet. */
+  pendingChanges: number;
+  /** When it last delivered (epoch ms), null if never. */
+  lastDeliveryAt: number | null;
+  /** Remote write's receiver counters (fitbit_bridge_remote_write_*); absent for other sinks. */
+  remoteWrite?: RemoteWriteCounters;
+}
+
+export interface RemoteWriteCounters {
+  samplesSent: number;
+  samplesRejected: number;
+  requests: number;
+  retries: number;
+  bytesSent: number;
+  /** Per-day values waiting to settle. */
+  dailyWaiting: number;
+}
+
 export interface Extension {
   readonly name: string;
+  /** A source writes into the store; a sink reads from it. */
+  readonly kind: PartKind;
   start(ctx: ExtensionContext): Promise<void>;
   stop(): Promise<void>;
+  /** A delivering sink's state (null while it does not run). */
+  sinkStatus?(): SinkStatus | null;
 }

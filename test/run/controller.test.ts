@@ -12,7 +12,6 @@ import { tokenSetFromResponse, TokenManager } from '../../src/auth/oauth-client.
 import { loadConfig, type LoadedConfig } from '../../src/config/load.js';
 import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulator/index.js';
 import { Controller } from '../../src/run/controller.js';
-import { createSyncRunner } from '../../src/run/live-sync.js';
 import { prometheusExtension } from '../../src/sinks/prometheus/extension.js';
 import { openStore } from '../../src/store/store.js';
 import type { Store } from '../../src/store/types.js';
@@ -58,13 +57,7 @@ describe('run controller with the live source', () => {
     await authorise(emu, cfg, 'alice');
     await authorise(emu, cfg, 'bob');
     store = openStore(cfg.store.path);
-    let ctl: Controller | null = null;
-    const sync = createSyncRunner({
-      config: cfg, store, logger: silentLogger(),
-      onRequest: (account, e) => ctl?.events.emit('api:request', { account, outcome: e.outcome, status: e.status, ms: e.ms }),
-    });
-    controller = new Controller({ config: cfg, store, logger: silentLogger(), version: 'test', sync, extensions: [prometheusExtension()] });
-    ctl = controller;
+    controller = new Controller({ config: cfg, store, logger: silentLogger(), version: 'test', parts: [prometheusExtension()] });
     await controller.start();
   });
 
@@ -126,7 +119,7 @@ describe('run controller: a stop does not wait for a hanging API', () => {
     await authorise(emu, cfg, 'bob');
     emu.faults.add({ kind: 'timeout', times: Infinity }); // Google never answers
     const store = openStore(cfg.store.path);
-    const controller = new Controller({ config: cfg, store, logger: silentLogger(), version: 'test', sync: createSyncRunner({ config: cfg, store, logger: silentLogger() }) });
+    const controller = new Controller({ config: cfg, store, logger: silentLogger(), version: 'test' });
     try {
       await controller.start();
       await new Promise((r) => setTimeout(r, 500));
@@ -155,7 +148,7 @@ describe('run controller: the schedule', () => {
     await authorise(emu, cfg, 'alice');
     await authorise(emu, cfg, 'bob');
     const store = openStore(cfg.store.path);
-    const controller = new Controller({ config: cfg, store, logger: silentLogger(), version: 'test', syncOnStart: false, sync: createSyncRunner({ config: cfg, store, logger: silentLogger() }) });
+    const controller = new Controller({ config: cfg, store, logger: silentLogger(), version: 'test', syncOnStart: false });
     const finished: { account: string; job: string; ok: boolean }[] = [];
     controller.events.on('sync:finished', (e: { account: string; job: string; ok: boolean }) => finished.push(e));
     try {

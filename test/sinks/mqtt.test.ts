@@ -10,13 +10,14 @@ import { writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig, type LoadedConfig } from '../../src/config/load.js';
 import { Controller } from '../../src/run/controller.js';
-import { BridgeEvents, type AccountStatus, type ExtensionContext } from '../../src/run/extension.js';
+import { BridgeEvents, type AccountStatus } from '../../src/run/extension.js';
 import { discoveryProblems, SENSOR_DEVICE_CLASSES } from '../../src/sinks/mqtt/ha-rules.js';
 import { mqttExtension, type MqttExtension } from '../../src/sinks/mqtt/extension.js';
 import { openStore } from '../../src/store/store.js';
 import { LEGACY_JSON_SOURCE, type Sample, type SeriesKey, type Store } from '../../src/store/types.js';
 import { createLogger } from '../../src/util/log.js';
 import { Mosquitto, Recorder, type Received } from '../support/mosquitto.js';
+import { partContext } from '../support/part-context.js';
 import { Tmp } from '../support/tmp.js';
 
 const tmp = new Tmp('fb-mqtt-');
@@ -76,8 +77,8 @@ interface Bridge {
 
 async function startBridge(config: LoadedConfig, clock: () => number): Promise<Bridge> {
   const store = tmp.store(config.store.path);
-  const ext = mqttExtension({ clock, pollMs: 50, reconnectMinMs: 100, reconnectMaxMs: 400, publishTimeoutMs: 3000 });
-  const controller = new Controller({ config, store, logger, version: '9.9.9-test', extensions: [ext], sync: null, storePollMs: 50 });
+  const ext = mqttExtension({ clock, reconnectMinMs: 100, reconnectMaxMs: 400, publishTimeoutMs: 3000 });
+  const controller = new Controller({ config, store, logger, version: '9.9.9-test', parts: [ext], sync: null });
   await controller.start();
   return { ext, controller, store, stop: () => controller.stop() };
 }
@@ -369,11 +370,11 @@ describe('MQTT sink: account status, credentials', { concurrency: false }, () =>
     const store = tmp.store(config.store.path);
     const events = new BridgeEvents();
     let status: AccountStatus = { name: 'alice', live: true, auth: 'reauth-needed', lastSyncAt: Date.UTC(2026, 3, 6, 12), lastSuccessAt: Date.UTC(2026, 3, 6, 11, 55), lastError: 'invalid_grant', quotaLeft: 17, lastAdded: 0 };
-    const ctx: ExtensionContext = {
-      config, store, logger, events, version: '9.9.9-test', http: { route: () => undefined, url: () => null },
+    const { ctx, close } = partContext({
+      config, store, logger, events, version: '9.9.9-test',
       accounts: () => [status, { ...status, name: 'bob', auth: 'ok', quotaLeft: null, lastSuccessAt: null }],
-    };
-    const ext = mqttExtension({ clock: () => ny(12), pollMs: 50 });
+    });
+    const ext = mqttExtension({ clock: () => ny(12) });
     await ext.start(ctx);
     try {
       const m = await rec.waitFor((x) => x.topic === 'home/fitbit/alice', 5000, 0, 'alice on the custom base topic');
@@ -391,6 +392,7 @@ describe('MQTT sink: account status, credentials', { concurrency: false }, () =>
       checkState(ok);
     } finally {
       await ext.stop();
+      await close();
     }
     const off = await rec.waitFor((x) => x.topic === 'home/fitbit/bridge/state' && x.payload === 'offline', 3000, 0, 'offline on a clean stop');
     assert.equal(off.payload, 'offline');

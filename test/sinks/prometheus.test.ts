@@ -248,7 +248,7 @@ describe('/metrics of a Takeout-only bridge (no live source)', () => {
     // the export ends 2026-04-30 (New York): evaluate "today" on its last day
     const at = Date.parse('2026-04-30T20:00:00-04:00');
     const ext = prometheusExtension({ clock: () => at });
-    const controller = new Controller({ config, store, logger: silentLogger(), version: 'test', sync: null, extensions: [ext] });
+    const controller = new Controller({ config, store, logger: silentLogger(), version: 'test', sync: null, parts: [ext] });
     await controller.start();
     try {
       const text = await (await fetch(`${controller.http!.url()!}/metrics`)).text();

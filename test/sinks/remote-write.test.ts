@@ -10,12 +10,13 @@ import { copyFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { configSchema } from '../../src/config/schema.js';
-import { BridgeEvents, type ExtensionContext } from '../../src/run/extension.js';
+import type { ExtensionContext } from '../../src/run/extension.js';
 import { remoteWriteExtension } from '../../src/sinks/remote-write/extension.js';
 import { createRemoteWrite } from '../../src/sinks/remote-write/index.js';
 import { openStore } from '../../src/store/store.js';
 import type { Store } from '../../src/store/types.js';
 import { silentLogger } from '../../src/util/log.js';
+import { partContext } from '../support/part-context.js';
 import { Prometheus } from '../support/prometheus.js';
 import { Tmp } from '../support/tmp.js';
 import { VictoriaMetrics } from '../support/victoria-metrics.js';
@@ -137,16 +138,12 @@ describe('Prometheus', () => {
     assert.equal(sink.cursor.lag().seqBehind, 0, 'the cursor moved on');
   });
 
-  test('the run extension delivers, notices writes of another connection (timer) and store:changed, shows lag', async () => {
+  test('the run extension delivers, notices writes of another connection (the store follower), shows lag', async () => {
     const prom = await prometheus();
     const store = copyStore();
     const config = configSchema.parse({ remote_write: { url: prom.remoteWriteUrl } }) as unknown as ExtensionContext['config'];
-    const events = new BridgeEvents();
-    const ctx: ExtensionContext = {
-      config, store, logger: silentLogger(), events, version: 'test',
-      http: { route: () => undefined, url: () => null }, accounts: () => [],
-    };
-    const ext = remoteWriteExtension({ pollMs: 200 });
+    const { ctx, close } = partContext({ config, store });
+    const ext = remoteWriteExtension();
     assert.equal(ext.name, 'remote-write');
     assert.equal(ext.stats().enabled, false);
     await ext.start(ctx);
@@ -158,21 +155,21 @@ describe('Prometheus', () => {
       assert.equal(s1.enabled, true);
       assert.equal(s1.lag.seqBehind, 0);
       assert.ok(s1.samplesSent > 20_000);
-      // another connection (as another process would) writes late data: the timer notices it
+      // another connection (as another process would) writes late data: the store follower's poll notices it
       const other = openStore(store.path);
       const hr = other.listSeries(HR)[0]!;
       other.writeSamples(hr, [{ t: hr.first! + 1500, offset: -240, v: 99 }], { exportMs: Date.now() });
       other.close();
       await prom.waitFor(async () => (await prom.scalar(`fitbit_history_heart_rate_bpm{source=${JSON.stringify(hr.source)}}`, hr.first! + 1500)) === 99, 20_000, 'the late sample');
-      // store:changed wakes it up at once
+      // a write of this connection: idle() delivers it
       const steps = store.listSeries({ account: ACCOUNT, metric: 'steps' })[0]!;
       store.writeSamples(steps, [{ t: steps.first! + 15_000, offset: -240, v: 5 }], { exportMs: Date.now() });
-      events.emit('store:changed', { seq: store.currentSeq() });
       await ext.idle();
       const later = expectedFromStore(store);
       await assertTsdbHolds(prom, later, { alternatives: dailyAlternatives(first, later) });
     } finally {
       await ext.stop();
+      await close();
     }
     assert.equal(ext.stats().enabled, false);
   });

@@ -15,7 +15,6 @@ import { loadConfig, type LoadedConfig } from '../../src/config/load.js';
 import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulator/index.js';
 import { Controller } from '../../src/run/controller.js';
 import type { Extension } from '../../src/run/extension.js';
-import { createSyncRunner } from '../../src/run/live-sync.js';
 import { mqttExtension, type MqttExtension } from '../../src/sinks/mqtt/extension.js';
 import { prometheusExtension, type PrometheusExtension } from '../../src/sinks/prometheus/extension.js';
 import { remoteWriteExtension, type RemoteWriteExtension } from '../../src/sinks/remote-write/extension.js';
@@ -88,19 +87,12 @@ export async function startLiveBridge(opts: LiveBridgeOptions = {}): Promise<Liv
     await tm.save(tokenSetFromResponse(emu.issueTokens(), Date.now()));
   }
   const store = openStore(config.store.path);
-  let ctl: Controller | null = null;
-  const sync = createSyncRunner({
-    config, store, logger: silentLogger(),
-    onRequest: (account, e) => ctl?.events.emit('api:request', { account, outcome: e.outcome, status: e.status, ms: e.ms }),
-  });
-  const rw = opts.remoteWriteUrl ? remoteWriteExtension({ pollMs: 500 }) : null;
-  const mq = opts.mqttUrl ? mqttExtension({ pollMs: 50 }) : null;
-  // remote write through the option, MQTT through watchSinks() (both ways `run` may wire them)
-  const prom = prometheusExtension({ sinks: { remoteWrite: rw } });
-  if (mq) prom.watchSinks({ mqtt: mq });
-  const extensions: Extension[] = [prom, ...(rw ? [rw] : []), ...(mq ? [mq] : [])];
-  const controller = new Controller({ config, store, logger: silentLogger(), version: 'test', sync, extensions, storePollMs: 200 });
-  ctl = controller;
+  // the sinks the table would build for this config, kept at hand for the tests; /metrics finds them through the controller
+  const rw = opts.remoteWriteUrl ? remoteWriteExtension() : null;
+  const mq = opts.mqttUrl ? mqttExtension() : null;
+  const prom = prometheusExtension();
+  const parts: Extension[] = [prom, ...(mq ? [mq] : []), ...(rw ? [rw] : [])];
+  const controller = new Controller({ config, store, logger: silentLogger(), version: 'test', parts });
   await controller.start();
   const url = controller.http?.url();
   if (!url) throw new Error('the bridge HTTP server is not listening');

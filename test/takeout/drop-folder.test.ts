@@ -14,9 +14,9 @@ import type { Store } from '../../src/store/types.js';
 import { archiveBaseName, exportInstant, generateTakeout } from '../../src/synthetic/index.js';
 import { silentLogger } from '../../src/util/log.js';
 import { loadConfig } from '../../src/config/load.js';
-import { dropFolderExtension } from '../../src/run/drop-folder-extension.js';
-import { BridgeEvents, type ExtensionContext } from '../../src/run/extension.js';
+import { dropFolderPart } from '../../src/sources/takeout/drop-folder-part.js';
 import { bufferLogger } from '../auth/helpers.js';
+import { partContext } from '../support/part-context.js';
 import { Tmp } from '../support/tmp.js';
 
 const SETTLE = 120_000;
@@ -294,7 +294,7 @@ describe('drop folder', () => {
   });
 });
 
-describe('the run extension', () => {
+describe('the run part', () => {
   test('imports what is dropped while run is up (fs.watch hint or poll), and stops cleanly', async () => {
     const drop = tmp.mkdir('ext-drop');
     const cfgFile = join(tmp.mkdir('ext-cfg'), 'config.yaml');
@@ -302,11 +302,8 @@ describe('the run extension', () => {
     const config = loadConfig({ env: {}, file: cfgFile });
     assert.equal(config.takeout.drop_account, 'bob');
     const store = tmp.store(config.store.path);
-    const ctx: ExtensionContext = {
-      config, store, logger: silentLogger(), events: new BridgeEvents(), version: 'test',
-      http: { route: () => undefined, url: () => null }, accounts: () => [],
-    };
-    const ext = dropFolderExtension({ hintDelayMs: 50 });
+    const { ctx, close } = partContext({ config, store });
+    const ext = dropFolderPart({ hintDelayMs: 50 });
     await ext.start(ctx);
     try {
       copyFileSync(single, join(drop, basename(single)));
@@ -316,6 +313,7 @@ describe('the run extension', () => {
       assert.equal(store.listSeries({ account: 'alice' }).length, 0);
     } finally {
       await ext.stop();
+      await close();
     }
   });
 
@@ -323,12 +321,10 @@ describe('the run extension', () => {
     const cfgFile = join(tmp.mkdir('ext-cfg'), 'config.yaml');
     writeFileSync(cfgFile, `store:\n  path: ${tmp.dbPath()}\ntakeout:\n  drop_folder: ${tmp.mkdir('ext-drop')}\n  drop_account: carol\n`);
     const config = loadConfig({ env: {}, file: cfgFile });
-    const ctx: ExtensionContext = {
-      config, store: tmp.store(config.store.path), logger: silentLogger(), events: new BridgeEvents(), version: 'test',
-      http: { route: () => undefined, url: () => null }, accounts: () => [],
-    };
-    const ext = dropFolderExtension();
+    const { ctx, close } = partContext({ config, store: tmp.store(config.store.path) });
+    const ext = dropFolderPart();
     await assert.rejects(ext.start(ctx), /takeout\.drop_account: no account named carol/);
     await ext.stop();
+    await close();
   });
 });

@@ -1,11 +1,7 @@
 /** `fitbit-bridge doctor`: checks the configuration, authorisations, endpoints, disk and store, and says what to fix. */
 import { Command, InvalidArgumentError } from 'commander';
 import type { GlobalOptions } from '../context.js';
-import { importPart } from '../context.js';
 import { EXIT } from '../../exit-codes.js';
-
-/** src/doctor/index.ts, loaded on demand (keeps --help fast). */
-type DoctorModule = typeof import('../../doctor/index.js');
 
 function parseSeconds(v: string): number {
   const n = Number(v);
@@ -33,7 +29,7 @@ Examples:
 Exit code: 0 when nothing is a problem (warnings allowed), 1 when something is.`)
     .action(async (flags: { json?: boolean; timeout: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const mod = await importPart<DoctorModule>('doctor/index.js', 'The doctor');
+      const mod = await import('../../doctor/index.js');
       const report = await mod.runDoctor({
         ...(g.config !== undefined ? { file: g.config } : {}),
         ...(g.db !== undefined ? { db: g.db } : {}),

@@ -2,12 +2,9 @@
 import { Command, Option } from 'commander';
 import type { MetricId } from '../../metrics/registry.js';
 import { DUMP_FORMATS } from '../../config/schema.js';
-import { createContext, importPart, type GlobalOptions } from '../context.js';
+import { createContext, type GlobalOptions } from '../context.js';
 import { usageError } from '../errors.js';
 import { parseAccountName, parseDate, parseMetrics } from '../validate.js';
-
-/** src/sinks/dump/dump.ts, loaded on demand (keeps --help fast). */
-type DumpModule = typeof import('../../sinks/dump/dump.js');
 
 interface DumpFlags {
   account?: string;
@@ -53,7 +50,7 @@ Examples:
             throw usageError(`no account "${flags.account}" in ${store.path} (known: ${[...known].sort().join(', ') || 'none'})`, 'Check the spelling, or import data for it first');
           }
         }
-        const mod = await importPart<DumpModule>('sinks/dump/dump.js', 'The dump sink');
+        const mod = await import('../../sinks/dump/dump.js');
         const summary = await mod.runDump({
           store,
           dir,

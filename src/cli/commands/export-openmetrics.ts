@@ -1,12 +1,9 @@
 /** `fitbit-bridge export-openmetrics <file>`: the history as OpenMetrics text for promtool backfilling. */
 import { Command } from 'commander';
 import type { MetricId } from '../../metrics/registry.js';
-import { createContext, importPart, type GlobalOptions } from '../context.js';
+import { createContext, type GlobalOptions } from '../context.js';
 import { usageError } from '../errors.js';
 import { parseAccountName, parseDate, parseMetrics } from '../validate.js';
-
-/** src/sinks/openmetrics/export.ts, loaded on demand (keeps --help fast). */
-type ExportModule = typeof import('../../sinks/openmetrics/export.js');
 
 interface ExportFlags {
   account?: string;
@@ -46,7 +43,7 @@ Do not backfill the last 3 hours this way (Prometheus' head block holds them): u
             throw usageError(`no account "${flags.account}" in ${store.path} (known: ${[...known].sort().join(', ') || 'none'})`, 'Check the spelling, or import data for it first');
           }
         }
-        const mod = await importPart<ExportModule>('sinks/openmetrics/export.js', 'The OpenMetrics export');
+        const mod = await import('../../sinks/openmetrics/export.js');
         const s = await mod.exportOpenMetrics({
           store, file,
           ...(flags.account !== undefined ? { account: flags.account } : {}),

@@ -1,12 +1,9 @@
 /** `fitbit-bridge import-takeout <path...>`: Google Takeout archives or folders into the store. */
 import { accessSync, constants, statSync } from 'node:fs';
 import { Command } from 'commander';
-import { accountConfig, createContext, importPart, resolveAccount, type GlobalOptions } from '../context.js';
+import { accountConfig, createContext, resolveAccount, type GlobalOptions } from '../context.js';
 import { inputError } from '../errors.js';
 import { parseAccountName, parseTimeZone } from '../validate.js';
-
-/** src/sources/takeout/import.ts, loaded on demand (keeps --help fast). */
-type TakeoutModule = typeof import('../../sources/takeout/import.js');
 
 interface ImportFlags {
   account?: string;
@@ -52,7 +49,7 @@ Examples:
       try {
         const account = resolveAccount(ctx.config, store, flags.account);
         const timezone = flags.timezone ?? accountConfig(ctx.config, account)?.timezone ?? ctx.config.takeout.timezone;
-        const mod = await importPart<TakeoutModule>('sources/takeout/import.js', 'The Takeout importer');
+        const mod = await import('../../sources/takeout/import.js');
         const summary = await mod.importTakeout({
           paths,
           account,

@@ -1,12 +1,9 @@
 /** `fitbit-bridge rebuild`: re-derive samples and sessions from the raw API pages the sync kept. */
 import { Command } from 'commander';
-import { createContext, importPart, resolveAccount, type GlobalOptions } from '../context.js';
+import { createContext, resolveAccount, type GlobalOptions } from '../context.js';
 import { usageError } from '../errors.js';
 import { EXIT } from '../../exit-codes.js';
 import { parseAccountName, parseList } from '../validate.js';
-
-type RebuildModule = typeof import('../../sources/google-health/rebuild.js');
-type StoreModule = typeof import('../../store/store.js');
 
 interface RebuildFlags {
   account?: string;
@@ -39,12 +36,12 @@ Examples:
           throw usageError(`the store keeps no raw API pages of account ${account}`, 'Run fitbit-bridge sync with sync.keep_raw_pages: true (the default) first');
         }
         if (flags.into) {
-          const sm = await importPart<StoreModule>('store/store.js', 'The store');
+          const sm = await import('../../store/store.js');
           target = sm.openStore(flags.into);
           const info = store.getAccount(account);
           if (info && !target.getAccount(account)) target.setAccount(info);
         }
-        const mod = await importPart<RebuildModule>('sources/google-health/rebuild.js', 'The rebuild');
+        const mod = await import('../../sources/google-health/rebuild.js');
         const r = await mod.rebuildAccount({ store, account, target, logger: ctx.logger, ...(flags.type ? { types: flags.type } : {}) });
         const lines = [
           `rebuilt ${account} from ${r.pages} raw pages (${(stats.storedBytes / 1e6).toFixed(1)} MB kept, ${(stats.rawBytes / 1e6).toFixed(1)} MB as received): ${r.added} samples added, ${r.changed} changed, ${r.sessions} sessions written${flags.into ? ` into ${flags.into}` : ''}`,

@@ -1,24 +1,13 @@
 /**
  * `fitbit-bridge run`: the long-running bridge. Syncs every authorised account from the Google
  * Health API on the configured schedule, serves /healthz, /auth and /metrics, hosts the sinks,
- * and stops cleanly on SIGTERM / SIGINT.
+ * and stops cleanly on SIGTERM / SIGINT. This file parses the flags, opens the store and handles
+ * the signals; the bridge itself is src/run/controller.ts with the parts of src/run/parts.ts.
  */
 import { Command } from 'commander';
-import { mqttEnabled } from '../../config/schema.js';
-import type { Extension } from '../../run/extension.js';
-import { createContext, importPart, type GlobalOptions } from '../context.js';
+import type { RunFlags } from '../../run/parts.js';
+import { createContext, type GlobalOptions } from '../context.js';
 import { packageVersion } from '../version.js';
-
-type ControllerModule = typeof import('../../run/controller.js');
-type LiveSyncModule = typeof import('../../run/live-sync.js');
-type PrometheusModule = typeof import('../../sinks/prometheus/extension.js');
-type MqttModule = typeof import('../../sinks/mqtt/extension.js');
-type RemoteWriteModule = typeof import('../../sinks/remote-write/extension.js');
-type DropFolderModule = typeof import('../../run/drop-folder-extension.js');
-
-interface RunFlags {
-  sync: boolean;
-}
 
 export function runCommand(): Command {
   return new Command('run')
@@ -35,38 +24,12 @@ Examples:
   FITBIT_BRIDGE_HTTP__PORT=9000 fitbit-bridge run --log-level debug`)
     .action(async (flags: RunFlags, cmd: Command) => {
       const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>());
-      const { Controller } = await importPart<ControllerModule>('run/controller.js', 'The bridge controller');
+      // loaded here, not at the top: the other commands (and --help) do not load the bridge's parts
+      const { Controller } = await import('../../run/controller.js');
       const store = await ctx.openStore();
       const version = packageVersion();
-      const extensions: Extension[] = [];
-      const prom = await importPart<PrometheusModule>('sinks/prometheus/extension.js', 'The Prometheus endpoint');
-      const promExt = prom.prometheusExtension();
-      extensions.push(promExt);
-      if (mqttEnabled(ctx.config)) {
-        const mq = await importPart<MqttModule>('sinks/mqtt/extension.js', 'The MQTT sink');
-        const mqExt = mq.mqttExtension();
-        extensions.push(mqExt);
-        promExt.watchSinks({ mqtt: mqExt });
-      }
-      if (ctx.config.remote_write.url) {
-        const rw = await importPart<RemoteWriteModule>('sinks/remote-write/extension.js', 'The remote-write sink');
-        const rwExt = rw.remoteWriteExtension();
-        extensions.push(rwExt);
-        promExt.watchSinks({ remoteWrite: rwExt });
-      }
-      if (ctx.config.takeout.drop_folder !== undefined) {
-        // last: extensions stop in reverse order, so an import in progress ends before the sinks and the store close
-        const df = await importPart<DropFolderModule>('run/drop-folder-extension.js', 'The Takeout drop folder');
-        extensions.push(df.dropFolderExtension());
-      }
-      // the live source (undici, the sync engine) is loaded only when a Google client is configured
-      const live = flags.sync && ctx.config.google.client_id ? await importPart<LiveSyncModule>('run/live-sync.js', 'The live source') : null;
-      let emit: ((account: string, outcome: string, status: number | null, ms: number) => void) | null = null;
-      const sync = live
-        ? live.createSyncRunner({ config: ctx.config, store, logger: ctx.logger, onRequest: (account, e) => emit?.(account, e.outcome, e.status, e.ms) })
-        : null;
-      const controller = new Controller({ config: ctx.config, store, logger: ctx.logger, version, extensions, sync });
-      emit = (account, outcome, status, ms) => { controller.events.emit('api:request', { account, outcome, status, ms }); };
+      // the parts (sources, sinks) come from the table in src/run/parts.ts
+      const controller = new Controller({ config: ctx.config, store, logger: ctx.logger, version, flags: { sync: flags.sync } });
       let stopping: Promise<void> | null = null;
       const stop = (signal: string): void => {
         if (stopping) {

@@ -2,7 +2,7 @@
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from '../../util/log.js';
-import { accountConfig, createContext, importPart, resolveAccount, type GlobalOptions } from '../context.js';
+import { accountConfig, createContext, resolveAccount, type GlobalOptions } from '../context.js';
 import { ReauthNeededError } from '../../auth/oauth-client.js';
 import { errText, InterruptedError, isAbortReason } from '../../errors.js';
 import { CliError, usageError } from '../errors.js';
@@ -152,9 +152,9 @@ configured (run fitbit-bridge auth --account NAME); 3 store error.`)
       try {
         const account = resolveAccount(ctx.config, store, flags.account);
         const [syncMod, accMod, dtMod] = await Promise.all([
-          importPart<SyncModule>('sources/google-health/sync.js', 'The Google Health sync'),
-          importPart<AccountModule>('sources/google-health/account.js', 'The Google Health sync'),
-          importPart<DataTypesModule>('sources/google-health/datatypes.js', 'The Google Health sync'),
+          import('../../sources/google-health/sync.js'),
+          import('../../sources/google-health/account.js'),
+          import('../../sources/google-health/datatypes.js'),
         ]);
         try {
           dtMod.typesForMode(flags.mode, flags.type);

@@ -9,31 +9,35 @@
  *   the broker acknowledged every publish. Late data merged into an old day, writes by another
  *   process, a broker outage or a kill -9: the next pass starts from the cursor and publishes a
  *   state computed after all of it (it may resend, it never skips).
- * - Passes run on `store:changed` (the controller's poll), on the sink's own, faster poll of the
- *   store's sequence (`pollMs`), on `account:status` / `sync:finished`, every minute (so windows
- *   slide: "steps in the last 60 minutes" goes down while you sit still) and at the next local
- *   midnight of each account (so "steps today" resets). Passes never overlap; requests during a
- *   pass coalesce into one more pass.
+ * - Passes run through the bridge's store follower (src/run/store-follower.ts): on every change
+ *   of the store's sequence (its 50 ms poll sees writes of other processes too), on
+ *   `account:status` / `sync:finished`, on (re)connects, every minute (so windows slide: "steps
+ *   in the last 60 minutes" goes down while you sit still) and at the next local midnight of each
+ *   account (so "steps today" resets). Passes never overlap; requests during a pass coalesce into
+ *   one more pass; a pass that is not acknowledged completely is retried with backoff
+ *   (`retryMinMs` doubling to `retryMaxMs`).
  * - On every (re)connect and on Home Assistant's birth message (`<prefix>/status` = `online`)
  *   everything is republished: the broker may have lost its retained messages.
  * - "Publish only when changed": discovery configs by their sorted-key JSON; states by their
  *   content without the ages (see state.ts), so `expire_after` keeps its meaning.
  * - Daily totals never drop within a local day (DailyHighWater, kept in the store across
  *   restarts under `sink:mqtt:daily_max:<account>`).
- * - Lag (seq behind, seconds behind) is logged when it persists and readable through `lag()`.
+ * - Lag (seq behind, seconds behind) is logged when it persists and readable through `lag()` and
+ *   `sinkStatus()` (/metrics).
  *
  * Reconnects with exponential backoff (1 s doubling to 60 s, ±20 % jitter). The last will marks
  * `<base>/bridge/state` offline (retained) when the process dies; a clean stop publishes it too.
  */
 import { randomBytes } from 'node:crypto';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { STATE_KEYS } from '../../store/state-keys.js';
 import { errText as errMsg } from '../../errors.js';
 import type { AccountConfig } from '../../config/schema.js';
 import type { Store } from '../../store/types.js';
 import { systemClock, type Clock } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
-import type { AccountStatus, Extension, ExtensionContext } from '../../run/extension.js';
+import type { AccountStatus, Extension, ExtensionContext, SinkStatus } from '../../run/extension.js';
+import type { Following } from '../../run/store-follower.js';
 import { SinkCursor, type CursorLag } from '../cursor.js';
 import { computeLatest, DailyHighWater, resolveTimezone, type HighWaterState } from '../latest.js';
 import { discoveryMessages, isOurs, stableStringify, type DiscoveryMessage } from './discovery.js';
@@ -46,8 +50,9 @@ export interface MqttExtensionOptions {
   clock?: Clock;
   /** Re-evaluation period (ms). Default 60 000. */
   tickMs?: number;
-  /** How often the sink itself looks at the store's change sequence (ms; one tiny SELECT). Default 50. */
-  pollMs?: number;
+  /** Retry delay of a pass that was not acknowledged completely (ms): the first, and the longest. Default 2 000 … 60 000. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
   /** Reconnect backoff bounds (ms). Default 1 000 … 60 000. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
@@ -69,15 +74,16 @@ export interface MqttLag extends CursorLag {
 }
 
 export interface MqttExtension extends Extension {
-  /** How far delivery is behind the store (for logs and the Prometheus extension). */
+  /** How far delivery is behind the store (for logs and tests). */
   lag(): MqttLag;
+  /** The same for /metrics (fitbit_bridge_sink_*{sink="mqtt"}). */
+  sinkStatus(): SinkStatus | null;
   /** Runs a pass now (or waits for the running one and one more); resolves when done. */
   flush(): Promise<void>;
   isConnected(): boolean;
 }
 
 const PENDING_MAX_BLOCKS = 5000;
-const RETRY_MS = 2000;
 
 interface Outgoing {
   topic: string;
@@ -93,6 +99,7 @@ function redactUrl(u: string): string {
 
 class MqttSink implements MqttExtension {
   readonly name = 'mqtt';
+  readonly kind = 'sink';
   private readonly clock: Clock;
   private ctx: ExtensionContext | null = null;
   private store: Store | null = null;
@@ -109,16 +116,12 @@ class MqttSink implements MqttExtension {
   private published = new Map<string, string>();
   private connected = false;
   private stopping = false;
-  private dirty = false;
-  private running: Promise<void> | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private following: Following | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
-  private pollTimer: NodeJS.Timeout | null = null;
   private midnightTimer: NodeJS.Timeout | null = null;
   private midnightAt = 0;
   private attempt = 0;
-  private lastSeenSeq = -1;
   private lastDeliveredAt: number | null = null;
   private lagWarned = false;
   private everConnected = false;
@@ -133,6 +136,8 @@ class MqttSink implements MqttExtension {
   async start(ctx: ExtensionContext): Promise<void> {
     const cfg = ctx.config.mqtt;
     if (!cfg.server) throw new Error('mqtt.server is not set: the MQTT sink needs a broker URL such as mqtt://localhost:1883');
+    // mqtt.js is loaded when the sink starts: a bridge without MQTT does not carry it (~10 MB resident)
+    const { connect } = await import('mqtt');
     this.ctx = ctx;
     this.store = ctx.store;
     this.log = ctx.logger.child({ extension: 'mqtt' });
@@ -147,20 +152,21 @@ class MqttSink implements MqttExtension {
     this.cursor = new SinkCursor(ctx.store, 'mqtt', this.clock);
     for (const a of this.names) this.guards.set(a.account, new DailyHighWater(this.loadGuard(a.account)));
 
+    // store changes come through the follower; status changes (auth, last sync) are not writes
+    this.following = ctx.follower.subscribe({
+      name: 'mqtt', pass: () => this.pass(),
+      retry: { minMs: this.opts.retryMinMs ?? 2000, maxMs: this.opts.retryMaxMs ?? 60_000 },
+    });
     const kick = (): void => this.kick();
-    ctx.events.on('store:changed', kick);
     ctx.events.on('account:status', kick);
     ctx.events.on('sync:finished', kick);
     this.listeners.push(() => {
-      ctx.events.off('store:changed', kick);
       ctx.events.off('account:status', kick);
       ctx.events.off('sync:finished', kick);
     });
 
     this.tickTimer = setInterval(() => { this.kick(); this.checkLag(); }, this.opts.tickMs ?? 60_000);
     this.tickTimer.unref();
-    this.pollTimer = setInterval(() => this.poll(), this.opts.pollMs ?? 50);
-    this.pollTimer.unref();
 
     const options: IClientOptions = {
       clientId: cfg.client_id ?? `fitbit-bridge_${randomBytes(4).toString('hex')}`,
@@ -182,7 +188,7 @@ class MqttSink implements MqttExtension {
     if (cfg.cert !== undefined) options.cert = cfg.cert;
     if (cfg.key !== undefined) options.key = cfg.key;
     this.log.info({ server: redactUrl(cfg.server), base_topic: cfg.base_topic, discovery: cfg.discovery, accounts: this.names.map((n) => n.topic) }, 'connecting to the MQTT broker');
-    const client = mqtt.connect(cfg.server, options);
+    const client = connect(cfg.server, options);
     this.client = client;
     client.on('connect', () => this.onConnect());
     client.on('close', () => this.onClose());
@@ -193,9 +199,11 @@ class MqttSink implements MqttExtension {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const off of this.listeners.splice(0)) off();
-    for (const t of [this.tickTimer, this.pollTimer, this.retryTimer, this.reconnectTimer, this.midnightTimer]) if (t) clearTimeout(t);
-    this.tickTimer = this.pollTimer = this.retryTimer = this.reconnectTimer = this.midnightTimer = null;
-    if (this.running) await Promise.race([this.running, sleep(this.opts.publishTimeoutMs ?? 10_000)]);
+    for (const t of [this.tickTimer, this.reconnectTimer, this.midnightTimer]) if (t) clearTimeout(t);
+    this.tickTimer = this.reconnectTimer = this.midnightTimer = null;
+    const following = this.following;
+    this.following = null;
+    if (following) await Promise.race([following.stop(), sleep(this.opts.publishTimeoutMs ?? 10_000)]);
     const client = this.client;
     this.client = null;
     if (!client) return;
@@ -225,9 +233,15 @@ class MqttSink implements MqttExtension {
     return { ...l, position: c.position(), storeSeq: store.currentSeq(), connected: this.connected, lastDeliveredAt: this.lastDeliveredAt };
   }
 
+  sinkStatus(): SinkStatus | null {
+    if (!this.cursor || this.stopping) return null;
+    const l = this.lag();
+    return { sink: 'mqtt', up: l.connected, lagSeconds: l.seconds, pendingChanges: l.seqBehind, lastDeliveryAt: l.lastDeliveredAt };
+  }
+
   async flush(): Promise<void> {
     this.kick();
-    while (this.running) await this.running;
+    await this.following?.idle();
   }
 
   // ---- connection --------------------------------------------------------------------------------
@@ -300,62 +314,19 @@ class MqttSink implements MqttExtension {
 
   // ---- passes ------------------------------------------------------------------------------------
 
-  private poll(): void {
-    const store = this.store;
-    if (!store || this.stopping) return;
-    try {
-      const seq = store.currentSeq();
-      if (seq !== this.lastSeenSeq) {
-        this.lastSeenSeq = seq;
-        this.cursor?.lag(); // starts the "behind since" clock
-        this.kick();
-      }
-    } catch (e) {
-      this.log?.warn({ err: errMsg(e) }, 'could not read the store\'s change sequence');
-    }
-  }
-
   private kick(): void {
-    this.dirty = true;
-    this.ensureLoop();
+    this.following?.kick();
   }
 
-  private ensureLoop(): void {
-    if (this.running || this.stopping || !this.connected) return;
-    this.running = (async () => {
-      while (this.dirty && !this.stopping && this.connected) {
-        this.dirty = false;
-        let ok = false;
-        try {
-          ok = await this.pass();
-        } catch (e) {
-          this.log?.error({ err: errMsg(e) }, 'MQTT publish pass failed');
-        }
-        if (!ok) {
-          this.dirty = true;
-          this.scheduleRetry();
-          break;
-        }
-      }
-    })().finally(() => {
-      this.running = null;
-      if (this.dirty && !this.retryTimer) this.ensureLoop();
-    });
-  }
-
-  private scheduleRetry(): void {
-    if (this.retryTimer || this.stopping) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.ensureLoop();
-    }, RETRY_MS);
-    this.retryTimer.unref();
-  }
-
-  /** One pass: compute, publish what changed, commit the cursor. False when not everything was acknowledged. */
+  /**
+   * One pass: compute, publish what changed, commit the cursor; true when more is pending.
+   * Without a connection it does nothing (the next connect asks for a pass). Throws when not
+   * every publish was acknowledged (the follower retries it).
+   */
   private async pass(): Promise<boolean> {
     const { client, store, topics, cursor, ctx } = this;
-    if (!client || !store || !topics || !cursor || !ctx || !client.connected) return false;
+    cursor?.lag(); // starts the "behind since" clock
+    if (!client || !store || !topics || !cursor || !ctx || !client.connected || this.stopping) return false;
     const t0 = performance.now();
     const pending = cursor.pending(PENDING_MAX_BLOCKS);
     const now = this.clock();
@@ -389,16 +360,14 @@ class MqttSink implements MqttExtension {
     try {
       await withTimeout(Promise.all(out.map((m) => client.publishAsync(m.topic, m.payload, { qos: 1, retain: true }))), timeout);
     } catch (e) {
-      this.log?.warn({ err: errMsg(e), messages: out.length, pending_seq: pending.upto - cursor.position() }, 'MQTT publishes were not all acknowledged; retrying (the cursor stays where it was)');
-      return false;
+      throw new Error(`MQTT publishes were not all acknowledged (${out.length} messages, ${pending.upto - cursor.position()} changes pending; the cursor stays where it was): ${errMsg(e)}`);
     }
     for (const m of out) this.published.set(m.topic, m.identity);
     cursor.commit(pending.upto);
     this.lastDeliveredAt = now;
-    if (pending.upto < store.currentSeq()) this.dirty = true;
     this.log?.debug({ published: out.length, upto: pending.upto, blocks: pending.blocks.length, sessions: pending.sessions.length, ms: Math.round(performance.now() - t0) }, 'MQTT pass');
     this.checkLag();
-    return true;
+    return pending.upto < store.currentSeq();
   }
 
   private checkLag(): void {

@@ -6,8 +6,8 @@
  * - the bridge's health — sync times, outcomes, failures and durations, API requests by outcome,
  *   quota left, whether an account needs a new authorisation, what the store holds;
  * - the sinks: how far MQTT and remote write are behind the store, remote write's counters
- *   (`fitbit_bridge_sink_*`, `fitbit_bridge_remote_write_*`) — pass the sink extensions in
- *   `sinks` (or `watchSinks()` later);
+ *   (`fitbit_bridge_sink_*`, `fitbit_bridge_remote_write_*`) — read at scrape time from the
+ *   `sinkStatus()` of every sink the bridge hosts (`ctx.sinks()`: the table of parts);
  * - Node's default process metrics (`process_*`, `nodejs_*`).
  * Names follow Prometheus conventions: base units, `_total` counters, `_timestamp_seconds`. No
  * label is named like a target label a scraper adds (`job`, `instance`): the sync job is `mode`.
@@ -16,34 +16,22 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { errText } from '../../errors.js';
-import type { Extension, ExtensionContext } from '../../run/extension.js';
+import type { Extension, ExtensionContext, SinkStatus } from '../../run/extension.js';
 import { sendText } from '../../run/http.js';
 import { systemClock, type Clock } from '../../time/index.js';
 import { resolveTimezone } from '../latest.js';
-import type { MqttLag } from '../mqtt/extension.js';
-import type { RemoteWriteStats } from '../remote-write/extension.js';
 import {
   collectGauges, GAUGE_SPECS, NEWEST_SAMPLE_GAUGE, SLEEP_STAGE_GAUGE, type GaugeAccount, type GaugeSample,
 } from './gauges.js';
 
-/** What /metrics reads from the sinks (the MQTT and remote-write extensions have these). */
-export interface SinkProbes {
-  mqtt?: { lag(): MqttLag } | null;
-  remoteWrite?: { stats(): RemoteWriteStats } | null;
-}
-
 export interface PrometheusExtensionOptions {
   /** The clock of the latest values ("today", last night). Default Date.now. */
   clock?: Clock;
-  /** The sink extensions whose lag and counters /metrics publishes. */
-  sinks?: SinkProbes;
   /** The latest-value gauges are recomputed at most this often while the store is unchanged (ms). Default 15 000. */
   gaugeCacheMs?: number;
 }
 
 export interface PrometheusExtension extends Extension {
-  /** Registers (or replaces) the sinks to publish, e.g. once they are constructed. */
-  watchSinks(sinks: SinkProbes): void;
   /** The /metrics text as served (tests; also works without HTTP). */
   metricsText(): Promise<string>;
 }
@@ -104,7 +92,6 @@ export function prometheusExtension(opts: PrometheusExtensionOptions = {}): Prom
   const clock = opts.clock ?? systemClock;
   const cacheMs = opts.gaugeCacheMs ?? 15_000;
   let registry = new Registry();
-  let sinks: SinkProbes = { ...(opts.sinks ?? {}) };
   const refresh: Array<() => void> = [];
   let cache: { seq: number; at: number; samples: GaugeSample[] } | null = null;
   const listeners: Array<() => void> = [];
@@ -132,9 +119,7 @@ export function prometheusExtension(opts: PrometheusExtensionOptions = {}): Prom
 
   return {
     name: 'prometheus',
-    watchSinks(s: SinkProbes): void {
-      sinks = { ...sinks, ...s };
-    },
+    kind: 'sink',
     metricsText,
     async start(c: ExtensionContext): Promise<void> {
       registry = new Registry();
@@ -163,12 +148,6 @@ export function prometheusExtension(opts: PrometheusExtensionOptions = {}): Prom
       const requests = counter('fitbit_bridge_api_requests_total');
       const duration = new Histogram({ ...def('fitbit_bridge_sync_duration_seconds'), buckets: [1, 5, 15, 60, 300, 900, 3600], registers: [registry] });
 
-      // every live account has its failure counter from the start (a rate of 0, not "no data")
-      for (const a of c.accounts()) {
-        if (!a.live) continue;
-        failures.inc({ account: a.name }, 0);
-        added.inc({ account: a.name }, 0);
-      }
       const onFinished = (e: { account: string; job: string; ok: boolean; added: number; ms: number }): void => {
         runs.inc({ account: e.account, mode: e.job, result: e.ok ? 'ok' : 'error' });
         duration.observe({ account: e.account, mode: e.job }, e.ms / 1000);
@@ -188,10 +167,9 @@ export function prometheusExtension(opts: PrometheusExtensionOptions = {}): Prom
       const sinkLag = g('fitbit_bridge_sink_lag_seconds');
       const sinkPending = g('fitbit_bridge_sink_pending_changes');
       const sinkLast = g('fitbit_bridge_sink_last_delivery_timestamp_seconds');
-      const rw = (): RemoteWriteStats | null => {
-        const s = sinks.remoteWrite?.stats() ?? null;
-        return s && s.enabled ? s : null;
-      };
+      const statuses = (): SinkStatus[] => c.sinks().flatMap((s) => s.sinkStatus?.() ?? []);
+      let rwCounters: NonNullable<SinkStatus['remoteWrite']> | null = null;
+      const rw = (): NonNullable<SinkStatus['remoteWrite']> | null => rwCounters;
       // remote write's own metrics exist only while a remote-write sink runs
       let rwMetrics: { daysPending: Gauge } | null = null;
       const rwNames: BridgeMetricName[] = [
@@ -228,6 +206,11 @@ export function prometheusExtension(opts: PrometheusExtensionOptions = {}): Prom
       refresh.length = 0;
       refresh.push(() => {
         for (const a of c.accounts()) {
+          if (a.live) {
+            // every live account has its failure counter from the start (a rate of 0, not "no data")
+            failures.inc({ account: a.name }, 0);
+            added.inc({ account: a.name }, 0);
+          }
           if (a.lastSyncAt !== null) lastAttempt.set({ account: a.name }, a.lastSyncAt / 1000);
           if (a.lastSuccessAt !== null) lastSuccess.set({ account: a.name }, a.lastSuccessAt / 1000);
           if (a.live) failing.set({ account: a.name }, a.lastError !== null ? 1 : 0);
@@ -254,22 +237,16 @@ export function prometheusExtension(opts: PrometheusExtensionOptions = {}): Prom
         sinkLag.reset();
         sinkPending.reset();
         sinkLast.reset();
-        const mq = sinks.mqtt?.lag() ?? null;
-        if (mq) {
-          sinkUp.set({ sink: 'mqtt' }, mq.connected ? 1 : 0);
-          sinkLag.set({ sink: 'mqtt' }, mq.seconds);
-          sinkPending.set({ sink: 'mqtt' }, mq.seqBehind);
-          if (mq.lastDeliveredAt !== null) sinkLast.set({ sink: 'mqtt' }, mq.lastDeliveredAt / 1000);
+        rwCounters = null;
+        for (const s of statuses()) {
+          sinkUp.set({ sink: s.sink }, s.up ? 1 : 0);
+          sinkLag.set({ sink: s.sink }, s.lagSeconds);
+          sinkPending.set({ sink: s.sink }, s.pendingChanges);
+          if (s.lastDeliveryAt !== null) sinkLast.set({ sink: s.sink }, s.lastDeliveryAt / 1000);
+          if (s.remoteWrite) rwCounters = s.remoteWrite;
         }
-        const r = rw();
-        const rwm = syncRwMetrics(r !== null);
-        if (r && rwm) {
-          sinkUp.set({ sink: 'remote_write' }, r.lastError === null ? 1 : 0);
-          sinkLag.set({ sink: 'remote_write' }, r.lag.seconds);
-          sinkPending.set({ sink: 'remote_write' }, r.lag.seqBehind);
-          if (r.lastSuccessAt !== null) sinkLast.set({ sink: 'remote_write' }, r.lastSuccessAt / 1000);
-          rwm.daysPending.set(r.dailyWaiting);
-        }
+        const rwm = syncRwMetrics(rwCounters !== null);
+        if (rwCounters && rwm) rwm.daysPending.set(rwCounters.dailyWaiting);
 
         let samples: GaugeSample[] = [];
         try {

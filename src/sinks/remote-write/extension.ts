@@ -1,18 +1,20 @@
 /**
- * Remote write as an extension of `fitbit-bridge run`: delivers the store's history to the TSDB
- * at `remote_write.url` and keeps up with every change — syncs of this process (`store:changed`),
- * imports by other processes (noticed by the controller's poll and by a timer of its own), late
- * data merged into old days. Lag is logged while behind and available through `stats()`.
+ * Remote write as a sink part of `fitbit-bridge run` (enabled when remote_write.url is set):
+ * delivers the store's history to the TSDB at `remote_write.url` and keeps up with every change
+ * — syncs of this process, imports by other processes, late data merged into old days — through
+ * the bridge's store follower (src/run/store-follower.ts: one pass loop, coalescing, retried
+ * with backoff). Per-day values waiting to settle are looked at every `settleCheckMs`. Lag is
+ * logged while behind and available through `stats()` and `sinkStatus()` (/metrics).
  *
- *   const rw = remoteWriteExtension();          // when config.remote_write.url is set
+ *   const rw = remoteWriteExtension();
  *   rw.stats().samplesRejected                   // fitbit_bridge_remote_write_rejected_samples_total
  *   rw.events.on('rejected', (s) => …)           // each rejected sample
  */
 import { EventEmitter } from 'node:events';
-import type { Extension, ExtensionContext } from '../../run/extension.js';
+import type { Extension, ExtensionContext, SinkStatus } from '../../run/extension.js';
+import type { Following } from '../../run/store-follower.js';
 import type { CursorLag } from '../cursor.js';
-import { createRemoteWrite } from './index.js';
-import { AbortedError, type ClientStats, type RejectedSample } from './client.js';
+import type { ClientStats, RejectedSample } from './client.js';
 import type { RemoteWriteSink } from './sink.js';
 
 export interface RemoteWriteStats extends ClientStats {
@@ -36,11 +38,16 @@ export interface RemoteWriteExtension extends Extension {
   readonly events: EventEmitter<RemoteWriteExtensionEvents>;
   /** Resolves when everything in the store now has been delivered (tests). */
   idle(): Promise<void>;
+  /** The sink's state for /metrics (fitbit_bridge_sink_*{sink="remote_write"}, fitbit_bridge_remote_write_*). */
+  sinkStatus(): SinkStatus | null;
 }
 
 export interface RemoteWriteExtensionOptions {
-  /** How often to look for changes by other processes and for settled days (ms, default 10 s). */
-  pollMs?: number;
+  /** How often to look for per-day values that have settled (ms, default 10 s). */
+  settleCheckMs?: number;
+  /** Retry delay of a failed delivery (ms): the first and the longest. Default 10 000 … 60 000. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
   /** How often to log the lag while behind (ms, default 60 s). */
   lagLogMs?: number;
 }
@@ -55,41 +62,18 @@ export function remoteWriteExtension(opts: RemoteWriteExtensionOptions = {}): Re
   let clientStats: ClientStats = EMPTY_STATS;
   let abort: AbortController | null = null;
   let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
-  let again = false;
+  let following: Following | null = null;
   let lastLagLog = 0;
-  let ctxRef: ExtensionContext | null = null;
-  const onChanged = (): void => kick();
 
-  function kick(): void {
-    if (!sink || !abort || abort.signal.aborted) return;
-    if (running) {
-      again = true;
-      return;
+  /** One delivery pass: everything pending now, then the settled per-day series (the client retries a TSDB outage itself). */
+  async function pass(ctx: ExtensionContext, s: RemoteWriteSink, signal: AbortSignal): Promise<boolean> {
+    const t0 = Date.now();
+    const r = await s.drain(signal, () => logLag(ctx, s));
+    if (r.blocks > 0 || r.sent > 0) {
+      ctx.logger.info({ blocks: r.blocks, samples: r.sent, rejected: r.rejected, ms: Date.now() - t0, cursor: s.cursor.position() }, 'remote write: delivered');
+      events.emit('delivered', r);
     }
-    running = loop().finally(() => { running = null; });
-  }
-
-  async function loop(): Promise<void> {
-    const s = sink;
-    const ctx = ctxRef;
-    if (!s || !ctx || !abort) return;
-    const signal = abort.signal;
-    do {
-      again = false;
-      try {
-        const t0 = Date.now();
-        const r = await s.drain(signal, () => logLag(ctx, s));
-        if (r.blocks > 0 || r.sent > 0) {
-          ctx.logger.info({ blocks: r.blocks, samples: r.sent, rejected: r.rejected, ms: Date.now() - t0, cursor: s.cursor.position() }, 'remote write: delivered');
-          events.emit('delivered', r);
-        }
-      } catch (e) {
-        if (e instanceof AbortedError || signal.aborted) return;
-        ctx.logger.error({ err: e }, 'remote write: delivery failed; retrying at the next change or poll');
-        return;
-      }
-    } while (again && !signal.aborted);
+    return false;
   }
 
   function logLag(ctx: ExtensionContext, s: RemoteWriteSink): void {
@@ -103,6 +87,7 @@ export function remoteWriteExtension(opts: RemoteWriteExtensionOptions = {}): Re
 
   return {
     name: 'remote-write',
+    kind: 'sink',
     events,
     async start(ctx: ExtensionContext): Promise<void> {
       const cfg = ctx.config.remote_write;
@@ -110,29 +95,34 @@ export function remoteWriteExtension(opts: RemoteWriteExtensionOptions = {}): Re
         ctx.logger.info('remote write is off (remote_write.url is not set)');
         return;
       }
-      ctxRef = ctx;
       const logger = ctx.logger.child({ sink: 'remote-write' });
+      // the client (undici) and the encoder are loaded when the sink starts, not by every bridge
+      const { createRemoteWrite } = await import('./index.js');
       const rw = createRemoteWrite({ store: ctx.store, config: cfg, logger, userAgent: `fitbit-bridge/${ctx.version}` });
       rw.client.on('rejected', (r) => events.emit('rejected', r));
       clientStats = rw.client.stats;
-      sink = rw.sink;
-      abort = new AbortController();
-      ctx.events.on('store:changed', onChanged);
+      const s = rw.sink;
+      const signal = (abort = new AbortController()).signal;
+      sink = s;
+      following = ctx.follower.subscribe({
+        name: 'remote-write', pass: () => pass(ctx, s, signal),
+        retry: { minMs: opts.retryMinMs ?? 10_000, maxMs: opts.retryMaxMs ?? 60_000 },
+      });
+      // per-day values are sent once their day has settled: a matter of time, not of a change
       timer = setInterval(() => {
-        if (!sink) return;
-        const lag = sink.cursor.lag();
-        if (lag.seqBehind > 0 || sink.lag().dailyWaiting > 0) kick();
-      }, opts.pollMs ?? 10_000);
+        if (s.lag().dailyWaiting > 0) following?.kick();
+      }, opts.settleCheckMs ?? 10_000);
       timer.unref();
-      logger.info({ url: cfg.url, cursor: sink.cursor.position(), store_seq: ctx.store.currentSeq() }, 'remote write: started');
-      kick();
+      logger.info({ url: cfg.url, cursor: s.cursor.position(), store_seq: ctx.store.currentSeq() }, 'remote write: started');
+      following.kick();
     },
     async stop(): Promise<void> {
-      ctxRef?.events.off('store:changed', onChanged);
       if (timer) clearInterval(timer);
       timer = null;
+      const stopping = following?.stop(); // no new pass; the running one ends with the abort
       abort?.abort();
-      await running;
+      await stopping;
+      following = null;
       sink = null;
       abort = null;
     },
@@ -141,15 +131,23 @@ export function remoteWriteExtension(opts: RemoteWriteExtensionOptions = {}): Re
       return { ...clientStats, enabled: sink !== null, lag: { seqBehind: lag.seqBehind, seconds: lag.seconds }, dailyWaiting: lag.dailyWaiting };
     },
     async idle(): Promise<void> {
-      for (;;) {
-        if (running) {
-          await running;
-          continue;
-        }
-        if (!sink || sink.cursor.lag().seqBehind === 0) return;
-        kick();
-        if (!running) return;
+      while (following && sink && sink.cursor.lag().seqBehind > 0) {
+        following.kick();
+        await following.idle();
       }
+      await following?.idle();
+    },
+    sinkStatus(): SinkStatus | null {
+      if (!sink) return null;
+      const lag = sink.lag();
+      return {
+        sink: 'remote_write', up: clientStats.lastError === null, lagSeconds: lag.seconds, pendingChanges: lag.seqBehind,
+        lastDeliveryAt: clientStats.lastSuccessAt,
+        remoteWrite: {
+          samplesSent: clientStats.samplesSent, samplesRejected: clientStats.samplesRejected, requests: clientStats.requests,
+          retries: clientStats.retries, bytesSent: clientStats.bytesSent, dailyWaiting: lag.dailyWaiting,
+        },
+      };
     },
   };
 }

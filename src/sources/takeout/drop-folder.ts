@@ -33,7 +33,7 @@
  * (imports are idempotent and do not depend on the order of the parts).
  *
  * The watcher does no timing itself: `scan()` looks once, with the time from `clock`; the
- * `run` extension (src/run/drop-folder-extension.ts) calls it on a poll timer and on fs.watch
+ * `run` part (drop-folder-part.ts) calls it on a poll timer and on fs.watch
  * hints. Tests drive it with their own clock.
  */
 import { createHash } from 'node:crypto';

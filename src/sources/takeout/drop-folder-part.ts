@@ -1,30 +1,32 @@
 /**
- * The Takeout drop folder as an extension of `fitbit-bridge run` (takeout.drop_folder): scans
+ * The Takeout drop folder as the Takeout source part of `fitbit-bridge run` (enabled when
+ * takeout.drop_folder is set; see src/run/parts.ts): scans
  * the folder every takeout.drop_poll_seconds, sooner when fs.watch hints at a change (only a
  * hint: on network shares and SD cards it may say nothing) and again when a waiting file is due
  * to settle; each new export is imported into takeout.drop_account (default: the first account).
- * The logic is src/sources/takeout/drop-folder.ts. Nothing is emitted: the import moves the
- * store's change sequence, which the controller announces to the sinks.
+ * The logic is drop-folder.ts. Nothing is emitted: the import moves the store's change
+ * sequence, which the store follower (src/run/store-follower.ts) announces to the sinks.
  *
  * stop() waits for an import in progress to finish (its files are written one transaction each,
  * so a hard kill is safe too: the export was not recorded and is imported again, idempotently).
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { resolve } from 'node:path';
-import { errText } from '../errors.js';
-import { DropFolderWatcher } from '../sources/takeout/drop-folder.js';
-import type { Logger } from '../util/log.js';
-import type { Extension, ExtensionContext } from './extension.js';
+import { errText } from '../../errors.js';
+import type { Extension, ExtensionContext } from '../../run/extension.js';
+import type { Logger } from '../../util/log.js';
+import type { DropFolderWatcher } from './drop-folder.js';
 
-export interface DropFolderExtensionOptions {
+export interface DropFolderPartOptions {
   /** Epoch ms for the settle window (default Date.now). */
   clock?: () => number;
   /** Delay between an fs.watch event and the scan it triggers (ms, default 1000). */
   hintDelayMs?: number;
 }
 
-export class DropFolderExtension implements Extension {
+export class DropFolderPart implements Extension {
   readonly name = 'takeout-drop-folder';
+  readonly kind = 'source';
   private watcher: DropFolderWatcher | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private soonTimer: NodeJS.Timeout | null = null;
@@ -34,7 +36,7 @@ export class DropFolderExtension implements Extension {
   private log: Logger | null = null;
   private dir = '';
 
-  constructor(private readonly opts: DropFolderExtensionOptions = {}) {}
+  constructor(private readonly opts: DropFolderPartOptions = {}) {}
 
   /** The watcher (tests, status). */
   get dropWatcher(): DropFolderWatcher | null {
@@ -49,6 +51,8 @@ export class DropFolderExtension implements Extension {
     if (!acct) {
       throw new Error(`takeout.drop_account: no account named ${account} under accounts: (known: ${ctx.config.accounts.map((a) => a.name).join(', ')})`);
     }
+    // the importer is loaded when the part starts: a bridge without a drop folder does not carry it
+    const { DropFolderWatcher } = await import('./drop-folder.js');
     this.dir = resolve(t.drop_folder);
     this.log = ctx.logger.child({ extension: this.name });
     const timezone = acct.timezone ?? t.timezone;
@@ -127,7 +131,7 @@ export class DropFolderExtension implements Extension {
   }
 }
 
-/** The drop folder extension for `run` (a no-op when takeout.drop_folder is not set). */
-export function dropFolderExtension(opts: DropFolderExtensionOptions = {}): Extension {
-  return new DropFolderExtension(opts);
+/** The drop folder part for `run` (a no-op when takeout.drop_folder is not set). */
+export function dropFolderPart(opts: DropFolderPartOptions = {}): DropFolderPart {
+  return new DropFolderPart(opts);
 }
