@@ -21,7 +21,7 @@ after(() => tmp.cleanup());
 function fastClient(emu: GoogleEmulator, tm: TokenManager, quota = 100_000): HealthClient {
   return new HealthClient({
     baseUrl: emu.apiBaseUrl, getAccessToken: (o) => tm.getAccessToken(o), quotaPerMinute: quota,
-    timeoutMs: 750, maxAttempts: 12, sleep: async () => undefined,
+    timeoutMs: 1500, maxAttempts: 12, sleep: async () => undefined,
   });
 }
 
