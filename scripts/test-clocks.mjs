@@ -9,7 +9,8 @@
 // - chatham:   TZ=Pacific/Chatham (UTC+12:45 / +13:45: a zone far from UTC, not on the hour),
 //              the real clock;
 // - us-dst-end, leap-day, new-years-eve: the clock faked by libfaketime (Debian package
-//              `faketime`), starting at an instant and advancing in real time (UTC):
+//              `faketime`), set to an instant when the variant starts and advancing in real time
+//              (UTC):
 //              2026-11-01 05:30 (US DST ends at 06:00 UTC: New York repeats 01:00–02:00 local
 //              half an hour into the run), 2028-02-29 23:30 (a leap day turning into March),
 //              2026-12-31 23:30 (the year turns half an hour into the run).
@@ -58,9 +59,9 @@ const PINNED_HEAVY = [
 
 const VARIANTS = [
   { name: 'chatham', env: { TZ: 'Pacific/Chatham' }, exclude: CLOCKLESS_HEAVY },
-  { name: 'us-dst-end', faketime: '@2026-11-01 05:30:00', exclude: [...CLOCKLESS_HEAVY, ...PINNED_HEAVY, ...TWO_CLOCKS] },
-  { name: 'leap-day', faketime: '@2028-02-29 23:30:00', exclude: [...CLOCKLESS_HEAVY, ...PINNED_HEAVY, ...TWO_CLOCKS] },
-  { name: 'new-years-eve', faketime: '@2026-12-31 23:30:00', exclude: [...CLOCKLESS_HEAVY, ...PINNED_HEAVY, ...TWO_CLOCKS] },
+  { name: 'us-dst-end', faketime: '2026-11-01T05:30:00', exclude: [...CLOCKLESS_HEAVY, ...PINNED_HEAVY, ...TWO_CLOCKS] },
+  { name: 'leap-day', faketime: '2028-02-29T23:30:00', exclude: [...CLOCKLESS_HEAVY, ...PINNED_HEAVY, ...TWO_CLOCKS] },
+  { name: 'new-years-eve', faketime: '2026-12-31T23:30:00', exclude: [...CLOCKLESS_HEAVY, ...PINNED_HEAVY, ...TWO_CLOCKS] },
 ];
 
 function findLibfaketime() {
@@ -107,15 +108,19 @@ for (const v of variants) {
   }
   const env = { ...process.env, ...(v.env ?? {}) };
   if (v.faketime) {
+    // An offset from the real clock, not libfaketime's "@start" (which restarts at that instant in
+    // every process: a child started a minute later would live a minute in the past of its
+    // parent, and tests that hand instants between processes would see the future).
+    const offsetS = Math.round((Date.parse(`${v.faketime}Z`) - Date.now()) / 1000);
     Object.assign(env, {
-      TZ: 'UTC', // the FAKETIME instant is read in the local zone: UTC here
-      LD_PRELOAD: lib, FAKETIME: v.faketime,
+      TZ: 'UTC',
+      LD_PRELOAD: lib, FAKETIME: offsetS < 0 ? String(offsetS) : `+${offsetS}`,
       // node's timers and performance.now() keep the real monotonic clock (faking it stalls timers)
       FAKETIME_DONT_FAKE_MONOTONIC: '1',
     });
   }
   const args = [fileURLToPath(new URL('test.mjs', import.meta.url)), ...v.exclude.map((x) => `--exclude=${x}`)];
-  const label = v.faketime ? `clock ${v.faketime} (UTC)` : `TZ=${env.TZ}`;
+  const label = v.faketime ? `clock ${v.faketime}Z (FAKETIME=${env.FAKETIME}), TZ=UTC` : `TZ=${env.TZ}`;
   console.error(`\n== test:clocks ${v.name}: ${label}`);
   const t0 = performance.now();
   const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env });
