@@ -1,14 +1,15 @@
 // Generates src/sources/google-health/api-types.ts from the Google Health API v4 discovery document.
 // Run: npm run gen:api-types
 //   or node --import tsx scripts/gen-api-types.ts [discovery.json] [out.ts]
-// Defaults: /work/shared/reference/health-v4-discovery.json (../shared/reference/ from the repo root)
+// Defaults: test/fixtures/google-health/health-v4-discovery.json (the vendored document; its README
+// names origin, revision and licence)
 // and src/sources/google-health/api-types.ts. Output is deterministic (schemas and properties sorted,
 // no timestamps, no absolute paths), so a test can compare the committed file with a fresh run.
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const DEFAULT_DISCOVERY_URL = new URL('../../shared/reference/health-v4-discovery.json', import.meta.url);
+export const DEFAULT_DISCOVERY_URL = new URL('../test/fixtures/google-health/health-v4-discovery.json', import.meta.url);
 export const DEFAULT_OUT_URL = new URL('../src/sources/google-health/api-types.ts', import.meta.url);
 
 /** The parts of a discovery-document JSON schema this generator reads. */

@@ -2,6 +2,12 @@
 // `npm test`: makes sure what the integration tests need is installed, then runs every test file
 // under test/ with node's test runner (TypeScript through tsx).
 //
+//   node scripts/test.mjs [<substring> …] [--exclude=<substring> …]
+//
+// Arguments pick the files whose path contains one of the substrings (default: all), minus those
+// matching an --exclude. TEST_CONCURRENCY: how many test files run at once (each in
+// its own process; default node's: one less than the CPUs).
+//
 // System packages: tests that need a real server (later: mosquitto, prometheus) list them in
 // DEBIAN_PACKAGES. When one is missing and we are root with apt-get, it is installed. Under
 // CI=true a package that cannot be installed fails the run; it is never skipped silently.
@@ -58,14 +64,19 @@ function findTests(dir) {
 }
 
 ensureDebianPackages();
-const filter = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const exclude = argv.filter((a) => a.startsWith('--exclude=')).map((a) => a.slice('--exclude='.length));
+const filter = argv.filter((a) => !a.startsWith('--exclude='));
 let files = findTests(join(root, 'test')).map((f) => relative(root, f));
 if (filter.length > 0) files = files.filter((f) => filter.some((x) => f.includes(x)));
+if (exclude.length > 0) files = files.filter((f) => !exclude.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error('npm test: no test files found');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+const concurrency = process.env.TEST_CONCURRENCY;
+const concurrencyArgs = concurrency ? [`--test-concurrency=${concurrency}`] : [];
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrencyArgs, '--test-reporter=spec', ...files], {
   cwd: root, stdio: 'inherit', env: { ...process.env, FITBIT_BRIDGE_LOG_LEVEL: process.env.FITBIT_BRIDGE_LOG_LEVEL ?? 'silent' },
 });
 process.exit(r.status ?? 1);

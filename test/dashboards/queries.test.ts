@@ -4,13 +4,19 @@
  * up to now) remote-writes its history into Prometheus, and Prometheus scrapes its /metrics every
  * second. With the variables filled in (account, $__interval = 1m or the panel's minimum,
  * $__range = 1d), each panel query and each variable query must name a fitbit_ metric and
- * return data — for the selected account only.
+ * return data — for the selected account only. A query of the remote-written history must return
+ * data when the synthetic truth has samples of its metrics in the query's window
+ * (support/dashboard-truth.ts: whether the last days had a workout, whether yesterday's per-day
+ * series have settled, depends on the date and the time of day); the metrics every synthetic day
+ * has (heart rate, steps, energy, sleep) always do, and everything else (the bridge's own
+ * metrics, the scraped gauges) always must.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SLEEP_STAGE_HISTORY } from '../../src/sinks/remote-write/sleep-stages.js';
+import { tsdbTruth, truthHas, type Span } from '../support/dashboard-truth.js';
 import {
   durationSeconds, expand, fitbitMetricNames, labelValues, panelQueries, variableQueries,
 } from '../support/grafana-queries.js';
@@ -24,15 +30,28 @@ const dashboards = readdirSync(jsonDir).filter((f) => f.endsWith('.json')).sort(
 const ACCOUNTS = ['alice', 'bob'];
 /** The account selected in the dashboards: the second one, so a query that ignores the variable shows up. */
 const SELECTED = 'bob';
+/** History series every synthetic day has: a query of only these is always asked for data. */
+const ALWAYS = new Set(['fitbit_history_heart_rate_bpm', 'fitbit_history_steps', 'fitbit_history_daily_steps', 'fitbit_history_daily_energy_burned_kcal', 'fitbit_history_daily_sleep_seconds', SLEEP_STAGE_HISTORY]);
+
+/** The longest range selector of an expression ([1m], [3d], …), else Prometheus's 5-minute lookback (ms). */
+function lookbackMs(expr: string): number {
+  const ranges = [...expr.matchAll(/\[(\d+(?:ms|s|m|h|d|w|y))\]/g)].map((m) => durationSeconds(m[1]!) * 1000);
+  return ranges.length > 0 ? Math.max(...ranges) : 300_000;
+}
 
 describe('dashboard queries against a real Prometheus', { timeout: 180_000 }, () => {
   let prom: Prometheus;
   let bridge: LiveBridge;
   let names: Set<string>;
+  let truth: Map<string, Span[]>;
 
   before(async () => {
     prom = await Prometheus.start({ scrapeInterval: '1s' });
+    const syncedAt = Date.now();
     bridge = await startLiveBridge({ accounts: ACCOUNTS, days: 4, remoteWriteUrl: prom.remoteWriteUrl });
+    // every account is the emulator's one synthetic user
+    const u = bridge.emu.user;
+    truth = tsdbTruth({ ...u, syncedAt, dailySettleMs: bridge.config.remote_write.daily_settle_hours * 3_600_000 });
     await bridge.idle();
     await prom.setScrape([{ job: 'fitbit-bridge', targets: [bridge.target], scrapeInterval: '1s' }]);
     // the remote-write sink writes the sleep-stage history itself
@@ -68,25 +87,37 @@ describe('dashboard queries against a real Prometheus', { timeout: 180_000 }, ()
       }
     });
 
-    test(`${file}: every panel query returns data for the selected account only`, async () => {
+    test(`${file}: every panel query returns data for the selected account only`, async (t) => {
       const queries = panelQueries(d);
       const failures: string[] = [];
+      const notAsked: string[] = [];
       for (const q of queries) {
         const interval = q.interval && durationSeconds(q.interval) > 60 ? q.interval : '1m';
         const expr = expand(q.expr, { vars: { account: SELECTED }, interval, range: '1d' });
         const where = `${file} "${q.panel}" ${q.refId}: ${expr}`;
         const metrics = fitbitMetricNames(expr);
         if (metrics.length === 0) failures.push(`${where}: names no fitbit_ metric`);
+        const end = Date.now() - (q.timeShift ? durationSeconds(q.timeShift) * 1000 : 0);
+        const start = q.instant ? end : end - (q.interval === '1d' ? 14 : 2) * 86_400_000;
+        // the history a query reads must return data when the truth has samples in its window
+        // (a minute of slack at the window's start); a query of only always-present series always is
+        const history = metrics.filter((m) => m.startsWith('fitbit_history_'));
+        const from = start - lookbackMs(expr) + 60_000;
+        const expected = history.every((m) => truthHas(truth, m, from, end));
+        if (!expected) {
+          if (history.every((m) => ALWAYS.has(m))) failures.push(`${where}: the synthetic truth has no data in [${new Date(from).toISOString()}, ${new Date(end).toISOString()}] (broken truth?)`);
+          notAsked.push(`${q.panel} ${q.refId}`);
+          continue;
+        }
         for (const m of metrics) {
           // histogram series carry suffixes; everything else must exist as named
           if (!names.has(m)) failures.push(`${where}: ${m} is not in Prometheus`);
         }
-        const end = Date.now() - (q.timeShift ? durationSeconds(q.timeShift) * 1000 : 0);
         let series: Array<{ labels: Record<string, string>; values: number[] }>;
         try {
           series = q.instant
             ? (await prom.query(expr, end)).map((s) => ({ labels: s.labels, values: [s.v] }))
-            : (await prom.queryRange(expr, end - (q.interval === '1d' ? 14 : 2) * 86_400_000, end, Math.max(60, durationSeconds(interval))))
+            : (await prom.queryRange(expr, start, end, Math.max(60, durationSeconds(interval))))
               .map((s) => ({ labels: s.labels, values: s.values.map(([, v]) => v) }));
         } catch (e) {
           failures.push(`${where}: ${String(e)}`);
@@ -98,6 +129,8 @@ describe('dashboard queries against a real Prometheus', { timeout: 180_000 }, ()
           for (const k of Object.keys(s.labels)) if (k.startsWith('exported_')) failures.push(`${where}: label ${k} (a metric label clashes with a target label)`);
         }
       }
+      if (notAsked.length > 0) t.diagnostic(`not asked for data (no samples in the synthetic truth for the query's window): ${notAsked.join(', ')}`);
+      assert.ok(notAsked.length < queries.length / 2, `${file}: most queries must be asked for data`);
       assert.deepEqual(failures, [], failures.join('\n'));
     });
   }

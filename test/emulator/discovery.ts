@@ -1,14 +1,15 @@
 /**
- * A small validator that walks the Google Health API v4 discovery document itself
- * (/work/shared/reference/health-v4-discovery.json, or the copy named by HEALTH_DISCOVERY), not the
- * generated types: every field name must exist in the schema, JSON types must match, int64 are
- * non-empty decimal strings, enums are documented values (never *_UNSPECIFIED), Timestamps and
- * Durations are well-formed, and proto3 zero values (0, "0", "", false, [], {} where a message has
- * required content) are omitted.
+ * A small validator that walks the Google Health API v4 discovery document itself (the copy in
+ * the repository, test/fixtures/google-health/health-v4-discovery.json, the one
+ * scripts/gen-api-types.ts generates from), not the generated types: every field name must exist
+ * in the schema, JSON types must match, int64 are non-empty decimal strings, enums are documented
+ * values (never *_UNSPECIFIED), Timestamps and Durations are well-formed, and proto3 zero values
+ * (0, "0", "", false, [], {} where a message has required content) are omitted.
  *
  * `mode: 'emulator'` fails on an undocumented enum value; `mode: 'live'` only warns (enums are open).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_DISCOVERY_URL } from '../../scripts/gen-api-types.js';
 
 interface Prop {
   type?: string;
@@ -24,11 +25,8 @@ export interface Discovery {
   resources: Record<string, unknown>;
 }
 
-const CANDIDATES = [process.env.HEALTH_DISCOVERY, '/work/shared/reference/health-v4-discovery.json', new URL('../../../shared/reference/health-v4-discovery.json', import.meta.url).pathname];
-
 export function loadDiscovery(): Discovery {
-  for (const p of CANDIDATES) if (p && existsSync(p)) return JSON.parse(readFileSync(p, 'utf8')) as Discovery;
-  throw new Error('health-v4-discovery.json not found (set HEALTH_DISCOVERY)');
+  return JSON.parse(readFileSync(DEFAULT_DISCOVERY_URL, 'utf8')) as Discovery;
 }
 
 export interface Report { errors: string[]; warnings: string[] }

@@ -40,7 +40,8 @@ describe('transient faults while paging (4 pages of 50 and a bare {})', () => {
       const proxy = await startFaultProxy({ upstream: h.emu.url, plan: (n) => (n === 2 || n === 4 || n === 5 ? fault : null) });
       try {
         const log = bufferLogger();
-        const c = h.client({ timeoutMs: 300, logger: log.logger }, proxy.url);
+        // long enough that a loaded machine (files run in parallel) does not time out a good answer
+        const c = h.client({ timeoutMs: 1000, logger: log.logger }, proxy.url);
         const start = h.events.length;
         const got = await collect(c.listAll('heart-rate', { filter, pageSize: 50 }));
         assert.deepEqual(got.points, truth);

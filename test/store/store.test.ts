@@ -475,7 +475,7 @@ describe('two connections', () => {
       const flag = new Int32Array(workerData.sab);
       Atomics.store(flag, 0, 1);
       Atomics.notify(flag, 0);
-      Atomics.wait(flag, 0, 1, workerData.holdMs);
+      Atomics.wait(flag, 0, 1, workerData.holdMs); // until released (flag ≠ 1) or holdMs
       db.exec('COMMIT');
       db.close();
     `;
@@ -503,9 +503,12 @@ describe('two connections', () => {
   test('a write that waits longer than the busy timeout fails clearly and changes nothing', async () => {
     const p = freshPath();
     const store = openStore(p, { busyTimeoutMs: 50 });
-    const { locked, done } = lockHolder(p, 3000);
+    // the worker holds the lock until released (20 s at most), not for a fixed time
+    const { locked, done } = lockHolder(p, 20_000);
     assert.equal(Atomics.wait(locked, 0, 0, 20_000), 'ok');
     assert.throws(() => store.setState('mine', '1'), /busy/);
+    Atomics.store(locked, 0, 2);
+    Atomics.notify(locked, 0);
     assert.equal(await done, 0);
     assert.equal(store.getState('worker'), 'committed');
     assert.equal(store.getState('mine'), null);
