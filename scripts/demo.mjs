@@ -22,10 +22,12 @@ const TZ = 'America/New_York';
 const SEED = 42;
 const started = Date.now();
 
+/** @param {string} title */
 function step(title) {
   console.log(`\n== ${title}`);
 }
 
+/** @param {string} msg @returns {never} */
 function fail(msg) {
   console.error(`demo: ${msg}`);
   process.exit(1);
@@ -36,6 +38,9 @@ const childEnv = { ...process.env, FITBIT_BRIDGE_LOG_LEVEL: process.env.FITBIT_B
 /**
  * Runs a CLI command to its end. Asynchronous on purpose: the emulator answers from this very
  * process, so a spawnSync here would block it.
+ * @param {string[]} args
+ * @param {{ capture?: boolean }} [options]
+ * @returns {Promise<string>} its stdout when captured, else ''
  */
 function run(args, { capture = false } = {}) {
   return new Promise((resolve) => {
@@ -43,7 +48,7 @@ function run(args, { capture = false } = {}) {
       cwd: root, env: childEnv, stdio: capture ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'inherit', 'inherit'],
     });
     let stdout = '';
-    c.stdout?.on('data', (d) => { stdout += d.toString(); });
+    c.stdout?.on('data', (/** @type {Buffer} */ d) => { stdout += d.toString(); });
     c.once('exit', (code) => {
       if (code !== 0) fail(`\`fitbit-bridge ${args.join(' ')}\` exited with ${code}`);
       resolve(stdout);
@@ -51,6 +56,7 @@ function run(args, { capture = false } = {}) {
   });
 }
 
+/** @param {string} dir @returns {number} */
 function countFiles(dir) {
   let n = 0;
   for (const name of readdirSync(dir)) {
@@ -61,23 +67,29 @@ function countFiles(dir) {
   return n;
 }
 
-/** Local date (YYYY-MM-DD) in `tz` of instant `t`. */
+/** Local date (YYYY-MM-DD) in `tz` of instant `t`. @param {number} t @param {string} tz */
 function localDate(t, tz) {
   return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(t);
 }
 
+/** @param {string} date YYYY-MM-DD @param {number} n */
 function addDays(date, n) {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
 }
 
-/** Runs a CLI command in the background; resolves lines of its stdout / stderr to callbacks. */
+/**
+ * Runs a CLI command in the background; resolves lines of its stdout / stderr to callbacks.
+ * @param {string[]} args
+ * @param {{ onStdout?: (line: string) => void, onStderr?: (line: string) => void }} [callbacks]
+ */
 function startChild(args, { onStdout, onStderr } = {}) {
   const c = spawn(process.execPath, [cli, ...args], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** @type {(stream: import('node:stream').Readable, cb: ((line: string) => void) | undefined, echo: NodeJS.WritableStream) => void} */
   const lines = (stream, cb, echo) => {
     let buf = '';
-    stream.on('data', (d) => {
+    stream.on('data', (/** @type {Buffer} */ d) => {
       buf += d.toString();
       let i;
       while ((i = buf.indexOf('\n')) >= 0) {
@@ -90,6 +102,7 @@ function startChild(args, { onStdout, onStderr } = {}) {
   };
   lines(c.stdout, onStdout, process.stdout);
   lines(c.stderr, onStderr, process.stderr);
+  /** @type {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} */
   const exited = new Promise((resolve) => c.once('exit', (code, signal) => resolve({ code, signal })));
   return { child: c, exited };
 }
@@ -110,7 +123,7 @@ const lastDay = localDate(Date.now(), TZ);
 const firstDay = addDays(lastDay, -(days - 1));
 
 step(`starting the Google emulator (synthetic user, ${firstDay} … ${lastDay}, ${TZ})`);
-const emulatorMod = await import(pathToFileURL(join(root, 'dist', 'emulator', 'index.js')).href);
+const emulatorMod = /** @type {typeof import('../src/emulator/index.js')} */ (await import(pathToFileURL(join(root, 'dist', 'emulator', 'index.js')).href));
 const emu = await emulatorMod.startGoogleEmulator({ seed: SEED, timezone: TZ, firstDay, lastDay });
 console.log(`  emulator: ${emu.url}`);
 
@@ -133,18 +146,18 @@ writeFileSync(configPath, [
   '  port: 0',
   '',
 ].join('\n'));
-const withConfig = (args) => ['--config', configPath, ...args];
+const withConfig = (/** @type {string[]} */ args) => ['--config', configPath, ...args];
 
 try {
   step('authorising: fitbit-bridge auth (the demo plays the browser)');
   let opened = false;
   const auth = startChild(withConfig(['auth', '--account', 'demo', '--timeout', '60']), {
     onStdout: (line) => {
-      const m = /^\s+(https?:\/\/\S+)$/.exec(line);
-      if (!m || opened) return;
+      const consentUrl = /^\s+(https?:\/\/\S+)$/.exec(line)?.[1];
+      if (consentUrl === undefined || opened) return;
       opened = true;
       // A browser: GET the consent URL, follow the emulator's redirect to the CLI's listener.
-      fetch(m[1], { redirect: 'follow' }).then((r) => r.text()).catch((e) => console.error(`demo: browser step failed: ${e.message}`));
+      fetch(consentUrl, { redirect: 'follow' }).then((r) => r.text()).catch((/** @type {unknown} */ e) => console.error(`demo: browser step failed: ${e instanceof Error ? e.message : String(e)}`));
     },
   });
   const a = await auth.exited;
@@ -154,17 +167,18 @@ try {
   await run(withConfig(['sync', '--account', 'demo', '--mode', 'all', '--no-progress']));
 
   step('running the bridge once: fitbit-bridge run, /healthz, /metrics, SIGTERM');
-  let url = null;
+  /** @type {{ url: string | null }} */
+  const listening = { url: null }; // set by the log line below
   const bridge = startChild(withConfig(['--log-level', 'info', 'run', '--no-sync']), {
     onStderr: (line) => {
       try {
-        const rec = JSON.parse(line);
-        if (rec.msg === 'HTTP server listening' && typeof rec.url === 'string') url = rec.url;
+        const rec = /** @type {{ msg?: unknown, url?: unknown }} */ (JSON.parse(line));
+        if (rec.msg === 'HTTP server listening' && typeof rec.url === 'string') listening.url = rec.url;
       } catch { /* not a log line */ }
     },
   });
-  for (let i = 0; i < 200 && url === null; i++) await new Promise((r) => setTimeout(r, 50));
-  if (url === null) fail('fitbit-bridge run did not report its HTTP address');
+  for (let i = 0; i < 200 && listening.url === null; i++) await new Promise((r) => setTimeout(r, 50));
+  const url = listening.url ?? fail('fitbit-bridge run did not report its HTTP address');
   const health = await fetch(`${url}/healthz`);
   if (health.status !== 200) fail(`/healthz answered ${health.status}`);
   const metricsText = await (await fetch(`${url}/metrics`)).text();
@@ -176,7 +190,7 @@ try {
   if (b.code !== 0) fail(`fitbit-bridge run exited with ${b.code ?? b.signal} after SIGTERM`);
 
   step(`importing a synthetic Google Takeout export of the same days (merges, does not double)`);
-  const { generateTakeout } = await import(pathToFileURL(join(root, 'dist', 'synthetic', 'index.js')).href);
+  const { generateTakeout } = /** @type {typeof import('../src/synthetic/index.js')} */ (await import(pathToFileURL(join(root, 'dist', 'synthetic', 'index.js')).href));
   // the export's full days end yesterday (today is still going on: the API has it)
   const gen = await generateTakeout({ out: archiveDir, format: 'zip', days: days - 1, seed: SEED, timezone: TZ, endDate: addDays(lastDay, -1), partialDay: false });
   await run(withConfig(['import-takeout', '--account', 'demo', ...gen.files, '--no-progress']));
@@ -189,7 +203,7 @@ await run(withConfig(['dump', dumpDir]));
 
 step('stats: fitbit-bridge stats');
 await run(withConfig(['stats']));
-const stats = JSON.parse(await run(withConfig(['stats', '--json']), { capture: true }));
+const stats = /** @type {{ store: { samples: number }, series: unknown[] }} */ (JSON.parse(await run(withConfig(['stats', '--json']), { capture: true })));
 
 const samples = stats.store.samples;
 const series = stats.series.length;

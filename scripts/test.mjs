@@ -12,8 +12,8 @@
 // DEBIAN_PACKAGES. When one is missing and we are root with apt-get, it is installed. Under
 // CI=true a package that cannot be installed fails the run; it is never skipped silently.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -25,6 +25,7 @@ const DEBIAN_PACKAGES = {
   'victoria-metrics': 'victoria-metrics', // remote write tests against VictoriaMetrics
 };
 
+/** @param {string} bin */
 function have(bin) {
   // mosquitto lives in /usr/sbin, which a non-root PATH may lack
   return spawnSync('sh', ['-c', `command -v ${bin} || test -x /usr/sbin/${bin}`], { stdio: 'ignore' }).status === 0;
@@ -50,7 +51,9 @@ function ensureDebianPackages() {
   console.error(`${msg}; tests that need them will fail.`);
 }
 
+/** @param {string} dir @returns {string[]} */
 function findTests(dir) {
+  /** @type {string[]} */
   const out = [];
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
@@ -65,8 +68,11 @@ function findTests(dir) {
 
 ensureDebianPackages();
 const argv = process.argv.slice(2);
+// --coverage (npm run coverage): Node's own V8 coverage of the test processes, as coverage/lcov.info
+// and a summary of src/ (code run only by a spawned CLI process is not counted: a lower bound).
+const coverage = argv.includes('--coverage');
 const exclude = argv.filter((a) => a.startsWith('--exclude=')).map((a) => a.slice('--exclude='.length));
-const filter = argv.filter((a) => !a.startsWith('--exclude='));
+const filter = argv.filter((a) => !a.startsWith('--exclude=') && a !== '--coverage');
 let files = findTests(join(root, 'test')).map((f) => relative(root, f));
 if (filter.length > 0) files = files.filter((f) => filter.some((x) => f.includes(x)));
 if (exclude.length > 0) files = files.filter((f) => !exclude.some((x) => f.includes(x)));
@@ -76,7 +82,30 @@ if (files.length === 0) {
 }
 const concurrency = process.env.TEST_CONCURRENCY;
 const concurrencyArgs = concurrency ? [`--test-concurrency=${concurrency}`] : [];
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrencyArgs, '--test-reporter=spec', ...files], {
+const lcov = join(root, 'coverage', 'lcov.info');
+const reporters = coverage
+  ? ['--experimental-test-coverage', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=lcov', `--test-reporter-destination=${lcov}`]
+  : ['--test-reporter=spec'];
+if (coverage) mkdirSync(dirname(lcov), { recursive: true });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrencyArgs, ...reporters, ...files], {
   cwd: root, stdio: 'inherit', env: { ...process.env, FITBIT_BRIDGE_LOG_LEVEL: process.env.FITBIT_BRIDGE_LOG_LEVEL ?? 'silent' },
 });
+if (coverage) console.log(coverageSummary(readFileSync(lcov, 'utf8')));
 process.exit(r.status ?? 1);
+
+/**
+ * Line, branch and function coverage of the files under src/ from an lcov report.
+ * @param {string} text
+ */
+function coverageSummary(text) {
+  const sum = { LF: 0, LH: 0, BRF: 0, BRH: 0, FNF: 0, FNH: 0 };
+  let inSrc = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('SF:')) inSrc = relative(root, join(root, line.slice(3))).startsWith(`src${sep}`);
+    const m = /^(LF|LH|BRF|BRH|FNF|FNH):(\d+)$/.exec(line);
+    if (inSrc && m) sum[/** @type {keyof typeof sum} */ (m[1])] += Number(m[2]);
+  }
+  /** @param {number} hit @param {number} found */
+  const pct = (hit, found) => `${found === 0 ? '100.0' : ((100 * hit) / found).toFixed(1)} % (${hit}/${found})`;
+  return `coverage of src/: lines ${pct(sum.LH, sum.LF)}, branches ${pct(sum.BRH, sum.BRF)}, functions ${pct(sum.FNH, sum.FNF)}; lcov: ${relative(root, lcov)}`;
+}

@@ -65,7 +65,7 @@ async function heapOf(url: string): Promise<string> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const mb = (re: RegExp): string => {
     const m = re.exec(text);
-    return m ? `${(Number(m[1]) / 1048576).toFixed(1)}` : '?';
+    return m ? (Number(m[1]) / 1048576).toFixed(1) : '?';
   };
   return `V8 heap used ${mb(/^nodejs_heap_size_used_bytes (\S+)$/m)} of ${mb(/^nodejs_heap_size_total_bytes (\S+)$/m)} MB `
     + `(new space ${mb(/^nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)$/m)}, old ${mb(/^nodejs_heap_space_size_total_bytes\{space="old"\} (\S+)$/m)}), `

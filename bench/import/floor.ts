@@ -5,7 +5,7 @@
 import yauzl from 'yauzl';
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => yauzl.open(path, { lazyEntries: true, autoClose: true }, (e, z) => (e || !z ? reject(e) : resolve(z))));
+  return new Promise((resolve, reject) => yauzl.open(path, { lazyEntries: true, autoClose: true }, (e, z) => (e || !z ? reject(e ?? new Error(`${path}: no zip file`)) : resolve(z))));
 }
 
 let parseMs = 0;
@@ -17,7 +17,7 @@ for (const path of process.argv.slice(2)) {
     zip.on('entry', (entry: yauzl.Entry) => {
       if (!entry.fileName.endsWith('.json')) { zip.readEntry(); return; }
       zip.openReadStream(entry, (err, stream) => {
-        if (err || !stream) { reject(err); return; }
+        if (err || !stream) { reject(err ?? new Error(`${entry.fileName}: no stream`)); return; }
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {

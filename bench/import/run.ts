@@ -24,7 +24,7 @@ function json(cmd: string, args: string[]): Record<string, number> {
 function timed(cmd: string, args: string[]): number {
   const t0 = performance.now();
   const r = spawnSync('sh', ['-c', `${cmd} ${args.map((a) => `'${a}'`).join(' ')} > /dev/null`]);
-  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr.toString()}`);
   return (performance.now() - t0) / 1000;
 }
 

@@ -57,7 +57,7 @@ function dataset(): Store {
       const key = { account: 'default', metric: id, source };
       store.write(() => {
         for (let d = 0; d < days; d++) {
-          const samples: Sample[] = new Array(1440);
+          const samples = new Array<Sample>(1440);
           for (let i = 0; i < 1440; i++) {
             const t = START + d * 86_400_000 + i * 60_000;
             const base = id === 'heart_rate' ? 65 + 20 * Math.sin(i / 229) : id === 'spo2' ? 95 + 3 * rnd() : 10 * rnd();
@@ -98,7 +98,7 @@ async function promText(store: Store, file: string): Promise<number> {
     const head = `${prometheusHistoryName(m)}{account="${s.account}",source="${s.source}"} `;
     for (const day of store.days(s)) {
       const c = store.readDayColumns(s, day);
-      const lines: string[] = new Array(c.n);
+      const lines = new Array<string>(c.n);
       for (let i = 0; i < c.n; i++) lines[i] = `${head}${f === 1 ? c.v[i] : c.v[i]! * f} ${c.t[i]}`;
       n += c.n;
       if (!w.write(`${lines.join('\n')}\n`)) await once(w, 'drain');
@@ -131,7 +131,8 @@ async function storedOneSeries(tsdb: Prometheus): Promise<number> {
   return (await tsdb.scalar(`count_over_time(fitbit_history_heart_rate_bpm{source="Inspire 3"}[${days + 3}d])`, end)) ?? 0;
 }
 
-const rows: Record<string, unknown>[] = [];
+interface Row { target: string; path: string; samples: number; seconds: number; samples_per_s: number; stored_history?: number | string; requests?: number; mb_sent?: number }
+const rows: Row[] = [];
 const store = dataset();
 const samples = count(store);
 console.error(`dataset: ${samples} samples in ${store.listSeries().length} series (${days} days of minute data)`);
@@ -195,7 +196,7 @@ console.error(`dataset: ${samples} samples in ${store.listSeries().length} serie
 }
 
 const ratio = (a: number, b: number): string => (a / b).toFixed(2);
-const rps = rows.map((r) => r.samples_per_s as number);
+const rps = rows.map((r) => r.samples_per_s);
 const summary = {
   date: new Date().toISOString(), node: process.version, cores: (await import('node:os')).availableParallelism(), days, batch, store_samples: samples, rows,
   ratios: {
@@ -206,6 +207,6 @@ const summary = {
 writeFileSync(join(out, 'remote-write-results.json'), JSON.stringify(summary, null, 2));
 console.log('| target | path | samples | seconds | samples/s | stored (history) |');
 console.log('|---|---|---:|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.target} | ${r.path} | ${r.samples} | ${(r.seconds as number).toFixed(1)} | ${Math.round(r.samples_per_s as number)} | ${r.stored_history ?? ''} |`);
+for (const r of rows) console.log(`| ${r.target} | ${r.path} | ${r.samples} | ${r.seconds.toFixed(1)} | ${Math.round(r.samples_per_s)} | ${r.stored_history ?? ''} |`);
 console.log(`ratios (samples/s): VictoriaMetrics ours/import = ${summary.ratios.vm_ours_over_import}; Prometheus ours/promtool = ${summary.ratios.prom_ours_over_promtool}`);
 store.close();

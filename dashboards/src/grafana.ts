@@ -232,7 +232,7 @@ export function dashboard(spec: DashboardSpec): Dashboard {
       x = 0;
       rowH = 0;
     }
-    return placed as Panel | RowPanel;
+    return placed;
   });
   return {
     uid: spec.uid, title: spec.title, description: spec.description, tags: [TAG, ...spec.tags],

@@ -83,7 +83,7 @@ export function buildAddonConfig(inp: AddonInputs): AddonConfig {
     store: { path: join(dataDir, 'fitbit-bridge.db') },
     log: { level: o.log_level },
     accounts: o.accounts.map((a) => (a.timezone !== undefined ? { name: a.name, timezone: a.timezone } : { name: a.name })),
-    google: { token_dir: join(dataDir, 'tokens') } as Obj,
+    google: { token_dir: join(dataDir, 'tokens') },
     http: { enabled: true, bind: '0.0.0.0', port: inp.httpPort ?? ADDON_HTTP_PORT },
   };
 

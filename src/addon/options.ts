@@ -24,17 +24,17 @@ function unsetEmpty<T extends z.ZodType>(t: T) {
   return z.preprocess((v) => (v === '' || v === null ? undefined : v), t.optional());
 }
 
-const tzString = z.string().refine(isValidTimeZone, { message: 'an IANA time zone name such as Europe/Berlin' });
+const tzString = z.string().refine(isValidTimeZone, { error: 'an IANA time zone name such as Europe/Berlin' });
 const MQTT_URL_RE = /^(mqtts?|wss?|tcp|ssl|tls):\/\/[^\s/]+/;
 
 export const addonOptionsSchema = z.strictObject({
   accounts: z
     .array(z.strictObject({
-      name: z.string().min(1).max(64).regex(ACCOUNT_NAME_RE, { message: 'letters, digits, "_", "." and "-", starting with a letter or digit' }),
+      name: z.string().min(1).max(64).regex(ACCOUNT_NAME_RE, { error: 'letters, digits, "_", "." and "-", starting with a letter or digit' }),
       timezone: unsetEmpty(tzString),
     }))
-    .min(1, { message: 'at least one account' })
-    .refine((a) => new Set(a.map((x) => x.name)).size === a.length, { message: 'account names that are all different' }),
+    .min(1, { error: 'at least one account' })
+    .refine((a) => new Set(a.map((x) => x.name)).size === a.length, { error: 'account names that are all different' }),
   log_level: z.enum(LOG_LEVELS).default('info'),
   google: z.strictObject({
     client_id: unsetEmpty(z.string()),
@@ -42,7 +42,7 @@ export const addonOptionsSchema = z.strictObject({
   }).prefault({}),
   mqtt: z.strictObject({
     enabled: z.boolean().default(true),
-    server: unsetEmpty(z.string().regex(MQTT_URL_RE, { message: 'a broker URL such as mqtt://core-mosquitto:1883' })),
+    server: unsetEmpty(z.string().regex(MQTT_URL_RE, { error: 'a broker URL such as mqtt://core-mosquitto:1883' })),
     username: unsetEmpty(z.string()),
     password: unsetEmpty(z.string()),
     base_topic: unsetEmpty(z.string()),

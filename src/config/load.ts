@@ -72,7 +72,7 @@ export function unwrapSchema(s: AnyType): AnyType {
 
 function objectShape(s: AnyType): Record<string, AnyType> | null {
   const u = unwrapSchema(s);
-  return u instanceof z.ZodObject ? (u.shape as Record<string, AnyType>) : null;
+  return u instanceof z.ZodObject ? u.shape : null;
 }
 
 function arrayElement(s: AnyType): AnyType | null {
@@ -251,7 +251,7 @@ interface FileSource {
 /** Position of the node at `path` (or, for `keyOf`, of that key inside it); nearest ancestor if absent. */
 function filePosition(src: FileSource, path: KeyPath, keyOf?: string): { line: number; col: number } | null {
   let node: unknown = src.doc.contents;
-  let best: YamlNode | null = isMap(node) || isSeq(node) || isScalar(node) ? (node as YamlNode) : null;
+  let best: YamlNode | null = isMap(node) || isSeq(node) || isScalar(node) ? node : null;
   const segs: (string | number)[] = keyOf === undefined ? path : [...path, keyOf];
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i] as string | number;
@@ -263,13 +263,13 @@ function filePosition(src: FileSource, path: KeyPath, keyOf?: string): { line: n
         break;
       }
       node = pair.value;
-      if (isMap(node) || isSeq(node) || isScalar(node)) best = node as YamlNode;
+      if (isMap(node) || isSeq(node) || isScalar(node)) best = node;
       else if (isScalar(pair.key)) best = pair.key;
     } else if (isSeq(node) && typeof seg === 'number') {
       const item = node.items[seg];
       if (item === undefined) break;
       node = item;
-      if (isMap(item) || isSeq(item) || isScalar(item)) best = item as YamlNode;
+      if (isMap(item) || isSeq(item) || isScalar(item)) best = item;
     } else break;
   }
   const range = best?.range;

@@ -37,13 +37,13 @@ export function defaultConfigPath(): string {
 
 export const timeZoneSchema = z
   .string()
-  .refine(isValidTimeZone, { message: 'an IANA time zone name such as Europe/Berlin or America/New_York' });
+  .refine(isValidTimeZone, { error: 'an IANA time zone name such as Europe/Berlin or America/New_York' });
 
 export const accountNameSchema = z
   .string()
   .min(1)
   .max(64)
-  .regex(ACCOUNT_NAME_RE, { message: 'letters, digits, "_", "." and "-", starting with a letter or digit' });
+  .regex(ACCOUNT_NAME_RE, { error: 'letters, digits, "_", "." and "-", starting with a letter or digit' });
 
 const storeSchema = z
   .strictObject({
@@ -96,7 +96,7 @@ const dumpSchema = z
 const cronSchema = z
   .string()
   .min(1)
-  .refine((x) => { const n = x.trim().split(/\s+/).length; return n === 5 || n === 6; }, { message: 'a cron expression of 5 or 6 fields, such as "*/5 * * * *"' });
+  .refine((x) => { const n = x.trim().split(/\s+/).length; return n === 5 || n === 6; }, { error: 'a cron expression of 5 or 6 fields, such as "*/5 * * * *"' });
 
 const googleSchema = z
   .strictObject({
@@ -141,28 +141,28 @@ const remoteWriteSchema = z
     username: z.string().min(1).optional().describe('HTTP basic auth user name (with password).'),
     password: z.string().min(1).optional().describe('HTTP basic auth password. Never logged. Prefer password_file.'),
     bearer_token: z.string().min(1).optional().describe('Sent as Authorization: Bearer <token> (instead of basic auth). Never logged. Prefer bearer_token_file.'),
-    headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: 'an HTTP header name' }), z.string()).default({}).describe('Extra HTTP headers of every request (e.g. X-Scope-OrgID for Mimir / Cortex).'),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'an HTTP header name' }), z.string()).default({}).describe('Extra HTTP headers of every request (e.g. X-Scope-OrgID for Mimir / Cortex).'),
     batch_samples: z.number().int().min(1).max(1_000_000).default(10_000).describe('Samples per request at most.'),
     timeout_seconds: z.number().min(1).max(3600).default(30).describe('Timeout of one request; a timed-out request is retried.'),
     max_backoff_seconds: z.number().min(1).max(3600).default(60).describe('Longest wait between retries while the TSDB is down or overloaded (5xx, 429, no connection).'),
-    from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'a date YYYY-MM-DD' }).optional().describe('Oldest local day to send (YYYY-MM-DD). Default: everything in the store.'),
+    from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'a date YYYY-MM-DD' }).optional().describe('Oldest local day to send (YYYY-MM-DD). Default: everything in the store.'),
     daily_settle_hours: z.number().min(0).max(24 * 14).default(12).describe('Per-day series (steps per day, sleep time, …) of a day are sent this many hours after the day ended, when late data has come in: a TSDB does not reliably take a second value sent for the same timestamp.'),
   })
-  .refine((r) => !(r.bearer_token !== undefined && (r.username !== undefined || r.password !== undefined)), { message: 'either username/password or bearer_token, not both' })
-  .refine((r) => (r.username === undefined) === (r.password === undefined), { message: 'username and password together' })
+  .refine((r) => !(r.bearer_token !== undefined && (r.username !== undefined || r.password !== undefined)), { error: 'either username/password or bearer_token, not both' })
+  .refine((r) => (r.username === undefined) === (r.password === undefined), { error: 'username and password together' })
   .describe('Remote write of the history (every sample with its own timestamp) to Prometheus, VictoriaMetrics, Mimir, … (see docs/tsdb.md).');
 
 /** Base topics and discovery prefixes: levels of letters, digits, "_", "." and "-"; no wildcards, no empty level. */
 const topicPrefixSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, { message: 'topic levels of letters, digits, "_", "." and "-" joined by "/" (no wildcards, no leading or trailing "/")' });
+  .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, { error: 'topic levels of letters, digits, "_", "." and "-" joined by "/" (no wildcards, no leading or trailing "/")' });
 
 const mqttSchema = z
   .strictObject({
     enabled: z.boolean().optional().describe('Publish to MQTT from `fitbit-bridge run`. Default: on when server is set, else off.'),
     server: z
       .string()
-      .regex(/^(mqtts?|wss?|tcp|ssl|tls):\/\/[^\s/]+/, { message: 'a broker URL such as mqtt://localhost:1883 or mqtts://broker:8883' })
+      .regex(/^(mqtts?|wss?|tcp|ssl|tls):\/\/[^\s/]+/, { error: 'a broker URL such as mqtt://localhost:1883 or mqtts://broker:8883' })
       .optional()
       .describe('Broker URL: mqtt://host:1883, mqtts://host:8883 (TLS), ws:// or wss://. Default: none (MQTT off).'),
     username: z.string().min(1).optional().describe('User name for the broker. Default: none (anonymous).'),
@@ -179,7 +179,7 @@ const mqttSchema = z
     step_goal: z.number().int().min(1).max(1_000_000).optional().describe('Daily step goal: adds a "Step goal reached" binary sensor per account. Default: none (no such sensor).'),
     expire_after_seconds: z.number().int().min(0).max(7 * 86_400).default(3600).describe('Live sensors (heart rate, steps in the last 60 minutes) show unavailable in Home Assistant when no new data arrived for this long; 0: never.'),
   })
-  .refine((m) => m.enabled !== true || m.server !== undefined, { message: 'a server when mqtt.enabled is true', path: ['server'] })
+  .refine((m) => m.enabled !== true || m.server !== undefined, { error: 'a server when mqtt.enabled is true', path: ['server'] })
   .describe('MQTT with Home Assistant discovery (published by `fitbit-bridge run`).');
 
 /** Whether `run` should host the MQTT sink: mqtt.enabled, else whether mqtt.server is set. */
@@ -194,7 +194,7 @@ export const configSchema = z
     accounts: z
       .array(accountSchema)
       .min(1)
-      .refine((a) => new Set(a.map((x) => x.name)).size === a.length, { message: 'account names that are all different' })
+      .refine((a) => new Set(a.map((x) => x.name)).size === a.length, { error: 'account names that are all different' })
       .default([{ name: 'default' }])
       .describe('Accounts (people). The first one is the default for commands run without --account.'),
     takeout: takeoutSchema.prefault({}),

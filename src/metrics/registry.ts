@@ -259,7 +259,7 @@ const defs = [
 
 export type MetricId = (typeof defs)[number]['id'];
 
-export const METRICS: readonly MetricDef[] = defs as unknown as readonly MetricDef[];
+export const METRICS: readonly MetricDef[] = defs;
 
 const byId = new Map<string, MetricDef>(METRICS.map((m) => [m.id, m]));
 

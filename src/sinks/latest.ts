@@ -71,7 +71,7 @@ export interface LatestValues {
   dayStart: number;
   dayEnd: number;
   values: {
-    [K in LatestKey]: K extends 'sleep_stage' ? Reading<SleepStage> : Reading<number>;
+    [K in LatestKey]: K extends 'sleep_stage' ? Reading<SleepStage> : Reading;
   };
 }
 
@@ -192,7 +192,7 @@ export function minutesAsleep(s: StoredSession): number {
 
 function sleepReadings(store: Store, account: string, now: number, yesterdayStart: number): {
   stage: Reading<SleepStage>;
-  duration: Reading<number>;
+  duration: Reading;
 } {
   const sessions = store.sessions(account, 'sleep', now - 3 * DAY_MS, now + 1).filter((s) => s.start <= now);
   // Current or last stage: the stage covering `now` in a session that is still going on, else
@@ -231,11 +231,11 @@ export function computeLatest(store: Store, account: string, opts: LatestOptions
   const all = store.listSeries({ account });
   const of = (m: MetricId): SeriesInfo[] => all.filter((s) => s.metric === m);
 
-  const single = (m: MetricId, digits = 2): Reading<number> => {
+  const single = (m: MetricId, digits = 2): Reading => {
     const n = newest(store, of(m), now);
     return n === null ? reading<number>(null, null, null, now) : reading(round(n.v, digits), n.t, n.offset, now);
   };
-  const total = (m: MetricId, from: number, to: number, digits: number): Reading<number> => {
+  const total = (m: MetricId, from: number, to: number, digits: number): Reading => {
     const series = of(m);
     if (series.length === 0) return reading<number>(null, null, null, now);
     const r = minuteMaxTotal(store, series, from, to);

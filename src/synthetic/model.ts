@@ -796,7 +796,7 @@ export function mergeTotals(a: DayTotals, b: DayTotals): DayTotals {
   for (const [metric, bySource] of Object.entries(b) as [MetricId, Record<string, Totals>][]) {
     for (const [source, tb] of Object.entries(bySource)) {
       const ta = ((a[metric] ??= {})[source]);
-      if (!ta) (a[metric] as Record<string, Totals>)[source] = { ...tb };
+      if (!ta) a[metric][source] = { ...tb };
       else {
         ta.count += tb.count;
         ta.sum += tb.sum;

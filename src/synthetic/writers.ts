@@ -6,7 +6,6 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { once } from 'node:events';
 import { createGzip, type Gzip } from 'node:zlib';
 import yazl from 'yazl';
 import tarStream from 'tar-stream';
@@ -143,7 +142,7 @@ function tgzWriter(file: string, mtimeMs: number, level: number): ArchiveWriter 
   let paused = false;
   let resume: (() => void) | null = null;
   pack.on('data', (chunk: unknown) => {
-    if (!gzip.write(chunk as Buffer) && !paused) {
+    if (!gzip.write(chunk) && !paused) {
       paused = true;
       pack.pause();
       gzip.once('drain', () => {

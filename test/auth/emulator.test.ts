@@ -154,7 +154,8 @@ describe('token endpoint', () => {
   });
 
   test('bad client secret and unknown client give 401 invalid_client', async () => {
-    for (const form of [{ client_id: CLIENT.clientId, client_secret: 'wrong' }, { client_id: 'x.apps.googleusercontent.com' }]) {
+    const forms: Record<string, string>[] = [{ client_id: CLIENT.clientId, client_secret: 'wrong' }, { client_id: 'x.apps.googleusercontent.com' }];
+    for (const form of forms) {
       const r = await tokenPost({ grant_type: 'refresh_token', refresh_token: 'x', ...form });
       assert.equal(r.status, 401);
       assert.equal(((await r.json()) as { error: string }).error, 'invalid_client');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LockTimeoutError, withFileLock } from '../../src/auth/lock.js';
-import { ReauthNeededError, refresh, tokenSetFromResponse, TokenManager } from '../../src/auth/oauth-client.js';
+import { ReauthNeededError, tokenSetFromResponse, TokenManager } from '../../src/auth/oauth-client.js';
 import { readTokenFile, TokenFileError, writeTokenFile, type TokenFile } from '../../src/auth/token-store.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { authorize, bufferLogger, CLIENT, rejection } from './helpers.js';

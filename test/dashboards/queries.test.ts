@@ -69,7 +69,7 @@ describe('dashboard queries against a real Prometheus', { timeout: 180_000 }, ()
     await prom?.cleanup();
   });
 
-  test('the bridge is scraped and its history is in Prometheus', async (t) => {
+  test('the bridge is scraped and its history is in Prometheus', async () => {
     assert.equal(await prom.scalar(`up{job="fitbit-bridge"}`), 1);
     assert.ok(names.has('fitbit_history_heart_rate_bpm'));
     assert.ok(names.has('fitbit_heart_rate_bpm'));

@@ -305,7 +305,8 @@ describe('paging, page sizes, HTML 404, 429, rollUp limits', () => {
     const big = await startClient({ firstDay: '2023-12-01', lastDay: '2024-02-29' });
     try {
       for (const type of ['sleep', 'exercise']) {
-        for (const q of [{}, { pageSize: 100 }]) {
+        const queries: Record<string, number>[] = [{}, { pageSize: 100 }];
+        for (const q of queries) {
           const a = await big.get(dp(type), q);
           assert.equal(pointsOf([a.body as Record<string, unknown>]).length, 25, `${type} ${JSON.stringify(q)}`);
           assert.ok((a.body as { nextPageToken?: string }).nextPageToken);

@@ -67,7 +67,7 @@ function walkProp(d: Discovery, v: unknown, p: Prop, path: string, rep: Report, 
       return;
     case 'boolean':
       if (typeof v !== 'boolean') rep.errors.push(`${path}: expected a boolean`);
-      else if (field && v === false) rep.errors.push(`${path}: false is the zero value (omitted)`);
+      else if (field && !v) rep.errors.push(`${path}: false is the zero value (omitted)`);
       return;
     case 'integer':
       if (!Number.isInteger(v)) rep.errors.push(`${path}: expected an integer, got ${JSON.stringify(v)}`);

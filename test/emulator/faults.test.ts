@@ -11,7 +11,7 @@ async function refresh(url: string, refreshToken: string, clientId: string, secr
     method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, client_secret: secret }).toString(),
   });
-  return { status: r.status, body: (await r.json()) as unknown };
+  return { status: r.status, body: (await r.json()) };
 }
 
 test('each kind answers once, then the API answers again', async () => {

@@ -366,7 +366,7 @@ test('unknown data type, unknown path, missing scope', async () => {
   try {
     const r = await getJson(listUrl(noHr, 'heart-rate', {}));
     assert.equal(r.status, 403);
-    assert.deepEqual(r.body, { error: { code: 403, message: 'Request had insufficient authentication scopes.', status: 'PERMISSION_DENIED', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'MISSING_OAUTH_SCOPE', domain: 'health.googleapis.com', metadata: { requiredScope: `${SCOPES[1] as string}` } }] } });
+    assert.deepEqual(r.body, { error: { code: 403, message: 'Request had insufficient authentication scopes.', status: 'PERMISSION_DENIED', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'MISSING_OAUTH_SCOPE', domain: 'health.googleapis.com', metadata: { requiredScope: SCOPES[1] as string } }] } });
     assert.equal((await getJson(listUrl(noHr, 'steps', { pageSize: 1 }))).status, 200);
   } finally {
     await noHr.close();

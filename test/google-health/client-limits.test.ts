@@ -28,7 +28,7 @@ describe('SlidingWindowLimiter', () => {
       t.release();
     }));
     assert.deepEqual(order, Array.from({ length: 20 }, (_, i) => i));
-    assert.deepEqual(admittedAt, [...Array(9).fill(0), ...Array(9).fill(62_000), 124_000, 124_000]);
+    assert.deepEqual(admittedAt, [...Array<number>(9).fill(0), ...Array<number>(9).fill(62_000), 124_000, 124_000]);
     // never more than 9 in any 62 s
     for (const t of admittedAt) assert.ok(admittedAt.filter((x) => x > t - 62_000 && x <= t).length <= 9);
   });

@@ -43,7 +43,7 @@ describe('HealthClient against the emulator: paging', () => {
     assert.deepEqual(pages.flatMap((p) => p.body.dataPoints ?? []), points);
     for (const p of pages) assert.deepEqual(JSON.parse(p.raw), p.body);
     const one = await c.listPage('heart-rate', { filter, pageSize: 3 });
-    const direct = await fetch(`${h.emu.url}/v4/users/me/dataTypes/heart-rate/dataPoints?${new URLSearchParams({ filter, pageSize: '3' })}`, {
+    const direct = await fetch(`${h.emu.url}/v4/users/me/dataTypes/heart-rate/dataPoints?${new URLSearchParams({ filter, pageSize: '3' }).toString()}`, {
       headers: { authorization: `Bearer ${await h.tm.getAccessToken()}` },
     });
     assert.equal(one.raw, await direct.text());

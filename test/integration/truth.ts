@@ -56,7 +56,7 @@ function sessionTotals(store: Store, kind: SessionKind, source: string, before: 
 export function compareWithTruth(store: Store, truth: DayTotals, opts: { before?: number } = {}): string[] {
   const before = opts.before ?? Infinity;
   const bad: string[] = [];
-  const entries = Object.entries(truth) as [string, Record<string, Totals>][];
+  const entries = Object.entries<Record<string, Totals>>(truth);
   assert.ok(entries.length >= 20, `the truth covers ${entries.length} metrics; expected the generator's full set`);
   for (const [id, bySource] of entries) {
     assert.ok(isMetricId(id), `truth metric ${id} is in the registry`);

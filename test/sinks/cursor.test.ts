@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { SinkCursor } from '../../src/sinks/cursor.js';
-import { openStore } from '../../src/store/store.js';
 import { Tmp } from '../support/tmp.js';
 
 const tmp = new Tmp('fb-cursor-');

@@ -168,7 +168,7 @@ describe('daily high water', () => {
     g.apply(c);
     assert.equal(c.values.steps_today.value, 100);
     // survives a restart through its state
-    const g2 = new DailyHighWater(JSON.parse(JSON.stringify(g.state())));
+    const g2 = new DailyHighWater(JSON.parse(JSON.stringify(g.state())) as ReturnType<typeof g.state>);
     s.removeMatching(key('steps'), minutes(ny(7), 10, 10), 0.5);
     const d = latest(s, ny(9));
     g2.apply(d);

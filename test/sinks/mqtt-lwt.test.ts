@@ -13,6 +13,7 @@ import { Mosquitto, Recorder } from '../support/mosquitto.js';
 import { Tmp } from '../support/tmp.js';
 
 const tmp = new Tmp('fb-mqtt-lwt-');
+const payloadOf = (m: { payload: string }): Record<string, unknown> => JSON.parse(m.payload) as Record<string, unknown>;
 const src = (p: string): string => fileURLToPath(new URL(`../../src/${p}`, import.meta.url));
 
 const CHILD = `
@@ -95,8 +96,8 @@ test('kill -9: the last will marks the bridge offline; the next process delivers
   store.writeSamples(legacySteps, steps, EX);
   const first = await startChild();
   await rec.waitFor((m) => m.topic === 'fitbit-bridge/bridge/state' && m.payload === 'online', 5000, 0, 'online');
-  const s1 = await rec.waitFor((m) => m.topic === 'fitbit-bridge/alice' && JSON.parse(m.payload).heart_rate === 71, 5000, 0, 'the first state');
-  assert.equal(JSON.parse(s1.payload).steps_today, 100);
+  const s1 = await rec.waitFor((m) => m.topic === 'fitbit-bridge/alice' && payloadOf(m).heart_rate === 71, 5000, 0, 'the first state');
+  assert.equal(payloadOf(s1).steps_today, 100);
   assert.equal(store.getState('sink:mqtt:cursor'), String(store.currentSeq()), 'the cursor is committed');
 
   const from = rec.messages.length;
@@ -116,8 +117,8 @@ test('kill -9: the last will marks the bridge offline; the next process delivers
 
   const from2 = rec.messages.length;
   const second = await startChild();
-  const s2 = await rec.waitFor((m) => m.topic === 'fitbit-bridge/alice' && JSON.parse(m.payload).heart_rate === 72, 5000, from2, 'the missed write');
-  assert.equal(JSON.parse(s2.payload).steps_today, 100, 'the day\'s maximum survived the kill');
+  const s2 = await rec.waitFor((m) => m.topic === 'fitbit-bridge/alice' && payloadOf(m).heart_rate === 72, 5000, from2, 'the missed write');
+  assert.equal(payloadOf(s2).steps_today, 100, 'the day\'s maximum survived the kill');
   await rec.waitFor((m) => m.topic === 'fitbit-bridge/bridge/state' && m.payload === 'online', 5000, from2, 'online again');
   assert.equal(store.getState('sink:mqtt:cursor'), String(store.currentSeq()));
   await killed(second);

@@ -106,6 +106,16 @@ function checkDiscovery(m: Received): string[] {
   return problems;
 }
 
+/** A Home Assistant discovery message, as far as these tests read it. */
+interface DiscoveryPayload {
+  unique_id: string;
+  device: { identifiers: string[]; via_device?: string; name: string; sw_version: string };
+  availability: { topic: string }[];
+  [key: string]: unknown;
+}
+
+const payloadOf = (m: Received): Record<string, unknown> => JSON.parse(m.payload) as Record<string, unknown>;
+
 function checkState(m: Received): Record<string, unknown> {
   const s = JSON.parse(m.payload) as Record<string, unknown>;
   assert.deepEqual(Object.keys(s), STATE_KEYS, `${m.topic}: the state carries every key, in order`);
@@ -151,14 +161,14 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
     const problems = [...configs.values()].flatMap(checkDiscovery);
     assert.deepEqual(problems, []);
 
-    const payloads = [...configs.values()].map((m) => ({ topic: m.topic, p: JSON.parse(m.payload) as Record<string, any> }));
-    const uids = payloads.map((x) => x.p.unique_id as string);
+    const payloads = [...configs.values()].map((m) => ({ topic: m.topic, p: JSON.parse(m.payload) as DiscoveryPayload }));
+    const uids = payloads.map((x) => x.p.unique_id);
     assert.equal(new Set(uids).size, uids.length, 'unique ids are unique');
     const bridge = payloads.find((x) => x.topic === 'homeassistant/binary_sensor/fitbit_bridge_bridge/connection_state/config');
     assert.ok(bridge);
     assert.equal(bridge.p.device_class, 'connectivity');
     assert.equal(bridge.p.entity_category, 'diagnostic');
-    const bridgeId = bridge.p.device.identifiers[0] as string;
+    const bridgeId = bridge.p.device.identifiers[0];
     const get = (account: string, key: string, component = 'sensor') => {
       const x = payloads.find((y) => y.topic === `homeassistant/${component}/fitbit_bridge_${account}/${key}/config`);
       assert.ok(x, `${account}/${key}`);
@@ -175,7 +185,7 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
       assert.equal(hr.unit_of_measurement, 'bpm');
       assert.equal(hr.device_class, undefined);
       assert.equal(hr.expire_after, 600);
-      assert.deepEqual(hr.availability.map((a: { topic: string }) => a.topic), ['fitbit-bridge/bridge/state']);
+      assert.deepEqual(hr.availability.map((a) => a.topic), ['fitbit-bridge/bridge/state']);
       assert.equal(hr.default_entity_id, `sensor.fitbit_${account}_heart_rate`);
       assert.equal(hr.object_id, `fitbit_${account}_heart_rate`);
       assert.equal(get(account, 'steps_today').state_class, 'total_increasing');
@@ -282,7 +292,7 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
     let down = 0;
     for (let i = 1; i < states.length; i++) {
       const [p, c] = [states[i - 1]!, states[i]!];
-      if (c.local_date === p.local_date) assert.ok((c.steps_today as number) >= (p.steps_today as number), `steps today dropped: ${p.steps_today} → ${c.steps_today}`);
+      if (c.local_date === p.local_date) assert.ok((c.steps_today as number) >= (p.steps_today as number), `steps today dropped: ${String(p.steps_today)} → ${String(c.steps_today)}`);
       else resets++;
       if ((c.steps_last_60_min as number) < (p.steps_last_60_min as number)) down++;
     }
@@ -298,7 +308,7 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
       const from = rec.messages.length;
       now = ny(9, 0, 7);
       other.writeSamples(alice('heart_rate', 'Other process'), [{ t: now - 5000, offset: -240, v: 88 }], EX);
-      await rec.waitFor((x) => x.topic === 'fitbit-bridge/alice' && JSON.parse(x.payload).heart_rate === 88, 5000, from, 'the other process\'s write');
+      await rec.waitFor((x) => x.topic === 'fitbit-bridge/alice' && payloadOf(x).heart_rate === 88, 5000, from, 'the other process\'s write');
       await b.ext.flush();
       const lag = b.ext.lag();
       assert.equal(lag.seqBehind, 0);
@@ -322,7 +332,7 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
     assert.equal(during.position, position, 'nothing committed while the broker is away');
     const from = rec.messages.length;
     await broker.restart(); // persistence off: every retained message is gone
-    const s = await rec.waitFor((x) => x.topic === 'fitbit-bridge/alice' && JSON.parse(x.payload).heart_rate === 123, 8000, from, 'the outage\'s write');
+    const s = await rec.waitFor((x) => x.topic === 'fitbit-bridge/alice' && payloadOf(x).heart_rate === 123, 8000, from, 'the outage\'s write');
     assert.equal(checkState(s).floors_today, 3);
     await rec.waitFor((x) => x.topic === 'homeassistant/sensor/fitbit_bridge_alice/heart_rate/config' && x.payload !== '', 5000, from, 'discovery republished');
     await rec.waitFor((x) => x.topic === 'fitbit-bridge/bob', 5000, from, 'bob republished');
@@ -384,11 +394,11 @@ describe('MQTT sink: account status, credentials', { concurrency: false }, () =>
       assert.equal(s.quota_left, 17);
       const reauth = await rec.waitFor((x) => x.topic === 'homeassistant/binary_sensor/home_fitbit_alice/reauth_needed/config', 5000, 0, 'the problem sensor');
       assert.deepEqual(checkDiscovery(reauth), []);
-      assert.equal(JSON.parse(reauth.payload).availability[0].topic, 'home/fitbit/bridge/state');
+      assert.equal((JSON.parse(reauth.payload) as DiscoveryPayload).availability[0]?.topic, 'home/fitbit/bridge/state');
       const from = rec.messages.length;
       status = { ...status, auth: 'ok', lastError: null };
       events.emit('account:status', status);
-      const ok = await rec.waitFor((x) => x.topic === 'home/fitbit/alice' && JSON.parse(x.payload).reauth_needed === false, 5000, from, 'authorised again');
+      const ok = await rec.waitFor((x) => x.topic === 'home/fitbit/alice' && payloadOf(x).reauth_needed === false, 5000, from, 'authorised again');
       checkState(ok);
     } finally {
       await ext.stop();

@@ -38,11 +38,11 @@ async function digest(root: string): Promise<Map<string, string>> {
 function zipEntries(file: string): Promise<Map<string, Buffer>> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
+      if (err || !zip) return reject(err ?? new Error(`${file}: no zip file`));
       const out = new Map<string, Buffer>();
       zip.on('entry', (entry: yauzl.Entry) => {
         zip.openReadStream(entry, (e2, rs) => {
-          if (e2 || !rs) return reject(e2);
+          if (e2 || !rs) return reject(e2 ?? new Error(`${entry.fileName}: no stream`));
           const chunks: Buffer[] = [];
           rs.on('data', (c: Buffer) => chunks.push(c));
           rs.on('end', () => {
@@ -199,7 +199,7 @@ test('the JSON and CSV layers hold the same samples at the same instants', async
   // calories: JSON LOCAL stamps == CSV Z stamps converted to the profile's zone
   const calCsv = new Map<string, string>();
   for (const [ts, v] of csvRows(await readFile(join(root, 'Physical Activity_GoogleData/calories_2026-04-01.csv'), 'utf8'))) {
-    calCsv.set(fitbitLocal(Date.parse(ts as string), tz as string), v as string);
+    calCsv.set(fitbitLocal(Date.parse(ts as string), tz), v as string);
   }
   const jsCal = JSON.parse(await readFile(join(root, 'Global Export Data/calories-2026-04-07.json'), 'utf8')) as { dateTime: string; value: string }[];
   assert.equal(jsCal.length, 4 * 1440);

@@ -445,7 +445,7 @@ describe('reader thread (read-ahead)', () => {
         continue;
       }
       const parts: Buffer[] = [];
-      for await (const c of s) parts.push(c as Buffer);
+      for await (const c of s) parts.push(c);
       const c = classify(e.path);
       if (c.type === 'kind' || e.size <= 64) assert.deepEqual(Buffer.concat(parts), readFileSync(join(folder, e.path)), e.path);
     }

@@ -83,7 +83,7 @@ Step by step: docs/google-cloud-setup.md.`)
       const out = process.stdout;
       out.write(`Authorising account ${account}. Open this address in a browser and allow access:\n\n  ${pending.url}\n\n`);
       out.write(`Waiting for the redirect to ${cap.redirectUri} …\n`);
-      const readPaste = flags.paste === true || process.stdin.isTTY === true;
+      const readPaste = flags.paste === true || process.stdin.isTTY;
       if (readPaste) {
         out.write('If the browser runs on another machine, its last page fails to load: paste that page\'s whole address here and press Enter.\n');
       }

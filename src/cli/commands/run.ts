@@ -45,7 +45,7 @@ Examples:
       const done = new Promise<void>((resolve) => {
         const onSignal = (sig: NodeJS.Signals): void => {
           stop(sig);
-          void (stopping as Promise<void> | null)?.then(resolve, resolve);
+          void stopping?.then(resolve, resolve);
         };
         process.once('SIGTERM', onSignal);
         process.once('SIGINT', onSignal);

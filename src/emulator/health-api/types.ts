@@ -392,7 +392,7 @@ const served: DataTypeDef[] = [
         e.count++;
         byType.set(k, e);
       }
-      const stagesSummary: StageSummary[] = [...byType].map(([type, e]) => compact({ type: type as StageSummary['type'], minutes: int64(Math.floor(e.minutes)), count: int64(e.count) }));
+      const stagesSummary: StageSummary[] = [...byType].map(([type, e]) => compact({ type: type, minutes: int64(Math.floor(e.minutes)), count: int64(e.count) }));
       return compact({
         interval: sessionInterval(s.start, s.startOffset, s.end, s.endOffset),
         type: s.type === 'stages' ? 'STAGES' : 'CLASSIC',

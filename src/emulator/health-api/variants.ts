@@ -60,5 +60,5 @@ export function parseVariantArgs(args: readonly string[]): Partial<Variants> {
     out[a.slice(0, i).trim()] = a.slice(i + 1).trim();
   }
   resolveVariants(out);
-  return out as unknown as Partial<Variants>;
+  return out;
 }

@@ -58,7 +58,7 @@ export class ArchiveError extends BridgeError {
 export type InputKind = 'zip' | 'tgz' | 'dir';
 
 function errCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+  return typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined;
 }
 
 async function dirBytes(dir: string): Promise<number> {
@@ -245,7 +245,7 @@ async function* tgzEntries(file: string): AsyncGenerator<ArchiveEntry> {
   };
   fileStream.on('error', (e) => extract.destroy(wrap(e)));
   gunzip.on('error', (e) => extract.destroy(wrap(e)));
-  fileStream.pipe(gunzip).pipe(extract as unknown as NodeJS.WritableStream);
+  fileStream.pipe(gunzip).pipe(extract);
 
   let current: { src: TarEntry; out: PassThrough | null; ended: boolean } | null = null;
   const settle = (): void => {
@@ -349,7 +349,7 @@ async function* dirEntries(root: string): AsyncGenerator<ArchiveEntry> {
         const s = createReadStream(f.full, { highWaterMark: 256 * 1024 });
         const onErr = (e: Error): void => reject(new ArchiveError(root, `${root}: entry ${f.rel}: ${errText(e)}`, f.rel));
         s.once('error', onErr);
-        s.once('open', () => { s.removeListener('error', onErr); resolve(s as unknown as EntryStream); });
+        s.once('open', () => { s.removeListener('error', onErr); resolve(s); });
       }),
     };
   }

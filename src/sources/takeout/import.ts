@@ -235,7 +235,7 @@ class Run {
         const buf = await readAll(stream);
         stream = null;
         if (isNoDataFile(buf)) { f.noData++; return; }
-        stream = Readable.from([buf]) as unknown as NodeJS.ReadableStream & AsyncIterable<Buffer>;
+        stream = Readable.from([buf]);
       }
     } catch (err) {
       this.fail(e.path, errText(err));

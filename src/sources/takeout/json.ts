@@ -59,7 +59,7 @@ export function isNoDataFile(content: Buffer | string): boolean {
 function isEmptyValue(v: unknown): boolean {
   if (v === null) return true;
   if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object') return Object.keys(v as object).length === 0;
+  if (typeof v === 'object') return Object.keys(v).length === 0;
   return false;
 }
 
@@ -226,7 +226,7 @@ async function* streamArray(
     if (!arr.destroyed) { src.destroy(); parser.destroy(); arr.destroy(); }
   }
   if (failure !== null) {
-    const msg = (failure as Error).message;
+    const msg = failure.message;
     const truncated = srcEnded || /has expected|Unexpected end|premature/i.test(msg);
     throw new JsonFileError(
       file,

@@ -121,14 +121,14 @@ async function* workerEntries(path: string, opts: PrefetchOptions, onStart: () =
           if (m.error) throw new ArchiveError(path, m.error, m.path);
           if (m.data) {
             ack(m.data.byteLength);
-            return Readable.from([Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength)]) as unknown as EntryStream;
+            return Readable.from([Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength)]);
           }
           if (m.big) {
             w.postMessage({ type: 'pull' });
-            return Readable.from(chunks()) as unknown as EntryStream;
+            return Readable.from(chunks());
           }
           // an entry the reader skipped (ignored / unknown and large): nothing to read
-          return Readable.from([]) as unknown as EntryStream;
+          return Readable.from([]);
         },
       };
       yield entry;

@@ -64,7 +64,7 @@ if (port) {
           try {
             for await (const chunk of await e.open()) {
               await room();
-              const b = chunk as Buffer;
+              const b = chunk;
               const data = new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
               inFlight += data.byteLength;
               port.postMessage({ type: 'chunk', data }, [data.buffer]);
@@ -79,7 +79,7 @@ if (port) {
         try {
           const parts: Buffer[] = [];
           let n = 0;
-          for await (const chunk of await e.open()) { parts.push(chunk as Buffer); n += (chunk as Buffer).length; }
+          for await (const chunk of await e.open()) { parts.push(chunk); n += chunk.length; }
           const data = new Uint8Array(n);
           let o = 0;
           for (const p of parts) { data.set(p, o); o += p.length; }

@@ -90,7 +90,8 @@ export function csvSamples(spec: CsvSampleSpec) {
         for (const c of spec.cols) {
           const i = find(c.names);
           if (i < 0) { if (!c.optional) missing.push(c.names[0] as string); continue; }
-          let mul = c.mul ?? 1, div = c.div ?? 1;
+          const mul = c.mul ?? 1;
+          let div = c.div ?? 1;
           if (c.autoMm) {
             const name = h[i] as string;
             if (name.includes('gain') || name.includes('millimet') || name.endsWith(' mm')) { div = 1000; }

@@ -26,7 +26,7 @@ function header(file: string, raw: string[], spec: Record<string, string[]>, opt
   };
   for (const [k, names] of Object.entries(spec)) {
     out[k] = find(names);
-    if ((out[k] as number) < 0) missing.push((names[0] as string).replace(/ /g, '_'));
+    if (out[k] < 0) missing.push((names[0] as string).replace(/ /g, '_'));
   }
   for (const [k, names] of Object.entries(optional)) out[k] = find(names);
   if (missing.length) throw new FileFormatError(file, `unexpected CSV header "${raw.join(',')}" (line 1): expected column(s) ${missing.join(', ')}`);
