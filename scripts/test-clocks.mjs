@@ -106,6 +106,7 @@ for (const v of variants) {
     results.push(`${v.name}: skipped (no libfaketime)`);
     continue;
   }
+  /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, ...(v.env ?? {}) };
   if (v.faketime) {
     // An offset from the real clock, not libfaketime's "@start" (which restarts at that instant in

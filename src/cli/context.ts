@@ -65,7 +65,7 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
     const mod = await import('../store/store.js');
     try {
       if (!opts.readonly) mkdirSync(dirname(storePath), { recursive: true });
-      return await mod.openStore(storePath, { readonly: opts.readonly ?? false });
+      return mod.openStore(storePath, { readonly: opts.readonly ?? false });
     } catch (e) {
       if (e instanceof BridgeError) throw e;
       const code = (e as NodeJS.ErrnoException).code;

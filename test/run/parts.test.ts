@@ -38,7 +38,7 @@ function resolveSpecifier(from: string, spec: string): string {
 function staticValueImports(sf: ts.SourceFile): Map<string, string> {
   const out = new Map<string, string>();
   for (const st of sf.statements) {
-    if (!ts.isImportDeclaration(st) || !st.importClause || st.importClause.isTypeOnly) continue;
+    if (!ts.isImportDeclaration(st) || !st.importClause || st.importClause.phaseModifier === ts.SyntaxKind.TypeKeyword) continue;
     const spec = (st.moduleSpecifier as ts.StringLiteral).text;
     const file = spec.startsWith('.') ? resolveSpecifier(sf.fileName, spec) : spec;
     const named = st.importClause.namedBindings;

@@ -12,7 +12,7 @@ import { StoreFollower } from '../../src/run/store-follower.js';
 import type { Store } from '../../src/store/types.js';
 import { silentLogger } from '../../src/util/log.js';
 
-function fakeStore(): { store: Store; bump(): void } {
+function fakeStore(): { store: Store; bump: () => void } {
   let seq = 0;
   const store = { currentSeq: () => seq } as unknown as Store;
   return { store, bump: () => { seq++; } };

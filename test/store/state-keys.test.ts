@@ -49,10 +49,10 @@ function code(src: string): string {
 /** The fixed start of each key of the registry (up to its first parameter). */
 function keyPrefixes(): string[] {
   const P = '\u0000';
-  return Object.values(STATE_KEYS).map((k) => (typeof k === 'string' ? k : (k as (...a: string[]) => string)(P, P)).split(P)[0] as string);
+  return Object.values(STATE_KEYS).map((k) => (typeof k === 'string' ? k : k(P, P)).split(P)[0] as string);
 }
 
-const SOURCES = files(join(root, 'src')).filter((f) => !f.endsWith(join('store', 'state-keys.ts')) && !f.includes(`${join('src', 'emulator')}`));
+const SOURCES = files(join(root, 'src')).filter((f) => !f.endsWith(join('store', 'state-keys.ts')) && !f.includes(join('src', 'emulator')));
 
 /** Problems found in `src`: literal keys passed to the state API, literals that spell a registry key. */
 function stateKeyProblems(sources: { rel: string; text: string }[]): string[] {

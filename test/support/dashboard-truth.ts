@@ -17,7 +17,8 @@
  */
 import { METRICS, prometheusDailyName, prometheusHistoryName, type MetricId } from '../../src/metrics/registry.js';
 import { SLEEP_STAGE_HISTORY } from '../../src/sinks/remote-write/sleep-stages.js';
-import { addDays, dayTotals, syntheticDay } from '../../src/synthetic/index.js';
+import { dayTotals, syntheticDay } from '../../src/synthetic/index.js';
+import { addDays } from '../../src/time/index.js';
 
 /** Inclusive [from, to] (UTC ms). */
 export type Span = readonly [number, number];

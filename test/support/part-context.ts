@@ -20,7 +20,7 @@ export function partContext(o: {
   events?: BridgeEvents;
   version?: string;
   accounts?: () => AccountStatus[];
-}): { ctx: ExtensionContext; follower: StoreFollower; close(): Promise<void> } {
+}): { ctx: ExtensionContext; follower: StoreFollower; close: () => Promise<void> } {
   const logger = o.logger ?? silentLogger();
   const events = o.events ?? new BridgeEvents();
   const book = new AccountBook(o.config.accounts.map((a) => a.name));

@@ -11,7 +11,6 @@ import { parseAccountName, parseTimeZone, parseList } from '../validate.js';
 
 type SyncModule = typeof import('../../sources/google-health/sync.js');
 type AccountModule = typeof import('../../sources/google-health/account.js');
-type DataTypesModule = typeof import('../../sources/google-health/datatypes.js');
 
 const MODES = ['recent', 'daily', 'backfill', 'all'] as const;
 
