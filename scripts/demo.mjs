@@ -45,10 +45,14 @@ const childEnv = { ...process.env, FITBIT_BRIDGE_LOG_LEVEL: process.env.FITBIT_B
 function run(args, { capture = false } = {}) {
   return new Promise((resolve) => {
     const c = spawn(process.execPath, [cli, ...args], {
-      cwd: root, env: childEnv, stdio: capture ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'inherit', 'inherit'],
+      cwd: root,
+      env: childEnv,
+      stdio: capture ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'inherit', 'inherit'],
     });
     let stdout = '';
-    c.stdout?.on('data', (/** @type {Buffer} */ d) => { stdout += d.toString(); });
+    c.stdout?.on('data', (/** @type {Buffer} */ d) => {
+      stdout += d.toString();
+    });
     c.once('exit', (code) => {
       if (code !== 0) fail(`\`fitbit-bridge ${args.join(' ')}\` exited with ${code}`);
       resolve(stdout);
@@ -127,25 +131,28 @@ const emulatorMod = /** @type {typeof import('../src/emulator/index.js')} */ (aw
 const emu = await emulatorMod.startGoogleEmulator({ seed: SEED, timezone: TZ, firstDay, lastDay });
 console.log(`  emulator: ${emu.url}`);
 
-writeFileSync(configPath, [
-  '# written by npm run demo: the bridge pointed at the local Google emulator',
-  'store:',
-  `  path: ${JSON.stringify(db)}`,
-  'accounts:',
-  '  - name: demo',
-  `    timezone: ${TZ}`,
-  'google:',
-  `  client_id: ${JSON.stringify(emulatorMod.EMULATOR_CLIENT_ID)}`,
-  `  client_secret: ${JSON.stringify(emulatorMod.EMULATOR_CLIENT_SECRET)}`,
-  `  authorize_endpoint: ${JSON.stringify(emu.authorizeEndpoint)}`,
-  `  token_endpoint: ${JSON.stringify(emu.tokenEndpoint)}`,
-  `  api_base_url: ${JSON.stringify(emu.url)}`,
-  'sync:',
-  `  backfill_days: ${days + 2}`,
-  'http:',
-  '  port: 0',
-  '',
-].join('\n'));
+writeFileSync(
+  configPath,
+  [
+    '# written by npm run demo: the bridge pointed at the local Google emulator',
+    'store:',
+    `  path: ${JSON.stringify(db)}`,
+    'accounts:',
+    '  - name: demo',
+    `    timezone: ${TZ}`,
+    'google:',
+    `  client_id: ${JSON.stringify(emulatorMod.EMULATOR_CLIENT_ID)}`,
+    `  client_secret: ${JSON.stringify(emulatorMod.EMULATOR_CLIENT_SECRET)}`,
+    `  authorize_endpoint: ${JSON.stringify(emu.authorizeEndpoint)}`,
+    `  token_endpoint: ${JSON.stringify(emu.tokenEndpoint)}`,
+    `  api_base_url: ${JSON.stringify(emu.url)}`,
+    'sync:',
+    `  backfill_days: ${days + 2}`,
+    'http:',
+    '  port: 0',
+    '',
+  ].join('\n'),
+);
 const withConfig = (/** @type {string[]} */ args) => ['--config', configPath, ...args];
 
 try {
@@ -157,7 +164,9 @@ try {
       if (consentUrl === undefined || opened) return;
       opened = true;
       // A browser: GET the consent URL, follow the emulator's redirect to the CLI's listener.
-      fetch(consentUrl, { redirect: 'follow' }).then((r) => r.text()).catch((/** @type {unknown} */ e) => console.error(`demo: browser step failed: ${e instanceof Error ? e.message : String(e)}`));
+      fetch(consentUrl, { redirect: 'follow' })
+        .then((r) => r.text())
+        .catch((/** @type {unknown} */ e) => console.error(`demo: browser step failed: ${e instanceof Error ? e.message : String(e)}`));
     },
   });
   const a = await auth.exited;
@@ -174,7 +183,9 @@ try {
       try {
         const rec = /** @type {{ msg?: unknown, url?: unknown }} */ (JSON.parse(line));
         if (rec.msg === 'HTTP server listening' && typeof rec.url === 'string') listening.url = rec.url;
-      } catch { /* not a log line */ }
+      } catch {
+        /* not a log line */
+      }
     },
   });
   for (let i = 0; i < 200 && listening.url === null; i++) await new Promise((r) => setTimeout(r, 50));
@@ -190,9 +201,19 @@ try {
   if (b.code !== 0) fail(`fitbit-bridge run exited with ${b.code ?? b.signal} after SIGTERM`);
 
   step(`importing a synthetic Google Takeout export of the same days (merges, does not double)`);
-  const { generateTakeout } = /** @type {typeof import('../src/synthetic/index.js')} */ (await import(pathToFileURL(join(root, 'dist', 'synthetic', 'index.js')).href));
+  const { generateTakeout } = /** @type {typeof import('../src/synthetic/index.js')} */ (
+    await import(pathToFileURL(join(root, 'dist', 'synthetic', 'index.js')).href)
+  );
   // the export's full days end yesterday (today is still going on: the API has it)
-  const gen = await generateTakeout({ out: archiveDir, format: 'zip', days: days - 1, seed: SEED, timezone: TZ, endDate: addDays(lastDay, -1), partialDay: false });
+  const gen = await generateTakeout({
+    out: archiveDir,
+    format: 'zip',
+    days: days - 1,
+    seed: SEED,
+    timezone: TZ,
+    endDate: addDays(lastDay, -1),
+    partialDay: false,
+  });
   await run(withConfig(['import-takeout', '--account', 'demo', ...gen.files, '--no-progress']));
 } finally {
   await emu.close();

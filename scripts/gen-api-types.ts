@@ -72,10 +72,12 @@ export function docText(raw: string): string {
     const space = cut.lastIndexOf(' ');
     text = `${(space > MAX_DOC_CHARS / 2 ? cut.slice(0, space) : cut).trimEnd()} …`;
   }
-  return text
-    .replace(/\*\//g, '*\\/')
-    // A bare `@word` would start a JSDoc tag; TSDoc escapes it as `\@`.
-    .replace(/(^|[\s(])@(?=\w)/g, '$1\\@');
+  return (
+    text
+      .replace(/\*\//g, '*\\/')
+      // A bare `@word` would start a JSDoc tag; TSDoc escapes it as `\@`.
+      .replace(/(^|[\s(])@(?=\w)/g, '$1\\@')
+  );
 }
 
 function wrapLine(line: string): string[] {
@@ -163,9 +165,7 @@ function typeNotes(s: DiscoverySchema): string[] {
   const notes: string[] = [];
   const base = s.type === 'array' && s.items ? s.items : s;
   if (base.type === 'string' && base.format && INT64_FORMATS.has(base.format)) {
-    notes.push(
-      `${base.format}: sent as a JSON string (proto3 JSON); parse with Number() or BigInt().`,
-    );
+    notes.push(`${base.format}: sent as a JSON string (proto3 JSON); parse with Number() or BigInt().`);
   } else if (base.type === 'string' && base.format === 'google-datetime') {
     notes.push('google-datetime: RFC 3339 timestamp string, e.g. "2026-03-04T05:06:07Z".');
   } else if (base.type === 'string' && base.format === 'google-duration') {

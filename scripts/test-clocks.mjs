@@ -53,8 +53,13 @@ const CLOCKLESS_HEAVY = ['test/sync/sigkill.test.ts', 'test/integration/sigkill.
  * under each faked clock, which keeps `test:clocks` within CI's budget.
  */
 const PINNED_HEAVY = [
-  'test/takeout/import.test.ts', 'test/synthetic/takeout.test.ts', 'test/integration/truth.test.ts',
-  'test/integration/idempotence.test.ts', 'test/sync/sync.test.ts', 'test/sync/faults.test.ts', 'test/sync/merge.test.ts',
+  'test/takeout/import.test.ts',
+  'test/synthetic/takeout.test.ts',
+  'test/integration/truth.test.ts',
+  'test/integration/idempotence.test.ts',
+  'test/sync/sync.test.ts',
+  'test/sync/faults.test.ts',
+  'test/sync/merge.test.ts',
 ];
 
 const VARIANTS = [
@@ -77,7 +82,8 @@ function ensureLibfaketime() {
     console.error('test:clocks: installing the Debian package faketime');
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
     spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'faketime'], {
-      stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
     lib = findLibfaketime();
     if (lib) return lib;
@@ -115,7 +121,8 @@ for (const v of variants) {
     const offsetS = Math.round((Date.parse(`${v.faketime}Z`) - Date.now()) / 1000);
     Object.assign(env, {
       TZ: 'UTC',
-      LD_PRELOAD: lib, FAKETIME: offsetS < 0 ? String(offsetS) : `+${offsetS}`,
+      LD_PRELOAD: lib,
+      FAKETIME: offsetS < 0 ? String(offsetS) : `+${offsetS}`,
       // node's timers and performance.now() keep the real monotonic clock (faking it stalls timers)
       FAKETIME_DONT_FAKE_MONOTONIC: '1',
     });

@@ -32,14 +32,17 @@ function have(bin) {
 }
 
 function ensureDebianPackages() {
-  const missing = Object.entries(DEBIAN_PACKAGES).filter(([, bin]) => !have(bin)).map(([pkg]) => pkg);
+  const missing = Object.entries(DEBIAN_PACKAGES)
+    .filter(([, bin]) => !have(bin))
+    .map(([pkg]) => pkg);
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (isRoot && have('apt-get')) {
     console.error(`npm test: installing Debian packages: ${missing.join(' ')}`);
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
     const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
-      stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
     if (r.status === 0) return;
   }
@@ -84,11 +87,19 @@ const concurrency = process.env.TEST_CONCURRENCY;
 const concurrencyArgs = concurrency ? [`--test-concurrency=${concurrency}`] : [];
 const lcov = join(root, 'coverage', 'lcov.info');
 const reporters = coverage
-  ? ['--experimental-test-coverage', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=lcov', `--test-reporter-destination=${lcov}`]
+  ? [
+      '--experimental-test-coverage',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=lcov',
+      `--test-reporter-destination=${lcov}`,
+    ]
   : ['--test-reporter=spec'];
 if (coverage) mkdirSync(dirname(lcov), { recursive: true });
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrencyArgs, ...reporters, ...files], {
-  cwd: root, stdio: 'inherit', env: { ...process.env, FITBIT_BRIDGE_LOG_LEVEL: process.env.FITBIT_BRIDGE_LOG_LEVEL ?? 'silent' },
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, FITBIT_BRIDGE_LOG_LEVEL: process.env.FITBIT_BRIDGE_LOG_LEVEL ?? 'silent' },
 });
 if (coverage) console.log(coverageSummary(readFileSync(lcov, 'utf8')));
 process.exit(r.status ?? 1);

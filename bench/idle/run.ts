@@ -41,7 +41,12 @@ function rssMb(pid: number): number {
   return Number(m[1]) / 1024;
 }
 
-interface Rss { median: number; max: number; heap?: string; maps?: string }
+interface Rss {
+  median: number;
+  max: number;
+  heap?: string;
+  maps?: string;
+}
 
 /** The largest resident mappings (/proc/<pid>/smaps, grouped by name; anonymous ones as "anon"). */
 function topMappings(pid: number, n = 6): string {
@@ -57,7 +62,11 @@ function topMappings(pid: number, n = 6): string {
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
     if (rss) by.set(name, (by.get(name) ?? 0) + Number(rss[1]));
   }
-  return [...by].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${k} ${(v / 1024).toFixed(1)}`).join(', ');
+  return [...by]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${k} ${(v / 1024).toFixed(1)}`)
+    .join(', ');
 }
 
 /** Where the memory is, from the bridge's own /metrics (prom-client's default process metrics). */
@@ -67,9 +76,11 @@ async function heapOf(url: string): Promise<string> {
     const m = re.exec(text);
     return m ? (Number(m[1]) / 1048576).toFixed(1) : '?';
   };
-  return `V8 heap used ${mb(/^nodejs_heap_size_used_bytes (\S+)$/m)} of ${mb(/^nodejs_heap_size_total_bytes (\S+)$/m)} MB `
-    + `(new space ${mb(/^nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)$/m)}, old ${mb(/^nodejs_heap_space_size_total_bytes\{space="old"\} (\S+)$/m)}), `
-    + `external ${mb(/^nodejs_external_memory_bytes (\S+)$/m)} MB`;
+  return (
+    `V8 heap used ${mb(/^nodejs_heap_size_used_bytes (\S+)$/m)} of ${mb(/^nodejs_heap_size_total_bytes (\S+)$/m)} MB ` +
+    `(new space ${mb(/^nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)$/m)}, old ${mb(/^nodejs_heap_space_size_total_bytes\{space="old"\} (\S+)$/m)}), ` +
+    `external ${mb(/^nodejs_external_memory_bytes (\S+)$/m)} MB`
+  );
 }
 
 async function sampleRss(pid: number, url?: string): Promise<Rss> {
@@ -85,7 +96,9 @@ async function sampleRss(pid: number, url?: string): Promise<Rss> {
 function startChild(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; stderr: () => string } {
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  child.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
+  child.stderr?.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-4000);
+  });
   return { child, stderr: () => err };
 }
 
@@ -105,7 +118,9 @@ async function waitMetrics(url: string, ready: (text: string) => boolean, what: 
       const res = await fetch(`${url}/metrics`);
       const text = res.ok ? await res.text() : '';
       if (res.ok && ready(text)) return text;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await sleep(500);
   }
   throw new Error(`timed out waiting for ${what}:\n${proc.stderr()}`);
@@ -123,26 +138,53 @@ async function main(): Promise<void> {
   try {
     const tokenDir = join(dir, 'tokens');
     const base = (port: number): string[] => [
-      'store:', `  path: ${join(dir, 'store.db')}`,
-      'accounts:', '  - name: alice', `    timezone: ${TZ}`,
-      'http:', `  port: ${port}`,
-      'mqtt:', `  server: ${broker.url}`,
-      'sync:', `  backfill_days: ${DAYS + 1}`,
+      'store:',
+      `  path: ${join(dir, 'store.db')}`,
+      'accounts:',
+      '  - name: alice',
+      `    timezone: ${TZ}`,
+      'http:',
+      `  port: ${port}`,
+      'mqtt:',
+      `  server: ${broker.url}`,
+      'sync:',
+      `  backfill_days: ${DAYS + 1}`,
     ];
     const live = async (): Promise<Rss & { samples: string }> => {
       const port = await freePort();
       const cfg = join(dir, 'live.yaml');
-      writeFileSync(cfg, [...base(port),
-        'google:', `  client_id: ${emu.clientId}`, `  client_secret: ${emu.clientSecret}`,
-        `  authorize_endpoint: ${emu.authorizeEndpoint}`, `  token_endpoint: ${emu.tokenEndpoint}`,
-        `  api_base_url: ${emu.url}`, `  token_dir: ${tokenDir}`, ''].join('\n'));
-      const tm = new TokenManager({ account: 'alice', dir: tokenDir, tokenEndpoint: emu.tokenEndpoint, clientId: emu.clientId, clientSecret: emu.clientSecret });
+      writeFileSync(
+        cfg,
+        [
+          ...base(port),
+          'google:',
+          `  client_id: ${emu.clientId}`,
+          `  client_secret: ${emu.clientSecret}`,
+          `  authorize_endpoint: ${emu.authorizeEndpoint}`,
+          `  token_endpoint: ${emu.tokenEndpoint}`,
+          `  api_base_url: ${emu.url}`,
+          `  token_dir: ${tokenDir}`,
+          '',
+        ].join('\n'),
+      );
+      const tm = new TokenManager({
+        account: 'alice',
+        dir: tokenDir,
+        tokenEndpoint: emu.tokenEndpoint,
+        clientId: emu.clientId,
+        clientSecret: emu.clientSecret,
+      });
       await tm.save(tokenSetFromResponse(emu.issueTokens(), Date.now()));
       const proc = startChild([cli, 'run', '--config', cfg], env);
       try {
         const url = `http://127.0.0.1:${port}`;
         const done = (mode: string) => new RegExp(`fitbit_bridge_sync_runs_total\\{account="alice",mode="${mode}",result="ok"\\} [1-9]`);
-        const text = await waitMetrics(url, (t) => ['recent', 'daily', 'backfill'].every((m) => done(m).test(t)), 'the first recent, daily and backfill passes', proc);
+        const text = await waitMetrics(
+          url,
+          (t) => ['recent', 'daily', 'backfill'].every((m) => done(m).test(t)),
+          'the first recent, daily and backfill passes',
+          proc,
+        );
         const samples = /fitbit_bridge_store_samples\{account="alice"\} (\d+)/.exec(text)?.[1] ?? '?';
         await sleep(SETTLE_S * 1000);
         return { ...(await sampleRss(proc.child.pid!, url)), samples };
@@ -178,7 +220,9 @@ async function main(): Promise<void> {
     const t = await takeoutOnly();
     const b = await bare();
     const f = (x: number): string => `${x.toFixed(1)} MB`;
-    console.log(`idle RSS after syncing ${DAYS} days (${l.samples} samples in the store), ${SETTLE_S} s settle, ${WINDOW_S} s window, node ${process.version}:`);
+    console.log(
+      `idle RSS after syncing ${DAYS} days (${l.samples} samples in the store), ${SETTLE_S} s settle, ${WINDOW_S} s window, node ${process.version}:`,
+    );
     console.log(`  live source + MQTT + /metrics : median ${f(l.median)}, max ${f(l.max)}  (${(l.median / b.median).toFixed(2)}× bare node)`);
     console.log(`  Takeout-only + MQTT + /metrics: median ${f(t.median)}, max ${f(t.max)}  (${(t.median / b.median).toFixed(2)}× bare node)`);
     console.log(`    live: ${l.heap ?? ''}; largest mappings (MB): ${l.maps ?? ''}`);

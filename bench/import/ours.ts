@@ -20,8 +20,16 @@ const dbStore = openStore(db, { readonly: true });
 const dbBytes = dbStore.diskBytes();
 dbStore.close();
 const added = Object.values(summary.metrics).reduce((a, m) => a + m.added, 0);
-console.log(JSON.stringify({
-  samples, added, seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, dbBytes,
-  bytesPerSample: dbBytes / samples, exitCode: summary.exitCode, failed: summary.files.failed.length,
-  dedupedJsonSamples: summary.dedupedJsonSamples,
-}));
+console.log(
+  JSON.stringify({
+    samples,
+    added,
+    seconds,
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+    dbBytes,
+    bytesPerSample: dbBytes / samples,
+    exitCode: summary.exitCode,
+    failed: summary.files.failed.length,
+    dedupedJsonSamples: summary.dedupedJsonSamples,
+  }),
+);

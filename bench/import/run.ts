@@ -32,7 +32,10 @@ if (!existsSync(archiveDir) || readdirSync(archiveDir).length === 0) {
   console.error(`generating a ${days}-day synthetic archive in ${archiveDir} …`);
   await generateTakeout({ out: archiveDir, format: 'zip', days, seed: 7, timezone: 'America/New_York' });
 }
-const archives = readdirSync(archiveDir).filter((f) => f.endsWith('.zip')).sort().map((f) => join(archiveDir, f));
+const archives = readdirSync(archiveDir)
+  .filter((f) => f.endsWith('.zip'))
+  .sort()
+  .map((f) => join(archiveDir, f));
 const tsx = [process.execPath, '--import', 'tsx'];
 
 console.error('ours …');
@@ -49,7 +52,8 @@ const oursRate = ours.samples! / ours.seconds!;
 const baseRate = base.samples! / base.seconds!;
 const results = {
   machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
-  days, archives: archives.length,
+  days,
+  archives: archives.length,
   ours: { ...ours, samplesPerSecond: oursRate },
   shuffled,
   floor: { unzipSeconds, jsonParseSeconds: floor.parseSeconds, seconds: unzipSeconds + floor.parseSeconds! },

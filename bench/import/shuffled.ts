@@ -12,14 +12,19 @@ for (const suffix of ['', '-wal', '-shm']) rmSync(dst + suffix, { force: true })
 const a = openStore(src, { readonly: true });
 const b = openStore(dst);
 let seed = 12345;
-const rnd = (): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x80000000; };
+const rnd = (): number => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x80000000;
+};
 let samples = 0;
 for (const s of a.listSeries()) {
   const all: Sample[] = [...a.iterateSamples(s)];
   const values = all.map((x) => x.v);
   for (let i = values.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
-    const t = values[i]!; values[i] = values[j]!; values[j] = t;
+    const t = values[i]!;
+    values[i] = values[j]!;
+    values[j] = t;
   }
   const shuffled = all.map((x, i) => ({ t: x.t, offset: x.offset, v: values[i]! }));
   b.write(() => b.writeSamples(s, shuffled, { exportMs: 0 }));

@@ -103,7 +103,9 @@ async function main(): Promise<void> {
       controller.events.emit('store:changed', { seq: store.currentSeq() });
       return t0;
     });
-    console.log(`mqtt bench: store ${DAYS} days (${store.listSeries({ account: 'alice' }).reduce((a, s) => a + s.count, 0)} samples), one computeLatest ${computeMs.toFixed(2)} ms`);
+    console.log(
+      `mqtt bench: store ${DAYS} days (${store.listSeries({ account: 'alice' }).reduce((a, s) => a + s.count, 0)} samples), one computeLatest ${computeMs.toFixed(2)} ms`,
+    );
     console.log(`commit → broker → subscriber, other process (sink's poll, 50 ms): ${stats(viaPoll)}`);
     console.log(`commit → broker → subscriber, store:changed event (in-process sync): ${stats(viaEvent)}`);
     other.close();

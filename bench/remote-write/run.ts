@@ -34,8 +34,20 @@ const work = join(out, `remote-write-${days}d`);
 mkdirSync(work, { recursive: true });
 
 const METRIC_IDS: MetricId[] = [
-  'heart_rate', 'steps', 'distance', 'calories', 'active_energy', 'altitude', 'floors', 'active_zone_minutes',
-  'spo2', 'hrv_rmssd', 'hrv_sdnn', 'hrv_coverage', 'hrv_low_frequency', 'hrv_high_frequency',
+  'heart_rate',
+  'steps',
+  'distance',
+  'calories',
+  'active_energy',
+  'altitude',
+  'floors',
+  'active_zone_minutes',
+  'spo2',
+  'hrv_rmssd',
+  'hrv_sdnn',
+  'hrv_coverage',
+  'hrv_low_frequency',
+  'hrv_high_frequency',
 ];
 const SOURCES = ['Inspire 3', 'Pixel Watch 3'];
 const START = Date.parse('2025-01-01T00:00:00Z');
@@ -51,7 +63,10 @@ function dataset(): Store {
   const store = openStore(db);
   const t0 = performance.now();
   let seed = 12345;
-  const rnd = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  const rnd = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
   for (const id of METRIC_IDS) {
     for (const source of SOURCES) {
       const key = { account: 'default', metric: id, source };
@@ -81,7 +96,11 @@ function count(store: Store): number {
 
 async function ours(store: Store, url: string): Promise<{ seconds: number; sent: number; rejected: number; requests: number; bytes: number }> {
   // a fresh cursor for each receiver
-  const { sink, client } = createRemoteWrite({ store, config: configSchema.parse({ remote_write: { url, batch_samples: batch } }).remote_write, logger: silentLogger() });
+  const { sink, client } = createRemoteWrite({
+    store,
+    config: configSchema.parse({ remote_write: { url, batch_samples: batch } }).remote_write,
+    logger: silentLogger(),
+  });
   sink.cursor.reset();
   const t0 = performance.now();
   const r = await sink.drain();
@@ -131,7 +150,16 @@ async function storedOneSeries(tsdb: Prometheus): Promise<number> {
   return (await tsdb.scalar(`count_over_time(fitbit_history_heart_rate_bpm{source="Inspire 3"}[${days + 3}d])`, end)) ?? 0;
 }
 
-interface Row { target: string; path: string; samples: number; seconds: number; samples_per_s: number; stored_history?: number | string; requests?: number; mb_sent?: number }
+interface Row {
+  target: string;
+  path: string;
+  samples: number;
+  seconds: number;
+  samples_per_s: number;
+  stored_history?: number | string;
+  requests?: number;
+  mb_sent?: number;
+}
 const rows: Row[] = [];
 const store = dataset();
 const samples = count(store);
@@ -152,8 +180,25 @@ console.error(`dataset: ${samples} samples in ${store.listSeries().length} serie
   console.error(`victoria-metrics text import: ${nText} samples in ${secs.toFixed(1)} s`);
   const stored2 = await storedHistory(vm2);
   await vm2.cleanup();
-  rows.push({ target: 'VictoriaMetrics 1.79', path: 'ours: remote write', samples: r.sent, seconds: r.seconds, samples_per_s: r.sent / r.seconds, stored_history: stored, requests: r.requests, mb_sent: r.bytes / 1e6 });
-  rows.push({ target: 'VictoriaMetrics 1.79', path: 'baseline: /api/v1/import/prometheus (text, prepared)', samples: nText, seconds: secs, samples_per_s: nText / secs, stored_history: stored2, mb_sent: statSync(text).size / 1e6 });
+  rows.push({
+    target: 'VictoriaMetrics 1.79',
+    path: 'ours: remote write',
+    samples: r.sent,
+    seconds: r.seconds,
+    samples_per_s: r.sent / r.seconds,
+    stored_history: stored,
+    requests: r.requests,
+    mb_sent: r.bytes / 1e6,
+  });
+  rows.push({
+    target: 'VictoriaMetrics 1.79',
+    path: 'baseline: /api/v1/import/prometheus (text, prepared)',
+    samples: nText,
+    seconds: secs,
+    samples_per_s: nText / secs,
+    stored_history: stored2,
+    mb_sent: statSync(text).size / 1e6,
+  });
   rmSync(text, { force: true });
 }
 
@@ -190,15 +235,43 @@ console.error(`dataset: ${samples} samples in ${store.listSeries().length} serie
   const stored2 = `one series ${await storedOneSeries(prom2)}`;
   await prom2.cleanup();
   rmSync(blocks, { recursive: true, force: true });
-  rows.push({ target: 'Prometheus 2.42 (OOO 3650d)', path: 'ours: remote write', samples: r.sent, seconds: r.seconds, samples_per_s: r.sent / r.seconds, stored_history: stored, requests: r.requests, mb_sent: r.bytes / 1e6 });
-  rows.push({ target: 'Prometheus 2.42', path: 'baseline: promtool create-blocks-from openmetrics (one file per day)', samples: ex.samples, seconds: promtoolSecs, samples_per_s: ex.samples / promtoolSecs, stored_history: stored2 });
-  rows.push({ target: 'Prometheus 2.42', path: 'ours: export-openmetrics (the per-day files)', samples: ex.samples, seconds: exportSecs, samples_per_s: ex.samples / exportSecs });
+  rows.push({
+    target: 'Prometheus 2.42 (OOO 3650d)',
+    path: 'ours: remote write',
+    samples: r.sent,
+    seconds: r.seconds,
+    samples_per_s: r.sent / r.seconds,
+    stored_history: stored,
+    requests: r.requests,
+    mb_sent: r.bytes / 1e6,
+  });
+  rows.push({
+    target: 'Prometheus 2.42',
+    path: 'baseline: promtool create-blocks-from openmetrics (one file per day)',
+    samples: ex.samples,
+    seconds: promtoolSecs,
+    samples_per_s: ex.samples / promtoolSecs,
+    stored_history: stored2,
+  });
+  rows.push({
+    target: 'Prometheus 2.42',
+    path: 'ours: export-openmetrics (the per-day files)',
+    samples: ex.samples,
+    seconds: exportSecs,
+    samples_per_s: ex.samples / exportSecs,
+  });
 }
 
 const ratio = (a: number, b: number): string => (a / b).toFixed(2);
 const rps = rows.map((r) => r.samples_per_s);
 const summary = {
-  date: new Date().toISOString(), node: process.version, cores: (await import('node:os')).availableParallelism(), days, batch, store_samples: samples, rows,
+  date: new Date().toISOString(),
+  node: process.version,
+  cores: (await import('node:os')).availableParallelism(),
+  days,
+  batch,
+  store_samples: samples,
+  rows,
   ratios: {
     vm_ours_over_import: Number(ratio(rps[0]!, rps[1]!)),
     prom_ours_over_promtool: Number(ratio(rps[2]!, rps[3]!)),
@@ -207,6 +280,9 @@ const summary = {
 writeFileSync(join(out, 'remote-write-results.json'), JSON.stringify(summary, null, 2));
 console.log('| target | path | samples | seconds | samples/s | stored (history) |');
 console.log('|---|---|---:|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.target} | ${r.path} | ${r.samples} | ${r.seconds.toFixed(1)} | ${Math.round(r.samples_per_s)} | ${r.stored_history ?? ''} |`);
-console.log(`ratios (samples/s): VictoriaMetrics ours/import = ${summary.ratios.vm_ours_over_import}; Prometheus ours/promtool = ${summary.ratios.prom_ours_over_promtool}`);
+for (const r of rows)
+  console.log(`| ${r.target} | ${r.path} | ${r.samples} | ${r.seconds.toFixed(1)} | ${Math.round(r.samples_per_s)} | ${r.stored_history ?? ''} |`);
+console.log(
+  `ratios (samples/s): VictoriaMetrics ours/import = ${summary.ratios.vm_ours_over_import}; Prometheus ours/promtool = ${summary.ratios.prom_ours_over_promtool}`,
+);
 store.close();

@@ -38,7 +38,13 @@ mkdirSync(work, { recursive: true });
 
 console.log(`bench/sync: ${days} days (${FIRST} … ${LAST}), ${TZ}`);
 const emu = await startGoogleEmulator({ seed: SEED, timezone: TZ, firstDay: FIRST, lastDay: LAST, quotaPerMinute: 1_000_000, clock: () => NOW });
-const tm = new TokenManager({ account: 'bench', dir: join(work, 'tokens'), tokenEndpoint: emu.tokenEndpoint, clientId: emu.clientId, clientSecret: emu.clientSecret });
+const tm = new TokenManager({
+  account: 'bench',
+  dir: join(work, 'tokens'),
+  tokenEndpoint: emu.tokenEndpoint,
+  clientId: emu.clientId,
+  clientSecret: emu.clientSecret,
+});
 await tm.save(tokenSetFromResponse(emu.issueTokens(), Date.now()));
 const client = new HealthClient({ baseUrl: emu.apiBaseUrl, getAccessToken: (o) => tm.getAccessToken(o), quotaPerMinute: 1_000_000 });
 const store = openStore(join(work, 'store.db'));
@@ -78,10 +84,18 @@ for (let d = 0; d < days; d++) {
 }
 
 const res = {
-  days, samples, requests: report.requests, pages: report.pages, requestsPerDay: report.requests / days,
-  wallSeconds: wall, minutesAt300PerMinute: report.requests / 300,
-  baselineRequests: baseline, baselineMinutesAt300PerMinute: baseline / 300, ratio: baseline / report.requests,
-  storeBytes: bytes, types: Object.fromEntries(Object.entries(report.types).map(([k, v]) => [k, v.requests])),
+  days,
+  samples,
+  requests: report.requests,
+  pages: report.pages,
+  requestsPerDay: report.requests / days,
+  wallSeconds: wall,
+  minutesAt300PerMinute: report.requests / 300,
+  baselineRequests: baseline,
+  baselineMinutesAt300PerMinute: baseline / 300,
+  ratio: baseline / report.requests,
+  storeBytes: bytes,
+  types: Object.fromEntries(Object.entries(report.types).map(([k, v]) => [k, v.requests])),
 };
 writeFileSync(join(out, 'sync-results.json'), `${JSON.stringify(res, null, 2)}\n`);
 console.log(`
@@ -91,4 +105,6 @@ console.log(`
 | baseline (one list per type and day, default page sizes) | ${baseline} | ${(baseline / days).toFixed(1)} | ${(baseline / 300).toFixed(0)} min | (not sent) |
 
 ratio baseline / ours: ${res.ratio.toFixed(1)}×; ${samples.toLocaleString('en')} samples stored, store ${(bytes / 2 ** 20).toFixed(1)} MiB (raw pages included)
-per type: ${Object.entries(res.types).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+per type: ${Object.entries(res.types)
+  .map(([k, v]) => `${k} ${v}`)
+  .join(', ')}`);

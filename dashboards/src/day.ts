@@ -5,9 +5,7 @@
  */
 import type { Dashboard } from '@grafana/schema';
 import { SLEEP_STAGE_CODES } from '../../src/sinks/remote-write/sleep-stages.js';
-import {
-  accountVariable, dashboard, row, stat, stateTimeline, target, timeseries, valueMap,
-} from './grafana.js';
+import { accountVariable, dashboard, row, stat, stateTimeline, target, timeseries, valueMap } from './grafana.js';
 import { daily, gauge, history, NEWEST_SAMPLE_GAUGE, SLEEP_STAGE_HISTORY } from './names.js';
 
 export const DAY_UID = 'fitbit-day';
@@ -18,17 +16,25 @@ const DAILY_LOOKBACK = '3d';
 const NIGHT_SHIFT = '6h';
 
 const STAGE_COLORS: Record<keyof typeof SLEEP_STAGE_CODES, string> = {
-  deep: 'dark-blue', light: 'light-blue', rem: 'purple', wake: 'orange', asleep: 'blue', restless: 'yellow', unknown: 'gray',
+  deep: 'dark-blue',
+  light: 'light-blue',
+  rem: 'purple',
+  wake: 'orange',
+  asleep: 'blue',
+  restless: 'yellow',
+  unknown: 'gray',
 };
 
 export function dayDashboard(): Dashboard {
-  const stages = (Object.keys(SLEEP_STAGE_CODES) as Array<keyof typeof SLEEP_STAGE_CODES>)
-    .map((s) => [SLEEP_STAGE_CODES[s], s === 'rem' ? 'REM' : s, STAGE_COLORS[s]] as [number, string, string]);
+  const stages = (Object.keys(SLEEP_STAGE_CODES) as Array<keyof typeof SLEEP_STAGE_CODES>).map(
+    (s) => [SLEEP_STAGE_CODES[s], s === 'rem' ? 'REM' : s, STAGE_COLORS[s]] as [number, string, string],
+  );
   const small = { w: 4, h: 4 };
   return dashboard({
     uid: DAY_UID,
     title: 'Fitbit · Day',
-    description: 'One day of one account: minute heart rate, steps, sleep stages, SpO2, HRV and the day\'s totals (fitbit-bridge history by remote write; the "Latest" row reads the scraped /metrics).',
+    description:
+      'One day of one account: minute heart rate, steps, sleep stages, SpO2, HRV and the day\'s totals (fitbit-bridge history by remote write; the "Latest" row reads the scraped /metrics).',
     tags: ['fitbit', 'day'],
     time: { from: 'now/d', to: 'now' },
     refresh: '5m',
@@ -36,56 +42,97 @@ export function dayDashboard(): Dashboard {
     panels: [
       row('The day'),
       stat({
-        title: 'Steps', size: small, decimals: 0,
-        description: 'Steps in the time range: the sum of the minute counts of each source, the highest source shown (a tracker and the phone count the same walk).',
+        title: 'Steps',
+        size: small,
+        decimals: 0,
+        description:
+          'Steps in the time range: the sum of the minute counts of each source, the highest source shown (a tracker and the phone count the same walk).',
         targets: [target('A', `max(sum_over_time(${history('steps')}${A}[$__range]))`, 'steps', { instant: true })],
       }),
       stat({
-        title: 'Resting heart rate', size: small, unit: 'suffix: bpm', decimals: 0,
-        description: 'The day\'s resting heart rate, else the newest one before it (it is known only once the day is over).',
+        title: 'Resting heart rate',
+        size: small,
+        unit: 'suffix: bpm',
+        decimals: 0,
+        description: "The day's resting heart rate, else the newest one before it (it is known only once the day is over).",
         targets: [target('A', `max(last_over_time(${history('resting_heart_rate')}${A}[${DAILY_LOOKBACK}]))`, 'resting', { instant: true })],
       }),
       stat({
-        title: 'Time asleep', size: small, unit: 's',
-        description: 'Time asleep in the nights that ended that day (every stage but wake). Written 12 h after the day ended (remote_write.daily_settle_hours); until then the night before.',
+        title: 'Time asleep',
+        size: small,
+        unit: 's',
+        description:
+          'Time asleep in the nights that ended that day (every stage but wake). Written 12 h after the day ended (remote_write.daily_settle_hours); until then the night before.',
         targets: [target('A', `max(last_over_time(${daily('sleep')}${A}[${DAILY_LOOKBACK}]))`, 'asleep', { instant: true })],
       }),
       stat({
-        title: 'Nightly HRV (RMSSD)', size: small, unit: 's', decimals: 1,
+        title: 'Nightly HRV (RMSSD)',
+        size: small,
+        unit: 's',
+        decimals: 1,
         targets: [target('A', `max(last_over_time(${history('hrv_daily_rmssd')}${A}[${DAILY_LOOKBACK}]))`, 'hrv', { instant: true })],
       }),
       stat({
-        title: 'Nightly SpO2', size: small, unit: 'percentunit', decimals: 1,
+        title: 'Nightly SpO2',
+        size: small,
+        unit: 'percentunit',
+        decimals: 1,
         targets: [target('A', `max(last_over_time(${history('spo2_daily_avg')}${A}[${DAILY_LOOKBACK}]))`, 'spo2', { instant: true })],
       }),
       stat({
-        title: 'Breathing rate', size: small, unit: 'suffix: /min', decimals: 1,
+        title: 'Breathing rate',
+        size: small,
+        unit: 'suffix: /min',
+        decimals: 1,
         targets: [target('A', `max(last_over_time(${history('respiratory_rate')}${A}[${DAILY_LOOKBACK}]))`, 'breathing', { instant: true })],
       }),
       timeseries({
-        title: 'Heart rate', size: { w: 24, h: 9 }, interval: '1m', unit: 'suffix: bpm', legendCalcs: ['min', 'mean', 'max'],
+        title: 'Heart rate',
+        size: { w: 24, h: 9 },
+        interval: '1m',
+        unit: 'suffix: bpm',
+        legendCalcs: ['min', 'mean', 'max'],
         description: 'Heart rate averaged per interval (one minute when zoomed in), per data source.',
         targets: [target('A', `avg_over_time(${history('heart_rate')}${A}[$__interval])`, '{{source}}')],
       }),
       timeseries({
-        title: 'Steps per interval', size: { w: 24, h: 7 }, interval: '1m', bars: true, decimals: 0, legendCalcs: ['sum'],
+        title: 'Steps per interval',
+        size: { w: 24, h: 7 },
+        interval: '1m',
+        bars: true,
+        decimals: 0,
+        legendCalcs: ['sum'],
         description: 'Steps counted in each interval (one minute when zoomed in), per data source.',
         targets: [target('A', `sum_over_time(${history('steps')}${A}[$__interval])`, '{{source}}')],
       }),
       row('The night (18:00 the evening before to 18:00)'),
       stateTimeline({
-        title: 'Sleep stages', size: { w: 24, h: 5 }, interval: '1m', timeShift: NIGHT_SHIFT,
+        title: 'Sleep stages',
+        size: { w: 24, h: 5 },
+        interval: '1m',
+        timeShift: NIGHT_SHIFT,
         description: 'Sleep stages minute by minute (fitbit_history_sleep_stage), per data source.',
         mappings: [valueMap(stages)],
         targets: [target('A', `last_over_time(${SLEEP_STAGE_HISTORY}${A}[$__interval])`, '{{source}}')],
       }),
       timeseries({
-        title: 'SpO2', size: { w: 12, h: 8 }, interval: '1m', timeShift: NIGHT_SHIFT, unit: 'percentunit', decimals: 1, spanNulls: 600_000,
+        title: 'SpO2',
+        size: { w: 12, h: 8 },
+        interval: '1m',
+        timeShift: NIGHT_SHIFT,
+        unit: 'percentunit',
+        decimals: 1,
+        spanNulls: 600_000,
         description: 'Blood oxygen saturation during sleep (about one sample a minute).',
         targets: [target('A', `avg_over_time(${history('spo2')}${A}[$__interval])`, '{{source}}')],
       }),
       timeseries({
-        title: 'HRV (5-minute windows)', size: { w: 12, h: 8 }, interval: '1m', timeShift: NIGHT_SHIFT, unit: 's', spanNulls: 900_000,
+        title: 'HRV (5-minute windows)',
+        size: { w: 12, h: 8 },
+        interval: '1m',
+        timeShift: NIGHT_SHIFT,
+        unit: 's',
+        spanNulls: 900_000,
         description: 'Heart rate variability in sleep, one value about every 5 minutes; each is held until the next one (last_over_time over 10 minutes).',
         targets: [
           target('A', `last_over_time(${history('hrv_rmssd')}${A}[10m])`, 'RMSSD {{source}}'),
@@ -94,29 +141,49 @@ export function dayDashboard(): Dashboard {
       }),
       row('Latest (scraped from /metrics)'),
       stat({
-        title: 'Heart rate now', size: small, unit: 'suffix: bpm', decimals: 0,
+        title: 'Heart rate now',
+        size: small,
+        unit: 'suffix: bpm',
+        decimals: 0,
         targets: [target('A', `max(${gauge('heart_rate')}${A})`, 'bpm', { instant: true })],
       }),
       stat({
-        title: 'Steps today', size: small, decimals: 0,
+        title: 'Steps today',
+        size: small,
+        decimals: 0,
         targets: [target('A', `max(${gauge('steps')}${A})`, 'steps', { instant: true })],
       }),
       stat({
-        title: 'Energy today', size: small, unit: 'suffix: kcal', decimals: 0,
+        title: 'Energy today',
+        size: small,
+        unit: 'suffix: kcal',
+        decimals: 0,
         targets: [target('A', `max(${gauge('calories')}${A})`, 'kcal', { instant: true })],
       }),
       stat({
-        title: 'Distance today', size: small, unit: 'lengthm', decimals: 0,
+        title: 'Distance today',
+        size: small,
+        unit: 'lengthm',
+        decimals: 0,
         targets: [target('A', `max(${gauge('distance')}${A})`, 'm', { instant: true })],
       }),
       stat({
-        title: 'Last night asleep', size: small, unit: 's',
+        title: 'Last night asleep',
+        size: small,
+        unit: 's',
         targets: [target('A', `max(${gauge('sleep')}${A})`, 'asleep', { instant: true })],
       }),
       stat({
-        title: 'Newest heart-rate sample', size: small, unit: 's', decimals: 0,
+        title: 'Newest heart-rate sample',
+        size: small,
+        unit: 's',
+        decimals: 0,
         description: 'How old the newest stored heart-rate sample is (tracker → phone → Google → bridge).',
-        thresholds: [[null, 'green'], [3600, 'yellow'], [6 * 3600, 'red']],
+        thresholds: [
+          [null, 'green'],
+          [3600, 'yellow'],
+          [6 * 3600, 'red'],
+        ],
         targets: [target('A', `time() - max(${NEWEST_SAMPLE_GAUGE}{account="$account",metric="heart_rate"})`, 'age', { instant: true })],
       }),
     ],

@@ -8,19 +8,46 @@
  * (`timezone: "browser"`) and has an `account` variable.
  */
 import {
-  BarAlignment, BigValueColorMode, BigValueGraphMode, BigValueJustifyMode, BigValueTextMode, DashboardCursorSync,
-  FieldColorModeId, GraphDrawStyle, GraphGradientMode, LegendDisplayMode, LineInterpolation,
-  MappingType, PercentChangeColorMode, SortOrder, StackingMode, ThresholdsMode, TooltipDisplayMode, VariableHide,
-  VariableRefresh, VariableSort, VisibilityMode, VizOrientation,
-  type Dashboard, type DataSourceRef, type FieldConfig, type FieldConfigSource, type Panel, type RowPanel,
-  type ThresholdsConfig, type ValueMapping, type VariableModel,
+  BarAlignment,
+  BigValueColorMode,
+  BigValueGraphMode,
+  BigValueJustifyMode,
+  BigValueTextMode,
+  DashboardCursorSync,
+  FieldColorModeId,
+  GraphDrawStyle,
+  GraphGradientMode,
+  LegendDisplayMode,
+  LineInterpolation,
+  MappingType,
+  PercentChangeColorMode,
+  SortOrder,
+  StackingMode,
+  ThresholdsMode,
+  TooltipDisplayMode,
+  VariableHide,
+  VariableRefresh,
+  VariableSort,
+  VisibilityMode,
+  VizOrientation,
+  type Dashboard,
+  type DataSourceRef,
+  type FieldConfig,
+  type FieldConfigSource,
+  type Panel,
+  type RowPanel,
+  type ThresholdsConfig,
+  type ValueMapping,
+  type VariableModel,
 } from '@grafana/schema';
 import type {
-  FieldConfig as TimeSeriesFieldConfig, Options as TimeSeriesOptions,
+  FieldConfig as TimeSeriesFieldConfig,
+  Options as TimeSeriesOptions,
 } from '@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen';
 import type { Options as StatOptions } from '@grafana/schema/dist/esm/raw/composable/stat/panelcfg/x/StatPanelCfg_types.gen';
 import type {
-  FieldConfig as StateTimelineFieldConfig, Options as StateTimelineOptions,
+  FieldConfig as StateTimelineFieldConfig,
+  Options as StateTimelineOptions,
 } from '@grafana/schema/dist/esm/raw/composable/statetimeline/panelcfg/x/StateTimelinePanelCfg_types.gen';
 
 /** The provisioned Prometheus data source (dashboards/provisioning/datasources/). */
@@ -52,7 +79,10 @@ export interface PromTarget extends Record<string, unknown> {
 
 export function target(refId: string, expr: string, legendFormat?: string, opts: { instant?: boolean; interval?: string } = {}): PromTarget {
   return {
-    refId, expr, editorMode: 'code', datasource: DS,
+    refId,
+    expr,
+    editorMode: 'code',
+    datasource: DS,
     ...(legendFormat !== undefined ? { legendFormat } : {}),
     ...(opts.instant ? { instant: true, range: false } : { range: true, instant: false }),
     ...(opts.interval !== undefined ? { interval: opts.interval } : {}),
@@ -63,10 +93,19 @@ export function target(refId: string, expr: string, legendFormat?: string, opts:
 export function accountVariable(metric: string): VariableModel {
   const q = `label_values(${metric}, account)`;
   return {
-    name: 'account', label: 'Account', type: 'query', datasource: DS,
+    name: 'account',
+    label: 'Account',
+    type: 'query',
+    datasource: DS,
     query: { query: q, refId: 'PrometheusVariableQueryEditor-VariableQuery', qryType: 1 },
-    definition: q, refresh: VariableRefresh.onTimeRangeChanged, sort: VariableSort.alphabeticalAsc,
-    includeAll: false, multi: false, hide: VariableHide.dontHide, regex: '', options: [],
+    definition: q,
+    refresh: VariableRefresh.onTimeRangeChanged,
+    sort: VariableSort.alphabeticalAsc,
+    includeAll: false,
+    multi: false,
+    hide: VariableHide.dontHide,
+    regex: '',
+    options: [],
   } as VariableModel & { definition: string };
 }
 
@@ -123,11 +162,16 @@ function fieldDefaults(o: FieldOpts, custom: Record<string, unknown>, color: Fie
 
 function panelOf(type: string, p: PanelBase, options: Record<string, unknown>, fieldConfig: FieldConfigSource): Panel & { _size: Size } {
   return {
-    type, title: p.title, datasource: DS,
+    type,
+    title: p.title,
+    datasource: DS,
     ...(p.description !== undefined ? { description: p.description } : {}),
     ...(p.interval !== undefined ? { interval: p.interval } : {}),
     ...(p.timeShift !== undefined ? { timeShift: p.timeShift } : {}),
-    targets: p.targets, options, fieldConfig, _size: p.size,
+    targets: p.targets,
+    options,
+    fieldConfig,
+    _size: p.size,
   };
 }
 
@@ -143,9 +187,13 @@ export interface TimeSeriesPanel extends PanelBase, FieldOpts {
 export function timeseries(p: TimeSeriesPanel): Panel {
   const custom: TimeSeriesFieldConfig = {
     drawStyle: p.bars ? GraphDrawStyle.Bars : GraphDrawStyle.Line,
-    lineInterpolation: LineInterpolation.Linear, lineWidth: 1, fillOpacity: p.bars ? 80 : 10,
-    gradientMode: GraphGradientMode.None, barAlignment: BarAlignment.Center,
-    showPoints: p.showPoints ? VisibilityMode.Always : VisibilityMode.Never, pointSize: 4,
+    lineInterpolation: LineInterpolation.Linear,
+    lineWidth: 1,
+    fillOpacity: p.bars ? 80 : 10,
+    gradientMode: GraphGradientMode.None,
+    barAlignment: BarAlignment.Center,
+    showPoints: p.showPoints ? VisibilityMode.Always : VisibilityMode.Never,
+    pointSize: 4,
     spanNulls: p.spanNulls ?? false,
     stacking: { mode: p.stacked ? StackingMode.Normal : StackingMode.None, group: 'A' },
   };
@@ -168,8 +216,11 @@ export function stat(p: StatPanel): Panel {
     orientation: VizOrientation.Auto,
     textMode: p.textMode === 'name' ? BigValueTextMode.Name : BigValueTextMode.Value,
     colorMode: p.colorBackground ? BigValueColorMode.Background : BigValueColorMode.Value,
-    graphMode: BigValueGraphMode.None, justifyMode: BigValueJustifyMode.Auto, wideLayout: true,
-    showPercentChange: false, percentChangeColorMode: PercentChangeColorMode.Standard,
+    graphMode: BigValueGraphMode.None,
+    justifyMode: BigValueJustifyMode.Auto,
+    wideLayout: true,
+    showPercentChange: false,
+    percentChangeColorMode: PercentChangeColorMode.Standard,
   };
   return panelOf('stat', p, rec(options), { defaults: fieldDefaults(p, {}, { mode: FieldColorModeId.Thresholds }), overrides: [] });
 }
@@ -181,7 +232,10 @@ export interface StateTimelinePanel extends PanelBase, FieldOpts {
 export function stateTimeline(p: StateTimelinePanel): Panel {
   const custom: StateTimelineFieldConfig = { fillOpacity: 80, lineWidth: 0 };
   const options: StateTimelineOptions = {
-    mergeValues: true, rowHeight: 0.9, showValue: VisibilityMode.Auto, alignValue: 'left',
+    mergeValues: true,
+    rowHeight: 0.9,
+    showValue: VisibilityMode.Auto,
+    alignValue: 'left',
     legend: { showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] },
     tooltip: { mode: TooltipDisplayMode.Single, sort: SortOrder.None },
   };
@@ -191,7 +245,9 @@ export function stateTimeline(p: StateTimelinePanel): Panel {
 /** Value → text (and colour) mappings. */
 export function valueMap(entries: Array<[number, string, string?]>): ValueMapping {
   const options: Record<string, { text: string; color?: string; index: number }> = {};
-  entries.forEach(([v, text, color], index) => { options[String(v)] = { text, index, ...(color ? { color } : {}) }; });
+  entries.forEach(([v, text, color], index) => {
+    options[String(v)] = { text, index, ...(color ? { color } : {}) };
+  });
   return { type: MappingType.ValueToText, options };
 }
 
@@ -235,11 +291,35 @@ export function dashboard(spec: DashboardSpec): Dashboard {
     return placed;
   });
   return {
-    uid: spec.uid, title: spec.title, description: spec.description, tags: [TAG, ...spec.tags],
-    timezone: 'browser', editable: true, graphTooltip: DashboardCursorSync.Crosshair, fiscalYearStartMonth: 0,
-    liveNow: false, refresh: spec.refresh, schemaVersion: SCHEMA_VERSION, version: 1, weekStart: '',
-    time: spec.time, timepicker: {},
-    links: [{ title: 'Fitbit dashboards', type: 'dashboards', tags: [TAG], asDropdown: true, includeVars: true, keepTime: true, icon: 'external link', targetBlank: false, tooltip: '', url: '' }],
+    uid: spec.uid,
+    title: spec.title,
+    description: spec.description,
+    tags: [TAG, ...spec.tags],
+    timezone: 'browser',
+    editable: true,
+    graphTooltip: DashboardCursorSync.Crosshair,
+    fiscalYearStartMonth: 0,
+    liveNow: false,
+    refresh: spec.refresh,
+    schemaVersion: SCHEMA_VERSION,
+    version: 1,
+    weekStart: '',
+    time: spec.time,
+    timepicker: {},
+    links: [
+      {
+        title: 'Fitbit dashboards',
+        type: 'dashboards',
+        tags: [TAG],
+        asDropdown: true,
+        includeVars: true,
+        keepTime: true,
+        icon: 'external link',
+        targetBlank: false,
+        tooltip: '',
+        url: '',
+      },
+    ],
     annotations: { list: [] },
     templating: { list: spec.variables },
     panels,

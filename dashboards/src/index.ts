@@ -30,29 +30,48 @@ function header(what: string): string {
 }
 
 export function datasourceProvisioning(): string {
-  return header('Grafana data source for the fitbit-bridge dashboards (copy to /etc/grafana/provisioning/datasources/).')
-    + '# Point `url` at the Prometheus or VictoriaMetrics holding the history (docs/tsdb.md) and scraping /metrics.\n'
-    + stringify({
+  return (
+    header('Grafana data source for the fitbit-bridge dashboards (copy to /etc/grafana/provisioning/datasources/).') +
+    '# Point `url` at the Prometheus or VictoriaMetrics holding the history (docs/tsdb.md) and scraping /metrics.\n' +
+    stringify({
       apiVersion: 1,
-      datasources: [{
-        name: DATASOURCE.name, type: DATASOURCE.type, uid: DATASOURCE.uid, access: 'proxy', url: 'http://prometheus:9090',
-        isDefault: false, editable: false,
-        jsonData: { httpMethod: 'POST', timeInterval: '1m' },
-      }],
-    });
+      datasources: [
+        {
+          name: DATASOURCE.name,
+          type: DATASOURCE.type,
+          uid: DATASOURCE.uid,
+          access: 'proxy',
+          url: 'http://prometheus:9090',
+          isDefault: false,
+          editable: false,
+          jsonData: { httpMethod: 'POST', timeInterval: '1m' },
+        },
+      ],
+    })
+  );
 }
 
 export function dashboardProvisioning(): string {
-  return header('Grafana dashboard provider for the fitbit-bridge dashboards (copy to /etc/grafana/provisioning/dashboards/).')
-    + `# Copy dashboards/json/*.json to ${GRAFANA_DASHBOARDS_PATH}.\n`
-    + stringify({
+  return (
+    header('Grafana dashboard provider for the fitbit-bridge dashboards (copy to /etc/grafana/provisioning/dashboards/).') +
+    `# Copy dashboards/json/*.json to ${GRAFANA_DASHBOARDS_PATH}.\n` +
+    stringify({
       apiVersion: 1,
-      providers: [{
-        name: 'fitbit-bridge', orgId: 1, folder: FOLDER.title, folderUid: FOLDER.uid, type: 'file',
-        disableDeletion: false, allowUiUpdates: false, updateIntervalSeconds: 60,
-        options: { path: GRAFANA_DASHBOARDS_PATH, foldersFromFilesStructure: false },
-      }],
-    });
+      providers: [
+        {
+          name: 'fitbit-bridge',
+          orgId: 1,
+          folder: FOLDER.title,
+          folderUid: FOLDER.uid,
+          type: 'file',
+          disableDeletion: false,
+          allowUiUpdates: false,
+          updateIntervalSeconds: 60,
+          options: { path: GRAFANA_DASHBOARDS_PATH, foldersFromFilesStructure: false },
+        },
+      ],
+    })
+  );
 }
 
 /** Every generated file: the dashboards (dashboards/json/<uid>.json) and the two provisioning files. */

@@ -29,38 +29,50 @@ const MQTT_URL_RE = /^(mqtts?|wss?|tcp|ssl|tls):\/\/[^\s/]+/;
 
 export const addonOptionsSchema = z.strictObject({
   accounts: z
-    .array(z.strictObject({
-      name: z.string().min(1).max(64).regex(ACCOUNT_NAME_RE, { error: 'letters, digits, "_", "." and "-", starting with a letter or digit' }),
-      timezone: unsetEmpty(tzString),
-    }))
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(64).regex(ACCOUNT_NAME_RE, { error: 'letters, digits, "_", "." and "-", starting with a letter or digit' }),
+        timezone: unsetEmpty(tzString),
+      }),
+    )
     .min(1, { error: 'at least one account' })
     .refine((a) => new Set(a.map((x) => x.name)).size === a.length, { error: 'account names that are all different' }),
   log_level: z.enum(LOG_LEVELS).default('info'),
-  google: z.strictObject({
-    client_id: unsetEmpty(z.string()),
-    client_secret: unsetEmpty(z.string()),
-  }).prefault({}),
-  mqtt: z.strictObject({
-    enabled: z.boolean().default(true),
-    server: unsetEmpty(z.string().regex(MQTT_URL_RE, { error: 'a broker URL such as mqtt://core-mosquitto:1883' })),
-    username: unsetEmpty(z.string()),
-    password: unsetEmpty(z.string()),
-    base_topic: unsetEmpty(z.string()),
-    discovery_prefix: unsetEmpty(z.string()),
-    step_goal: unsetEmpty(z.number().int().min(1).max(1_000_000)),
-  }).prefault({}),
-  remote_write: z.strictObject({
-    url: unsetEmpty(z.url()),
-    username: unsetEmpty(z.string()),
-    password: unsetEmpty(z.string()),
-  }).prefault({}),
-  takeout: z.strictObject({
-    drop_folder: unsetEmpty(z.string()),
-    timezone: unsetEmpty(tzString),
-  }).prefault({}),
-  sync: z.strictObject({
-    backfill_days: unsetEmpty(z.number().int().min(0).max(36_500)),
-  }).prefault({}),
+  google: z
+    .strictObject({
+      client_id: unsetEmpty(z.string()),
+      client_secret: unsetEmpty(z.string()),
+    })
+    .prefault({}),
+  mqtt: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      server: unsetEmpty(z.string().regex(MQTT_URL_RE, { error: 'a broker URL such as mqtt://core-mosquitto:1883' })),
+      username: unsetEmpty(z.string()),
+      password: unsetEmpty(z.string()),
+      base_topic: unsetEmpty(z.string()),
+      discovery_prefix: unsetEmpty(z.string()),
+      step_goal: unsetEmpty(z.number().int().min(1).max(1_000_000)),
+    })
+    .prefault({}),
+  remote_write: z
+    .strictObject({
+      url: unsetEmpty(z.url()),
+      username: unsetEmpty(z.string()),
+      password: unsetEmpty(z.string()),
+    })
+    .prefault({}),
+  takeout: z
+    .strictObject({
+      drop_folder: unsetEmpty(z.string()),
+      timezone: unsetEmpty(tzString),
+    })
+    .prefault({}),
+  sync: z
+    .strictObject({
+      backfill_days: unsetEmpty(z.number().int().min(0).max(36_500)),
+    })
+    .prefault({}),
 });
 
 export type AddonOptions = z.output<typeof addonOptionsSchema>;
@@ -68,7 +80,7 @@ export type AddonOptions = z.output<typeof addonOptionsSchema>;
 /** A problem with the add-on's options or its environment, said so the user can act on it. */
 export class AddonError extends BridgeError {
   constructor(message: string) {
-    super(message, 'Fix the add-on options or the add-on\'s services, then restart the add-on', EXIT.USAGE, { message });
+    super(message, "Fix the add-on options or the add-on's services, then restart the add-on", EXIT.USAGE, { message });
     this.name = 'AddonError';
   }
 }
@@ -96,7 +108,9 @@ export function readAddonOptions(path = DEFAULT_OPTIONS_PATH): AddonOptions {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new AddonError(`cannot read the add-on options ${path} (${code}); addon-run is meant to run inside the Home Assistant add-on, where the Supervisor writes that file`);
+    throw new AddonError(
+      `cannot read the add-on options ${path} (${code}); addon-run is meant to run inside the Home Assistant add-on, where the Supervisor writes that file`,
+    );
   }
   let raw: unknown;
   try {

@@ -99,18 +99,21 @@ export async function prepareAddon(p: PrepareAddonOptions = {}): Promise<Prepare
   const configFile = writeAddonConfig(built, dataDir);
   // the loader alone: no FITBIT_BRIDGE_* variable of the image may contradict the options
   const config = loadConfig({ file: configFile, env: {} });
-  p.logger?.info({
-    configFile,
-    baseConfig: base ? basePath : null,
-    accounts: config.accounts.map((a) => a.name),
-    mqtt: mqttSource,
-    mqttServer: config.mqtt.server ?? null,
-    timezone: tz.value,
-    timezoneFrom: tz.source,
-    remoteWrite: config.remote_write.url !== undefined ? new URL(config.remote_write.url).origin : null,
-    dropFolder: config.takeout.drop_folder ?? null,
-    http: `${config.http.bind}:${config.http.port}`,
-  }, 'add-on configuration ready');
+  p.logger?.info(
+    {
+      configFile,
+      baseConfig: base ? basePath : null,
+      accounts: config.accounts.map((a) => a.name),
+      mqtt: mqttSource,
+      mqttServer: config.mqtt.server ?? null,
+      timezone: tz.value,
+      timezoneFrom: tz.source,
+      remoteWrite: config.remote_write.url !== undefined ? new URL(config.remote_write.url).origin : null,
+      dropFolder: config.takeout.drop_folder ?? null,
+      http: `${config.http.bind}:${config.http.port}`,
+    },
+    'add-on configuration ready',
+  );
   return { configFile, config, mqttSource, timezone: tz };
 }
 

@@ -46,7 +46,9 @@ export class SupervisorClient {
   async get(path: string): Promise<Record<string, unknown>> {
     const token = this.opts.token;
     if (token === undefined || token === '') {
-      throw new AddonError(`cannot ask the Supervisor for ${path}: SUPERVISOR_TOKEN is not set (addon-run runs inside the Home Assistant add-on, where the Supervisor sets it)`);
+      throw new AddonError(
+        `cannot ask the Supervisor for ${path}: SUPERVISOR_TOKEN is not set (addon-run runs inside the Home Assistant add-on, where the Supervisor sets it)`,
+      );
     }
     let res: Response;
     try {
@@ -60,12 +62,18 @@ export class SupervisorClient {
     }
     const text = await res.text();
     let body: unknown = null;
-    try { body = JSON.parse(text); } catch { /* reported below */ }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* reported below */
+    }
     const obj = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : null;
     if (!res.ok || obj === null || obj.result !== 'ok') {
       const msg = obj && typeof obj.message === 'string' && obj.message !== '' ? `: ${obj.message}` : '';
       const why = res.status === 401 || res.status === 403 ? ' (the Supervisor refused the add-on token)' : '';
-      throw new AddonError(`the Supervisor answered ${path} with HTTP ${res.status}${obj && typeof obj.result === 'string' ? ` result=${obj.result}` : ''}${msg}${why}`);
+      throw new AddonError(
+        `the Supervisor answered ${path} with HTTP ${res.status}${obj && typeof obj.result === 'string' ? ` result=${obj.result}` : ''}${msg}${why}`,
+      );
     }
     const data = obj.data;
     if (data === null || typeof data !== 'object') throw new AddonError(`the Supervisor answered ${path} without data`);
@@ -81,13 +89,13 @@ export class SupervisorClient {
       if (!(e instanceof AddonError)) throw e;
       throw new AddonError(
         `no MQTT broker from the Supervisor: ${e.message}. Install and start the Mosquitto broker add-on, ` +
-        'or set mqtt.server (with mqtt.username / mqtt.password) in the add-on options, or turn mqtt.enabled off',
+          'or set mqtt.server (with mqtt.username / mqtt.password) in the add-on options, or turn mqtt.enabled off',
       );
     }
     const host = data.host;
     const port = typeof data.port === 'string' ? Number(data.port) : data.port;
     if (typeof host !== 'string' || host === '' || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535) {
-      throw new AddonError('the Supervisor\'s MQTT service has no usable host and port');
+      throw new AddonError("the Supervisor's MQTT service has no usable host and port");
     }
     const out: MqttService = { host, port, ssl: data.ssl === true };
     if (typeof data.username === 'string' && data.username !== '') out.username = data.username;

@@ -10,9 +10,7 @@ import { EXIT } from '../exit-codes.js';
 import { DAY_MS } from '../time/index.js';
 import type { Logger } from '../util/log.js';
 import { parsePastedRedirect } from './loopback.js';
-import {
-  buildAuthorizeUrl, exchangeCode, hasScope, READ_SCOPES, tokenSetFromResponse, TokenManager,
-} from './oauth-client.js';
+import { buildAuthorizeUrl, exchangeCode, hasScope, READ_SCOPES, tokenSetFromResponse, TokenManager } from './oauth-client.js';
 import { createPkcePair, createState } from './pkce.js';
 import type { TokenSet } from './token-store.js';
 
@@ -28,8 +26,12 @@ export interface OAuthClientConfig {
 /** Thrown when google.client_id is not configured. */
 export class MissingClientError extends BridgeError {
   constructor() {
-    super('no Google OAuth client is configured (google.client_id)', 'Set google.client_id and google.client_secret (or client_secret_file) in the config, then run fitbit-bridge auth', EXIT.USAGE,
-      { message: 'no Google OAuth client is configured (google.client_id)' });
+    super(
+      'no Google OAuth client is configured (google.client_id)',
+      'Set google.client_id and google.client_secret (or client_secret_file) in the config, then run fitbit-bridge auth',
+      EXIT.USAGE,
+      { message: 'no Google OAuth client is configured (google.client_id)' },
+    );
     this.name = 'MissingClientError';
   }
 }
@@ -39,7 +41,10 @@ export function oauthClientConfig(config: LoadedConfig): OAuthClientConfig {
   const g = config.google;
   if (!g.client_id) throw new MissingClientError();
   const out: OAuthClientConfig = {
-    clientId: g.client_id, authorizeEndpoint: g.authorize_endpoint, tokenEndpoint: g.token_endpoint, tokenDir: g.token_dir,
+    clientId: g.client_id,
+    authorizeEndpoint: g.authorize_endpoint,
+    tokenEndpoint: g.token_endpoint,
+    tokenDir: g.token_dir,
   };
   if (g.client_secret !== undefined) out.clientSecret = g.client_secret;
   return out;
@@ -48,7 +53,10 @@ export function oauthClientConfig(config: LoadedConfig): OAuthClientConfig {
 /** The TokenManager of one account. */
 export function tokenManagerFor(c: OAuthClientConfig, account: string, logger?: Logger): TokenManager {
   const opts: ConstructorParameters<typeof TokenManager>[0] = {
-    account, dir: c.tokenDir, tokenEndpoint: c.tokenEndpoint, clientId: c.clientId,
+    account,
+    dir: c.tokenDir,
+    tokenEndpoint: c.tokenEndpoint,
+    clientId: c.clientId,
   };
   if (c.clientSecret !== undefined) opts.clientSecret = c.clientSecret;
   if (logger !== undefined) opts.logger = logger;
@@ -86,7 +94,11 @@ export class PendingAuthorization {
     this.verifier = pkce.verifier;
     this.createdAt = Date.now();
     this.url = buildAuthorizeUrl({
-      authorizeEndpoint: client.authorizeEndpoint, clientId: client.clientId, redirectUri, scopes: this.scopes, state: this.state,
+      authorizeEndpoint: client.authorizeEndpoint,
+      clientId: client.clientId,
+      redirectUri,
+      scopes: this.scopes,
+      state: this.state,
       codeChallenge: pkce.challenge,
     });
   }
@@ -101,7 +113,10 @@ export class PendingAuthorization {
     if (this.done) throw new Error('this authorisation was already completed; start a new one');
     this.done = true;
     const params: Parameters<typeof exchangeCode>[0] = {
-      tokenEndpoint: this.client.tokenEndpoint, clientId: this.client.clientId, code, codeVerifier: this.verifier,
+      tokenEndpoint: this.client.tokenEndpoint,
+      clientId: this.client.clientId,
+      code,
+      codeVerifier: this.verifier,
       redirectUri: this.redirectUri,
     };
     if (this.client.clientSecret !== undefined) params.clientSecret = this.client.clientSecret;
@@ -109,7 +124,8 @@ export class PendingAuthorization {
     const tokens = tokenSetFromResponse(r, Date.now());
     await tokenManagerFor(this.client, this.account, this.logger).save(tokens);
     const missingScopes = this.scopes.filter((s) => !hasScope(tokens.scopes, s));
-    if (missingScopes.length) this.logger?.warn({ account: this.account, missingScopes }, 'Google granted fewer scopes than asked for; data of those areas will not sync');
+    if (missingScopes.length)
+      this.logger?.warn({ account: this.account, missingScopes }, 'Google granted fewer scopes than asked for; data of those areas will not sync');
     return { account: this.account, tokens, missingScopes };
   }
 }
@@ -118,6 +134,8 @@ export class PendingAuthorization {
 export function describeRefreshLifetime(tokens: TokenSet, now = Date.now()): string {
   if (tokens.refreshTokenExpiresAt === null) return 'the authorisation does not expire by itself (app in production)';
   const days = (tokens.refreshTokenExpiresAt - now) / DAY_MS;
-  return `the authorisation lasts until ${new Date(tokens.refreshTokenExpiresAt).toISOString()} (${days.toFixed(1)} days; ` +
-    'apps in Testing mode need a new consent every 7 days: run `fitbit-bridge auth` again, or use the /auth page of `fitbit-bridge run`)';
+  return (
+    `the authorisation lasts until ${new Date(tokens.refreshTokenExpiresAt).toISOString()} (${days.toFixed(1)} days; ` +
+    'apps in Testing mode need a new consent every 7 days: run `fitbit-bridge auth` again, or use the /auth page of `fitbit-bridge run`)'
+  );
 }

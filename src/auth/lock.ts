@@ -25,7 +25,10 @@ export interface FileLockOptions {
 }
 
 export class LockTimeoutError extends Error {
-  constructor(readonly path: string, readonly timeoutMs: number) {
+  constructor(
+    readonly path: string,
+    readonly timeoutMs: number,
+  ) {
     super(`could not take the lock ${path} within ${timeoutMs} ms (another fitbit-bridge process holds it; delete the file if no other process is running)`);
     this.name = 'LockTimeoutError';
   }

@@ -34,11 +34,14 @@ export class RedirectError extends BridgeError {
 
 function page(res: ServerResponse, status: number, title: string, text: string): void {
   const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  const body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head>` +
+  const body =
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head>` +
     `<body style="font-family:sans-serif;margin:3em"><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>\n`;
   res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store', connection: 'close',
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    connection: 'close',
   });
   res.end(body);
 }
@@ -47,7 +50,10 @@ function page(res: ServerResponse, status: number, title: string, text: string):
 export async function captureRedirect(opts: CaptureRedirectOptions): Promise<CapturedRedirect> {
   let resolveCode!: (code: string) => void;
   let rejectCode!: (e: Error) => void;
-  const code = new Promise<string>((res, rej) => { resolveCode = res; rejectCode = rej; });
+  const code = new Promise<string>((res, rej) => {
+    resolveCode = res;
+    rejectCode = rej;
+  });
   code.catch(() => undefined); // the caller awaits it; never an unhandled rejection meanwhile
   let done = false;
 
@@ -59,7 +65,12 @@ export async function captureRedirect(opts: CaptureRedirectOptions): Promise<Cap
     }
     if (done) return page(res, 410, 'Already done', 'The authorisation was already received; you can close this tab.');
     if (q.get('state') !== opts.state) {
-      return page(res, 400, 'Wrong state', 'This redirect does not belong to the running fitbit-bridge auth (state mismatch). Start again from the URL it printed.');
+      return page(
+        res,
+        400,
+        'Wrong state',
+        'This redirect does not belong to the running fitbit-bridge auth (state mismatch). Start again from the URL it printed.',
+      );
     }
     const error = q.get('error');
     if (error !== null) {

@@ -75,7 +75,11 @@ export interface TokenResponse {
 
 /** An OAuth error answer (`{"error": "...", "error_description": "..."}`) or an unusable answer. */
 export class OAuthError extends BridgeError {
-  constructor(readonly status: number, readonly error: string, readonly errorDescription: string) {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly errorDescription: string,
+  ) {
     super(`OAuth token endpoint: HTTP ${status} ${error}${errorDescription ? `: ${errorDescription}` : ''}`, '', EXIT.PARTIAL);
     this.name = 'OAuthError';
   }
@@ -85,10 +89,17 @@ export type ReauthReason = 'missing' | 'invalid_grant' | 'refresh-expired';
 
 /** The account needs a new consent in the browser (exit code 2: the user must run `fitbit-bridge auth`). */
 export class ReauthNeededError extends BridgeError {
-  constructor(readonly account: string, readonly reason: ReauthReason, detail = '') {
-    const why = reason === 'missing' ? 'is not authorised yet'
-      : reason === 'refresh-expired' ? 'has an expired authorisation (Testing-mode apps need a new consent every 7 days)'
-        : 'was refused by Google (authorisation expired or revoked)';
+  constructor(
+    readonly account: string,
+    readonly reason: ReauthReason,
+    detail = '',
+  ) {
+    const why =
+      reason === 'missing'
+        ? 'is not authorised yet'
+        : reason === 'refresh-expired'
+          ? 'has an expired authorisation (Testing-mode apps need a new consent every 7 days)'
+          : 'was refused by Google (authorisation expired or revoked)';
     const what = `account ${account} ${why}${detail ? ` (${detail})` : ''}`;
     super(what, `Run fitbit-bridge auth --account ${account}`, EXIT.USAGE, { message: `${what}; run: fitbit-bridge auth --account ${account}` });
     this.name = 'ReauthNeededError';
@@ -109,7 +120,10 @@ function parseTokenResponse(status: number, body: unknown): TokenResponse {
   if (typeof x.expires_in !== 'number' || !(x.expires_in > 0)) throw new OAuthError(status, 'invalid_response', 'expires_in missing');
   if (typeof x.token_type !== 'string' || x.token_type.toLowerCase() !== 'bearer') throw new OAuthError(status, 'invalid_response', 'token_type is not Bearer');
   const out: TokenResponse = {
-    access_token: x.access_token, expires_in: x.expires_in, scope: typeof x.scope === 'string' ? x.scope : '', token_type: x.token_type,
+    access_token: x.access_token,
+    expires_in: x.expires_in,
+    scope: typeof x.scope === 'string' ? x.scope : '',
+    token_type: x.token_type,
   };
   if (typeof x.refresh_token === 'string' && x.refresh_token !== '') out.refresh_token = x.refresh_token;
   if (typeof x.refresh_token_expires_in === 'number') out.refresh_token_expires_in = x.refresh_token_expires_in;
@@ -150,7 +164,10 @@ export interface ExchangeCodeParams extends ClientCredentials {
 /** Trades the authorization code for tokens. */
 export function exchangeCode(p: ExchangeCodeParams): Promise<TokenResponse> {
   return tokenRequest(p, {
-    grant_type: 'authorization_code', code: p.code, code_verifier: p.codeVerifier, redirect_uri: p.redirectUri,
+    grant_type: 'authorization_code',
+    code: p.code,
+    code_verifier: p.codeVerifier,
+    redirect_uri: p.redirectUri,
   });
 }
 
@@ -228,10 +245,21 @@ export class TokenManager {
   /** Stores tokens from a fresh consent (clears a reauth-needed mark). */
   async save(tokens: TokenSet): Promise<void> {
     await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
-    await withFileLock(`${this.path}.lock`, () => writeTokenFile(this.opts.dir, {
-      version: 1, account: this.account, tokens, reauthNeeded: null,
-    }), this.lockOptions());
-    this.opts.logger?.info({ account: this.account, scopes: tokens.scopes, refreshTokenExpiresAt: iso(tokens.refreshTokenExpiresAt) }, 'stored new authorisation');
+    await withFileLock(
+      `${this.path}.lock`,
+      () =>
+        writeTokenFile(this.opts.dir, {
+          version: 1,
+          account: this.account,
+          tokens,
+          reauthNeeded: null,
+        }),
+      this.lockOptions(),
+    );
+    this.opts.logger?.info(
+      { account: this.account, scopes: tokens.scopes, refreshTokenExpiresAt: iso(tokens.refreshTokenExpiresAt) },
+      'stored new authorisation',
+    );
   }
 
   /** The account's auth state from its token file (no network). */
@@ -264,7 +292,9 @@ export class TokenManager {
     if (opts.forceRefresh) {
       if (this.forcedInflight === null) {
         const rejected = this.issued;
-        this.forcedInflight = this.refreshLocked(rejected ?? '').finally(() => { this.forcedInflight = null; });
+        this.forcedInflight = this.refreshLocked(rejected ?? '').finally(() => {
+          this.forcedInflight = null;
+        });
       }
       return this.forcedInflight;
     }
@@ -273,7 +303,9 @@ export class TokenManager {
     const fresh = this.usable(f);
     if (fresh !== null) return (this.issued = fresh);
     if (this.inflight === null) {
-      this.inflight = this.refreshLocked().finally(() => { this.inflight = null; });
+      this.inflight = this.refreshLocked().finally(() => {
+        this.inflight = null;
+      });
     }
     return this.inflight;
   }
@@ -322,7 +354,9 @@ export class TokenManager {
     let r: TokenResponse;
     try {
       r = await refresh({
-        tokenEndpoint: this.opts.tokenEndpoint, clientId: this.opts.clientId, clientSecret: this.opts.clientSecret,
+        tokenEndpoint: this.opts.tokenEndpoint,
+        clientId: this.opts.clientId,
+        clientSecret: this.opts.clientSecret,
         refreshToken: file.tokens.refreshToken,
       });
     } catch (e) {
@@ -340,11 +374,16 @@ export class TokenManager {
     }
     const tokens = tokenSetFromResponse(r, this.clock(), file.tokens);
     await writeTokenFile(this.opts.dir, { version: 1, account: this.account, tokens, reauthNeeded: null });
-    this.opts.logger?.info({
-      account: this.account, accessTokenExpiresAt: iso(tokens.accessTokenExpiresAt),
-      refreshTokenExpiresAt: iso(tokens.refreshTokenExpiresAt), rotated: r.refresh_token !== undefined,
-      forced: rejected !== undefined,
-    }, 'refreshed access token');
+    this.opts.logger?.info(
+      {
+        account: this.account,
+        accessTokenExpiresAt: iso(tokens.accessTokenExpiresAt),
+        refreshTokenExpiresAt: iso(tokens.refreshTokenExpiresAt),
+        rotated: r.refresh_token !== undefined,
+        forced: rejected !== undefined,
+      },
+      'refreshed access token',
+    );
     return tokens.accessToken;
   }
 
@@ -357,4 +396,3 @@ export class TokenManager {
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
-

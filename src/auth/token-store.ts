@@ -37,7 +37,10 @@ export interface TokenFile {
 }
 
 export class TokenFileError extends Error {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(`${path}: ${message}`);
     this.name = 'TokenFileError';
   }
@@ -96,8 +99,12 @@ export function parseTokenFile(text: string, path: string): TokenFile {
     version: 1,
     account: x.account,
     tokens: {
-      accessToken: t.accessToken, accessTokenExpiresAt: t.accessTokenExpiresAt, refreshToken: t.refreshToken,
-      refreshTokenExpiresAt: t.refreshTokenExpiresAt, scopes: [...t.scopes], obtainedAt: t.obtainedAt,
+      accessToken: t.accessToken,
+      accessTokenExpiresAt: t.accessTokenExpiresAt,
+      refreshToken: t.refreshToken,
+      refreshTokenExpiresAt: t.refreshTokenExpiresAt,
+      scopes: [...t.scopes],
+      obtainedAt: t.obtainedAt,
     },
     reauthNeeded,
   };

@@ -70,7 +70,11 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
       if (e instanceof BridgeError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       if (isSqliteError(e) || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
-        throw storeError(`cannot open the store ${storePath}: ${(e as Error).message}`, 'Check that the file is a fitbit-bridge store and that you may read and write it', e);
+        throw storeError(
+          `cannot open the store ${storePath}: ${(e as Error).message}`,
+          'Check that the file is a fitbit-bridge store and that you may read and write it',
+          e,
+        );
       }
       throw e;
     }

@@ -46,7 +46,8 @@ export function describeError(e: unknown): { message: string; exitCode: number }
     const where = err.path !== undefined ? ` ${err.path}` : '';
     if (err.code === 'ENOSPC') return { message: `the disk is full (writing${where}). Free some space and run the command again.`, exitCode: EXIT.STORE };
     if (err.code === 'ENOENT') return { message: `not found:${where || ` ${err.message}`}. Check the path.`, exitCode: EXIT.INPUT };
-    if (err.code === 'EACCES' || err.code === 'EPERM') return { message: `permission denied:${where || ` ${err.message}`}. Check the file permissions.`, exitCode: EXIT.INPUT };
+    if (err.code === 'EACCES' || err.code === 'EPERM')
+      return { message: `permission denied:${where || ` ${err.message}`}. Check the file permissions.`, exitCode: EXIT.INPUT };
   }
   return { message: `unexpected error: ${finishSentence(errText(e))} Run again with --log-level debug for details.`, exitCode: EXIT.PARTIAL };
 }

@@ -23,7 +23,6 @@ import { describeError } from './errors.js';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.js';
 import { packageVersion } from './version.js';
 
-
 const PROGRAM_HELP = `
 Examples:
   fitbit-bridge import-takeout ~/Downloads/takeout-*.zip
@@ -45,7 +44,10 @@ ${EXIT_CODES_HELP}`;
 
 /** Commander's own messages ("error: unknown option '--x'") in our format. */
 function commanderMessage(str: string, cmdPath: string): string {
-  const what = str.replace(/^error:\s*/i, '').trim().replace(/\s+/g, ' ');
+  const what = str
+    .replace(/^error:\s*/i, '')
+    .trim()
+    .replace(/\s+/g, ' ');
   return `fitbit-bridge: ${finishSentence(what)} Run '${cmdPath} --help' for usage.\n`;
 }
 
@@ -58,7 +60,19 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'log level of the JSON log lines on stderr (default: log.level of the config, info)').choices([...LOG_LEVELS]))
     .showSuggestionAfterError(true)
     .addHelpText('after', PROGRAM_HELP);
-  for (const cmd of [importTakeoutCommand(), dumpCommand(), statsCommand(), authCommand(), syncCommand(), rebuildCommand(), runCommand(), doctorCommand(), exportOpenMetricsCommand(), emulatorCommand(), addonCommand()]) {
+  for (const cmd of [
+    importTakeoutCommand(),
+    dumpCommand(),
+    statsCommand(),
+    authCommand(),
+    syncCommand(),
+    rebuildCommand(),
+    runCommand(),
+    doctorCommand(),
+    exportOpenMetricsCommand(),
+    emulatorCommand(),
+    addonCommand(),
+  ]) {
     cmd.copyInheritedSettings(program);
     program.addCommand(cmd);
   }

@@ -13,7 +13,10 @@ export function parseDate(value: string): string {
 /** One or more metric ids (repeatable, comma-separated allowed); accumulates. */
 export function parseMetrics(value: string, previous: MetricId[] | undefined): MetricId[] {
   const out = [...(previous ?? [])];
-  for (const id of value.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const id of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     if (!isMetricId(id)) throw new InvalidArgumentError(`Unknown metric "${id}". Valid ids: ${METRICS.map((x) => x.id).join(', ')}.`);
     if (!out.includes(id)) out.push(id);
   }
@@ -33,6 +36,10 @@ export function parseTimeZone(value: string): string {
 /** A repeatable, comma-separated option (`--type a,b --type c` → [a, b, c]), without repeats; accumulates. */
 export function parseList(value: string, previous: string[] | undefined): string[] {
   const out = [...(previous ?? [])];
-  for (const t of value.split(',').map((x) => x.trim()).filter((x) => x !== '')) if (!out.includes(t)) out.push(t);
+  for (const t of value
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== ''))
+    if (!out.includes(t)) out.push(t);
   return out;
 }

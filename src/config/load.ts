@@ -60,8 +60,14 @@ type AnyType = z.ZodType;
 export function unwrapSchema(s: AnyType): AnyType {
   let cur: AnyType = s;
   for (let i = 0; i < 32; i++) {
-    if (cur instanceof z.ZodOptional || cur instanceof z.ZodNullable || cur instanceof z.ZodDefault
-      || cur instanceof z.ZodPrefault || cur instanceof z.ZodReadonly || cur instanceof z.ZodCatch) {
+    if (
+      cur instanceof z.ZodOptional ||
+      cur instanceof z.ZodNullable ||
+      cur instanceof z.ZodDefault ||
+      cur instanceof z.ZodPrefault ||
+      cur instanceof z.ZodReadonly ||
+      cur instanceof z.ZodCatch
+    ) {
       cur = cur.unwrap() as AnyType;
     } else if (cur instanceof z.ZodPipe) {
       cur = cur.in as AnyType;
@@ -116,9 +122,7 @@ function isContainer(s: AnyType): boolean {
   return objectShape(s) !== null || arrayElement(s) !== null;
 }
 
-type Resolved =
-  | { ok: true; path: KeyPath; leaf: AnyType; secretFile: boolean }
-  | { ok: false; at: number; known: string[] };
+type Resolved = { ok: true; path: KeyPath; leaf: AnyType; secretFile: boolean } | { ok: false; at: number; known: string[] };
 
 /**
  * Resolves key segments against the schema. `match(seg, key)` compares a segment with a schema
@@ -209,7 +213,14 @@ function describeInput(v: unknown, secret: boolean): string {
   return typeof v;
 }
 
-const TYPE_NAMES: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'a boolean', int: 'an integer' };
+const TYPE_NAMES: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'a boolean',
+  int: 'an integer',
+};
 
 function describeExpected(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
@@ -407,11 +418,13 @@ function readConfigFile(file: string): { data: Obj; src: FileSource } {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const src: FileSource = { display: file, dir: dirname(resolve(file)), doc, lines };
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((err) => {
-      const p = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
-      const msg = err.message.split('\n')[0] ?? err.message;
-      return `${file}${p ? `:${p.line}:${p.col}` : ''}: invalid YAML: ${msg}`;
-    }));
+    throw new ConfigError(
+      doc.errors.map((err) => {
+        const p = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
+        const msg = err.message.split('\n')[0] ?? err.message;
+        return `${file}${p ? `:${p.line}:${p.col}` : ''}: invalid YAML: ${msg}`;
+      }),
+    );
   }
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (data === null || data === undefined) return { data: {}, src };
@@ -447,9 +460,10 @@ export function loadConfigWith<S extends z.ZodObject>(schema: S, opts: LoadOptio
     if (rawValue === undefined) continue;
     const alias = aliases[name];
     const segs = alias !== undefined ? alias.split('.') : name.slice(prefix.length).split('__');
-    const r = alias !== undefined
-      ? resolveSegments(schema, segs, (seg, key) => seg === key)
-      : resolveSegments(schema, segs, (seg, key) => seg.toUpperCase() === key.toUpperCase());
+    const r =
+      alias !== undefined
+        ? resolveSegments(schema, segs, (seg, key) => seg === key)
+        : resolveSegments(schema, segs, (seg, key) => seg.toUpperCase() === key.toUpperCase());
     if (!r.ok) {
       const at = segs.slice(0, r.at + 1).join('__');
       const known = r.known.length > 0 ? `; keys there: ${r.known.map((k) => k.toUpperCase()).join(', ')}` : '';
@@ -509,8 +523,7 @@ export function loadConfigWith<S extends z.ZodObject>(schema: S, opts: LoadOptio
 
   const parsed = schema.safeParse(raw, { reportInput: true });
   if (parsed.success) return parsed.data;
-  const isSecret = (p: KeyPath): boolean =>
-    secretPaths.some((s) => isPrefix(s, p)) || p.some((seg) => typeof seg === 'string' && SECRET_KEY_RE.test(seg));
+  const isSecret = (p: KeyPath): boolean => secretPaths.some((s) => isPrefix(s, p)) || p.some((seg) => typeof seg === 'string' && SECRET_KEY_RE.test(seg));
   for (const issue of parsed.error.issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     if (issue.code === 'unrecognized_keys') {

@@ -35,9 +35,7 @@ export function defaultConfigPath(): string {
   return join(userPaths().config, 'config.yaml');
 }
 
-export const timeZoneSchema = z
-  .string()
-  .refine(isValidTimeZone, { error: 'an IANA time zone name such as Europe/Berlin or America/New_York' });
+export const timeZoneSchema = z.string().refine(isValidTimeZone, { error: 'an IANA time zone name such as Europe/Berlin or America/New_York' });
 
 export const accountNameSchema = z
   .string()
@@ -51,7 +49,9 @@ const storeSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('SQLite file holding all data. Default: <user data dir>/fitbit-bridge.db (Linux: ~/.local/share/fitbit-bridge/fitbit-bridge.db). Also set by --db and FITBIT_BRIDGE_DB.'),
+      .describe(
+        'SQLite file holding all data. Default: <user data dir>/fitbit-bridge.db (Linux: ~/.local/share/fitbit-bridge/fitbit-bridge.db). Also set by --db and FITBIT_BRIDGE_DB.',
+      ),
   })
   .describe('Where the data is kept.');
 
@@ -74,14 +74,30 @@ const takeoutSchema = z
   .strictObject({
     timezone: timeZoneSchema
       .optional()
-      .describe('IANA time zone for Takeout records stamped in local time when neither the account nor the export says which zone. Also set by import-takeout --timezone.'),
+      .describe(
+        'IANA time zone for Takeout records stamped in local time when neither the account nor the export says which zone. Also set by import-takeout --timezone.',
+      ),
     drop_folder: z
       .string()
       .min(1)
       .optional()
-      .describe('Folder `fitbit-bridge run` watches for new Takeout exports (.zip / .tgz archives, all parts of a multi-part export, or extracted folders) and imports each once. A relative path is relative to the working directory of `run`. Unset: no drop folder.'),
-    drop_poll_seconds: z.number().min(1).max(86_400).default(60).describe('How often the drop folder is scanned (polling works on network shares and SD cards; file-system events only make a scan come sooner).'),
-    drop_settle_seconds: z.number().min(0).max(86_400).default(120).describe('A dropped file (or folder) is imported only after its size and modification time stayed unchanged this long (a copy or download still in progress is waited for).'),
+      .describe(
+        'Folder `fitbit-bridge run` watches for new Takeout exports (.zip / .tgz archives, all parts of a multi-part export, or extracted folders) and imports each once. A relative path is relative to the working directory of `run`. Unset: no drop folder.',
+      ),
+    drop_poll_seconds: z
+      .number()
+      .min(1)
+      .max(86_400)
+      .default(60)
+      .describe('How often the drop folder is scanned (polling works on network shares and SD cards; file-system events only make a scan come sooner).'),
+    drop_settle_seconds: z
+      .number()
+      .min(0)
+      .max(86_400)
+      .default(120)
+      .describe(
+        'A dropped file (or folder) is imported only after its size and modification time stayed unchanged this long (a copy or download still in progress is waited for).',
+      ),
     drop_account: accountNameSchema.optional().describe('Account the drop folder imports into. Default: the first account.'),
   })
   .describe('Google Takeout import.');
@@ -96,26 +112,67 @@ const dumpSchema = z
 const cronSchema = z
   .string()
   .min(1)
-  .refine((x) => { const n = x.trim().split(/\s+/).length; return n === 5 || n === 6; }, { error: 'a cron expression of 5 or 6 fields, such as "*/5 * * * *"' });
+  .refine(
+    (x) => {
+      const n = x.trim().split(/\s+/).length;
+      return n === 5 || n === 6;
+    },
+    { error: 'a cron expression of 5 or 6 fields, such as "*/5 * * * *"' },
+  );
 
 const googleSchema = z
   .strictObject({
-    client_id: z.string().min(1).optional().describe('OAuth client id of your Google Cloud project (Desktop app client). Needed for auth, sync and run with the live source.'),
-    client_secret: z.string().min(1).optional().describe('OAuth client secret of that client (Desktop clients have one; Google treats it as not secret, it is still never logged). Prefer client_secret_file.'),
-    authorize_endpoint: z.url().default('https://accounts.google.com/o/oauth2/v2/auth').describe('Google OAuth authorization endpoint (the emulator has its own).'),
+    client_id: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('OAuth client id of your Google Cloud project (Desktop app client). Needed for auth, sync and run with the live source.'),
+    client_secret: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'OAuth client secret of that client (Desktop clients have one; Google treats it as not secret, it is still never logged). Prefer client_secret_file.',
+      ),
+    authorize_endpoint: z
+      .url()
+      .default('https://accounts.google.com/o/oauth2/v2/auth')
+      .describe('Google OAuth authorization endpoint (the emulator has its own).'),
     token_endpoint: z.url().default('https://oauth2.googleapis.com/token').describe('Google OAuth token endpoint.'),
     api_base_url: z.url().default('https://health.googleapis.com').describe('Base URL of the Google Health API (v4 paths are appended).'),
     token_dir: z.string().min(1).optional().describe('Folder of the per-account token files (mode 0600). Default: tokens/ beside the store file.'),
-    quota_per_minute: z.number().int().min(1).max(100_000).default(300).describe('Requests per user per minute the API allows; the client stays under it by itself.'),
+    quota_per_minute: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(300)
+      .describe('Requests per user per minute the API allows; the client stays under it by itself.'),
   })
   .describe('Google Health API (the live source) and Google OAuth.');
 
 const syncSchema = z
   .strictObject({
-    overlap_hours: z.number().min(0).max(24 * 14).default(48).describe('Every incremental pass re-reads this many hours before the newest synced instant (there is no change feed: late data arrives after a phone sync).'),
+    overlap_hours: z
+      .number()
+      .min(0)
+      .max(24 * 14)
+      .default(48)
+      .describe(
+        'Every incremental pass re-reads this many hours before the newest synced instant (there is no change feed: late data arrives after a phone sync).',
+      ),
     recheck_days: z.number().int().min(0).max(60).default(3).describe('Daily types: the last days re-read on every pass (values are finalised late).'),
-    backfill_days: z.number().int().min(0).max(36_500).default(3650).describe('How far back the backfill goes at most (it stops earlier at the first day without data).'),
-    keep_raw_pages: z.boolean().default(true).describe('Keep every raw API page (compressed) in the store so `fitbit-bridge rebuild` can re-derive the data without downloading it again.'),
+    backfill_days: z
+      .number()
+      .int()
+      .min(0)
+      .max(36_500)
+      .default(3650)
+      .describe('How far back the backfill goes at most (it stops earlier at the first day without data).'),
+    keep_raw_pages: z
+      .boolean()
+      .default(true)
+      .describe('Keep every raw API page (compressed) in the store so `fitbit-bridge rebuild` can re-derive the data without downloading it again.'),
   })
   .describe('Google Health API sync.');
 
@@ -129,7 +186,11 @@ const scheduleSchema = z
 
 const httpSchema = z
   .strictObject({
-    bind: z.string().min(1).default('127.0.0.1').describe('Address the HTTP server of `run` listens on (/healthz, /auth, /metrics). Health data: keep it on 127.0.0.1 unless a reverse proxy guards it.'),
+    bind: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('Address the HTTP server of `run` listens on (/healthz, /auth, /metrics). Health data: keep it on 127.0.0.1 unless a reverse proxy guards it.'),
     port: z.number().int().min(0).max(65_535).default(8787).describe('Port of that HTTP server (0: any free port).'),
     enabled: z.boolean().default(true).describe('Serve HTTP at all.'),
   })
@@ -137,25 +198,55 @@ const httpSchema = z
 
 const remoteWriteSchema = z
   .strictObject({
-    url: z.url().optional().describe('Prometheus remote write endpoint, e.g. http://127.0.0.1:9090/api/v1/write (Prometheus with --web.enable-remote-write-receiver) or http://127.0.0.1:8428/api/v1/write (VictoriaMetrics). Unset: remote write is off.'),
+    url: z
+      .url()
+      .optional()
+      .describe(
+        'Prometheus remote write endpoint, e.g. http://127.0.0.1:9090/api/v1/write (Prometheus with --web.enable-remote-write-receiver) or http://127.0.0.1:8428/api/v1/write (VictoriaMetrics). Unset: remote write is off.',
+      ),
     username: z.string().min(1).optional().describe('HTTP basic auth user name (with password).'),
     password: z.string().min(1).optional().describe('HTTP basic auth password. Never logged. Prefer password_file.'),
-    bearer_token: z.string().min(1).optional().describe('Sent as Authorization: Bearer <token> (instead of basic auth). Never logged. Prefer bearer_token_file.'),
-    headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'an HTTP header name' }), z.string()).default({}).describe('Extra HTTP headers of every request (e.g. X-Scope-OrgID for Mimir / Cortex).'),
+    bearer_token: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Sent as Authorization: Bearer <token> (instead of basic auth). Never logged. Prefer bearer_token_file.'),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'an HTTP header name' }), z.string())
+      .default({})
+      .describe('Extra HTTP headers of every request (e.g. X-Scope-OrgID for Mimir / Cortex).'),
     batch_samples: z.number().int().min(1).max(1_000_000).default(10_000).describe('Samples per request at most.'),
     timeout_seconds: z.number().min(1).max(3600).default(30).describe('Timeout of one request; a timed-out request is retried.'),
-    max_backoff_seconds: z.number().min(1).max(3600).default(60).describe('Longest wait between retries while the TSDB is down or overloaded (5xx, 429, no connection).'),
-    from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'a date YYYY-MM-DD' }).optional().describe('Oldest local day to send (YYYY-MM-DD). Default: everything in the store.'),
-    daily_settle_hours: z.number().min(0).max(24 * 14).default(12).describe('Per-day series (steps per day, sleep time, …) of a day are sent this many hours after the day ended, when late data has come in: a TSDB does not reliably take a second value sent for the same timestamp.'),
+    max_backoff_seconds: z
+      .number()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe('Longest wait between retries while the TSDB is down or overloaded (5xx, 429, no connection).'),
+    from: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'a date YYYY-MM-DD' })
+      .optional()
+      .describe('Oldest local day to send (YYYY-MM-DD). Default: everything in the store.'),
+    daily_settle_hours: z
+      .number()
+      .min(0)
+      .max(24 * 14)
+      .default(12)
+      .describe(
+        'Per-day series (steps per day, sleep time, …) of a day are sent this many hours after the day ended, when late data has come in: a TSDB does not reliably take a second value sent for the same timestamp.',
+      ),
   })
-  .refine((r) => !(r.bearer_token !== undefined && (r.username !== undefined || r.password !== undefined)), { error: 'either username/password or bearer_token, not both' })
+  .refine((r) => !(r.bearer_token !== undefined && (r.username !== undefined || r.password !== undefined)), {
+    error: 'either username/password or bearer_token, not both',
+  })
   .refine((r) => (r.username === undefined) === (r.password === undefined), { error: 'username and password together' })
   .describe('Remote write of the history (every sample with its own timestamp) to Prometheus, VictoriaMetrics, Mimir, … (see docs/tsdb.md).');
 
 /** Base topics and discovery prefixes: levels of letters, digits, "_", "." and "-"; no wildcards, no empty level. */
-const topicPrefixSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, { error: 'topic levels of letters, digits, "_", "." and "-" joined by "/" (no wildcards, no leading or trailing "/")' });
+const topicPrefixSchema = z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, {
+  error: 'topic levels of letters, digits, "_", "." and "-" joined by "/" (no wildcards, no leading or trailing "/")',
+});
 
 const mqttSchema = z
   .strictObject({
@@ -168,16 +259,44 @@ const mqttSchema = z
     username: z.string().min(1).optional().describe('User name for the broker. Default: none (anonymous).'),
     password: z.string().optional().describe('Password for the broker; never logged. Prefer password_file: <path>.'),
     client_id: z.string().min(1).max(128).optional().describe('MQTT client id. Default: fitbit-bridge_<random>.'),
-    base_topic: topicPrefixSchema.default('fitbit-bridge').describe('Topic everything is published under: <base>/<account> (state JSON), <base>/bridge/state (online / offline).'),
-    discovery: z.boolean().default(true).describe('Publish Home Assistant MQTT discovery configs (devices and entities appear by themselves); false also clears the configs this bridge published before.'),
+    base_topic: topicPrefixSchema
+      .default('fitbit-bridge')
+      .describe('Topic everything is published under: <base>/<account> (state JSON), <base>/bridge/state (online / offline).'),
+    discovery: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Publish Home Assistant MQTT discovery configs (devices and entities appear by themselves); false also clears the configs this bridge published before.',
+      ),
     discovery_prefix: topicPrefixSchema.default('homeassistant').describe('Home Assistant discovery prefix (HA: Settings → MQTT → discovery prefix).'),
-    keepalive: z.number().int().min(5).max(3600).default(60).describe('MQTT keepalive in seconds; the broker publishes the last will (bridge offline) after 1.5 × this without a packet.'),
-    reject_unauthorized: z.boolean().default(true).describe('TLS: refuse a broker certificate that does not verify (false only for self-signed test brokers; prefer ca).'),
+    keepalive: z
+      .number()
+      .int()
+      .min(5)
+      .max(3600)
+      .default(60)
+      .describe('MQTT keepalive in seconds; the broker publishes the last will (bridge offline) after 1.5 × this without a packet.'),
+    reject_unauthorized: z
+      .boolean()
+      .default(true)
+      .describe('TLS: refuse a broker certificate that does not verify (false only for self-signed test brokers; prefer ca).'),
     ca: z.string().min(1).optional().describe('TLS: PEM CA certificate(s) the broker certificate must chain to. Usually ca_file: <path>.'),
     cert: z.string().min(1).optional().describe('TLS client certificate (PEM), when the broker wants one. Usually cert_file: <path>.'),
     key: z.string().min(1).optional().describe('TLS client key (PEM). Usually key_file: <path>.'),
-    step_goal: z.number().int().min(1).max(1_000_000).optional().describe('Daily step goal: adds a "Step goal reached" binary sensor per account. Default: none (no such sensor).'),
-    expire_after_seconds: z.number().int().min(0).max(7 * 86_400).default(3600).describe('Live sensors (heart rate, steps in the last 60 minutes) show unavailable in Home Assistant when no new data arrived for this long; 0: never.'),
+    step_goal: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe('Daily step goal: adds a "Step goal reached" binary sensor per account. Default: none (no such sensor).'),
+    expire_after_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .default(3600)
+      .describe('Live sensors (heart rate, steps in the last 60 minutes) show unavailable in Home Assistant when no new data arrived for this long; 0: never.'),
   })
   .refine((m) => m.enabled !== true || m.server !== undefined, { error: 'a server when mqtt.enabled is true', path: ['server'] })
   .describe('MQTT with Home Assistant discovery (published by `fitbit-bridge run`).');

@@ -72,8 +72,12 @@ export function configKeys(): ConfigKeyDoc[] {
       const leaf = path[path.length - 1] ?? '';
       if (!isSection && SECRET_RE.test(leaf)) desc += ` Secret: may be given as \`${leaf}_file: <path>\` instead (never logged).`;
       out.push({
-        path: dotted, type: s.type === 'array' ? `list of ${s.items?.properties ? 'objects' : typeOf(s.items ?? {})}` : typeOf(s),
-        default: fmtDefault(s.default), env: envName(path), description: desc.trim(), section: isSection,
+        path: dotted,
+        type: s.type === 'array' ? `list of ${s.items?.properties ? 'objects' : typeOf(s.items ?? {})}` : typeOf(s),
+        default: fmtDefault(s.default),
+        env: envName(path),
+        description: desc.trim(),
+        section: isSection,
       });
     }
     if (s.type === 'array' && s.items?.properties) {
@@ -101,7 +105,7 @@ export function renderConfigDoc(): string {
     '',
     'Environment variables: `FITBIT_BRIDGE_` + the key path in upper case, `__` between levels,',
     'list items by index (`FITBIT_BRIDGE_ACCOUNTS__1__NAME`). Any key `X` may be given as',
-    '`X_file: <path>` (or `FITBIT_BRIDGE_…_X_FILE`): the file\'s content becomes the value — meant for',
+    "`X_file: <path>` (or `FITBIT_BRIDGE_…_X_FILE`): the file's content becomes the value — meant for",
     'secrets. `FITBIT_BRIDGE_DB` is a shorthand for `store.path`; `FITBIT_BRIDGE_LOG_LEVEL` is read',
     'by the logger itself.',
     '',

@@ -69,9 +69,14 @@ function prometheusSection(): string[] {
   for (const m of METRICS) {
     const history = m.kind === 'session' ? (m.id === 'sleep' ? `\`${SLEEP_STAGE_HISTORY}\` (stage codes)` : '—') : `\`${prometheusHistoryName(m)}\``;
     const daily = prometheusDailyName(m);
-    lines.push(`| \`${m.id}\` | ${prometheusFactor(m)} | ${gaugeCell(m)} | ${history} | ${daily ? `\`${daily}\`` : m.kind === 'daily' ? '(daily already)' : '—'} |`);
+    lines.push(
+      `| \`${m.id}\` | ${prometheusFactor(m)} | ${gaugeCell(m)} | ${history} | ${daily ? `\`${daily}\`` : m.kind === 'daily' ? '(daily already)' : '—'} |`,
+    );
   }
-  const codes = Object.entries(SLEEP_STAGE_CODES).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${v} ${k}`).join(', ');
+  const codes = Object.entries(SLEEP_STAGE_CODES)
+    .sort((a, b) => a[1] - b[1])
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
   lines.push(
     '',
     `Also on \`/metrics\`: \`${NEWEST_SAMPLE_GAUGE}{account, metric, source}\` (when the newest sample of each`,
@@ -79,9 +84,9 @@ function prometheusSection(): string[] {
     `for the others). \`${SLEEP_STAGE_HISTORY}{account, source}\` holds one sample per minute of sleep with the`,
     `stage code: ${codes}.`,
     '',
-    '### The bridge\'s own metrics on /metrics',
+    "### The bridge's own metrics on /metrics",
     '',
-    'Plus Node\'s default process metrics (`process_*`, `nodejs_*`).',
+    "Plus Node's default process metrics (`process_*`, `nodejs_*`).",
     '',
     '| name | type | labels | meaning |',
     '|---|---|---|---|',

@@ -53,8 +53,12 @@ export function renderMqttDoc(): string {
       e.expires ? `\`expire_after\` ${mq.expire_after_seconds} s` : '',
       e.options ? `options: ${e.options.join(', ')}` : '',
       e.needsStepGoal ? 'only with `mqtt.step_goal`' : '',
-    ].filter(Boolean).join('; ');
-    lines.push(`| \`${e.key}\` | ${e.component} | ${cell(e.name)} | ${e.device_class ?? '—'} | ${e.state_class ?? '—'} | ${e.unit ? cell(e.unit) : '—'} | ${notes} |`);
+    ]
+      .filter(Boolean)
+      .join('; ');
+    lines.push(
+      `| \`${e.key}\` | ${e.component} | ${cell(e.name)} | ${e.device_class ?? '—'} | ${e.state_class ?? '—'} | ${e.unit ? cell(e.unit) : '—'} | ${notes} |`,
+    );
   }
   lines.push('', 'The bridge device has a diagnostic connectivity binary sensor fed by the bridge state topic.', '');
   return lines.join('\n');

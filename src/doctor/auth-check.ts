@@ -25,11 +25,15 @@ export function checkAuth(ctx: CheckContext): CheckResult[] {
   const { config, deps } = ctx;
   const g = config.google;
   if (!g.client_id) {
-    return [{
-      id: 'auth', name: 'auth', status: 'ok',
-      detail: 'no Google OAuth client configured (google.client_id): the live source is off, Takeout imports only',
-      data: { live: false },
-    }];
+    return [
+      {
+        id: 'auth',
+        name: 'auth',
+        status: 'ok',
+        detail: 'no Google OAuth client configured (google.client_id): the live source is off, Takeout imports only',
+        data: { live: false },
+      },
+    ];
   }
   const out: CheckResult[] = [];
   for (const a of config.accounts) {
@@ -49,25 +53,41 @@ export function checkAuth(ctx: CheckContext): CheckResult[] {
       }
       const exp = file.tokens.refreshTokenExpiresAt;
       const data: Record<string, unknown> = {
-        state, path, refreshTokenExpiresAt: exp, accessTokenExpiresAt: file.tokens.accessTokenExpiresAt, scopes: file.tokens.scopes,
+        state,
+        path,
+        refreshTokenExpiresAt: exp,
+        accessTokenExpiresAt: file.tokens.accessTokenExpiresAt,
+        scopes: file.tokens.scopes,
       };
       if (file.reauthNeeded !== null) {
         out.push({
-          id, name, status: 'problem', fix, data: { ...data, reauthReason: file.reauthNeeded.reason, reauthAt: file.reauthNeeded.at },
+          id,
+          name,
+          status: 'problem',
+          fix,
+          data: { ...data, reauthReason: file.reauthNeeded.reason, reauthAt: file.reauthNeeded.at },
           detail: `re-authorisation needed: Google refused the authorisation at ${iso(file.reauthNeeded.at)} (${file.reauthNeeded.reason})`,
         });
         continue;
       }
       if (exp !== null && exp <= now) {
         out.push({
-          id, name, status: 'problem', fix, data: { ...data, state: 'expired' },
+          id,
+          name,
+          status: 'problem',
+          fix,
+          data: { ...data, state: 'expired' },
           detail: `the authorisation expired at ${iso(exp)} (${inWords(now - exp)} ago; apps in Testing mode need a new consent every 7 days)`,
         });
         continue;
       }
       if (state === 'expiring-soon' && exp !== null) {
         out.push({
-          id, name, status: 'problem', fix, data,
+          id,
+          name,
+          status: 'problem',
+          fix,
+          data,
           detail: `the authorisation ends at ${iso(exp)} (in ${inWords(exp - now)}); sync stops then`,
         });
         continue;
@@ -76,7 +96,10 @@ export function checkAuth(ctx: CheckContext): CheckResult[] {
       const until = exp === null ? 'no end date (published app)' : `valid until ${iso(exp)} (${inWords(exp - now)})`;
       if (missing.length > 0) {
         out.push({
-          id, name, status: 'warn', data: { ...data, missingScopes: missing },
+          id,
+          name,
+          status: 'warn',
+          data: { ...data, missingScopes: missing },
           detail: `authorised, ${until}, but without ${missing.map((s) => s.replace(/^.*\//, '')).join(', ')}: those data types are not synced`,
           fix: `Run: fitbit-bridge auth --account ${a.name} and tick every box on Google's consent page`,
         });
@@ -85,8 +108,12 @@ export function checkAuth(ctx: CheckContext): CheckResult[] {
       out.push({ id, name, status: 'ok', detail: `authorised, ${until}`, data });
     } catch (e) {
       out.push({
-        id, name, status: 'problem', detail: `cannot read the token file${path ? ` ${path}` : ''}: ${errDetail(e)}`,
-        fix: `${fix}; it writes a new token file`, data: { path },
+        id,
+        name,
+        status: 'problem',
+        detail: `cannot read the token file${path ? ` ${path}` : ''}: ${errDetail(e)}`,
+        fix: `${fix}; it writes a new token file`,
+        data: { path },
       });
     }
   }

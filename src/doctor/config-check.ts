@@ -39,7 +39,9 @@ export function checkConfig(opts: ConfigCheckOptions): ConfigCheckOutcome {
     file !== null ? `file ${file}` : 'no config file (defaults)',
     env.length > 0 ? `env ${env.join(', ')}` : null,
     flags.length > 0 ? `flags ${flags.join(', ')}` : null,
-  ].filter((x): x is string => x !== null).join('; ');
+  ]
+    .filter((x): x is string => x !== null)
+    .join('; ');
   try {
     const config = loadConfig({
       ...(opts.file !== undefined ? { file: opts.file } : {}),
@@ -49,7 +51,9 @@ export function checkConfig(opts: ConfigCheckOptions): ConfigCheckOutcome {
     });
     return {
       result: {
-        id: 'config', name: 'config', status: 'ok',
+        id: 'config',
+        name: 'config',
+        status: 'ok',
         detail: `valid (${fromParts}); ${config.accounts.length} account${config.accounts.length === 1 ? '' : 's'}: ${config.accounts.map((a) => a.name).join(', ')}`,
         data: { file, env, flags, accounts: config.accounts.map((a) => a.name), store: config.store.path },
       },
@@ -60,7 +64,9 @@ export function checkConfig(opts: ConfigCheckOptions): ConfigCheckOutcome {
     const issues = e instanceof ConfigError ? e.issues : [errText(e)];
     return {
       result: {
-        id: 'config', name: 'config', status: 'problem',
+        id: 'config',
+        name: 'config',
+        status: 'problem',
         detail: `invalid (${fromParts}): ${issues.join('; ')}`,
         fix: 'Fix the configuration (every key is described in config.example.yaml and docs/configuration.md); the other checks need a valid configuration',
         data: { file, env, flags, issues },

@@ -28,7 +28,13 @@ export async function checkDisk(ctx: CheckContext, thresholds: DiskThresholds = 
   try {
     st = await ctx.deps.statfs(folder);
   } catch (e) {
-    return { ...base, status: 'warn', detail: `cannot read the free space of ${folder}: ${errDetail(e)}`, fix: 'Check the free space of the store\'s disk by hand (df -h)', data: { folder } };
+    return {
+      ...base,
+      status: 'warn',
+      detail: `cannot read the free space of ${folder}: ${errDetail(e)}`,
+      fix: "Check the free space of the store's disk by hand (df -h)",
+      data: { folder },
+    };
   }
   const free = Number(st.bavail) * Number(st.bsize);
   const total = Number(st.blocks) * Number(st.bsize);
@@ -38,7 +44,13 @@ export async function checkDisk(ctx: CheckContext, thresholds: DiskThresholds = 
   const detail = `${fmtBytes(free)} free of ${fmtBytes(total)} (${pct}) at ${folder}`;
   const fix = `Free some space on the disk holding ${folder}, or move the store (store.path / --db) to a larger disk`;
   if (free < thresholds.problemBytes || fraction < thresholds.problemFraction) {
-    return { ...base, status: 'problem', detail: `${detail}: below ${fmtBytes(thresholds.problemBytes)} or ${thresholds.problemFraction * 100} %, writes will soon fail`, fix, data };
+    return {
+      ...base,
+      status: 'problem',
+      detail: `${detail}: below ${fmtBytes(thresholds.problemBytes)} or ${thresholds.problemFraction * 100} %, writes will soon fail`,
+      fix,
+      data,
+    };
   }
   if (free < thresholds.warnBytes || fraction < thresholds.warnFraction) {
     return { ...base, status: 'warn', detail: `${detail}: getting low`, fix, data };

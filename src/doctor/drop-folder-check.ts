@@ -10,7 +10,12 @@ import { STATE_KEYS } from '../store/state-keys.js';
 import type { CheckContext, CheckResult } from './types.js';
 import { errDetail } from './types.js';
 
-interface FailedRecord { group: string; fingerprint: string; error: string; at: number }
+interface FailedRecord {
+  group: string;
+  fingerprint: string;
+  error: string;
+  at: number;
+}
 
 function recordedFailures(storePath: string): FailedRecord[] {
   if (!existsSync(storePath)) return [];
@@ -24,7 +29,11 @@ function recordedFailures(storePath: string): FailedRecord[] {
   } catch {
     return []; // the store check reports an unreadable store
   } finally {
-    try { db?.close(); } catch { /* ignore */ }
+    try {
+      db?.close();
+    } catch {
+      /* ignore */
+    }
   }
 }
 
@@ -40,7 +49,9 @@ export function checkDropFolder(ctx: CheckContext): CheckResult | null {
     accessSync(dir, constants.R_OK | constants.X_OK);
   } catch (e) {
     return {
-      ...base, status: 'problem', detail: `cannot read ${dir}: ${errDetail(e)}`,
+      ...base,
+      status: 'problem',
+      detail: `cannot read ${dir}: ${errDetail(e)}`,
       fix: 'Create the folder (or mount the share / card) and let the user running fitbit-bridge read it, or fix takeout.drop_folder',
       data: { dir },
     };
@@ -51,8 +62,13 @@ export function checkDropFolder(ctx: CheckContext): CheckResult | null {
   });
   if (failures.length > 0) {
     return {
-      ...base, status: 'warn', data: { dir, failed: failures.map((f) => ({ group: f.group, error: f.error, at: f.at })) },
-      detail: `${failures.length} export${failures.length === 1 ? '' : 's'} in ${dir} could not be imported: ${failures.slice(0, 3).map((f) => `${f.group}: ${f.error}`).join('; ')}`,
+      ...base,
+      status: 'warn',
+      data: { dir, failed: failures.map((f) => ({ group: f.group, error: f.error, at: f.at })) },
+      detail: `${failures.length} export${failures.length === 1 ? '' : 's'} in ${dir} could not be imported: ${failures
+        .slice(0, 3)
+        .map((f) => `${f.group}: ${f.error}`)
+        .join('; ')}`,
       fix: 'Replace the file (a complete download), or fix the cause named and touch the file: the bridge tries again when it changes',
     };
   }

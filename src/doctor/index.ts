@@ -67,11 +67,11 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       }
     };
     // local checks first (in order), the network ones side by side
-    checks.push(...await guard('store', 'store', () => checkStore(ctx)));
-    checks.push(...await guard('disk', 'disk space', () => checkDisk(ctx, opts.disk)));
-    checks.push(...await guard('auth', 'auth', () => checkAuth(ctx)));
-    checks.push(...await guard('token-files', 'token files', () => checkTokenFiles(ctx)));
-    checks.push(...await guard('drop-folder', 'takeout drop folder', () => checkDropFolder(ctx) ?? []));
+    checks.push(...(await guard('store', 'store', () => checkStore(ctx))));
+    checks.push(...(await guard('disk', 'disk space', () => checkDisk(ctx, opts.disk))));
+    checks.push(...(await guard('auth', 'auth', () => checkAuth(ctx))));
+    checks.push(...(await guard('token-files', 'token files', () => checkTokenFiles(ctx))));
+    checks.push(...(await guard('drop-folder', 'takeout drop folder', () => checkDropFolder(ctx) ?? [])));
     const net = await Promise.all([
       guard('reach:google', 'google endpoints', () => checkGoogleReachable(ctx)),
       guard('mqtt', 'mqtt broker', () => checkMqtt(ctx)),
@@ -96,8 +96,11 @@ export function formatDoctor(r: DoctorReport): string {
     if (c.status !== 'ok' && c.fix) out.push(`  ${''.padEnd(wStatus)}  ${''.padEnd(wName)}  fix: ${c.fix}`);
   }
   const n = (k: number, w: string): string => `${k} ${w}${k === 1 ? '' : 's'}`;
-  out.push('', r.counts.problem > 0
-    ? `doctor: ${n(r.counts.problem, 'problem')}, ${n(r.counts.warn, 'warning')}, ${r.counts.ok} ok`
-    : `doctor: no problems (${n(r.counts.warn, 'warning')}, ${r.counts.ok} ok)`);
+  out.push(
+    '',
+    r.counts.problem > 0
+      ? `doctor: ${n(r.counts.problem, 'problem')}, ${n(r.counts.warn, 'warning')}, ${r.counts.ok} ok`
+      : `doctor: no problems (${n(r.counts.warn, 'warning')}, ${r.counts.ok} ok)`,
+  );
   return out.join('\n');
 }

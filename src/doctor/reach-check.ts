@@ -41,7 +41,11 @@ export function displayUrl(u: string): string {
   }
 }
 
-interface HttpAnswer { status: number; ms: number; body: string }
+interface HttpAnswer {
+  status: number;
+  ms: number;
+  body: string;
+}
 
 async function httpRequest(url: string, init: { method: string; headers?: Record<string, string>; body?: Buffer }, timeoutMs: number): Promise<HttpAnswer> {
   const t0 = Date.now();
@@ -72,12 +76,22 @@ export async function checkHttpReachable(id: string, name: string, url: string, 
     const a = await httpRequest(url, { method: 'GET', headers: { accept: 'application/json' } }, timeoutMs);
     const data = { url: shown, status: a.status, ms: a.ms };
     if (a.status >= 500) {
-      return { id, name, status: 'warn', detail: `${shown} answered HTTP ${a.status} in ${a.ms} ms (reachable, but the server has trouble)`, fix: 'Usually passes by itself: the bridge retries. If it persists, check the service status and ' + configKey, data };
+      return {
+        id,
+        name,
+        status: 'warn',
+        detail: `${shown} answered HTTP ${a.status} in ${a.ms} ms (reachable, but the server has trouble)`,
+        fix: 'Usually passes by itself: the bridge retries. If it persists, check the service status and ' + configKey,
+        data,
+      };
     }
     return { id, name, status: 'ok', detail: `${shown} reachable (HTTP ${a.status} in ${a.ms} ms)`, data };
   } catch (e) {
     return {
-      id, name, status: 'problem', detail: `${shown} not reachable: ${errDetail(e)}`,
+      id,
+      name,
+      status: 'problem',
+      detail: `${shown} not reachable: ${errDetail(e)}`,
       fix: `Check the network, DNS and any proxy / firewall of this machine, and ${configKey}`,
       data: { url: shown, error: errDetail(e) },
     };
@@ -96,9 +110,13 @@ export async function checkGoogleReachable(ctx: CheckContext): Promise<CheckResu
 }
 
 const CONNACK_REASONS: Record<number, string> = {
-  1: 'unacceptable protocol version', 2: 'client id rejected', 3: 'server unavailable',
-  4: 'bad user name or password', 5: 'not authorised',
-  134: 'bad user name or password', 135: 'not authorised',
+  1: 'unacceptable protocol version',
+  2: 'client id rejected',
+  3: 'server unavailable',
+  4: 'bad user name or password',
+  5: 'not authorised',
+  134: 'bad user name or password',
+  135: 'not authorised',
 };
 
 /** A real MQTT connect (and disconnect) with the configured settings. */
@@ -153,10 +171,12 @@ export async function checkMqtt(ctx: CheckContext): Promise<CheckResult> {
   }
   const auth = outcome.code === 4 || outcome.code === 5 || outcome.code === 134 || outcome.code === 135;
   return {
-    ...base, status: 'problem', data: { ...data, error: outcome.error, code: outcome.code },
+    ...base,
+    status: 'problem',
+    data: { ...data, error: outcome.error, code: outcome.code },
     detail: `cannot connect to ${shown}: ${outcome.error}`,
     fix: auth
-      ? 'Check mqtt.username and mqtt.password (or password_file) against the broker\'s users / ACL'
+      ? "Check mqtt.username and mqtt.password (or password_file) against the broker's users / ACL"
       : 'Check mqtt.server (host, port, mqtt:// vs mqtts://), that the broker runs and that this machine may reach it; for TLS, mqtt.ca / reject_unauthorized',
   };
 }
@@ -186,21 +206,44 @@ export async function checkRemoteWrite(ctx: CheckContext): Promise<CheckResult> 
       return { ...base, status: 'ok', detail: `${shown} accepted an empty write request (HTTP ${a.status} in ${a.ms} ms)`, data };
     }
     if (a.status === 401 || a.status === 403) {
-      return { ...base, status: 'problem', data, detail: `${shown} refused the credentials (HTTP ${a.status})${said}`, fix: 'Check remote_write.username / password (or password_file) or bearer_token, and the tenant header (remote_write.headers) if the TSDB wants one' };
+      return {
+        ...base,
+        status: 'problem',
+        data,
+        detail: `${shown} refused the credentials (HTTP ${a.status})${said}`,
+        fix: 'Check remote_write.username / password (or password_file) or bearer_token, and the tenant header (remote_write.headers) if the TSDB wants one',
+      };
     }
     if (a.status === 404 || a.status === 405) {
       return {
-        ...base, status: 'problem', data, detail: `${shown} has no remote-write receiver (HTTP ${a.status})${said}`,
+        ...base,
+        status: 'problem',
+        data,
+        detail: `${shown} has no remote-write receiver (HTTP ${a.status})${said}`,
         fix: 'Check the path of remote_write.url (Prometheus and VictoriaMetrics: /api/v1/write); Prometheus must run with --web.enable-remote-write-receiver',
       };
     }
     if (a.status >= 500) {
-      return { ...base, status: 'warn', data, detail: `${shown} answered HTTP ${a.status}${said} (reachable, but the TSDB has trouble; the sink keeps retrying)`, fix: 'Check the TSDB\'s own logs and health' };
+      return {
+        ...base,
+        status: 'warn',
+        data,
+        detail: `${shown} answered HTTP ${a.status}${said} (reachable, but the TSDB has trouble; the sink keeps retrying)`,
+        fix: "Check the TSDB's own logs and health",
+      };
     }
-    return { ...base, status: 'problem', data, detail: `${shown} rejected an empty write request (HTTP ${a.status})${said}`, fix: 'Check that remote_write.url is a Prometheus remote write 1.0 endpoint' };
+    return {
+      ...base,
+      status: 'problem',
+      data,
+      detail: `${shown} rejected an empty write request (HTTP ${a.status})${said}`,
+      fix: 'Check that remote_write.url is a Prometheus remote write 1.0 endpoint',
+    };
   } catch (e) {
     return {
-      ...base, status: 'problem', detail: `${shown} not reachable: ${errDetail(e)}`,
+      ...base,
+      status: 'problem',
+      detail: `${shown} not reachable: ${errDetail(e)}`,
       fix: 'Check remote_write.url (host, port), that the TSDB runs and that this machine may reach it',
       data: { url: shown, error: errDetail(e) },
     };

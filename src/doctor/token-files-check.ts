@@ -23,11 +23,24 @@ export function checkTokenFiles(ctx: CheckContext): CheckResult {
   try {
     st = statSync(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ...base, status: 'ok', detail: `no token folder yet (${dir}); fitbit-bridge auth creates it with mode 0700`, data: { dir, exists: false } };
-    return { ...base, status: 'problem', detail: `cannot read the token folder ${dir}: ${errDetail(e)}`, fix: `Check the folder and its permissions (it should belong to the user running fitbit-bridge, mode 0700)`, data: { dir } };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      return { ...base, status: 'ok', detail: `no token folder yet (${dir}); fitbit-bridge auth creates it with mode 0700`, data: { dir, exists: false } };
+    return {
+      ...base,
+      status: 'problem',
+      detail: `cannot read the token folder ${dir}: ${errDetail(e)}`,
+      fix: `Check the folder and its permissions (it should belong to the user running fitbit-bridge, mode 0700)`,
+      data: { dir },
+    };
   }
   if (!st.isDirectory()) {
-    return { ...base, status: 'problem', detail: `google.token_dir ${dir} is not a folder`, fix: 'Point google.token_dir at a folder (or remove the file)', data: { dir } };
+    return {
+      ...base,
+      status: 'problem',
+      detail: `google.token_dir ${dir} is not a folder`,
+      fix: 'Point google.token_dir at a folder (or remove the file)',
+      data: { dir },
+    };
   }
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -43,7 +56,9 @@ export function checkTokenFiles(ctx: CheckContext): CheckResult {
   const files: { file: string; mode: string }[] = [];
   let names: string[] = [];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
+      .sort();
   } catch (e) {
     problems.push(`cannot list ${dir}: ${errDetail(e)}`);
   }
@@ -69,5 +84,10 @@ export function checkTokenFiles(ctx: CheckContext): CheckResult {
     return { ...base, status: 'problem', detail: [...problems, ...warnings].join('; '), fix: `Run: ${fixes.join(' && ')}`, data };
   }
   if (warnings.length > 0) return { ...base, status: 'warn', detail: warnings.join('; '), fix: `Run: ${fixes.join(' && ')}`, data };
-  return { ...base, status: 'ok', detail: `${dir} is mode ${oct(dirMode)}; ${files.length > 0 ? `${files.length} token file${files.length === 1 ? '' : 's'}, none open to group or others` : 'no token files'}`, data };
+  return {
+    ...base,
+    status: 'ok',
+    detail: `${dir} is mode ${oct(dirMode)}; ${files.length > 0 ? `${files.length} token file${files.length === 1 ? '' : 's'}, none open to group or others` : 'no token files'}`,
+    data,
+  };
 }

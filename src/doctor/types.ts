@@ -68,14 +68,17 @@ export const DEFAULT_DISK_THRESHOLDS: DiskThresholds = {
   problemBytes: 200 * 1024 * 1024,
   problemFraction: 0.05,
   warnBytes: 1024 * 1024 * 1024,
-  warnFraction: 0.10,
+  warnFraction: 0.1,
 };
 
 export function fmtBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let v = n;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
 }
 

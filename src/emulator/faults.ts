@@ -97,8 +97,14 @@ export class FaultPlan {
     if (!FAULT_KINDS.includes(spec.kind)) throw new Error(`unknown fault kind "${String(spec.kind)}" (known: ${FAULT_KINDS.join(', ')})`);
     const times = spec.times === undefined ? 1 : spec.times < 0 ? Infinity : spec.times;
     const f: Fault = {
-      id: this.nextId++, kind: spec.kind, times, after: spec.after ?? 0, match: spec.match ?? {},
-      retryAfterSec: spec.retryAfterSec === undefined ? 1 : spec.retryAfterSec, seen: 0, fired: 0,
+      id: this.nextId++,
+      kind: spec.kind,
+      times,
+      after: spec.after ?? 0,
+      match: spec.match ?? {},
+      retryAfterSec: spec.retryAfterSec === undefined ? 1 : spec.retryAfterSec,
+      seen: 0,
+      fired: 0,
     };
     this.faults.push(f);
     return f;
@@ -123,7 +129,10 @@ export class FaultPlan {
 
   /** Seeded random faults at `rate` (null: off). */
   random(spec: RandomFaultSpec | null): void {
-    if (spec === null) { this.rnd = null; return; }
+    if (spec === null) {
+      this.rnd = null;
+      return;
+    }
     if (!(spec.rate >= 0 && spec.rate <= 1)) throw new Error(`fault rate must be within 0..1, not ${spec.rate}`);
     const kinds = spec.kinds ?? ['429', '500', '503', 'truncated'];
     for (const k of kinds) if (!FAULT_KINDS.includes(k)) throw new Error(`unknown fault kind "${String(k)}"`);

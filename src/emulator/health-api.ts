@@ -64,8 +64,14 @@ import { getPairedDevice, healthUserIdOf, identity, listPairedDevices, profile, 
 import { resolveVariants, type Variants } from './health-api/variants.js';
 
 export {
-  rpcError, filterErrorBody, quotaExceededBody, ACCOUNT_NOT_LINKED_BODY, INTERNAL_BODY, UNAVAILABLE_BODY,
-  type RpcStatusBody, type FilterErrorReason,
+  rpcError,
+  filterErrorBody,
+  quotaExceededBody,
+  ACCOUNT_NOT_LINKED_BODY,
+  INTERNAL_BODY,
+  UNAVAILABLE_BODY,
+  type RpcStatusBody,
+  type FilterErrorReason,
 } from './health-api/errors.js';
 export { fmtTimestamp, fmtOffsetDuration, civilOf } from './health-api/format.js';
 export { QUOTA_WINDOW_MS, DEFAULT_QUOTA_PER_MINUTE } from './health-api/quota.js';
@@ -235,7 +241,10 @@ export function createHealthApi(opts: HealthApiOptions): HealthApi {
     return user;
   }
 
-  const visibleAt = (now: number) => (r: Row): boolean => now >= r.visibleAt + lag;
+  const visibleAt =
+    (now: number) =>
+    (r: Row): boolean =>
+      now >= r.visibleAt + lag;
 
   async function handle(req: IncomingMessage, res: ServerResponse, auth: HealthApiAuth): Promise<boolean> {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');

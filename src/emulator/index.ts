@@ -31,9 +31,9 @@ export { startEmulator, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, type Emulato
 export { FaultPlan, RequestStats, FAULT_KINDS, type FaultKind, type FaultSpec, type RandomFaultSpec } from './faults.js';
 
 /** Every read scope the Health API knows (what a full consent grants). */
-export const ALL_READ_SCOPES: readonly string[] = [
-  'activity_and_fitness', 'health_metrics_and_measurements', 'sleep', 'profile', 'settings', 'location',
-].map((s) => `https://www.googleapis.com/auth/googlehealth.${s}.readonly`);
+export const ALL_READ_SCOPES: readonly string[] = ['activity_and_fitness', 'health_metrics_and_measurements', 'sleep', 'profile', 'settings', 'location'].map(
+  (s) => `https://www.googleapis.com/auth/googlehealth.${s}.readonly`,
+);
 
 export interface GoogleEmulatorOptions {
   /** Synthetic user (default 1). */
@@ -125,7 +125,12 @@ export async function startGoogleEmulator(opts: GoogleEmulatorOptions = {}): Pro
   const faults = new FaultPlan();
   const requests = new RequestStats();
   const api = createHealthApi({
-    seed, timezone, firstDay, lastDay, clock, faults,
+    seed,
+    timezone,
+    firstDay,
+    lastDay,
+    clock,
+    faults,
     ...(opts.quotaPerMinute !== undefined ? { quotaPerMinute: opts.quotaPerMinute } : {}),
     ...(opts.dataLagMs !== undefined ? { dataLagMs: opts.dataLagMs } : {}),
     ...(opts.variant ? { variant: opts.variant } : {}),
@@ -140,24 +145,35 @@ export async function startGoogleEmulator(opts: GoogleEmulatorOptions = {}): Pro
     try {
       if (p === '/__emulator/stats' && m === 'GET') {
         reply(res, 200, {
-          now: new Date(clock()).toISOString(), ...requests.snapshot(),
-          quota: { used: api.quota.used(), limit: api.quota.limit }, apiRequests: api.requests,
-          faults: { fired: faults.fired, planned: faults.list().map(faultToJson) }, oauth: g.oauth.stats,
+          now: new Date(clock()).toISOString(),
+          ...requests.snapshot(),
+          quota: { used: api.quota.used(), limit: api.quota.limit },
+          apiRequests: api.requests,
+          faults: { fired: faults.fired, planned: faults.list().map(faultToJson) },
+          oauth: g.oauth.stats,
         });
-      } else if (p === '/__emulator/stats/reset' && m === 'POST') { requests.reset(); reply(res, 200, {}); }
-      else if (p === '/__emulator/faults' && m === 'GET') reply(res, 200, { faults: faults.list().map(faultToJson) });
+      } else if (p === '/__emulator/stats/reset' && m === 'POST') {
+        requests.reset();
+        reply(res, 200, {});
+      } else if (p === '/__emulator/faults' && m === 'GET') reply(res, 200, { faults: faults.list().map(faultToJson) });
       else if (p === '/__emulator/faults' && m === 'POST') reply(res, 200, faultToJson(faults.add(faultSpecFromJson(await readJson(req)))));
-      else if (p === '/__emulator/faults' && m === 'DELETE') { faults.clear(); reply(res, 200, {}); }
-      else if (/^\/__emulator\/faults\/\d+$/.test(p) && m === 'DELETE') {
+      else if (p === '/__emulator/faults' && m === 'DELETE') {
+        faults.clear();
+        reply(res, 200, {});
+      } else if (/^\/__emulator\/faults\/\d+$/.test(p) && m === 'DELETE') {
         const ok = faults.remove(Number(p.split('/').pop()));
         reply(res, ok ? 200 : 404, ok ? {} : { error: 'no such fault' });
       } else if (p === '/__emulator/faults/random' && m === 'POST') {
         const b = (await readJson(req)) as RandomFaultSpec | null;
         faults.random(b && b.rate > 0 ? { ...b, ...(b.match ? { match: faultSpecFromJson({ kind: '500', match: b.match }).match ?? {} } : {}) } : null);
         reply(res, 200, {});
-      } else if (p === '/__emulator/revoke' && m === 'POST') { g.revokeAll(); reply(res, 200, {}); }
-      else if (p === '/__emulator/expire-refresh-tokens' && m === 'POST') { g.expireRefreshTokens(); reply(res, 200, {}); }
-      else if (p === '/__emulator/clock' && m === 'POST') {
+      } else if (p === '/__emulator/revoke' && m === 'POST') {
+        g.revokeAll();
+        reply(res, 200, {});
+      } else if (p === '/__emulator/expire-refresh-tokens' && m === 'POST') {
+        g.expireRefreshTokens();
+        reply(res, 200, {});
+      } else if (p === '/__emulator/clock' && m === 'POST') {
         const b = ((await readJson(req)) ?? {}) as { advanceMs?: number; nowMs?: number };
         if (typeof b.nowMs === 'number') g.setClock(b.nowMs);
         else if (typeof b.advanceMs === 'number') g.advanceClock(b.advanceMs);
@@ -175,7 +191,11 @@ export async function startGoogleEmulator(opts: GoogleEmulatorOptions = {}): Pro
   }
 
   const emu = await startEmulator({
-    clock, healthApi: (req, res, auth) => api.handle(req, res, auth), faults, stats: requests, control,
+    clock,
+    healthApi: (req, res, auth) => api.handle(req, res, auth),
+    faults,
+    stats: requests,
+    control,
     ...(opts.port !== undefined ? { port: opts.port } : {}),
     ...(opts.host !== undefined ? { host: opts.host } : {}),
     ...(opts.refreshTokenLifetimeSec !== undefined ? { refreshTokenLifetimeSec: opts.refreshTokenLifetimeSec } : {}),
@@ -187,22 +207,37 @@ export async function startGoogleEmulator(opts: GoogleEmulatorOptions = {}): Pro
   });
   const client = opts.clients?.[0] ?? { id: EMULATOR_CLIENT_ID, secret: EMULATOR_CLIENT_SECRET };
   const config: EmulatorGoogleConfig = {
-    authorize_endpoint: emu.authorizeEndpoint, token_endpoint: emu.tokenEndpoint, api_base_url: emu.url,
-    client_id: client.id, client_secret: client.secret ?? '',
+    authorize_endpoint: emu.authorizeEndpoint,
+    token_endpoint: emu.tokenEndpoint,
+    api_base_url: emu.url,
+    client_id: client.id,
+    client_secret: client.secret ?? '',
   };
   self = {
-    url: emu.url, authorizeEndpoint: emu.authorizeEndpoint, tokenEndpoint: emu.tokenEndpoint, revokeEndpoint: emu.revokeEndpoint,
-    apiBaseUrl: emu.url, clientId: client.id, clientSecret: client.secret ?? '', config,
+    url: emu.url,
+    authorizeEndpoint: emu.authorizeEndpoint,
+    tokenEndpoint: emu.tokenEndpoint,
+    revokeEndpoint: emu.revokeEndpoint,
+    apiBaseUrl: emu.url,
+    clientId: client.id,
+    clientSecret: client.secret ?? '',
+    config,
     user: { seed, timezone, firstDay, lastDay, healthUserId: api.healthUserId },
-    api, faults, requests, oauth: emu,
+    api,
+    faults,
+    requests,
+    oauth: emu,
     issueTokens: (scopes = ALL_READ_SCOPES) => emu.issueTokens([...scopes], client.id) as ReturnType<GoogleEmulator['issueTokens']>,
     revokeAll: () => emu.revokeAll(),
     expireRefreshTokens: () => emu.expireRefreshTokens(),
     now: clock,
-    advanceClock: (ms) => { offset += ms; },
-    setClock: (ms) => { offset = ms - base(); },
+    advanceClock: (ms) => {
+      offset += ms;
+    },
+    setClock: (ms) => {
+      offset = ms - base();
+    },
     close: () => emu.close(),
   };
   return self;
 }
-

@@ -29,9 +29,7 @@ export const EMULATOR_CLIENT_SECRET = 'GOCSPX-emulator-not-a-secret';
 
 /** Scopes the emulated consent screen knows (new `.readonly` names and the older suffix-less ones). */
 const SCOPE_PREFIX = 'https://www.googleapis.com/auth/googlehealth.';
-const SCOPE_AREAS = [
-  'activity_and_fitness', 'health_metrics_and_measurements', 'sleep', 'profile', 'settings', 'location', 'nutrition',
-];
+const SCOPE_AREAS = ['activity_and_fitness', 'health_metrics_and_measurements', 'sleep', 'profile', 'settings', 'location', 'nutrition'];
 
 export function isKnownScope(scope: string): boolean {
   if (!scope.startsWith(SCOPE_PREFIX)) return ['openid', 'email', 'profile'].includes(scope);
@@ -72,8 +70,14 @@ interface AuthCode {
   used: boolean;
 }
 
-interface AccessToken { grant: Grant; expiresAt: number }
-interface RefreshToken { grant: Grant; valid: boolean }
+interface AccessToken {
+  grant: Grant;
+  expiresAt: number;
+}
+interface RefreshToken {
+  grant: Grant;
+  valid: boolean;
+}
 
 const CODE_LIFETIME_MS = 10 * 60_000;
 
@@ -108,7 +112,8 @@ function escapeHtml(s: string): string {
 
 /** Google's consent-screen error page ("Access blocked … Error 400: invalid_request"). */
 export function sendAuthorizeError(res: ServerResponse, status: number, error: string, detail: string): void {
-  const body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Error ${status}: ${escapeHtml(error)}</title></head>` +
+  const body =
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Error ${status}: ${escapeHtml(error)}</title></head>` +
     `<body><h1>Access blocked: Authorization Error</h1><p>${escapeHtml(detail)}</p>` +
     `<p>Error ${status}: ${escapeHtml(error)}</p></body></html>\n`;
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
@@ -118,8 +123,10 @@ export function sendAuthorizeError(res: ServerResponse, status: number, error: s
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache, no-store, max-age=0, must-revalidate',
-    'content-length': Buffer.byteLength(text), ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-cache, no-store, max-age=0, must-revalidate',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
   });
   res.end(text);
 }
@@ -223,8 +230,11 @@ export class OAuthEmulator {
     }
     const code = randomToken('4/0A', 48);
     this.codes.set(code, {
-      grant: { clientId, scopes }, redirectUri, codeChallenge: challenge,
-      expiresAt: this.opts.clock() + CODE_LIFETIME_MS, used: false,
+      grant: { clientId, scopes },
+      redirectUri,
+      codeChallenge: challenge,
+      expiresAt: this.opts.clock() + CODE_LIFETIME_MS,
+      used: false,
     });
     const target = new URL(redirectUri);
     target.searchParams.set('state', state);
@@ -314,7 +324,10 @@ export class OAuthEmulator {
     if (!safeEqual(s256(verifier), entry.codeChallenge)) return oauthError(res, 400, 'invalid_grant', 'Bad Request');
     const now = this.opts.clock();
     const grant: Grant = {
-      ...entry.grant, consentAt: now, refreshExpiresAt: now + this.opts.refreshTokenLifetimeSec * 1000, revoked: false,
+      ...entry.grant,
+      consentAt: now,
+      refreshExpiresAt: now + this.opts.refreshTokenLifetimeSec * 1000,
+      revoked: false,
     };
     this.grants.add(grant);
     sendJson(res, 200, this.issue(grant, true));

@@ -14,15 +14,11 @@ import { systemClock, type Clock } from '../time/index.js';
 import type { Logger } from '../util/log.js';
 import type { FaultAction, FaultPlan, RequestStats } from './faults.js';
 import { ACCOUNT_NOT_LINKED_BODY, INTERNAL_BODY, UNAVAILABLE_BODY, quotaExceededBody } from './health-api/errors.js';
-import {
-  EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, OAuthEmulator, sendJson, type EmulatorClient, type OAuthStats,
-} from './oauth.js';
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, OAuthEmulator, sendJson, type EmulatorClient, type OAuthStats } from './oauth.js';
 
 export { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, type EmulatorClient, type OAuthStats } from './oauth.js';
 
-export type HealthApiHandler = (
-  req: IncomingMessage, res: ServerResponse, auth: { accessToken: string; scopes: string[] },
-) => Promise<boolean>;
+export type HealthApiHandler = (req: IncomingMessage, res: ServerResponse, auth: { accessToken: string; scopes: string[] }) => Promise<boolean>;
 
 export interface EmulatorOptions {
   /** 0 (default) = a random free port. */
@@ -76,7 +72,8 @@ export interface Emulator {
 export const UNAUTHENTICATED_BODY = {
   error: {
     code: 401,
-    message: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+    message:
+      'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
     status: 'UNAUTHENTICATED',
   },
 } as const;
@@ -84,12 +81,14 @@ export const UNAUTHENTICATED_BODY = {
 /** Google's HTML 404 page (what an unknown path under googleapis.com returns, not JSON). */
 export function googleNotFoundPage(path: string): string {
   const safe = path.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return '<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n' +
+  return (
+    '<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n' +
     '  <meta name=viewport content="initial-scale=1, minimum-scale=1, width=device-width">\n' +
     '  <title>Error 404 (Not Found)!!1</title>\n' +
     '  <a href=//www.google.com/><span id=logo aria-label=Google></span></a>\n' +
     '  <p><b>404.</b> <ins>That’s an error.</ins>\n' +
-    `  <p>The requested URL <code>${safe}</code> was not found on this server.  <ins>That’s all we know.</ins>\n`;
+    `  <p>The requested URL <code>${safe}</code> was not found on this server.  <ins>That’s all we know.</ins>\n`
+  );
 }
 
 function sendNotFound(res: ServerResponse, path: string): void {
@@ -136,13 +135,26 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       case '429':
         sendJson(res, 429, quotaExceededBody(opts.quotaPerMinute ?? 300), f.retryAfterSec === null ? {} : { 'retry-after': String(f.retryAfterSec) });
         return true;
-      case '500': sendJson(res, 500, INTERNAL_BODY); return true;
-      case '503': sendJson(res, 503, UNAVAILABLE_BODY); return true;
-      case 'account-not-linked': sendJson(res, 400, ACCOUNT_NOT_LINKED_BODY); return true;
-      case 'html-404': sendNotFound(res, path); return true;
-      case 'timeout': return true; // never answered: the client gives up, or close() destroys the socket
-      case 'truncated': truncate(res); return false;
-      case 'revoke': oauth.revokeAll(); return false;
+      case '500':
+        sendJson(res, 500, INTERNAL_BODY);
+        return true;
+      case '503':
+        sendJson(res, 503, UNAVAILABLE_BODY);
+        return true;
+      case 'account-not-linked':
+        sendJson(res, 400, ACCOUNT_NOT_LINKED_BODY);
+        return true;
+      case 'html-404':
+        sendNotFound(res, path);
+        return true;
+      case 'timeout':
+        return true; // never answered: the client gives up, or close() destroys the socket
+      case 'truncated':
+        truncate(res);
+        return false;
+      case 'revoke':
+        oauth.revokeAll();
+        return false;
     }
   }
 
@@ -158,7 +170,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (opts.stats) {
       const stats = opts.stats;
       res.once('close', () => {
-        const outcome = fault?.kind === 'timeout' ? 'timeout' : fault?.kind === 'truncated' ? 'truncated' : res.writableFinished ? String(res.statusCode) : 'aborted';
+        const outcome =
+          fault?.kind === 'timeout' ? 'timeout' : fault?.kind === 'truncated' ? 'truncated' : res.writableFinished ? String(res.statusCode) : 'aborted';
         stats.record(method, path, outcome);
       });
     }
@@ -188,13 +201,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   const server = createServer((req, res) => {
     const started = Date.now();
-    route(req, res).then(() => {
-      log?.debug({ method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, ms: Date.now() - started }, 'emulator request');
-    }, (err: unknown) => {
-      log?.error({ method: req.method, path: (req.url ?? '').split('?')[0], err: errText(err) }, 'emulator handler failed');
-      if (!res.headersSent) sendJson(res, 500, { error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } });
-      else res.destroy();
-    });
+    route(req, res).then(
+      () => {
+        log?.debug({ method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, ms: Date.now() - started }, 'emulator request');
+      },
+      (err: unknown) => {
+        log?.error({ method: req.method, path: (req.url ?? '').split('?')[0], err: errText(err) }, 'emulator handler failed');
+        if (!res.headersSent) sendJson(res, 500, { error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } });
+        else res.destroy();
+      },
+    );
   });
   server.keepAliveTimeout = 1000;
 
@@ -218,9 +234,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     revokeAll: () => oauth.revokeAll(),
     expireRefreshTokens: () => oauth.expireRefreshTokens(),
     issueTokens: (scopes, clientId = EMULATOR_CLIENT_ID) => oauth.mint(clientId, scopes),
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((err) => (err ? reject(err) : resolve()));
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
   };
 }

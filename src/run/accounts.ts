@@ -12,7 +12,14 @@ export class AccountBook {
   constructor(names: readonly string[]) {
     for (const name of names) {
       this.byName.set(name, {
-        name, live: false, auth: 'missing', lastSyncAt: null, lastSuccessAt: null, lastError: null, quotaLeft: null, lastAdded: 0,
+        name,
+        live: false,
+        auth: 'missing',
+        lastSyncAt: null,
+        lastSuccessAt: null,
+        lastError: null,
+        quotaLeft: null,
+        lastAdded: 0,
       });
     }
   }

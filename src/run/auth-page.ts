@@ -23,7 +23,8 @@ const PENDING_TTL_MS = 15 * 60_000;
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function html(res: ServerResponse, status: number, title: string, body: string): void {
-  const doc = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+  const doc =
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<title>${esc(title)} – fitbit-bridge</title><style>body{font-family:system-ui,sans-serif;margin:2em;max-width:52em;line-height:1.45}` +
     `td,th{padding:.3em .8em;text-align:left}input[type=text]{width:100%;padding:.4em}code{word-break:break-all}.bad{color:#b00}.ok{color:#070}</style></head>` +
     `<body><h1>${esc(title)}</h1>${body}</body></html>\n`;
@@ -52,10 +53,15 @@ export function registerAuthPage(http: HttpRoutes, opts: AuthPageOptions): void 
   function done(res: ServerResponse, r: CompletedAuthorization): void {
     opts.onAuthorized(r.account);
     const missing = r.missingScopes.length
-      ? `<p class="bad">Not granted (these areas will not sync): ${r.missingScopes.map((s) => `<code>${esc(s)}</code>`).join(', ')}</p>` : '';
-    html(res, 200, `Account ${r.account} is authorised`,
+      ? `<p class="bad">Not granted (these areas will not sync): ${r.missingScopes.map((s) => `<code>${esc(s)}</code>`).join(', ')}</p>`
+      : '';
+    html(
+      res,
+      200,
+      `Account ${r.account} is authorised`,
       `<p class="ok">Tokens stored; the bridge starts syncing this account.</p>${missing}<p>${esc(describeRefreshLifetime(r.tokens))}.</p>` +
-      '<p><a href="../auth">Back to the accounts</a> (or close this tab)</p>');
+        '<p><a href="../auth">Back to the accounts</a> (or close this tab)</p>',
+    );
   }
 
   function failed(res: ServerResponse, e: unknown): void {
@@ -66,36 +72,57 @@ export function registerAuthPage(http: HttpRoutes, opts: AuthPageOptions): void 
 
   http.route('/auth', (_req, res) => {
     if (!opts.client) {
-      return html(res, 200, 'fitbit-bridge accounts',
+      return html(
+        res,
+        200,
+        'fitbit-bridge accounts',
         '<p>The live source is not set up: no Google OAuth client is configured (<code>google.client_id</code>, <code>google.client_secret</code>). ' +
-        'Takeout imports work without it. See docs/google-cloud-setup.md.</p>' + table(opts.accounts(), false));
+          'Takeout imports work without it. See docs/google-cloud-setup.md.</p>' +
+          table(opts.accounts(), false),
+      );
     }
-    html(res, 200, 'fitbit-bridge accounts', table(opts.accounts(), true) +
-      '<p>Authorising opens Google\'s consent page. Sign in with the Google account that holds the Fitbit data and allow read access.</p>');
+    html(
+      res,
+      200,
+      'fitbit-bridge accounts',
+      table(opts.accounts(), true) +
+        "<p>Authorising opens Google's consent page. Sign in with the Google account that holds the Fitbit data and allow read access.</p>",
+    );
   });
 
   http.route('/auth/start', (_req, res, url) => {
     prune();
     const account = url.searchParams.get('account') ?? '';
     if (!opts.client) return html(res, 400, 'Not set up', '<p>No Google OAuth client is configured.</p>');
-    if (!opts.accounts().some((a) => a.name === account)) return html(res, 404, 'Unknown account', `<p>No account named <code>${esc(account)}</code> is configured.</p>`);
+    if (!opts.accounts().some((a) => a.name === account))
+      return html(res, 404, 'Unknown account', `<p>No account named <code>${esc(account)}</code> is configured.</p>`);
     const base = opts.redirectBase();
     if (!base) return html(res, 500, 'Not ready', '<p>The HTTP server has no address yet.</p>');
     const p = new PendingAuthorization(opts.client, account, `${base}/auth/callback`, { logger: opts.logger });
     pending.set(p.state, p);
-    html(res, 200, `Authorise ${account}`,
+    html(
+      res,
+      200,
+      `Authorise ${account}`,
       `<ol><li><a href="${esc(p.url)}" target="_blank" rel="noopener noreferrer">Open Google's consent page</a> and allow access.</li>` +
-      '<li>If this browser runs on the bridge\'s machine, you are done when the next page says so. ' +
-      'Otherwise the last page fails to load ("This site can’t be reached"): copy its whole address from the address bar and paste it here:</li></ol>' +
-      `<form method="post" action="complete"><input type="hidden" name="state" value="${esc(p.state)}">` +
-      '<input type="text" name="redirect_url" placeholder="http://127.0.0.1:…/auth/callback?state=…&amp;code=…" autocomplete="off" required> ' +
-      '<p><button type="submit">Finish</button></p></form><p>The link is valid for 15 minutes.</p>');
+        "<li>If this browser runs on the bridge's machine, you are done when the next page says so. " +
+        'Otherwise the last page fails to load ("This site can’t be reached"): copy its whole address from the address bar and paste it here:</li></ol>' +
+        `<form method="post" action="complete"><input type="hidden" name="state" value="${esc(p.state)}">` +
+        '<input type="text" name="redirect_url" placeholder="http://127.0.0.1:…/auth/callback?state=…&amp;code=…" autocomplete="off" required> ' +
+        '<p><button type="submit">Finish</button></p></form><p>The link is valid for 15 minutes.</p>',
+    );
   });
 
   http.route('/auth/callback', async (_req, res, url) => {
     prune();
     const p = pending.get(url.searchParams.get('state') ?? '');
-    if (!p) return html(res, 400, 'Unknown or expired sign-in', '<p>This redirect does not belong to a running authorisation (wrong or expired state).</p><p><a href="../auth">Start again</a></p>');
+    if (!p)
+      return html(
+        res,
+        400,
+        'Unknown or expired sign-in',
+        '<p>This redirect does not belong to a running authorisation (wrong or expired state).</p><p><a href="../auth">Start again</a></p>',
+      );
     pending.delete(p.state);
     try {
       done(res, await p.completeWithPastedUrl(url.toString()));
@@ -117,7 +144,12 @@ export function registerAuthPage(http: HttpRoutes, opts: AuthPageOptions): void 
     } catch (e) {
       if (e instanceof RedirectError) {
         // a wrong paste: the pending authorisation stays usable
-        return html(res, 400, 'That is not the redirect address', `<p class="bad">${esc(e.message)}</p><p>Go back and paste the whole address of the last page.</p>`);
+        return html(
+          res,
+          400,
+          'That is not the redirect address',
+          `<p class="bad">${esc(e.message)}</p><p>Go back and paste the whole address of the last page.</p>`,
+        );
       }
       pending.delete(p.state);
       failed(res, e);
@@ -127,13 +159,20 @@ export function registerAuthPage(http: HttpRoutes, opts: AuthPageOptions): void 
 
 function table(accounts: AccountStatus[], canAuth: boolean): string {
   const label: Record<string, string> = {
-    ok: 'authorised', 'expiring-soon': 'authorised, expires within a day', 'reauth-needed': 're-authorisation needed', missing: 'not authorised',
+    ok: 'authorised',
+    'expiring-soon': 'authorised, expires within a day',
+    'reauth-needed': 're-authorisation needed',
+    missing: 'not authorised',
   };
-  const rows = accounts.map((a) => {
-    const cls = a.auth === 'ok' ? 'ok' : a.auth === 'missing' ? '' : 'bad';
-    const last = a.lastSuccessAt ? new Date(a.lastSuccessAt).toISOString() : '—';
-    const btn = canAuth ? `<form method="get" action="auth/start"><input type="hidden" name="account" value="${esc(a.name)}"><button>Authorise</button></form>` : '';
-    return `<tr><td>${esc(a.name)}</td><td class="${cls}">${esc(label[a.auth] ?? a.auth)}</td><td>${esc(last)}</td><td>${btn}</td></tr>`;
-  }).join('');
+  const rows = accounts
+    .map((a) => {
+      const cls = a.auth === 'ok' ? 'ok' : a.auth === 'missing' ? '' : 'bad';
+      const last = a.lastSuccessAt ? new Date(a.lastSuccessAt).toISOString() : '—';
+      const btn = canAuth
+        ? `<form method="get" action="auth/start"><input type="hidden" name="account" value="${esc(a.name)}"><button>Authorise</button></form>`
+        : '';
+      return `<tr><td>${esc(a.name)}</td><td class="${cls}">${esc(label[a.auth] ?? a.auth)}</td><td>${esc(last)}</td><td>${btn}</td></tr>`;
+    })
+    .join('');
   return `<table><tr><th>account</th><th>state</th><th>last sync</th><th></th></tr>${rows}</table>`;
 }

@@ -70,18 +70,21 @@ export class Controller {
     this.follower = new StoreFollower({ store, logger, events: this.events, ...(opts.followMs !== undefined ? { pollMs: opts.followMs } : {}) });
     this.http = config.http.enabled
       ? new BridgeHttpServer({
-        bind: config.http.bind, port: config.http.port, logger,
-        health: () => ({ version: opts.version, accounts: this.accountStatuses().map((a) => ({ name: a.name, auth: a.auth, last_success: a.lastSuccessAt })) }),
-      })
+          bind: config.http.bind,
+          port: config.http.port,
+          logger,
+          health: () => ({
+            version: opts.version,
+            accounts: this.accountStatuses().map((a) => ({ name: a.name, auth: a.auth, last_success: a.lastSuccessAt })),
+          }),
+        })
       : null;
     const flags: RunFlags = { sync: (opts.flags?.sync ?? true) && opts.sync !== null };
     const partOpts: PartOptions = {
       ...(opts.sync ? { sync: opts.sync } : {}),
       ...(opts.syncOnStart !== undefined ? { syncOnStart: opts.syncOnStart } : {}),
     };
-    this.parts = opts.parts
-      ? [...opts.parts, ...enabledParts(config, flags, partOpts, ['google-health'])]
-      : enabledParts(config, flags, partOpts);
+    this.parts = opts.parts ? [...opts.parts, ...enabledParts(config, flags, partOpts, ['google-health'])] : enabledParts(config, flags, partOpts);
     this.google = this.parts.find((p): p is GoogleHealthSource => p instanceof GoogleHealthSource) ?? null;
   }
 
@@ -92,7 +95,11 @@ export class Controller {
   private context(): ExtensionContext {
     const http = this.http;
     return {
-      config: this.opts.config, store: this.opts.store, logger: this.opts.logger, events: this.events, version: this.opts.version,
+      config: this.opts.config,
+      store: this.opts.store,
+      logger: this.opts.logger,
+      events: this.events,
+      version: this.opts.version,
       accounts: () => this.accountStatuses(),
       accountBook: this.book,
       follower: this.follower,
@@ -106,7 +113,8 @@ export class Controller {
     const ctx = this.context();
     this.follower.start();
     if (!this.google) {
-      if (!config.google.client_id) logger.info('no Google OAuth client configured (google.client_id): the live source is off; Takeout imports and the sinks work as usual');
+      if (!config.google.client_id)
+        logger.info('no Google OAuth client configured (google.client_id): the live source is off; Takeout imports and the sinks work as usual');
       if (this.http) registerAuthPageWithoutSource(ctx);
     }
     const startPart = async (part: Extension): Promise<void> => {

@@ -53,7 +53,9 @@ export const PARTS: readonly PartSpec[] = [
   { name: 'remote-write', kind: 'sink', section: 'remote_write', enabled: (c) => c.remote_write.url !== undefined, create: () => remoteWriteExtension() },
   { name: 'takeout-drop-folder', kind: 'source', section: 'takeout', enabled: (c) => c.takeout.drop_folder !== undefined, create: () => dropFolderPart() },
   {
-    name: 'google-health', kind: 'source', section: 'google',
+    name: 'google-health',
+    kind: 'source',
+    section: 'google',
     enabled: (c, f) => f.sync && Boolean(c.google.client_id),
     create: (o) => googleHealthSource(o),
   },

@@ -68,7 +68,11 @@ class PassLoop implements Following {
   private stopped = false;
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly spec: FollowSpec, private readonly logger: Logger, private readonly onStop: (l: PassLoop) => void) {}
+  constructor(
+    private readonly spec: FollowSpec,
+    private readonly logger: Logger,
+    private readonly onStop: (l: PassLoop) => void,
+  ) {}
 
   kick(): void {
     if (this.stopped) return;
@@ -119,7 +123,10 @@ class PassLoop implements Following {
         const { minMs, maxMs } = this.spec.retry ?? DEFAULT_RETRY;
         const delay = Math.min(maxMs, minMs * 2 ** Math.min(this.failures, 20));
         this.failures++;
-        this.logger.warn({ sink: this.spec.name, err: errText(e), retry_ms: delay, failures: this.failures }, `${this.spec.name}: delivery pass failed; retrying (nothing is lost: delivery resumes from the cursor)`);
+        this.logger.warn(
+          { sink: this.spec.name, err: errText(e), retry_ms: delay, failures: this.failures },
+          `${this.spec.name}: delivery pass failed; retrying (nothing is lost: delivery resumes from the cursor)`,
+        );
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
           if (!this.stopped && !this.running) this.run();
@@ -157,7 +164,7 @@ export class StoreFollower {
     try {
       seq = this.opts.store.currentSeq();
     } catch (e) {
-      if (!this.warned) this.opts.logger.warn({ err: errText(e) }, 'could not read the store\'s change sequence');
+      if (!this.warned) this.opts.logger.warn({ err: errText(e) }, "could not read the store's change sequence");
       this.warned = true;
       return;
     }

@@ -34,7 +34,11 @@ export class SinkCursor {
   private readonly key: string;
   private behindSince: number | null = null;
 
-  constructor(private readonly store: Store, readonly sink: string, private readonly clock: Clock = systemClock) {
+  constructor(
+    private readonly store: Store,
+    readonly sink: string,
+    private readonly clock: Clock = systemClock,
+  ) {
     if (!/^[a-z0-9_-]+$/i.test(sink)) throw new RangeError(`bad sink name ${JSON.stringify(sink)}`);
     this.key = STATE_KEYS.sinkCursor(sink);
   }

@@ -190,7 +190,12 @@ export function minutesAsleep(s: StoredSession): number {
   return Math.round((s.end - s.start) / MINUTE_MS);
 }
 
-function sleepReadings(store: Store, account: string, now: number, yesterdayStart: number): {
+function sleepReadings(
+  store: Store,
+  account: string,
+  now: number,
+  yesterdayStart: number,
+): {
   stage: Reading<SleepStage>;
   duration: Reading;
 } {
@@ -247,7 +252,12 @@ export function computeLatest(store: Store, account: string, opts: LatestOptions
   const sleep = sleepReadings(store, account, now, yesterday.start);
 
   return {
-    account, timezone, now, localDate: day.date, dayStart: day.start, dayEnd: day.end,
+    account,
+    timezone,
+    now,
+    localDate: day.date,
+    dayStart: day.start,
+    dayEnd: day.end,
     values: {
       heart_rate: single('heart_rate', 1),
       steps_today: total('steps', day.start, todayTo, 0),
@@ -294,7 +304,10 @@ export class DailyHighWater {
   private s: HighWaterState;
 
   constructor(state: HighWaterState | null = null) {
-    this.s = state && typeof state.date === 'string' && state.max && typeof state.max === 'object' ? { date: state.date, max: { ...state.max } } : { date: '', max: {} };
+    this.s =
+      state && typeof state.date === 'string' && state.max && typeof state.max === 'object'
+        ? { date: state.date, max: { ...state.max } }
+        : { date: '', max: {} };
   }
 
   /** Applies the guard to `latest` in place; returns true when the remembered maxima changed. */

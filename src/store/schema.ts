@@ -112,8 +112,14 @@ export const MIGRATIONS: readonly Migration[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class SchemaVersionError extends Error {
-  constructor(readonly path: string, readonly found: number, readonly known: number) {
-    super(`the store ${path} has schema version ${found}, but this version of fitbit-bridge only knows versions up to ${known}: it was written by a newer fitbit-bridge. Upgrade fitbit-bridge to use it.`);
+  constructor(
+    readonly path: string,
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(
+      `the store ${path} has schema version ${found}, but this version of fitbit-bridge only knows versions up to ${known}: it was written by a newer fitbit-bridge. Upgrade fitbit-bridge to use it.`,
+    );
     this.name = 'SchemaVersionError';
   }
 }
@@ -128,7 +134,9 @@ export function migrate(db: Database.Database, path: string, readonly: boolean, 
   if (current > known) throw new SchemaVersionError(path, current, known);
   if (current === known) return current;
   if (readonly) {
-    throw new Error(`the store ${path} has schema version ${current} and needs migrating to ${known}; open it once without --readonly (any write command does it)`);
+    throw new Error(
+      `the store ${path} has schema version ${current} and needs migrating to ${known}; open it once without --readonly (any write command does it)`,
+    );
   }
   db.exec('BEGIN IMMEDIATE');
   try {

@@ -60,7 +60,15 @@ const LAYERS = new Set<string>(Object.keys(LAYER_RANK));
 const STAGES = new Set<string>(['wake', 'light', 'deep', 'rem', 'asleep', 'restless', 'unknown']);
 const SESSION_KINDS = new Set<string>(['sleep', 'exercise']);
 
-interface ListSeriesRow { id: number; account: string; metric: string; source: string; count: number; first: number | null; last: number | null }
+interface ListSeriesRow {
+  id: number;
+  account: string;
+  metric: string;
+  source: string;
+  count: number;
+  first: number | null;
+  last: number | null;
+}
 
 interface BlockRow {
   n: number;
@@ -147,7 +155,10 @@ export class SqliteStore implements Store {
   private readonly seriesKeys = new Map<number, SeriesKey>();
   private readonly st: ReturnType<SqliteStore['prepare']>;
 
-  constructor(readonly path: string, opts: OpenStoreOptions = {}) {
+  constructor(
+    readonly path: string,
+    opts: OpenStoreOptions = {},
+  ) {
     this.readonly = opts.readonly ?? false;
     const memory = path === ':memory:' || path === '';
     if (!this.readonly && !memory) mkdirSync(dirname(path), { recursive: true });
@@ -180,52 +191,66 @@ export class SqliteStore implements Store {
       seriesById: db.prepare<[number], SeriesRow>(`SELECT id, account, metric, source FROM series WHERE id = ?`),
       getBlock: db.prepare<[number, number], BlockRow>(`SELECT n, export_ms, data FROM blocks WHERE series_id = ? AND day = ?`),
       insertBlock: db.prepare<[number, number, number, number, number, number, number, Buffer]>(
-        `INSERT INTO blocks (series_id, day, seq, n, t_first, t_last, export_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+        `INSERT INTO blocks (series_id, day, seq, n, t_first, t_last, export_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       updateBlock: db.prepare<[number, number, number, number, number, Buffer, number, number]>(
-        `UPDATE blocks SET seq = ?, n = ?, t_first = ?, t_last = ?, export_ms = ?, data = ? WHERE series_id = ? AND day = ?`),
+        `UPDATE blocks SET seq = ?, n = ?, t_first = ?, t_last = ?, export_ms = ?, data = ? WHERE series_id = ? AND day = ?`,
+      ),
       deleteBlock: db.prepare<[number, number]>(`DELETE FROM blocks WHERE series_id = ? AND day = ?`),
       putTombstone: db.prepare<[number, number, number]>(`INSERT OR REPLACE INTO block_tombstones (series_id, day, seq) VALUES (?, ?, ?)`),
       deleteTombstone: db.prepare<[number, number]>(`DELETE FROM block_tombstones WHERE series_id = ? AND day = ?`),
       blockPage: db.prepare<[number, number, number], { day: number; data: Buffer }>(
-        `SELECT day, data FROM blocks WHERE series_id = ? AND day >= ? AND day <= ? ORDER BY day LIMIT ${PAGE_BLOCKS}`),
+        `SELECT day, data FROM blocks WHERE series_id = ? AND day >= ? AND day <= ? ORDER BY day LIMIT ${PAGE_BLOCKS}`,
+      ),
       days: db.prepare<[number], number>(`SELECT day FROM blocks WHERE series_id = ? ORDER BY day`).pluck(),
       changedPage: db.prepare<[{ since: number; limit: number }], { series_id: number; day: number; seq: number }>(
         `SELECT series_id, day, seq FROM blocks WHERE seq > @since
          UNION ALL SELECT series_id, day, seq FROM block_tombstones WHERE seq > @since
-         ORDER BY seq LIMIT @limit`),
+         ORDER BY seq LIMIT @limit`,
+      ),
       getSession: db.prepare<[string, string, string, string, number], SessionRow>(
-        `SELECT * FROM sessions WHERE account = ? AND kind = ? AND source = ? AND layer = ? AND start = ?`),
+        `SELECT * FROM sessions WHERE account = ? AND kind = ? AND source = ? AND layer = ? AND start = ?`,
+      ),
       insertSession: db.prepare(
         `INSERT INTO sessions (account, kind, source, layer, start, start_offset, "end", end_offset, external_id, main_sleep, segments, details, seq)
-         VALUES (@account, @kind, @source, @layer, @start, @start_offset, @end, @end_offset, @external_id, @main_sleep, @segments, @details, @seq)`),
+         VALUES (@account, @kind, @source, @layer, @start, @start_offset, @end, @end_offset, @external_id, @main_sleep, @segments, @details, @seq)`,
+      ),
       updateSession: db.prepare(
         `UPDATE sessions SET start_offset = @start_offset, "end" = @end, end_offset = @end_offset, external_id = @external_id,
-         main_sleep = @main_sleep, segments = @segments, details = @details, seq = @seq WHERE id = @id`),
+         main_sleep = @main_sleep, segments = @segments, details = @details, seq = @seq WHERE id = @id`,
+      ),
       sessionsOverlapping: db.prepare<[{ account: string; kind: string; from: number; to: number }], SessionRow>(
         `SELECT * FROM sessions WHERE account = @account AND kind = @kind AND start < @to
-         AND ("end" > @from OR ("end" = start AND start >= @from)) ORDER BY start, id`),
+         AND ("end" > @from OR ("end" = start AND start >= @from)) ORDER BY start, id`,
+      ),
       changedSessions: db.prepare<[number], SessionRow>(`SELECT * FROM sessions WHERE seq > ? ORDER BY seq`),
       getAccount: db.prepare<[string], { name: string; profile_id: string | null; timezone: string | null }>(
-        `SELECT name, profile_id, timezone FROM accounts WHERE name = ?`),
+        `SELECT name, profile_id, timezone FROM accounts WHERE name = ?`,
+      ),
       putAccount: db.prepare<[string, string | null, string | null]>(
         `INSERT INTO accounts (name, profile_id, timezone) VALUES (?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET profile_id = excluded.profile_id, timezone = excluded.timezone`),
+         ON CONFLICT (name) DO UPDATE SET profile_id = excluded.profile_id, timezone = excluded.timezone`,
+      ),
       accounts: db.prepare<[], { name: string; profile_id: string | null; timezone: string | null }>(
-        `SELECT name, profile_id, timezone FROM accounts ORDER BY name`),
+        `SELECT name, profile_id, timezone FROM accounts ORDER BY name`,
+      ),
       putRawPage: db.prepare<[string, string, string, string, string, string, string, number, number, Buffer]>(
         `INSERT OR REPLACE INTO raw_pages (account, data_type, request_key, request, win_from, win_to, fetch_id, fetched_at, raw_bytes, body)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       pruneRawPages: db.prepare<[string, string, string, string, string]>(
-        `DELETE FROM raw_pages WHERE account = ? AND data_type = ? AND win_from >= ? AND win_to <= ? AND fetch_id <> ?`),
+        `DELETE FROM raw_pages WHERE account = ? AND data_type = ? AND win_from >= ? AND win_to <= ? AND fetch_id <> ?`,
+      ),
       rawPagePage: db.prepare<[{ account: string; dataType: string | null; at: number; id: number }], RawPageRow>(
         `SELECT id, account, data_type, request_key, request, win_from, win_to, fetch_id, fetched_at, body FROM raw_pages
          WHERE account = @account AND (@dataType IS NULL OR data_type = @dataType) AND (fetched_at > @at OR (fetched_at = @at AND id > @id))
-         ORDER BY fetched_at, id LIMIT ${PAGE_RAW}`),
+         ORDER BY fetched_at, id LIMIT ${PAGE_RAW}`,
+      ),
       rawPageStats: db.prepare<[{ account: string | null }], { pages: number; raw: number | null; stored: number | null }>(
-        `SELECT COUNT(*) AS pages, SUM(raw_bytes) AS raw, SUM(LENGTH(body)) AS stored FROM raw_pages WHERE @account IS NULL OR account = @account`),
+        `SELECT COUNT(*) AS pages, SUM(raw_bytes) AS raw, SUM(LENGTH(body)) AS stored FROM raw_pages WHERE @account IS NULL OR account = @account`,
+      ),
       getState: db.prepare<[string], string>(`SELECT value FROM state WHERE key = ?`).pluck(),
-      putState: db.prepare<[string, string]>(
-        `INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+      putState: db.prepare<[string, string]>(`INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
     };
   }
 
@@ -238,7 +263,9 @@ export class SqliteStore implements Store {
     if (code === 'SQLITE_FULL') return new StoreFullError(this.path, e);
     if (code.startsWith('SQLITE_IOERR') && this.lowOnSpace()) return new StoreFullError(this.path, e);
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-      const err = new Error(`the store ${this.path} is busy: another process kept it locked for longer than the busy timeout (${(e as Error).message}). Try again when the other fitbit-bridge command has finished.`);
+      const err = new Error(
+        `the store ${this.path} is busy: another process kept it locked for longer than the busy timeout (${(e as Error).message}). Try again when the other fitbit-bridge command has finished.`,
+      );
       (err as { cause?: unknown }).cause = e;
       (err as { code?: string }).code = code;
       return err;
@@ -335,7 +362,8 @@ export class SqliteStore implements Store {
     if (row) id = row.id;
     else if (create) {
       if (typeof key.account !== 'string' || key.account === '') throw new Error(`store: series ${seriesLabel(key)}: account must be a non-empty string`);
-      if (!isMetricId(key.metric)) throw new Error(`store: series ${seriesLabel(key)}: unknown metric id ${JSON.stringify(key.metric)} (see src/metrics/registry.ts)`);
+      if (!isMetricId(key.metric))
+        throw new Error(`store: series ${seriesLabel(key)}: unknown metric id ${JSON.stringify(key.metric)} (see src/metrics/registry.ts)`);
       if (typeof key.source !== 'string' || key.source === '') throw new Error(`store: series ${seriesLabel(key)}: source must be a non-empty string`);
       id = Number(this.st.insertSeries.run(key.account, key.metric, key.source).lastInsertRowid);
     } else return undefined;
@@ -377,7 +405,8 @@ export class SqliteStore implements Store {
       if (!Number.isInteger(oi) || oi > MAX_OFFSET_MIN || oi < -MAX_OFFSET_MIN) {
         throw new Error(`${where}: sample ${i} at ${new Date(ti).toISOString()}: expected offset in whole minutes within ±${MAX_OFFSET_MIN}, got ${oi}`);
       }
-      if (typeof vi !== 'number' || !Number.isFinite(vi)) throw new Error(`${where}: sample ${i} at ${new Date(ti).toISOString()}: expected a finite number as value, got ${vi}`);
+      if (typeof vi !== 'number' || !Number.isFinite(vi))
+        throw new Error(`${where}: sample ${i} at ${new Date(ti).toISOString()}: expected a finite number as value, got ${vi}`);
       t[i] = ti;
       off[i] = oi;
       v[i] = vi === 0 ? 0 : vi;
@@ -450,27 +479,47 @@ export class SqliteStore implements Store {
     const ot = new Float64Array(cap);
     const oo = new Int32Array(cap);
     const ov = new Float64Array(cap);
-    const et = e.t, eo = e.offset, ev = e.v, ct = c.t, co = c.offset, cv = c.v;
-    let i = 0, j = a, k = 0, changed = false;
+    const et = e.t,
+      eo = e.offset,
+      ev = e.v,
+      ct = c.t,
+      co = c.offset,
+      cv = c.v;
+    let i = 0,
+      j = a,
+      k = 0,
+      changed = false;
     const en = e.n;
     while (i < en || j < b) {
       if (j >= b || (i < en && et[i]! < ct[j]!)) {
-        ot[k] = et[i]!; oo[k] = eo[i]!; ov[k] = ev[i]!; i++;
+        ot[k] = et[i]!;
+        oo[k] = eo[i]!;
+        ov[k] = ev[i]!;
+        i++;
       } else if (i >= en || ct[j]! < et[i]!) {
-        ot[k] = ct[j]!; oo[k] = co[j]!; ov[k] = cv[j]!; j++;
+        ot[k] = ct[j]!;
+        oo[k] = co[j]!;
+        ov[k] = cv[j]!;
+        j++;
         res.added++;
         changed = true;
       } else {
         if (ev[i] === cv[j] && eo[i] === co[j]) {
           res.unchanged++;
-          ot[k] = et[i]!; oo[k] = eo[i]!; ov[k] = ev[i]!;
+          ot[k] = et[i]!;
+          oo[k] = eo[i]!;
+          ov[k] = ev[i]!;
         } else if (newer) {
           res.changed++;
           changed = true;
-          ot[k] = ct[j]!; oo[k] = co[j]!; ov[k] = cv[j]!;
+          ot[k] = ct[j]!;
+          oo[k] = co[j]!;
+          ov[k] = cv[j]!;
         } else {
           res.keptNewer++;
-          ot[k] = et[i]!; oo[k] = eo[i]!; ov[k] = ev[i]!;
+          ot[k] = et[i]!;
+          oo[k] = eo[i]!;
+          ov[k] = ev[i]!;
         }
         i++;
         j++;
@@ -558,7 +607,9 @@ export class SqliteStore implements Store {
     let k = 0;
     for (let i = 0; i < e.n; i++) {
       if (keep[i] === 0) continue;
-      ot[k] = e.t[i]!; oo[k] = e.offset[i]!; ov[k] = e.v[i]!;
+      ot[k] = e.t[i]!;
+      oo[k] = e.offset[i]!;
+      ov[k] = e.v[i]!;
       k++;
     }
     const data = encodeColumns({ n: m, t: ot, offset: oo, v: ov });
@@ -615,9 +666,18 @@ export class SqliteStore implements Store {
   listSeries(filter: Partial<SeriesKey> = {}): SeriesInfo[] {
     const cond: string[] = [];
     const args: string[] = [];
-    if (filter.account !== undefined) { cond.push('s.account = ?'); args.push(filter.account); }
-    if (filter.metric !== undefined) { cond.push('s.metric = ?'); args.push(filter.metric); }
-    if (filter.source !== undefined) { cond.push('s.source = ?'); args.push(filter.source); }
+    if (filter.account !== undefined) {
+      cond.push('s.account = ?');
+      args.push(filter.account);
+    }
+    if (filter.metric !== undefined) {
+      cond.push('s.metric = ?');
+      args.push(filter.metric);
+    }
+    if (filter.source !== undefined) {
+      cond.push('s.source = ?');
+      args.push(filter.source);
+    }
     const sql = `SELECT s.id AS id, s.account AS account, s.metric AS metric, s.source AS source,
         COALESCE(SUM(b.n), 0) AS count, MIN(b.t_first) AS first, MAX(b.t_last) AS last
       FROM series s LEFT JOIN blocks b ON b.series_id = s.id
@@ -629,7 +689,15 @@ export class SqliteStore implements Store {
       this.listSeriesStmts.set(sql, stmt);
     }
     const rows = stmt.all(...args);
-    return rows.map((r) => ({ id: r.id, account: r.account, metric: r.metric as SeriesKey['metric'], source: r.source, count: r.count, first: r.first, last: r.last }));
+    return rows.map((r) => ({
+      id: r.id,
+      account: r.account,
+      metric: r.metric as SeriesKey['metric'],
+      source: r.source,
+      count: r.count,
+      first: r.first,
+      last: r.last,
+    }));
   }
 
   days(key: SeriesKey): number[] {
@@ -646,11 +714,17 @@ export class SqliteStore implements Store {
     if (!SESSION_KINDS.has(s.kind)) throw new Error(`${where}: expected kind sleep or exercise, got ${JSON.stringify(s.kind)}`);
     if (typeof s.source !== 'string') throw new Error(`${where}: expected source to be a string`);
     if (!LAYERS.has(s.layer)) throw new Error(`${where}: expected layer takeout-json, takeout-csv or api, got ${JSON.stringify(s.layer)}`);
-    for (const [name, x] of [['start', s.start], ['end', s.end]] as const) {
+    for (const [name, x] of [
+      ['start', s.start],
+      ['end', s.end],
+    ] as const) {
       if (!Number.isSafeInteger(x)) throw new Error(`${where}: expected ${name} to be an integer number of ms, got ${x}`);
     }
     if (s.end < s.start) throw new Error(`${where}: end ${s.end} is before start ${s.start}`);
-    for (const [name, x] of [['startOffset', s.startOffset], ['endOffset', s.endOffset]] as const) {
+    for (const [name, x] of [
+      ['startOffset', s.startOffset],
+      ['endOffset', s.endOffset],
+    ] as const) {
       if (!Number.isInteger(x) || Math.abs(x) > MAX_OFFSET_MIN) throw new Error(`${where}: expected ${name} in whole minutes, got ${x}`);
     }
     const segments = s.segments ?? [];
@@ -675,10 +749,16 @@ export class SqliteStore implements Store {
     };
     return this.write(() => {
       const row = this.st.getSession.get(s.account, s.kind, s.source, s.layer, s.start);
-      if (row
-        && row.start_offset === values.start_offset && row.end === values.end && row.end_offset === values.end_offset
-        && row.external_id === values.external_id && row.main_sleep === values.main_sleep
-        && row.segments === values.segments && row.details === values.details) {
+      if (
+        row &&
+        row.start_offset === values.start_offset &&
+        row.end === values.end &&
+        row.end_offset === values.end_offset &&
+        row.external_id === values.external_id &&
+        row.main_sleep === values.main_sleep &&
+        row.segments === values.segments &&
+        row.details === values.details
+      ) {
         return false;
       }
       const seq = this.nextSeq();
@@ -711,8 +791,7 @@ export class SqliteStore implements Store {
     const lo = clampBound(from);
     const hi = clampBound(to);
     // start < to AND (end > from OR (zero-length session at/after from))
-    return this.st.sessionsOverlapping
-      .all({ account, kind, from: lo, to: hi });
+    return this.st.sessionsOverlapping.all({ account, kind, from: lo, to: hi });
   }
 
   sessions(account: string, kind: SessionKind, from = -Infinity, to = Infinity, opts: { resolve?: boolean } = {}): StoredSession[] {
@@ -729,8 +808,7 @@ export class SqliteStore implements Store {
     const ext = lo < from || hi > to ? this.overlapping(account, kind, lo, hi === lo ? hi + 1 : hi) : rows;
     let maxDur = 0;
     for (const o of ext) maxDur = Math.max(maxDur, o.end - o.start);
-    const overlaps = (x: SessionRow, y: SessionRow): boolean =>
-      x.start === y.start || (x.start < y.end && y.start < x.end);
+    const overlaps = (x: SessionRow, y: SessionRow): boolean => x.start === y.start || (x.start < y.end && y.start < x.end);
     const out: StoredSession[] = [];
     for (const r of rows) {
       const rank = LAYER_RANK[r.layer as SessionLayer] ?? 0;
@@ -808,7 +886,8 @@ export class SqliteStore implements Store {
     if (typeof p.requestKey !== 'string' || p.requestKey === '') throw new Error(`${where}: expected a request key`);
     if (!Number.isSafeInteger(p.fetchedAt)) throw new Error(`${where}: expected fetchedAt in integer ms, got ${p.fetchedAt}`);
     if (typeof p.body !== 'string' || typeof p.request !== 'string') throw new Error(`${where}: expected request and body text`);
-    if (typeof p.windowFrom !== 'string' || typeof p.windowTo !== 'string' || typeof p.fetchId !== 'string') throw new Error(`${where}: expected windowFrom, windowTo and fetchId`);
+    if (typeof p.windowFrom !== 'string' || typeof p.windowTo !== 'string' || typeof p.fetchId !== 'string')
+      throw new Error(`${where}: expected windowFrom, windowTo and fetchId`);
     const raw = Buffer.from(p.body, 'utf8');
     const data = deflateRawSync(raw, { level: 6 });
     this.write(() => {
@@ -829,8 +908,14 @@ export class SqliteStore implements Store {
       const rows = this.st.rawPagePage.all({ account, dataType: dataType ?? null, at, id });
       for (const r of rows) {
         yield {
-          account: r.account, dataType: r.data_type, requestKey: r.request_key, request: r.request,
-          windowFrom: r.win_from, windowTo: r.win_to, fetchId: r.fetch_id, fetchedAt: r.fetched_at,
+          account: r.account,
+          dataType: r.data_type,
+          requestKey: r.request_key,
+          request: r.request,
+          windowFrom: r.win_from,
+          windowTo: r.win_to,
+          fetchId: r.fetch_id,
+          fetchedAt: r.fetched_at,
           body: inflateRawSync(r.body).toString('utf8'),
         };
       }

@@ -153,8 +153,16 @@ export interface RawPageStats {
 
 /** Thrown when the disk (or the configured size limit) is full; the store is left intact. */
 export class StoreFullError extends BridgeError {
-  constructor(public readonly path: string, cause?: unknown) {
-    super(`the disk holding ${path} is full: nothing of the current file was written and the store is intact`, 'Free some space and run the command again.', EXIT.STORE, cause !== undefined ? { cause } : {});
+  constructor(
+    public readonly path: string,
+    cause?: unknown,
+  ) {
+    super(
+      `the disk holding ${path} is full: nothing of the current file was written and the store is intact`,
+      'Free some space and run the command again.',
+      EXIT.STORE,
+      cause !== undefined ? { cause } : {},
+    );
     this.name = 'StoreFullError';
   }
 }

@@ -76,7 +76,11 @@ const prefix = new DatePrefix();
 
 function hms(w: Bytes, ms: number): void {
   const s = Math.floor((((ms % DAY_MS) + DAY_MS) % DAY_MS) / 1000);
-  w.d2((s / 3600) | 0).byte(58).d2(((s % 3600) / 60) | 0).byte(58).d2(s % 60);
+  w.d2((s / 3600) | 0)
+    .byte(58)
+    .d2(((s % 3600) / 60) | 0)
+    .byte(58)
+    .d2(s % 60);
 }
 
 /** `MM/DD/YY HH:MM:SS` of a wall clock `ms`. */

@@ -300,13 +300,19 @@ function mainSleepPlan(p: SyntheticProfile, date: string, tz: string): MainSleep
   const minutesAsleep = timeInBed - minutesAwake;
   const lastSeg = segs[segs.length - 1];
   const offs = new OffsetMap(tz, start - DAY_MS, end + DAY_MS);
-  for (const g of [...segs, ...shortWakes]) { g.startOffset = offs.get(g.start); g.endOffset = offs.get(g.end); }
+  for (const g of [...segs, ...shortWakes]) {
+    g.startOffset = offs.get(g.start);
+    g.endOffset = offs.get(g.end);
+  }
   const log: SleepLog = {
     logId: logIdFor(p.seed, date, 1),
     dateOfSleep: date,
     type: 'stages',
     mainSleep: true,
-    start, startOffset: offs.get(start), end, endOffset: offs.get(end),
+    start,
+    startOffset: offs.get(start),
+    end,
+    endOffset: offs.get(end),
     segments: segs,
     shortWakes,
     minutesAsleep,
@@ -331,7 +337,9 @@ function mainSleepPlan(p: SyntheticProfile, date: string, tz: string): MainSleep
     const f = lv === 'deep' ? 1.25 : lv === 'rem' ? 0.85 : 1;
     const rmssd = r3(Math.max(8, nightRmssd * f + r.normal() * 4));
     hrv.push({
-      t: x, offset: offs.get(x), rmssd,
+      t: x,
+      offset: offs.get(x),
+      rmssd,
       sdnn: r3(rmssd * r.uniform(1.1, 1.5)),
       coverage: r3(r.uniform(0.82, 1)),
       lowFrequency: r3(r.uniform(300, 1800)),
@@ -356,12 +364,27 @@ function mainSleepPlan(p: SyntheticProfile, date: string, tz: string): MainSleep
   const sd = Math.sqrt(mean(spo2.v.map((v) => (v - avg) ** 2)));
   const rr = p.respiratoryBase + r.normal() * 0.5;
   const daily: MainSleepPlan['daily'] = {
-    hrv: hrv.length && !r.chance(0.04)
-      ? { rmssd: r3(mean(hrv.map((h) => h.rmssd))), nremhr: r3(p.restingBase - r.uniform(0, 3)), entropy: r3(r.uniform(2, 3)), deepRmssd: r3(deep.length ? mean(deep) : nightRmssd) }
-      : null,
+    hrv:
+      hrv.length && !r.chance(0.04)
+        ? {
+            rmssd: r3(mean(hrv.map((h) => h.rmssd))),
+            nremhr: r3(p.restingBase - r.uniform(0, 3)),
+            entropy: r3(r.uniform(2, 3)),
+            deepRmssd: r3(deep.length ? mean(deep) : nightRmssd),
+          }
+        : null,
     spo2: spo2.v.length && !r.chance(0.05) ? { avg: r1(avg), lower: r1(pct(0.1)), upper: r1(pct(0.9)), baseline: r1(p.spo2Base), stddev: r3(sd) } : null,
-    respiratoryRate: r.chance(0.04) ? null : { full: r1(rr), deep: r1(rr - r.uniform(0.3, 1)), light: r1(rr + r.uniform(-0.3, 0.3)), rem: r1(rr + r.uniform(0.3, 1.2)) },
-    skinTemperature: r.chance(0.06) ? null : { nightly: r3(p.skinTempBase + r.normal() * 0.3), baseline: r3(p.skinTempBase), relativeStddev30d: r3(r.uniform(0.2, 0.4)), samples: Math.round((end - start) / MINUTE_MS) },
+    respiratoryRate: r.chance(0.04)
+      ? null
+      : { full: r1(rr), deep: r1(rr - r.uniform(0.3, 1)), light: r1(rr + r.uniform(-0.3, 0.3)), rem: r1(rr + r.uniform(0.3, 1.2)) },
+    skinTemperature: r.chance(0.06)
+      ? null
+      : {
+          nightly: r3(p.skinTempBase + r.normal() * 0.3),
+          baseline: r3(p.skinTempBase),
+          relativeStddev30d: r3(r.uniform(0.2, 0.4)),
+          samples: Math.round((end - start) / MINUTE_MS),
+        },
   };
   return { log, hrv, spo2, daily };
 }
@@ -395,13 +418,19 @@ function napPlan(p: SyntheticProfile, date: string, tz: string, r: Rng): SleepLo
   const first = segs[0];
   const last = segs[segs.length - 1];
   const offs = new OffsetMap(tz, start - DAY_MS, t + DAY_MS);
-  for (const g of segs) { g.startOffset = offs.get(g.start); g.endOffset = offs.get(g.end); }
+  for (const g of segs) {
+    g.startOffset = offs.get(g.start);
+    g.endOffset = offs.get(g.end);
+  }
   return {
     logId: logIdFor(p.seed, date, 2),
     dateOfSleep: date,
     type: 'classic',
     mainSleep: false,
-    start, startOffset: offs.get(start), end: t, endOffset: offs.get(t),
+    start,
+    startOffset: offs.get(start),
+    end: t,
+    endOffset: offs.get(t),
     segments: segs,
     shortWakes: [],
     minutesAsleep: timeInBed - awake - restless,
@@ -487,7 +516,8 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
   const sleeps: SleepLog[] = [main.log];
   if (r.chance(0.1)) {
     const nap = napPlan(p, date, tz, r);
-    const a = minuteOf(nap.start), b = minuteOf(nap.end);
+    const a = minuteOf(nap.start),
+      b = minuteOf(nap.end);
     if (a > mainEndMin + 60 && b < nextStartMin - 60 && (exFrom < 0 || b < exFrom - 10 || a > exTo + 10)) {
       sleeps.push(nap);
       markSleep(nap);
@@ -499,7 +529,10 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
   const busy = r.uniform(0.015, 0.05);
   for (let m = 0; m < M; m++) {
     if (sleepState[m] !== 0) continue;
-    if (m >= exFrom && m < exTo) { activity[m] = 3; continue; }
+    if (m >= exFrom && m < exTo) {
+      activity[m] = 3;
+      continue;
+    }
     if (r.chance(busy)) {
       const len = r.chance(0.7) ? r.int(1, 6) : r.int(6, 25);
       const lv: Activity = r.chance(0.5) ? 1 : 2;
@@ -525,8 +558,11 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
     }
   }
   const worn: { start: number; end: number }[] = [];
-  for (let m = 0; m < M; ) {
-    if (!wornMin[m]) { m++; continue; }
+  for (let m = 0; m < M;) {
+    if (!wornMin[m]) {
+      m++;
+      continue;
+    }
     let k = m;
     while (k < M && wornMin[k]) k++;
     worn.push({ start: start + m * MINUTE_MS, end: Math.min(end, start + k * MINUTE_MS) });
@@ -596,7 +632,9 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
     minuteHrN[m] = (minuteHrN[m] ?? 0) + 1;
   }
   const hrr = p.maxHr - p.restingBase;
-  const fatBurn = p.restingBase + 0.4 * hrr, cardio = p.restingBase + 0.6 * hrr, peak = p.restingBase + 0.85 * hrr;
+  const fatBurn = p.restingBase + 0.4 * hrr,
+    cardio = p.restingBase + 0.6 * hrr,
+    peak = p.restingBase + 0.85 * hrr;
   const azm: AzmSample[] = [];
   for (let m = 0; m < M; m++) {
     const n = minuteHrN[m] ?? 0;
@@ -625,21 +663,50 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
   for (let m = 0; m < M; m++) {
     const x = start + m * MINUTE_MS;
     const o = offs.get(x);
-    const ts = trackerSteps[m] ?? 0, ps = phoneSteps[m] ?? 0;
-    const tcm = Math.round(ts * stride(m)), pcm = Math.round(ps * stride(m));
-    if (ts > 0) { stT.t.push(x); stT.offset.push(o); stT.v.push(ts); diT.t.push(x); diT.offset.push(o); diT.v.push(tcm / 100); }
-    if (ps > 0) { stP.t.push(x); stP.offset.push(o); stP.v.push(ps); diP.t.push(x); diP.offset.push(o); diP.v.push(pcm / 100); }
+    const ts = trackerSteps[m] ?? 0,
+      ps = phoneSteps[m] ?? 0;
+    const tcm = Math.round(ts * stride(m)),
+      pcm = Math.round(ps * stride(m));
+    if (ts > 0) {
+      stT.t.push(x);
+      stT.offset.push(o);
+      stT.v.push(ts);
+      diT.t.push(x);
+      diT.offset.push(o);
+      diT.v.push(tcm / 100);
+    }
+    if (ps > 0) {
+      stP.t.push(x);
+      stP.offset.push(o);
+      stP.v.push(ps);
+      diP.t.push(x);
+      diP.offset.push(o);
+      diP.v.push(pcm / 100);
+    }
     let fl = 0;
     if (wornMin[m] && (activity[m] === 1 || activity[m] === 2) && r.chance(0.015)) fl = r.chance(0.2) ? 2 : 1;
-    if (fl) { flT.t.push(x); flT.offset.push(o); flT.v.push(fl); alT.t.push(x); alT.offset.push(o); alT.v.push(r3(fl * 10 * FEET_TO_M)); }
+    if (fl) {
+      flT.t.push(x);
+      flT.offset.push(o);
+      flT.v.push(fl);
+      alT.t.push(x);
+      alT.offset.push(o);
+      alT.v.push(r3(fl * 10 * FEET_TO_M));
+    }
     const n = minuteHrN[m] ?? 0;
     const avgHr = n ? (minuteHrSum[m] ?? 0) / n : rhrDay;
     const base = p.bmrPerMin * (sleepState[m] ? 0.93 : 1);
     const active = activity[m] === 3 ? Math.max(0, avgHr - rhrDay) * 0.075 : (wornMin[m] ? ts : ps) * 0.045;
     const kcal = r2(base + active + fl * 0.6);
     const act = r2(kcal - r2(base));
-    if (act > 0) { actE.t.push(x); actE.offset.push(o); actE.v.push(act); }
-    caT.t.push(x); caT.offset.push(o); caT.v.push(kcal);
+    if (act > 0) {
+      actE.t.push(x);
+      actE.offset.push(o);
+      actE.v.push(act);
+    }
+    caT.t.push(x);
+    caT.offset.push(o);
+    caT.v.push(kcal);
     const useTracker = wornMin[m] === 1;
     grid.t.push(x);
     grid.offset.push(o);
@@ -654,12 +721,19 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
   if (exFrom >= 0) {
     const s = start + exFrom * MINUTE_MS + r.int(0, 59) * 1000;
     const e = start + exTo * MINUTE_MS + r.int(0, 59) * 1000;
-    let hs = 0, hn = 0;
+    let hs = 0,
+      hn = 0;
     for (let i = 0; i < hr.t.length; i++) {
       const x = hr.t[i] as number;
-      if (x >= s && x < e) { hs += hr.v[i] as number; hn++; }
+      if (x >= s && x < e) {
+        hs += hr.v[i] as number;
+        hn++;
+      }
     }
-    let st = 0, cm = 0, kc = 0, az = 0;
+    let st = 0,
+      cm = 0,
+      kc = 0,
+      az = 0;
     for (let m = exFrom; m < exTo; m++) {
       st += trackerSteps[m] ?? 0;
       cm += Math.round((trackerSteps[m] ?? 0) * strideCm);
@@ -670,9 +744,16 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
       logId: logIdFor(seed, date, 3),
       activityName: exKind,
       activityTypeId: exKind === 'Walk' ? 90013 : exKind === 'Run' ? 90009 : 90001,
-      start: s, startOffset: offs.get(s), end: e, endOffset: offs.get(e),
-      steps: st, distanceM: r2(cm / 100), calories: Math.round(kc), averageHeartRate: hn ? Math.round(hs / hn) : Math.round(rhrDay),
-      activeZoneMinutes: az, source: TRACKER,
+      start: s,
+      startOffset: offs.get(s),
+      end: e,
+      endOffset: offs.get(e),
+      steps: st,
+      distanceM: r2(cm / 100),
+      calories: Math.round(kc),
+      averageHeartRate: hn ? Math.round(hs / hn) : Math.round(rhrDay),
+      activeZoneMinutes: az,
+      source: TRACKER,
     });
   }
 
@@ -693,10 +774,20 @@ function buildDay({ seed, date, timezone: tz }: SyntheticDayOptions): SyntheticD
     ...main.daily,
   };
   return {
-    seed, date, timezone: tz,
-    start, startOffset: offs.get(start), end, endOffset: offs.get(end),
-    worn, heartRate: hr,
-    steps, distance, altitude, floors, calories,
+    seed,
+    date,
+    timezone: tz,
+    start,
+    startOffset: offs.get(start),
+    end,
+    endOffset: offs.get(end),
+    worn,
+    heartRate: hr,
+    steps,
+    distance,
+    altitude,
+    floors,
+    calories,
     activeEnergy: actE,
     activeZoneMinutes: azm,
     minutes: grid,
@@ -765,7 +856,8 @@ export function dayTotals(day: SyntheticDay, before = Infinity): DayTotals {
     addTo(out, 'hrv_high_frequency', TRACKER, h.t, h.highFrequency);
   }
   addSeries(out, 'spo2', day.spo2);
-  const d = day.daily, t = day.start;
+  const d = day.daily,
+    t = day.start;
   if (d.restingHeartRate) addTo(out, 'resting_heart_rate', TRACKER, t, d.restingHeartRate.value);
   if (d.hrv) {
     addTo(out, 'hrv_daily_rmssd', TRACKER, t, d.hrv.rmssd);
@@ -795,7 +887,7 @@ export function rangeTotals(opts: { seed: number; timezone: string; startDate: s
 export function mergeTotals(a: DayTotals, b: DayTotals): DayTotals {
   for (const [metric, bySource] of Object.entries(b) as [MetricId, Record<string, Totals>][]) {
     for (const [source, tb] of Object.entries(bySource)) {
-      const ta = ((a[metric] ??= {})[source]);
+      const ta = (a[metric] ??= {})[source];
       if (!ta) a[metric][source] = { ...tb };
       else {
         ta.count += tb.count;

@@ -10,17 +10,12 @@
  * - `Physical Activity_GoogleData/` CSV: `Z` stamps, per UTC day (heart rate) or per UTC month (dated
  *   the 1st); no zero-step rows; one row per data source; also the partial day after the last full one.
  */
-import {
-  TRACKER, WEIGHT_SOURCE,
-  type ExerciseSession, type SleepLog, type SyntheticDay, type SyntheticProfile,
-} from './model.js';
+import { TRACKER, WEIGHT_SOURCE, type ExerciseSession, type SleepLog, type SyntheticDay, type SyntheticProfile } from './model.js';
 import { Bytes, writeFitbitStamp, writeIsoZ } from './bytes.js';
 import { hash32 } from './prng.js';
 import { Dbl, dbl, jacksonArray, type JValue } from './jackson.js';
 import { MINUTE_MS, addDays, formatOffset } from '../time/index.js';
-import {
-  fmtFitbit, fmtFitbitDate, fmtIsoNaive, fmtIsoNaiveMinutes, fmtIsoZ, fmtSleepLocal, fmtSpaceUtc, isoDate,
-} from './time.js';
+import { fmtFitbit, fmtFitbitDate, fmtIsoNaive, fmtIsoNaiveMinutes, fmtIsoZ, fmtSleepLocal, fmtSpaceUtc, isoDate } from './time.js';
 
 /** Where rendered files go. `add` resolves when the sink can take more (backpressure). */
 export interface FileSink {
@@ -70,16 +65,21 @@ export const CSV_HEADERS = {
   heart_rate_variability: 'timestamp,root mean square of successive differences milliseconds,standard deviation milliseconds,data source',
   oxygen_saturation: 'timestamp,oxygen saturation percentage,data source',
   daily_resting_heart_rate: 'timestamp,beats per minute,data source',
-  daily_heart_rate_variability: 'timestamp,average heart rate variability milliseconds,non rem heart rate beats per minute,entropy,deep sleep root mean square of successive differences milliseconds,data source',
-  daily_oxygen_saturation: 'timestamp,average percentage,lower bound percentage,upper bound percentage,baseline percentage,standard deviation percentage,data source',
+  daily_heart_rate_variability:
+    'timestamp,average heart rate variability milliseconds,non rem heart rate beats per minute,entropy,deep sleep root mean square of successive differences milliseconds,data source',
+  daily_oxygen_saturation:
+    'timestamp,average percentage,lower bound percentage,upper bound percentage,baseline percentage,standard deviation percentage,data source',
   daily_respiratory_rate: 'timestamp,breaths per minute,data source',
   daily_sleep_temperature_derivations: 'timestamp,nightly temperature celsius,baseline temperature celsius,relative nightly stddev 30d celsius,data source',
   weight: 'timestamp,weight grams,data source',
 } as const;
 
-const USER_SLEEPS_HEADER = 'sleep_id,sleep_type,minutes_in_sleep_period,minutes_after_wake_up,minutes_to_fall_asleep,minutes_asleep,minutes_awake,minutes_longest_awakening,minutes_to_persistent_sleep,start_utc_offset,sleep_start,end_utc_offset,sleep_end,data_source,algorithm_version,sleep_created,sleep_last_updated';
-const USER_SLEEP_STAGES_HEADER = 'sleep_id,sleep_stage_id,sleep_stage_type,start_utc_offset,sleep_stage_start,end_utc_offset,sleep_stage_end,data_source,algorithm_version,sleep_stage_created,sleep_stage_last_updated';
-const USER_EXERCISES_HEADER = 'exercise_id,exercise_start,exercise_end,utc_offset,exercise_created,exercise_last_updated,activity_name,log_type,pool_length,pool_length_unit,intervals,distance_units,tracker_total_calories,tracker_total_steps,tracker_total_distance_mm,tracker_total_altitude_mm,tracker_avg_heart_rate,tracker_peak_heart_rate,tracker_avg_pace_mm_per_second,tracker_avg_speed_mm_per_second,tracker_peak_speed_mm_per_second,tracker_auto_stride_run_mm,tracker_auto_stride_walk_mm,tracker_swim_lengths,tracker_pool_length,tracker_pool_length_unit,tracker_cardio_load,manually_logged_total_calories,manually_logged_total_steps,manually_logged_total_distance_mm,manually_logged_pool_length,manually_logged_pool_length_unit,events';
+const USER_SLEEPS_HEADER =
+  'sleep_id,sleep_type,minutes_in_sleep_period,minutes_after_wake_up,minutes_to_fall_asleep,minutes_asleep,minutes_awake,minutes_longest_awakening,minutes_to_persistent_sleep,start_utc_offset,sleep_start,end_utc_offset,sleep_end,data_source,algorithm_version,sleep_created,sleep_last_updated';
+const USER_SLEEP_STAGES_HEADER =
+  'sleep_id,sleep_stage_id,sleep_stage_type,start_utc_offset,sleep_stage_start,end_utc_offset,sleep_stage_end,data_source,algorithm_version,sleep_stage_created,sleep_stage_last_updated';
+const USER_EXERCISES_HEADER =
+  'exercise_id,exercise_start,exercise_end,utc_offset,exercise_created,exercise_last_updated,activity_name,log_type,pool_length,pool_length_unit,intervals,distance_units,tracker_total_calories,tracker_total_steps,tracker_total_distance_mm,tracker_total_altitude_mm,tracker_avg_heart_rate,tracker_peak_heart_rate,tracker_avg_pace_mm_per_second,tracker_avg_speed_mm_per_second,tracker_peak_speed_mm_per_second,tracker_auto_stride_run_mm,tracker_auto_stride_walk_mm,tracker_swim_lengths,tracker_pool_length,tracker_pool_length_unit,tracker_cardio_load,manually_logged_total_calories,manually_logged_total_steps,manually_logged_total_distance_mm,manually_logged_pool_length,manually_logged_pool_length_unit,events';
 
 /** Days per JSON chunk, as in real exports. */
 export const JSON_CHUNK_DAYS = 30;
@@ -143,7 +143,10 @@ export class TakeoutRenderer {
   private dayIndex = 0;
   private finished = false;
 
-  constructor(private readonly opts: RenderOptions, private readonly sink: FileSink) {
+  constructor(
+    private readonly opts: RenderOptions,
+    private readonly sink: FileSink,
+  ) {
     this.root = (opts.root ?? 'Takeout/Fitbit').replace(/\/+$/, '');
     this.eol = opts.crlf ? '\r\n' : '\n';
     this.bom = !!opts.bom;
@@ -156,7 +159,10 @@ export class TakeoutRenderer {
   /** A file of the Google CSV layer: flat, or (newer exports) in a folder per family (`Heart Rate/`). */
   private pa(kind: string, name: string): string {
     if (!this.opts.familyFolders) return this.p(DIRS.csv, name);
-    const family = kind.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+    const family = kind
+      .split('_')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join(' ');
     return this.p(`${DIRS.csv}/${family}`, name);
   }
 
@@ -225,7 +231,9 @@ export class TakeoutRenderer {
         }
         const w = (f as Text).w;
         writeIsoZ(w, t);
-        w.byte(44).uint(hr.v[i] as number).bytes(tail);
+        w.byte(44)
+          .uint(hr.v[i] as number)
+          .bytes(tail);
         this.count('csv.heart_rate');
       }
     }
@@ -237,7 +245,10 @@ export class TakeoutRenderer {
         let bt = Infinity;
         for (let s = 0; s < series.length; s++) {
           const t = series[s]?.t[idx[s] as number];
-          if (t !== undefined && t < bt) { bt = t; best = s; }
+          if (t !== undefined && t < bt) {
+            bt = t;
+            best = s;
+          }
         }
         if (best < 0 || bt >= before) break;
         const s = series[best] as { source: string; t: number[]; v: number[] };
@@ -256,7 +267,11 @@ export class TakeoutRenderer {
     monthly('floors', day.floors, csvNum);
     for (const a of day.activeZoneMinutes) {
       if (a.t >= before) break;
-      const f = this.roll('active_zone_minutes', this.pa('active_zone_minutes', `active_zone_minutes_${isoDate(a.t).slice(0, 8)}01.csv`), CSV_HEADERS.active_zone_minutes);
+      const f = this.roll(
+        'active_zone_minutes',
+        this.pa('active_zone_minutes', `active_zone_minutes_${isoDate(a.t).slice(0, 8)}01.csv`),
+        CSV_HEADERS.active_zone_minutes,
+      );
       f.w.str(`${fmtIsoZ(a.t)},${a.zone},${a.minutes},${TRACKER}${eol}`);
       this.count('csv.active_zone_minutes');
     }
@@ -270,21 +285,33 @@ export class TakeoutRenderer {
   private csvSleepDerived(day: SyntheticDay): void {
     const eol = this.eol;
     for (const h of day.hrv) {
-      const f = this.roll('heart_rate_variability', this.pa('heart_rate_variability', `heart_rate_variability_${isoDate(h.t).slice(0, 8)}01.csv`), CSV_HEADERS.heart_rate_variability);
+      const f = this.roll(
+        'heart_rate_variability',
+        this.pa('heart_rate_variability', `heart_rate_variability_${isoDate(h.t).slice(0, 8)}01.csv`),
+        CSV_HEADERS.heart_rate_variability,
+      );
       f.w.str(`${fmtIsoZ(h.t)},${csvNum(h.rmssd)},${csvNum(h.sdnn)},${TRACKER}${eol}`);
       this.count('csv.hrv');
     }
     const s = day.spo2;
     for (let i = 0; i < s.t.length; i++) {
       const t = s.t[i] as number;
-      const f = this.roll('oxygen_saturation', this.pa('oxygen_saturation', `oxygen_saturation_${isoDate(t).slice(0, 8)}01.csv`), CSV_HEADERS.oxygen_saturation);
+      const f = this.roll(
+        'oxygen_saturation',
+        this.pa('oxygen_saturation', `oxygen_saturation_${isoDate(t).slice(0, 8)}01.csv`),
+        CSV_HEADERS.oxygen_saturation,
+      );
       f.w.str(`${fmtIsoZ(t)},${csvNum(s.v[i] as number)},${s.source}${eol}`);
       this.count('csv.spo2');
     }
     // the dated folders
     if (day.hrv.length) {
       const rows = day.hrv.map((h) => `${fmtIsoNaive(local(h.t, h.offset))},${h.rmssd},${h.coverage},${h.lowFrequency},${h.highFrequency}${eol}`);
-      this.emitText(this.p(DIRS.hrv, `Heart Rate Variability Details - ${day.date}.csv`), `timestamp,rmssd,coverage,low_frequency,high_frequency${eol}${rows.join('')}`, true);
+      this.emitText(
+        this.p(DIRS.hrv, `Heart Rate Variability Details - ${day.date}.csv`),
+        `timestamp,rmssd,coverage,low_frequency,high_frequency${eol}${rows.join('')}`,
+        true,
+      );
     }
     if (s.t.length) {
       const rows: string[] = [];
@@ -300,16 +327,27 @@ export class TakeoutRenderer {
     if (d.restingHeartRate) one('daily_resting_heart_rate', csvNum(d.restingHeartRate.value));
     if (d.hrv) {
       one('daily_heart_rate_variability', `${csvNum(d.hrv.rmssd)},${csvNum(d.hrv.nremhr)},${csvNum(d.hrv.entropy)},${csvNum(d.hrv.deepRmssd)}`);
-      this.emitText(this.p(DIRS.hrv, hrvSummaryFileName(day.date)), `timestamp,rmssd,nremhr,entropy${eol}${stamp},${d.hrv.rmssd},${d.hrv.nremhr},${d.hrv.entropy}${eol}`, true);
+      this.emitText(
+        this.p(DIRS.hrv, hrvSummaryFileName(day.date)),
+        `timestamp,rmssd,nremhr,entropy${eol}${stamp},${d.hrv.rmssd},${d.hrv.nremhr},${d.hrv.entropy}${eol}`,
+        true,
+      );
     }
     if (d.spo2) {
-      one('daily_oxygen_saturation', `${csvNum(d.spo2.avg)},${csvNum(d.spo2.lower)},${csvNum(d.spo2.upper)},${csvNum(d.spo2.baseline)},${csvNum(d.spo2.stddev)}`);
+      one(
+        'daily_oxygen_saturation',
+        `${csvNum(d.spo2.avg)},${csvNum(d.spo2.lower)},${csvNum(d.spo2.upper)},${csvNum(d.spo2.baseline)},${csvNum(d.spo2.stddev)}`,
+      );
       this.dailySpo2Last = day.date;
       this.dailySpo2.push(`${stamp},${d.spo2.avg},${d.spo2.lower},${d.spo2.upper}${eol}`);
     }
     if (d.respiratoryRate) {
       one('daily_respiratory_rate', csvNum(d.respiratoryRate.full));
-      this.emitText(this.p(DIRS.hrv, `Daily Respiratory Rate Summary - ${day.date}.csv`), `timestamp,daily_respiratory_rate${eol}${stamp},${d.respiratoryRate.full}${eol}`, true);
+      this.emitText(
+        this.p(DIRS.hrv, `Daily Respiratory Rate Summary - ${day.date}.csv`),
+        `timestamp,daily_respiratory_rate${eol}${stamp},${d.respiratoryRate.full}${eol}`,
+        true,
+      );
     }
     if (d.skinTemperature) {
       const st = d.skinTemperature;
@@ -317,7 +355,9 @@ export class TakeoutRenderer {
       const main = day.sleeps.find((x) => x.mainSleep);
       if (main) {
         const rel = Math.round((st.nightly - st.baseline) * 1000) / 1000;
-        this.computedTemp.push(`IDT,${fmtIsoNaive(local(main.start, main.startOffset))},${fmtIsoNaive(local(main.end, main.endOffset))},${st.samples},${st.nightly},${Math.round(rel * st.samples * 1000) / 1000},${Math.round(rel * rel * st.samples * 1000) / 1000},${st.relativeStddev30d},${Math.round(Math.abs(rel) * 500 + 100) / 1000}${eol}`);
+        this.computedTemp.push(
+          `IDT,${fmtIsoNaive(local(main.start, main.startOffset))},${fmtIsoNaive(local(main.end, main.endOffset))},${st.samples},${st.nightly},${Math.round(rel * st.samples * 1000) / 1000},${Math.round(rel * rel * st.samples * 1000) / 1000},${st.relativeStddev30d},${Math.round(Math.abs(rel) * 500 + 100) / 1000}${eol}`,
+        );
       }
     }
     // AZM (local, naive, minutes)
@@ -337,18 +377,45 @@ export class TakeoutRenderer {
       let longest = 0;
       for (const g of s.segments) if (g.level === 'wake' || g.level === 'awake') longest = Math.max(longest, Math.round((g.end - g.start) / MINUTE_MS));
       const sleepId = csvSleepId(s.logId);
-      us.w.str([
-        sleepId, s.type === 'stages' ? 'STAGES' : 'CLASSIC', s.timeInBed, s.minutesAfterWakeup, s.minutesToFallAsleep, s.minutesAsleep,
-        s.minutesAwake, longest, s.minutesToFallAsleep, formatOffset(s.startOffset), fmtSpaceUtc(s.start), formatOffset(s.endOffset),
-        fmtSpaceUtc(s.end), TRACKER, s.type === 'stages' ? 'sleep_session_v1' : 'sleep_session_v0', created, created,
-      ].join(',') + eol);
+      us.w.str(
+        [
+          sleepId,
+          s.type === 'stages' ? 'STAGES' : 'CLASSIC',
+          s.timeInBed,
+          s.minutesAfterWakeup,
+          s.minutesToFallAsleep,
+          s.minutesAsleep,
+          s.minutesAwake,
+          longest,
+          s.minutesToFallAsleep,
+          formatOffset(s.startOffset),
+          fmtSpaceUtc(s.start),
+          formatOffset(s.endOffset),
+          fmtSpaceUtc(s.end),
+          TRACKER,
+          s.type === 'stages' ? 'sleep_session_v1' : 'sleep_session_v0',
+          created,
+          created,
+        ].join(',') + eol,
+      );
       this.count('csv.sleep');
       const st = this.roll('user_sleep_stages', this.p(DIRS.health, `UserSleepStages_${month}.csv`), USER_SLEEP_STAGES_HEADER);
       s.segments.forEach((g, i) => {
-        st.w.str([
-          sleepId, `${sleepId.slice(0, 15)}${String(i).padStart(4, '0')}`, g.level === 'wake' || g.level === 'awake' ? 'AWAKE' : g.level.toUpperCase(), formatOffset(g.startOffset), fmtSpaceUtc(g.start),
-          formatOffset(g.endOffset), fmtSpaceUtc(g.end), TRACKER, s.type === 'stages' ? 'sleep_stages_v1' : 'sleep_stages_v0', created, created,
-        ].join(',') + eol);
+        st.w.str(
+          [
+            sleepId,
+            `${sleepId.slice(0, 15)}${String(i).padStart(4, '0')}`,
+            g.level === 'wake' || g.level === 'awake' ? 'AWAKE' : g.level.toUpperCase(),
+            formatOffset(g.startOffset),
+            fmtSpaceUtc(g.start),
+            formatOffset(g.endOffset),
+            fmtSpaceUtc(g.end),
+            TRACKER,
+            s.type === 'stages' ? 'sleep_stages_v1' : 'sleep_stages_v0',
+            created,
+            created,
+          ].join(',') + eol,
+        );
       });
     }
     for (const e of day.exercises) {
@@ -356,12 +423,43 @@ export class TakeoutRenderer {
       const speedMm = Math.round((e.distanceM * 1000) / secs);
       const strideMm = e.steps ? Math.round((e.distanceM * 1000) / e.steps) : 0;
       const ue = this.roll('user_exercises', this.p(DIRS.health, `UserExercises_${month}.csv`), USER_EXERCISES_HEADER);
-      ue.w.str([
-        e.logId, fmtSpaceUtc(e.start), fmtSpaceUtc(e.end), formatOffset(e.startOffset), fmtSpaceUtc(e.end + 60_000), fmtSpaceUtc(e.end + 60_000),
-        e.activityName, 'AUTO_DETECTED', 0, 'UNSPECIFIED', 0, 'METRIC', e.calories, e.steps, Math.round(e.distanceM * 1000), 0,
-        e.averageHeartRate, e.averageHeartRate + 18, speedMm ? Math.round(1e6 / speedMm) : 0, speedMm, Math.round(speedMm * 1.3), e.activityName === 'Run' ? strideMm : 0,
-        e.activityName === 'Walk' ? strideMm : 0, 0, 0, 'UNSPECIFIED', 0, 0, 0, 0, 0, 'UNSPECIFIED', '',
-      ].join(',') + eol);
+      ue.w.str(
+        [
+          e.logId,
+          fmtSpaceUtc(e.start),
+          fmtSpaceUtc(e.end),
+          formatOffset(e.startOffset),
+          fmtSpaceUtc(e.end + 60_000),
+          fmtSpaceUtc(e.end + 60_000),
+          e.activityName,
+          'AUTO_DETECTED',
+          0,
+          'UNSPECIFIED',
+          0,
+          'METRIC',
+          e.calories,
+          e.steps,
+          Math.round(e.distanceM * 1000),
+          0,
+          e.averageHeartRate,
+          e.averageHeartRate + 18,
+          speedMm ? Math.round(1e6 / speedMm) : 0,
+          speedMm,
+          Math.round(speedMm * 1.3),
+          e.activityName === 'Run' ? strideMm : 0,
+          e.activityName === 'Walk' ? strideMm : 0,
+          0,
+          0,
+          'UNSPECIFIED',
+          0,
+          0,
+          0,
+          0,
+          0,
+          'UNSPECIFIED',
+          '',
+        ].join(',') + eol,
+      );
       this.count('csv.exercise');
     }
   }
@@ -377,7 +475,11 @@ export class TakeoutRenderer {
       if (i) w.byte(44);
       w.bytes(J_REC);
       writeFitbitStamp(w, hr.t[i] as number);
-      w.bytes(J_BPM).uint(hr.v[i] as number).bytes(J_CONF).uint(hr.confidence[i] as number).bytes(J_HR_END);
+      w.bytes(J_BPM)
+        .uint(hr.v[i] as number)
+        .bytes(J_CONF)
+        .uint(hr.confidence[i] as number)
+        .bytes(J_HR_END);
     }
     w.byte(93);
     this.count('json.heart_rate', hr.t.length);
@@ -390,10 +492,14 @@ export class TakeoutRenderer {
       w.bytes(J_REC);
       writeFitbitStamp(w, stamp);
       w.bytes(J_VAL);
-      if (typeof v === 'number') w.uint(v); else w.str(v);
+      if (typeof v === 'number') w.uint(v);
+      else w.str(v);
       w.bytes(J_VAL_END);
     };
-    const steps = this.jsonChunk('steps'), distance = this.jsonChunk('distance'), altitude = this.jsonChunk('altitude'), calories = this.jsonChunk('calories');
+    const steps = this.jsonChunk('steps'),
+      distance = this.jsonChunk('distance'),
+      altitude = this.jsonChunk('altitude'),
+      calories = this.jsonChunk('calories');
     for (let i = 0; i < g.t.length; i++) {
       const t = g.t[i] as number;
       rec(steps, t, g.steps[i] as number);
@@ -411,15 +517,23 @@ export class TakeoutRenderer {
     for (const w of day.weights) {
       const lt = local(w.t, w.offset);
       this.weightLogs.push({
-        logId: w.logId, weight: new Dbl(w.lb), bmi: new Dbl(w.bmi), date: fmtFitbitDate(lt),
-        time: w.manual ? '23:59:59' : fmtFitbit(lt).slice(9), source: 'API',
+        logId: w.logId,
+        weight: new Dbl(w.lb),
+        bmi: new Dbl(w.bmi),
+        date: fmtFitbitDate(lt),
+        time: w.manual ? '23:59:59' : fmtFitbit(lt).slice(9),
+        source: 'API',
       });
       this.count('json.weight');
     }
     const rhr = day.daily.restingHeartRate;
-    this.restingHr.push(`{\n  "dateTime" : "${fmtFitbitDate(local(day.start, 0) + day.startOffset * MINUTE_MS)} 00:00:00",\n  "value" : ${
-      rhr ? `{\n    "date" : "${fmtFitbitDate(local(day.start, day.startOffset))}",\n    "value" : ${dbl(rhr.value)},\n    "error" : ${dbl(rhr.error)}\n  }` : '{\n    "date" : null,\n    "value" : 0.0,\n    "error" : 0.0\n  }'
-    }\n}`);
+    this.restingHr.push(
+      `{\n  "dateTime" : "${fmtFitbitDate(local(day.start, 0) + day.startOffset * MINUTE_MS)} 00:00:00",\n  "value" : ${
+        rhr
+          ? `{\n    "date" : "${fmtFitbitDate(local(day.start, day.startOffset))}",\n    "value" : ${dbl(rhr.value)},\n    "error" : ${dbl(rhr.error)}\n  }`
+          : '{\n    "date" : null,\n    "value" : 0.0,\n    "error" : 0.0\n  }'
+      }\n}`,
+    );
     if (rhr) this.count('json.resting_heart_rate');
     for (const e of day.exercises) this.exercises.push(exerciseJson(e));
   }
@@ -446,12 +560,19 @@ export class TakeoutRenderer {
     this.sleepLogs = [];
     this.weightLogs = [];
     if (this.dailySpo2.length) {
-      this.emitText(this.p(DIRS.spo2, `Daily SpO2 - ${this.chunkStart}-${this.dailySpo2Last}.csv`), `timestamp,average_value,lower_bound,upper_bound${this.eol}${this.dailySpo2.join('')}`, true);
+      this.emitText(
+        this.p(DIRS.spo2, `Daily SpO2 - ${this.chunkStart}-${this.dailySpo2Last}.csv`),
+        `timestamp,average_value,lower_bound,upper_bound${this.eol}${this.dailySpo2.join('')}`,
+        true,
+      );
     }
     this.dailySpo2 = [];
     if (this.computedTemp.length) {
-      this.emitText(this.p(DIRS.temp, `Computed Temperature - ${this.chunkStart}.csv`),
-        `type,sleep_start,sleep_end,temperature_samples,nightly_temperature,baseline_relative_sample_sum,baseline_relative_sample_sum_of_squares,baseline_relative_nightly_standard_deviation,baseline_relative_sample_standard_deviation${this.eol}${this.computedTemp.join('')}`, true);
+      this.emitText(
+        this.p(DIRS.temp, `Computed Temperature - ${this.chunkStart}.csv`),
+        `type,sleep_start,sleep_end,temperature_samples,nightly_temperature,baseline_relative_sample_sum,baseline_relative_sample_sum_of_squares,baseline_relative_nightly_standard_deviation,baseline_relative_sample_standard_deviation${this.eol}${this.computedTemp.join('')}`,
+        true,
+      );
     }
     this.computedTemp = [];
   }
@@ -461,7 +582,9 @@ export class TakeoutRenderer {
     // real exports pad the chunk to its full length with empty entries, future days included
     for (let i = this.restingHr.length; i < JSON_YEAR_CHUNK_DAYS; i++) {
       const d = addDays(this.yearChunkStart, i);
-      this.restingHr.push(`{\n  "dateTime" : "${d.slice(5, 7)}/${d.slice(8, 10)}/${d.slice(2, 4)} 00:00:00",\n  "value" : {\n    "date" : null,\n    "value" : 0.0,\n    "error" : 0.0\n  }\n}`);
+      this.restingHr.push(
+        `{\n  "dateTime" : "${d.slice(5, 7)}/${d.slice(8, 10)}/${d.slice(2, 4)} 00:00:00",\n  "value" : {\n    "date" : null,\n    "value" : 0.0,\n    "error" : 0.0\n  }\n}`,
+      );
     }
     this.emitText(this.p(DIRS.json, `resting_heart_rate-${this.yearChunkStart}.json`), `[${this.restingHr.join(',')}]`, false);
     this.restingHr = [];
@@ -515,48 +638,101 @@ export class TakeoutRenderer {
     const eol = this.eol;
     const p = this.opts.profile;
     const tz = this.opts.timezone;
-    this.emitText(this.p(DIRS.profile, 'Profile.csv'), [
-      'id,full_name,first_name,last_name,display_name_setting,username,email_address,date_of_birth,child,country,state,city,timezone,locale,member_since,about_me,start_of_week,sleep_tracking,time_display_format,gender,height,weight,weight_unit,distance_unit,height_unit',
-      `${p.profileId},${p.displayName} Example,${p.displayName},Example,name,null,null,1988-02-29,false,null,null,null,${tz},en_US,${p.memberSince},null,SUNDAY,Normal,12hour,NA,${p.heightCm}.0,${dbl(p.weightBaseLb)},en_US,METRIC,METRIC`,
-      '',
-    ].join(eol), true);
+    this.emitText(
+      this.p(DIRS.profile, 'Profile.csv'),
+      [
+        'id,full_name,first_name,last_name,display_name_setting,username,email_address,date_of_birth,child,country,state,city,timezone,locale,member_since,about_me,start_of_week,sleep_tracking,time_display_format,gender,height,weight,weight_unit,distance_unit,height_unit',
+        `${p.profileId},${p.displayName} Example,${p.displayName},Example,name,null,null,1988-02-29,false,null,null,null,${tz},en_US,${p.memberSince},null,SUNDAY,Normal,12hour,NA,${p.heightCm}.0,${dbl(p.weightBaseLb)},en_US,METRIC,METRIC`,
+        '',
+      ].join(eol),
+      true,
+    );
     // 7-byte "no data" files
     this.pending.push({ path: this.p(DIRS.biometrics, 'Blood Pressure.csv'), data: Buffer.from('No data') });
     this.pending.push({ path: this.p(DIRS.biometrics, 'Glucose.csv'), data: Buffer.from('No data') });
     // files an importer does not know
-    this.emitText(this.p('Paired Devices', 'Paired Devices.csv'), `device_id,device_type,device_version,last_sync_time${eol}2791473641,TRACKER,Inspire 3,${fmtIsoZ(this.opts.exportMs - 3_600_000)}${eol}`, true);
-    this.emitText(this.p(DIRS.json, 'badge.json'), jacksonArray([{ badgeType: 'DAILY_STEPS', value: new Dbl(10000), dateTime: this.opts.startDate, timesAchieved: 3 }]), false);
+    this.emitText(
+      this.p('Paired Devices', 'Paired Devices.csv'),
+      `device_id,device_type,device_version,last_sync_time${eol}2791473641,TRACKER,Inspire 3,${fmtIsoZ(this.opts.exportMs - 3_600_000)}${eol}`,
+      true,
+    );
+    this.emitText(
+      this.p(DIRS.json, 'badge.json'),
+      jacksonArray([{ badgeType: 'DAILY_STEPS', value: new Dbl(10000), dateTime: this.opts.startDate, timesAchieved: 3 }]),
+      false,
+    );
     this.emitText(this.p(DIRS.json, `swim_lengths_data-${this.opts.startDate}.json`), '[]', false);
     this.emitText(this.pa('live_pace', `live_pace_${this.opts.startDate}.csv`), `timestamp,pace,data source${eol}`, true);
     // readmes (they list columns the files do not always have)
     const readme = (kind: string, header: string): void => {
       const dated = !kind.startsWith('daily_') && kind !== 'weight';
-      this.emitText(this.pa(kind, `${kind}_readme.txt`), [
-        'Time Series Data Export', '',
-        'The Time Series export provides a detailed timeline of your tracked activity.', '',
-        'Files Included:', '----------', '',
-        dated ? `${kind}_YYYY-MM-DD.csv - Where YYYY-MM-DD is the starting date for the entries in the file.` : `${kind}.csv`, '',
-        `${kind.replace(/_/g, ' ')} recorded by your devices.`,
-        'Each entry has the following values:', '',
-        ...header.split(',').map((c) => `    ${c.padEnd(33)} - ${c === 'timestamp' ? 'Date and time at which the entry was logged.' : c === 'data source' ? 'The origin or source of this data.' : `The ${c}.`}`),
-        `    ${'data source type'.padEnd(33)} - The kind of source (listed here, not always present in the files).`, '',
-      ].join(eol), false);
+      this.emitText(
+        this.pa(kind, `${kind}_readme.txt`),
+        [
+          'Time Series Data Export',
+          '',
+          'The Time Series export provides a detailed timeline of your tracked activity.',
+          '',
+          'Files Included:',
+          '----------',
+          '',
+          dated ? `${kind}_YYYY-MM-DD.csv - Where YYYY-MM-DD is the starting date for the entries in the file.` : `${kind}.csv`,
+          '',
+          `${kind.replace(/_/g, ' ')} recorded by your devices.`,
+          'Each entry has the following values:',
+          '',
+          ...header
+            .split(',')
+            .map(
+              (c) =>
+                `    ${c.padEnd(33)} - ${c === 'timestamp' ? 'Date and time at which the entry was logged.' : c === 'data source' ? 'The origin or source of this data.' : `The ${c}.`}`,
+            ),
+          `    ${'data source type'.padEnd(33)} - The kind of source (listed here, not always present in the files).`,
+          '',
+        ].join(eol),
+        false,
+      );
     };
     for (const [kind, header] of Object.entries(CSV_HEADERS)) readme(kind, header);
-    this.pending.push({ path: 'Takeout/archive_browser.html', data: Buffer.from('<!DOCTYPE html><html><head><meta charset="utf-8"><title>Archive Overview</title></head><body><h1>Archive Overview</h1><p>Fitbit</p></body></html>\n') });
+    this.pending.push({
+      path: 'Takeout/archive_browser.html',
+      data: Buffer.from(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Archive Overview</title></head><body><h1>Archive Overview</h1><p>Fitbit</p></body></html>\n',
+      ),
+    });
   }
 }
 
 function sleepJson(s: SleepLog): JValue {
-  const data = s.segments.map((g) => ({ dateTime: fmtSleepLocal(local(g.start, g.startOffset)), level: g.level, seconds: Math.round((g.end - g.start) / 1000) }));
-  const shortData = s.shortWakes.map((g) => ({ dateTime: fmtSleepLocal(local(g.start, g.startOffset)), level: g.level, seconds: Math.round((g.end - g.start) / 1000) }));
+  const data = s.segments.map((g) => ({
+    dateTime: fmtSleepLocal(local(g.start, g.startOffset)),
+    level: g.level,
+    seconds: Math.round((g.end - g.start) / 1000),
+  }));
+  const shortData = s.shortWakes.map((g) => ({
+    dateTime: fmtSleepLocal(local(g.start, g.startOffset)),
+    level: g.level,
+    seconds: Math.round((g.end - g.start) / 1000),
+  }));
   const summary: Record<string, JValue> = {};
   const levels = s.type === 'stages' ? ['deep', 'light', 'rem', 'wake'] : ['asleep', 'awake', 'restless'];
   for (const lv of levels) {
-    let count = 0, ms = 0;
-    for (const g of s.segments) if (g.level === lv) { count++; ms += g.end - g.start; }
-    if (lv === 'wake') for (const g of s.shortWakes) { count++; ms += g.end - g.start; }
-    summary[lv] = s.type === 'stages' ? { count, minutes: Math.round(ms / MINUTE_MS), thirtyDayAvgMinutes: Math.round(ms / MINUTE_MS) } : { count, minutes: Math.round(ms / MINUTE_MS) };
+    let count = 0,
+      ms = 0;
+    for (const g of s.segments)
+      if (g.level === lv) {
+        count++;
+        ms += g.end - g.start;
+      }
+    if (lv === 'wake')
+      for (const g of s.shortWakes) {
+        count++;
+        ms += g.end - g.start;
+      }
+    summary[lv] =
+      s.type === 'stages'
+        ? { count, minutes: Math.round(ms / MINUTE_MS), thirtyDayAvgMinutes: Math.round(ms / MINUTE_MS) }
+        : { count, minutes: Math.round(ms / MINUTE_MS) };
   }
   const lv: Record<string, JValue> = { summary, data };
   if (s.type === 'stages') lv.shortData = shortData;
@@ -587,8 +763,10 @@ function exerciseJson(e: ExerciseSession): JValue {
     activityName: e.activityName,
     activityTypeId: e.activityTypeId,
     activityLevel: [
-      { minutes: 0, name: 'sedentary' }, { minutes: 2, name: 'lightly' },
-      { minutes: 5, name: 'fairly' }, { minutes: Math.max(0, Math.round((e.end - e.start) / MINUTE_MS) - 7), name: 'very' },
+      { minutes: 0, name: 'sedentary' },
+      { minutes: 2, name: 'lightly' },
+      { minutes: 5, name: 'fairly' },
+      { minutes: Math.max(0, Math.round((e.end - e.start) / MINUTE_MS) - 7), name: 'very' },
     ],
     averageHeartRate: e.averageHeartRate,
     calories: e.calories,
@@ -597,7 +775,13 @@ function exerciseJson(e: ExerciseSession): JValue {
     duration: e.end - e.start,
     activeDuration: e.end - e.start,
     steps: e.steps,
-    source: { type: 'tracker', name: TRACKER, id: '2791473641', url: 'https://www.fitbit.com/', trackerFeatures: ['HEARTRATE', 'STEPS', 'CALORIES', 'DISTANCE'] },
+    source: {
+      type: 'tracker',
+      name: TRACKER,
+      id: '2791473641',
+      url: 'https://www.fitbit.com/',
+      trackerFeatures: ['HEARTRATE', 'STEPS', 'CALORIES', 'DISTANCE'],
+    },
     logType: 'auto_detected',
     manualValuesSpecified: { calories: false, distance: false, steps: false },
     heartRateZones: [],

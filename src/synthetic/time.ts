@@ -17,15 +17,17 @@ export class OffsetMap {
     this.at.push(from);
     this.off.push(o);
     // scan in 1-hour steps, bisect to the minute on change
-    for (let t = from; t < to; ) {
+    for (let t = from; t < to;) {
       const nt = Math.min(t + HOUR_MS, to);
       const no = zone.offsetAt(nt);
       if (no !== o) {
-        let lo = t, hi = nt; // offset(lo) = o, offset(hi) = no
+        let lo = t,
+          hi = nt; // offset(lo) = o, offset(hi) = no
         while (hi - lo > 1000) {
           const mid = Math.floor((lo + hi) / 2000) * 1000;
           if (mid <= lo) break;
-          if (zone.offsetAt(mid) === o) lo = mid; else hi = mid;
+          if (zone.offsetAt(mid) === o) lo = mid;
+          else hi = mid;
         }
         this.at.push(hi);
         this.off.push(no);
@@ -66,7 +68,9 @@ const cache = new DayCache();
 
 function parts(ms: number): { hms: string; hm: string } {
   const s = Math.floor((((ms % DAY_MS) + DAY_MS) % DAY_MS) / 1000);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    sec = s % 60;
   const hm = `${p2(h)}:${p2(m)}`;
   return { hms: `${hm}:${p2(sec)}`, hm };
 }

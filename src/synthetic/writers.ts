@@ -68,7 +68,10 @@ export function exportInstant(endDate: string): number {
 
 /** `takeout-20260501T120000Z` for an export instant. */
 export function archiveBaseName(exportMs: number): string {
-  return `takeout-${new Date(exportMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}`;
+  return `takeout-${new Date(exportMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z')}`;
 }
 
 interface ArchiveWriter {
@@ -102,7 +105,9 @@ function zipWriter(file: string, mtimeMs: number, level: number): ArchiveWriter 
   return {
     async add(path, data) {
       let start!: () => void;
-      const started = new Promise<void>((r) => { start = r; });
+      const started = new Promise<void>((r) => {
+        start = r;
+      });
       // yazl keeps its entries (and this callback) until the end: drop the buffer once handed over
       let held: Buffer | null = data;
       zip.addReadStreamLazy(path, { mtime, mode: 0o100644, forceDosTimestamp: true, compressionLevel: level, size: data.length }, (cb) => {
@@ -153,7 +158,12 @@ function tgzWriter(file: string, mtimeMs: number, level: number): ArchiveWriter 
       });
     }
   });
-  const ended = new Promise<void>((r) => pack.on('end', () => { gzip.end(); r(); }));
+  const ended = new Promise<void>((r) =>
+    pack.on('end', () => {
+      gzip.end();
+      r();
+    }),
+  );
   const mtime = new Date(mtimeMs);
   return {
     async add(path, data) {
@@ -161,7 +171,12 @@ function tgzWriter(file: string, mtimeMs: number, level: number): ArchiveWriter 
         pack.entry({ name: path, size: data.length, mtime, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '' }, data, (err) => (err ? reject(err) : resolve()));
       });
       while (paused) {
-        await Promise.race([new Promise<void>((r) => { resume = r; }), done]);
+        await Promise.race([
+          new Promise<void>((r) => {
+            resume = r;
+          }),
+          done,
+        ]);
       }
     },
     async close() {
@@ -224,7 +239,10 @@ export async function generateTakeout(opts: GenerateTakeoutOptions): Promise<Gen
     },
   };
 
-  const renderer = new TakeoutRenderer({ timezone, profile: syntheticProfile(seed), startDate, exportMs, crlf: opts.crlf, bom: opts.bom, root: opts.root, familyFolders: opts.familyFolders }, sink);
+  const renderer = new TakeoutRenderer(
+    { timezone, profile: syntheticProfile(seed), startDate, exportMs, crlf: opts.crlf, bom: opts.bom, root: opts.root, familyFolders: opts.familyFolders },
+    sink,
+  );
   const totals: DayTotals = {};
   try {
     for (let i = 0; i < days; i++) {

@@ -23,10 +23,7 @@ export function daysInMonth(y: number, m: number): number {
 
 /** True when the fields name a real calendar date and a wall-clock time 00:00:00–23:59:59 (month 1-based). */
 export function isValidDateTime(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
-  return (
-    mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) &&
-    h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59
-  );
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59;
 }
 
 /** Wall-clock fields read as if they were UTC ("local ms"); month 1-based, fields not range-checked. */
@@ -63,7 +60,9 @@ export function dayNumber(date: string): number {
 export function calendarDay(date: string): number | null {
   const m = DATE_RE.exec(date);
   if (!m) return null;
-  const y = +m[1]!, mo = +m[2]!, d = +m[3]!;
+  const y = +m[1]!,
+    mo = +m[2]!,
+    d = +m[3]!;
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return null;
   return daysFromCivil(y, mo, d);
 }

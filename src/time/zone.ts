@@ -41,17 +41,38 @@ export class Zone {
   /** Exact offset (minutes east) at an instant, via Intl (slow; whole-second precision). */
   private computeOffset(utcMs: number): number {
     const t = Math.floor(utcMs / 1000) * 1000;
-    let y = 0, mo = 1, d = 1, h = 0, mi = 0, s = 0, bc = false;
+    let y = 0,
+      mo = 1,
+      d = 1,
+      h = 0,
+      mi = 0,
+      s = 0,
+      bc = false;
     for (const p of this.fmt.formatToParts(t)) {
       switch (p.type) {
-        case 'year': y = Number(p.value); break;
-        case 'month': mo = Number(p.value); break;
-        case 'day': d = Number(p.value); break;
-        case 'hour': h = Number(p.value) % 24; break;
-        case 'minute': mi = Number(p.value); break;
-        case 'second': s = Number(p.value); break;
-        case 'era': bc = p.value === 'BC' || p.value === 'B'; break;
-        default: break;
+        case 'year':
+          y = Number(p.value);
+          break;
+        case 'month':
+          mo = Number(p.value);
+          break;
+        case 'day':
+          d = Number(p.value);
+          break;
+        case 'hour':
+          h = Number(p.value) % 24;
+          break;
+        case 'minute':
+          mi = Number(p.value);
+          break;
+        case 'second':
+          s = Number(p.value);
+          break;
+        case 'era':
+          bc = p.value === 'BC' || p.value === 'B';
+          break;
+        default:
+          break;
       }
     }
     if (bc) y = 1 - y;
@@ -82,7 +103,13 @@ export class Zone {
    * Month is 1-based. Fields are not range-checked (out-of-range values roll over like Date.UTC).
    */
   fromLocal(
-    y: number, mo: number, d: number, h: number, mi: number, s: number, ms = 0,
+    y: number,
+    mo: number,
+    d: number,
+    h: number,
+    mi: number,
+    s: number,
+    ms = 0,
     pick: 'earlier' | 'later' = 'earlier',
   ): { t: number; offset: number; gap: boolean; ambiguous: boolean } {
     const local = mo >= 1 && mo <= 12 ? wallClockMs(y, mo, d, h, mi, s, ms) : Date.UTC(y, mo - 1, d, h, mi, s, ms);
@@ -210,9 +237,13 @@ export class LocalSequence {
   constructor(readonly zone: Zone) {}
 
   /** Number of stamps that fell in a DST gap (shifted forward). */
-  get gaps(): number { return this._gaps; }
+  get gaps(): number {
+    return this._gaps;
+  }
   /** Number of stamps that fell in a repeated hour. */
-  get ambiguous(): number { return this._ambiguous; }
+  get ambiguous(): number {
+    return this._ambiguous;
+  }
 
   next(y: number, mo: number, d: number, h: number, mi: number, s: number, ms = 0): { t: number; offset: number } {
     const local = Date.UTC(y, mo - 1, d, h, mi, s, ms);

@@ -72,7 +72,11 @@ const hits = new Map<string, number>();
 export function failpoint(name: FailpointName): void {
   if (armed === null && logFile === null) return;
   if (logFile !== null) {
-    try { appendFileSync(logFile, `${name}\n`); } catch { /* a test aid only */ }
+    try {
+      appendFileSync(logFile, `${name}\n`);
+    } catch {
+      /* a test aid only */
+    }
   }
   if (armed === null) return;
   const n = (hits.get(name) ?? 0) + 1;
@@ -81,7 +85,9 @@ export function failpoint(name: FailpointName): void {
     if (a.name === name && a.at === n) {
       process.kill(process.pid, 'SIGKILL');
       // SIGKILL is delivered asynchronously on some platforms: never run past the failpoint.
-      for (;;) { /* wait for the signal */ }
+      for (;;) {
+        /* wait for the signal */
+      }
     }
   }
 }

@@ -4,8 +4,18 @@ export type { Logger };
 
 /** Keys whose values never reach a log line. */
 export const REDACT_PATHS = [
-  'access_token', 'refresh_token', 'client_secret', 'password', 'token', 'authorization',
-  '*.access_token', '*.refresh_token', '*.client_secret', '*.password', '*.token', '*.authorization',
+  'access_token',
+  'refresh_token',
+  'client_secret',
+  'password',
+  'token',
+  'authorization',
+  '*.access_token',
+  '*.refresh_token',
+  '*.client_secret',
+  '*.password',
+  '*.token',
+  '*.authorization',
 ];
 
 /**

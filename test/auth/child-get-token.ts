@@ -9,8 +9,11 @@ const env = (k: string): string => {
 };
 
 const tm = new TokenManager({
-  account: env('FB_ACCOUNT'), dir: env('FB_DIR'), tokenEndpoint: env('FB_TOKEN_ENDPOINT'),
-  clientId: env('FB_CLIENT_ID'), clientSecret: env('FB_CLIENT_SECRET'),
+  account: env('FB_ACCOUNT'),
+  dir: env('FB_DIR'),
+  tokenEndpoint: env('FB_TOKEN_ENDPOINT'),
+  clientId: env('FB_CLIENT_ID'),
+  clientSecret: env('FB_CLIENT_SECRET'),
 });
 process.stdout.write('ready\n');
 process.stdin.once('data', () => {

@@ -22,10 +22,16 @@ before(async () => {
 after(() => emu.close());
 
 function authorizeUrl(over: Record<string, string | null> = {}): string {
-  const u = new URL(buildAuthorizeUrl({
-    authorizeEndpoint: emu.authorizeEndpoint, clientId: CLIENT.clientId, redirectUri: 'http://127.0.0.1:9/', scopes: READ_SCOPES,
-    state: 'st', codeChallenge: createPkcePair().challenge,
-  }));
+  const u = new URL(
+    buildAuthorizeUrl({
+      authorizeEndpoint: emu.authorizeEndpoint,
+      clientId: CLIENT.clientId,
+      redirectUri: 'http://127.0.0.1:9/',
+      scopes: READ_SCOPES,
+      state: 'st',
+      codeChallenge: createPkcePair().challenge,
+    }),
+  );
   for (const [k, v] of Object.entries(over)) {
     if (v === null) u.searchParams.delete(k);
     else u.searchParams.set(k, v);
@@ -33,9 +39,12 @@ function authorizeUrl(over: Record<string, string | null> = {}): string {
   return u.toString();
 }
 
-const tokenPost = (form: Record<string, string>): Promise<Response> => fetch(emu.tokenEndpoint, {
-  method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString(),
-});
+const tokenPost = (form: Record<string, string>): Promise<Response> =>
+  fetch(emu.tokenEndpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
 
 describe('pkce and scopes', () => {
   test('verifier length and alphabet, S256 challenge', () => {
@@ -119,7 +128,9 @@ describe('token endpoint', () => {
 
   test('code reuse is rejected', async () => {
     const a = await authorize(emu);
-    const e = await rejection(exchangeCode({ tokenEndpoint: emu.tokenEndpoint, ...CLIENT, code: a.code, codeVerifier: a.codeVerifier, redirectUri: a.redirectUri }));
+    const e = await rejection(
+      exchangeCode({ tokenEndpoint: emu.tokenEndpoint, ...CLIENT, code: a.code, codeVerifier: a.codeVerifier, redirectUri: a.redirectUri }),
+    );
     assert.ok(e instanceof OAuthError);
     assert.equal(e.status, 400);
     assert.equal(e.error, 'invalid_grant');
@@ -129,26 +140,44 @@ describe('token endpoint', () => {
     const state = createState();
     const pkce = createPkcePair();
     const cap = await captureRedirect({ state, timeoutMs: 5000 });
-    await browse(buildAuthorizeUrl({
-      authorizeEndpoint: emu.authorizeEndpoint, clientId: CLIENT.clientId, redirectUri: cap.redirectUri, scopes: READ_SCOPES, state, codeChallenge: pkce.challenge,
-    }));
+    await browse(
+      buildAuthorizeUrl({
+        authorizeEndpoint: emu.authorizeEndpoint,
+        clientId: CLIENT.clientId,
+        redirectUri: cap.redirectUri,
+        scopes: READ_SCOPES,
+        state,
+        codeChallenge: pkce.challenge,
+      }),
+    );
     return { code: await cap.code, verifier: pkce.verifier, redirectUri: cap.redirectUri };
   }
 
   test('PKCE mismatch is rejected and burns the code', async () => {
     const c = await freshCode();
-    const e = await rejection(exchangeCode({ tokenEndpoint: emu.tokenEndpoint, ...CLIENT, code: c.code, codeVerifier: createCodeVerifier(), redirectUri: c.redirectUri }));
+    const e = await rejection(
+      exchangeCode({ tokenEndpoint: emu.tokenEndpoint, ...CLIENT, code: c.code, codeVerifier: createCodeVerifier(), redirectUri: c.redirectUri }),
+    );
     assert.ok(e instanceof OAuthError && e.error === 'invalid_grant');
-    const again = await rejection(exchangeCode({ tokenEndpoint: emu.tokenEndpoint, ...CLIENT, code: c.code, codeVerifier: c.verifier, redirectUri: c.redirectUri }));
+    const again = await rejection(
+      exchangeCode({ tokenEndpoint: emu.tokenEndpoint, ...CLIENT, code: c.code, codeVerifier: c.verifier, redirectUri: c.redirectUri }),
+    );
     assert.ok(again instanceof OAuthError && again.error === 'invalid_grant');
   });
 
   test('redirect_uri must match; missing verifier is invalid_request', async () => {
     const c = await freshCode();
-    const e = await rejection(exchangeCode({ tokenEndpoint: emu.tokenEndpoint, ...CLIENT, code: c.code, codeVerifier: c.verifier, redirectUri: 'http://127.0.0.1:1/' }));
+    const e = await rejection(
+      exchangeCode({ tokenEndpoint: emu.tokenEndpoint, ...CLIENT, code: c.code, codeVerifier: c.verifier, redirectUri: 'http://127.0.0.1:1/' }),
+    );
     assert.ok(e instanceof OAuthError && e.error === 'redirect_uri_mismatch');
     const c2 = await freshCode();
-    const r = await tokenPost({ grant_type: 'authorization_code', ...{ client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret }, code: c2.code, redirect_uri: c2.redirectUri });
+    const r = await tokenPost({
+      grant_type: 'authorization_code',
+      ...{ client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret },
+      code: c2.code,
+      redirect_uri: c2.redirectUri,
+    });
     assert.equal(r.status, 400);
     assert.equal(((await r.json()) as { error: string }).error, 'invalid_request');
   });
@@ -169,7 +198,12 @@ describe('token endpoint', () => {
     assert.ok(r1.refresh_token && r1.refresh_token !== a.tokens.refresh_token);
     assert.notEqual(r1.access_token, a.tokens.access_token);
     assert.equal(r1.refresh_token_expires_in, 604799 - 86_400);
-    const raw = await tokenPost({ grant_type: 'refresh_token', refresh_token: a.tokens.refresh_token ?? '', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret });
+    const raw = await tokenPost({
+      grant_type: 'refresh_token',
+      refresh_token: a.tokens.refresh_token ?? '',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+    });
     assert.equal(raw.status, 400);
     assert.deepEqual(await raw.json(), { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
     // the rotated one works
@@ -245,7 +279,11 @@ describe('loopback', () => {
   test('bad state through the emulator is rejected, error=access_denied rejects, timeout rejects', async () => {
     const cap = await captureRedirect({ state: 'mine', timeoutMs: 5000 });
     const url = buildAuthorizeUrl({
-      authorizeEndpoint: emu.authorizeEndpoint, clientId: CLIENT.clientId, redirectUri: cap.redirectUri, scopes: READ_SCOPES, state: 'forged',
+      authorizeEndpoint: emu.authorizeEndpoint,
+      clientId: CLIENT.clientId,
+      redirectUri: cap.redirectUri,
+      scopes: READ_SCOPES,
+      state: 'forged',
       codeChallenge: createPkcePair().challenge,
     });
     const landing = await browse(url);

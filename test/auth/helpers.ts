@@ -30,7 +30,11 @@ export async function authorize(emu: Emulator, scopes: readonly string[] = READ_
   const pkce = createPkcePair();
   const cap = await captureRedirect({ state, timeoutMs: 5000 });
   const url = buildAuthorizeUrl({
-    authorizeEndpoint: emu.authorizeEndpoint, clientId: CLIENT.clientId, redirectUri: cap.redirectUri, scopes, state,
+    authorizeEndpoint: emu.authorizeEndpoint,
+    clientId: CLIENT.clientId,
+    redirectUri: cap.redirectUri,
+    scopes,
+    state,
     codeChallenge: pkce.challenge,
   });
   const landing = await browse(url);
@@ -38,7 +42,11 @@ export async function authorize(emu: Emulator, scopes: readonly string[] = READ_
   assert.match(await landing.text(), /close this tab/);
   const code = await cap.code;
   const tokens = await exchangeCode({
-    tokenEndpoint: emu.tokenEndpoint, ...CLIENT, code, codeVerifier: pkce.verifier, redirectUri: cap.redirectUri,
+    tokenEndpoint: emu.tokenEndpoint,
+    ...CLIENT,
+    code,
+    codeVerifier: pkce.verifier,
+    redirectUri: cap.redirectUri,
   });
   return { tokens, redirectUri: cap.redirectUri, code, codeVerifier: pkce.verifier };
 }

@@ -14,14 +14,20 @@ import { authorize, bufferLogger, CLIENT, rejection } from './helpers.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let base: string;
 let n = 0;
-before(() => { base = mkdtempSync(join(tmpdir(), 'fb-auth-')); });
-after(() => { rmSync(base, { recursive: true, force: true }); });
+before(() => {
+  base = mkdtempSync(join(tmpdir(), 'fb-auth-'));
+});
+after(() => {
+  rmSync(base, { recursive: true, force: true });
+});
 const newDir = (): string => join(base, `d${++n}`);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const sampleFile = (account = 'alice'): TokenFile => ({
-  version: 1, account, reauthNeeded: null,
+  version: 1,
+  account,
+  reauthNeeded: null,
   tokens: { accessToken: 'ya29.a', accessTokenExpiresAt: 2e12, refreshToken: '1//r', refreshTokenExpiresAt: null, scopes: ['s'], obtainedAt: 1e12 },
 });
 
@@ -53,11 +59,15 @@ describe('file lock', () => {
     const path = join(mkdtempSync(join(base, 'l')), 'x.lock');
     let inside = 0;
     let max = 0;
-    await Promise.all(Array.from({ length: 5 }, () => withFileLock(path, async () => {
-      max = Math.max(max, ++inside);
-      await sleep(15);
-      inside--;
-    })));
+    await Promise.all(
+      Array.from({ length: 5 }, () =>
+        withFileLock(path, async () => {
+          max = Math.max(max, ++inside);
+          await sleep(15);
+          inside--;
+        }),
+      ),
+    );
     assert.equal(max, 1);
   });
 
@@ -71,7 +81,10 @@ describe('file lock', () => {
     assert.equal(await withFileLock(dead, async () => 2, { timeoutMs: 1000 }), 2);
     const live = join(dir, 'live.lock');
     writeFileSync(live, JSON.stringify({ pid: process.pid, hostname: hostname(), createdAt: Date.now(), id: 'z' }));
-    await assert.rejects(withFileLock(live, async () => 3, { timeoutMs: 150 }), LockTimeoutError);
+    await assert.rejects(
+      withFileLock(live, async () => 3, { timeoutMs: 150 }),
+      LockTimeoutError,
+    );
     assert.deepEqual(readdirSync(dir), ['live.lock']);
   });
 });
@@ -80,7 +93,9 @@ describe('TokenManager', () => {
   let emu: Emulator;
   let now = Date.now();
   const clock = (): number => now;
-  before(async () => { emu = await startEmulator({ clock }); });
+  before(async () => {
+    emu = await startEmulator({ clock });
+  });
   after(() => emu.close());
 
   async function setup(dir: string, logger?: ReturnType<typeof bufferLogger>['logger']): Promise<{ tm: TokenManager; first: string; refreshToken: string }> {
@@ -168,7 +183,12 @@ describe('TokenManager', () => {
     const { tm, first, refreshToken } = await setup(dir, cap.logger);
     now += 3599_000;
     const second = await tm.getAccessToken();
-    const secretValues = [first, refreshToken, second, ...(await readTokenFile(dir, 'alice') ? [(await readTokenFile(dir, 'alice'))?.tokens.refreshToken ?? ''] : [])];
+    const secretValues = [
+      first,
+      refreshToken,
+      second,
+      ...((await readTokenFile(dir, 'alice')) ? [(await readTokenFile(dir, 'alice'))?.tokens.refreshToken ?? ''] : []),
+    ];
     emu.revokeAll();
     now += 3599_000;
     await assert.rejects(tm.getAccessToken(), ReauthNeededError);
@@ -203,8 +223,12 @@ describe('cross-process refresh', () => {
       const set = tokenSetFromResponse(a.tokens, Date.now());
       await tm.save({ ...set, accessTokenExpiresAt: Date.now() + 60_000 }); // due: inside the 5 min window
       const env = {
-        ...process.env, FB_ACCOUNT: 'alice', FB_DIR: dir, FB_TOKEN_ENDPOINT: emu.tokenEndpoint,
-        FB_CLIENT_ID: CLIENT.clientId, FB_CLIENT_SECRET: CLIENT.clientSecret,
+        ...process.env,
+        FB_ACCOUNT: 'alice',
+        FB_DIR: dir,
+        FB_TOKEN_ENDPOINT: emu.tokenEndpoint,
+        FB_CLIENT_ID: CLIENT.clientId,
+        FB_CLIENT_SECRET: CLIENT.clientSecret,
       };
       const script = join(root, 'test/auth/child-get-token.ts');
       const children = [0, 1].map(() => spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env, stdio: ['pipe', 'pipe', 'inherit'] }));
@@ -225,15 +249,18 @@ describe('cross-process refresh', () => {
             else got.push(line);
           }
         });
-        return (): Promise<string> => new Promise((res) => {
-          const l = got.shift();
-          if (l !== undefined) res(l);
-          else waiters.push(res);
-        });
+        return (): Promise<string> =>
+          new Promise((res) => {
+            const l = got.shift();
+            if (l !== undefined) res(l);
+            else waiters.push(res);
+          });
       });
       assert.deepEqual(await Promise.all(lines.map((next) => next())), ['ready', 'ready']);
       for (const c of children) c.stdin.end('go\n');
-      const results = (await Promise.all(lines.map((next) => next()))).map((l) => JSON.parse(l) as { token?: string; error?: string; startedAt: number; endedAt: number; state: string });
+      const results = (await Promise.all(lines.map((next) => next()))).map(
+        (l) => JSON.parse(l) as { token?: string; error?: string; startedAt: number; endedAt: number; state: string },
+      );
       await Promise.all(exited);
 
       for (const r of results) {

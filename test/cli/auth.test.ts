@@ -30,14 +30,24 @@ function writeConfig(name: string, withClient = true): string {
   const lines = ['accounts:', '  - name: alice', `store:\n  path: ${JSON.stringify(join(dir, `${name}.db`))}`];
   if (withClient) {
     writeFileSync(join(dir, 'secret.txt'), `${EMULATOR_CLIENT_SECRET}\n`);
-    lines.push('google:', `  client_id: ${EMULATOR_CLIENT_ID}`, `  client_secret_file: ${JSON.stringify(join(dir, 'secret.txt'))}`,
-      `  authorize_endpoint: ${emu.authorizeEndpoint}`, `  token_endpoint: ${emu.tokenEndpoint}`, `  token_dir: ${JSON.stringify(join(dir, `${name}-tokens`))}`);
+    lines.push(
+      'google:',
+      `  client_id: ${EMULATOR_CLIENT_ID}`,
+      `  client_secret_file: ${JSON.stringify(join(dir, 'secret.txt'))}`,
+      `  authorize_endpoint: ${emu.authorizeEndpoint}`,
+      `  token_endpoint: ${emu.tokenEndpoint}`,
+      `  token_dir: ${JSON.stringify(join(dir, `${name}-tokens`))}`,
+    );
   }
   writeFileSync(p, `${lines.join('\n')}\n`);
   return p;
 }
 
-interface Child { code: number | null; stdout: string; stderr: string }
+interface Child {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs `auth`; `onUrl` gets the consent URL the command prints and may answer on stdin. */
 function runAuth(config: string, extra: string[], onUrl: (url: string, stdin: NodeJS.WritableStream) => void): Promise<Child> {
@@ -45,7 +55,9 @@ function runAuth(config: string, extra: string[], onUrl: (url: string, stdin: No
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FITBIT_BRIDGE_')) env[k] = v;
   Object.assign(env, { XDG_CONFIG_HOME: join(dir, 'xdg-config'), XDG_DATA_HOME: join(dir, 'xdg-data'), FITBIT_BRIDGE_LOG_LEVEL: 'debug' });
   const c = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--config', config, 'auth', '--timeout', '20', ...extra], { cwd: root, env });
-  let stdout = '', stderr = '', seen = false;
+  let stdout = '',
+    stderr = '',
+    seen = false;
   c.stdout.on('data', (d: Buffer) => {
     stdout += d.toString();
     const m = /^\s+(http:\/\/\S+)$/m.exec(stdout);
@@ -54,7 +66,9 @@ function runAuth(config: string, extra: string[], onUrl: (url: string, stdin: No
       onUrl(m[1] as string, c.stdin);
     }
   });
-  c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  c.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   return new Promise((resolve) => c.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 

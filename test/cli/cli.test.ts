@@ -10,18 +10,28 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const storeModule = join(root, 'src/store/store.ts');
 let dir: string;
 
-before(() => { dir = mkdtempSync(join(tmpdir(), 'fb-cli-')); });
-after(() => { rmSync(dir, { recursive: true, force: true }); });
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fb-cli-'));
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs the CLI as a real process, isolated from the user's config and data dirs. */
 function cli(args: string[], extraEnv: Record<string, string> = {}): Run {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FITBIT_BRIDGE_')) env[k] = v;
   Object.assign(env, {
-    XDG_CONFIG_HOME: join(dir, 'xdg-config'), XDG_DATA_HOME: join(dir, 'xdg-data'),
-    FITBIT_BRIDGE_LOG_LEVEL: 'silent', ...extraEnv,
+    XDG_CONFIG_HOME: join(dir, 'xdg-config'),
+    XDG_DATA_HOME: join(dir, 'xdg-data'),
+    FITBIT_BRIDGE_LOG_LEVEL: 'silent',
+    ...extraEnv,
   });
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -40,7 +50,17 @@ describe('help', () => {
   test('--help lists the commands, global options, examples and exit codes', () => {
     const r = cli(['--help']);
     assert.equal(r.code, 0, r.stderr);
-    for (const s of ['import-takeout', 'dump', 'stats', '--db <file>', '--config <file>', '--log-level <level>', 'Examples:', 'Exit codes:', 'FITBIT_BRIDGE_DB']) {
+    for (const s of [
+      'import-takeout',
+      'dump',
+      'stats',
+      '--db <file>',
+      '--config <file>',
+      '--log-level <level>',
+      'Examples:',
+      'Exit codes:',
+      'FITBIT_BRIDGE_DB',
+    ]) {
       assert.ok(r.stdout.includes(s), `--help mentions ${s}`);
     }
   });
@@ -70,9 +90,11 @@ describe('usage errors exit 2 with a message', () => {
   });
   test('--from that is not a calendar date', () => assertUsage(cli(['dump', 'out', '--from', '2024-02-30']), /--from <date>.*YYYY-MM-DD/));
   test('--to malformed', () => assertUsage(cli(['dump', 'out', '--to', '31.12.2024']), /--to <date>.*YYYY-MM-DD/));
-  test('--from after --to', () => assertUsage(cli(['dump', 'out', '--from', '2024-05-02', '--to', '2024-05-01']), /--from 2024-05-02 is after --to 2024-05-01/));
+  test('--from after --to', () =>
+    assertUsage(cli(['dump', 'out', '--from', '2024-05-02', '--to', '2024-05-01']), /--from 2024-05-02 is after --to 2024-05-01/));
   test('--format not csv/jsonl', () => assertUsage(cli(['dump', 'out', '--format', 'xml']), /Allowed choices are csv, jsonl/));
-  test('--log-level not a level', () => assertUsage(cli(['--log-level', 'loud', 'stats']), /--log-level <level>.*Allowed choices are fatal, error, warn, info, debug, trace/));
+  test('--log-level not a level', () =>
+    assertUsage(cli(['--log-level', 'loud', 'stats']), /--log-level <level>.*Allowed choices are fatal, error, warn, info, debug, trace/));
   test('--account with characters not allowed', () => assertUsage(cli(['stats', '--account', 'a/b']), /--account <name>/));
   test('--timezone not IANA', () => assertUsage(cli(['import-takeout', '--timezone', 'Mars/Olympus', 'x.zip']), /IANA time zone/));
   test('import-takeout without a path', () => assertUsage(cli(['import-takeout']), /missing required argument 'path'/));
@@ -81,7 +103,10 @@ describe('usage errors exit 2 with a message', () => {
   test('invalid config file: file:line:col and key path', () => {
     const cfg = join(dir, 'bad.yaml');
     writeFileSync(cfg, 'log:\n  level: info\n  colour: red\n');
-    assertUsage(cli(['--config', cfg, 'stats']), new RegExp(`invalid configuration: ${cfg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:3: log\\.colour: unknown key`));
+    assertUsage(
+      cli(['--config', cfg, 'stats']),
+      new RegExp(`invalid configuration: ${cfg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:3: log\\.colour: unknown key`),
+    );
   });
 
   test('config from the default location is used', () => {
@@ -142,7 +167,12 @@ describe('stats on a real store', () => {
     (await mod.openStore(db)).close();
     const r = cli(['--db', db, 'stats', '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout) as { store: { path: string; bytes: number; samples: number; sessions: number; bytesPerSample: number | null }; accounts: unknown[]; series: unknown[]; sessions: unknown[] };
+    const j = JSON.parse(r.stdout) as {
+      store: { path: string; bytes: number; samples: number; sessions: number; bytesPerSample: number | null };
+      accounts: unknown[];
+      series: unknown[];
+      sessions: unknown[];
+    };
     assert.equal(j.store.path, db);
     assert.equal(j.store.samples, 0);
     assert.equal(j.store.sessions, 0);

@@ -14,13 +14,20 @@ import { ConfigError } from '../../src/config/load.js';
 import { BridgeError, errText, InterruptedError, isAbortReason } from '../../src/errors.js';
 import { EXIT } from '../../src/exit-codes.js';
 import { NoTimezoneError } from '../../src/sources/google-health/account.js';
-import { healthApiError, HealthApiError, HealthApiTransportError, reauthRequiredError, UnexpectedResponseError } from '../../src/sources/google-health/errors.js';
+import {
+  healthApiError,
+  HealthApiError,
+  HealthApiTransportError,
+  reauthRequiredError,
+  UnexpectedResponseError,
+} from '../../src/sources/google-health/errors.js';
 import { ArchiveError } from '../../src/sources/takeout/archive.js';
 import { StoreFullError } from '../../src/store/types.js';
 
-const status = (code: number, s: string, reason?: string): string => JSON.stringify({
-  error: { code, message: 'msg', status: s, details: reason ? [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason }] : [] },
-});
+const status = (code: number, s: string, reason?: string): string =>
+  JSON.stringify({
+    error: { code, message: 'msg', status: s, details: reason ? [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason }] : [] },
+  });
 
 test('every BridgeError subclass maps to its exit code', () => {
   const cases: [BridgeError, number][] = [
@@ -67,21 +74,30 @@ test('an ArchiveError of another profile is a usage error by its property, never
 test('the messages the CLI printed before the base existed are unchanged', () => {
   assert.deepEqual(describeError(usageError('bad flag')), { message: "bad flag. Run 'fitbit-bridge --help' for usage.", exitCode: EXIT.USAGE });
   assert.equal(new CliError('no such thing', 'Give another.', EXIT.USAGE).message, 'no such thing. Give another.');
-  assert.equal(describeError(new ConfigError(['a.yaml:1:1: x: unknown key'])).message,
-    'invalid configuration: a.yaml:1:1: x: unknown key. Fix the configuration (every key is described in config.example.yaml).');
-  assert.equal(describeError(new ConfigError(['one', 'two'])).message,
-    'invalid configuration:\n  one\n  two\nFix the configuration (every key is described in config.example.yaml).');
+  assert.equal(
+    describeError(new ConfigError(['a.yaml:1:1: x: unknown key'])).message,
+    'invalid configuration: a.yaml:1:1: x: unknown key. Fix the configuration (every key is described in config.example.yaml).',
+  );
+  assert.equal(
+    describeError(new ConfigError(['one', 'two'])).message,
+    'invalid configuration:\n  one\n  two\nFix the configuration (every key is described in config.example.yaml).',
+  );
   assert.equal(new ConfigError(['one', 'two']).message, 'one\ntwo');
   const full = new StoreFullError('/x/store.db');
-  assert.equal(full.message, 'the disk holding /x/store.db is full: nothing of the current file was written and the store is intact. Free some space and run the command again.');
+  assert.equal(
+    full.message,
+    'the disk holding /x/store.db is full: nothing of the current file was written and the store is intact. Free some space and run the command again.',
+  );
   assert.equal(describeError(full).message, full.message);
   const reauth = new ReauthNeededError('alice', 'missing');
   assert.equal(reauth.message, 'account alice is not authorised yet; run: fitbit-bridge auth --account alice');
   assert.equal(describeError(reauth).message, 'account alice is not authorised yet. Run fitbit-bridge auth --account alice.');
   const api = healthApiError(500, status(500, 'INTERNAL')) as HealthApiError;
   assert.equal(api.message, 'Google Health API 500 INTERNAL: msg — Google had a temporary problem; the bridge backs off and tries again.');
-  assert.equal(reauthRequiredError('GET /x').message,
-    'GET /x: Google Health API 401 UNAUTHENTICATED again right after a token refresh — the authorisation is no longer valid: run `fitbit-bridge auth` again for this account.');
+  assert.equal(
+    reauthRequiredError('GET /x').message,
+    'GET /x: Google Health API 401 UNAUTHENTICATED again right after a token refresh — the authorisation is no longer valid: run `fitbit-bridge auth` again for this account.',
+  );
   assert.equal(new MissingClientError().message, 'no Google OAuth client is configured (google.client_id)');
   assert.equal(new AddonError('options.json: bad').message, 'options.json: bad');
 });
@@ -89,15 +105,25 @@ test('the messages the CLI printed before the base existed are unchanged', () =>
 test('platform errors keep their mapping; anything else is unexpected', () => {
   const db = new Database(':memory:');
   let sqlite: unknown;
-  try { db.exec('SELECT * FROM nope'); } catch (e) { sqlite = e; }
+  try {
+    db.exec('SELECT * FROM nope');
+  } catch (e) {
+    sqlite = e;
+  }
   db.close();
   assert.equal(describeError(sqlite).exitCode, EXIT.STORE);
   assert.match(describeError(sqlite).message, /^store error: no such table: nope\. Check the store file/);
   const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: x`), { code, path: '/p' });
-  assert.deepEqual(describeError(errno('ENOSPC')), { message: 'the disk is full (writing /p). Free some space and run the command again.', exitCode: EXIT.STORE });
+  assert.deepEqual(describeError(errno('ENOSPC')), {
+    message: 'the disk is full (writing /p). Free some space and run the command again.',
+    exitCode: EXIT.STORE,
+  });
   assert.deepEqual(describeError(errno('ENOENT')), { message: 'not found: /p. Check the path.', exitCode: EXIT.INPUT });
   assert.deepEqual(describeError(errno('EACCES')), { message: 'permission denied: /p. Check the file permissions.', exitCode: EXIT.INPUT });
-  assert.deepEqual(describeError(new Error('boom')), { message: 'unexpected error: boom. Run again with --log-level debug for details.', exitCode: EXIT.PARTIAL });
+  assert.deepEqual(describeError(new Error('boom')), {
+    message: 'unexpected error: boom. Run again with --log-level debug for details.',
+    exitCode: EXIT.PARTIAL,
+  });
   // an error that merely calls itself like one of ours is not one of ours
   const fake = Object.assign(new Error('/x.zip: bad profile'), { name: 'ArchiveError' });
   assert.equal(describeError(fake).exitCode, EXIT.PARTIAL);

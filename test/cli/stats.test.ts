@@ -19,14 +19,30 @@ describe('collectStats on a real store', () => {
     const steps: SeriesKey = { account: 'bob', metric: 'steps', source: 'Fitbit App' };
     store.write(() => {
       store.setAccount({ name: 'alice', profileId: 'P1', timezone: 'Europe/Berlin' });
-      store.writeSamples(hr, [
-        { t: Date.UTC(2024, 0, 1, 12), offset: 60, v: 70 },
-        { t: Date.UTC(2024, 6, 1, 12), offset: 120, v: 80 },
-      ], { exportMs: 1 });
-      store.writeSamples(steps, Array.from({ length: 10 }, (_, i) => ({ t: Date.UTC(2023, 4, 2) + i * 3_600_000 * 3, offset: 0, v: i })), { exportMs: 1 });
+      store.writeSamples(
+        hr,
+        [
+          { t: Date.UTC(2024, 0, 1, 12), offset: 60, v: 70 },
+          { t: Date.UTC(2024, 6, 1, 12), offset: 120, v: 80 },
+        ],
+        { exportMs: 1 },
+      );
+      store.writeSamples(
+        steps,
+        Array.from({ length: 10 }, (_, i) => ({ t: Date.UTC(2023, 4, 2) + i * 3_600_000 * 3, offset: 0, v: i })),
+        { exportMs: 1 },
+      );
       store.upsertSession({
-        account: 'alice', kind: 'sleep', source: 'Inspire 3', layer: 'takeout-csv',
-        start: Date.UTC(2024, 0, 1, 22), startOffset: 60, end: Date.UTC(2024, 0, 2, 6), endOffset: 60, segments: [], details: {},
+        account: 'alice',
+        kind: 'sleep',
+        source: 'Inspire 3',
+        layer: 'takeout-csv',
+        start: Date.UTC(2024, 0, 1, 22),
+        startOffset: 60,
+        end: Date.UTC(2024, 0, 2, 6),
+        endOffset: 60,
+        segments: [],
+        details: {},
       });
     });
   });
@@ -46,17 +62,34 @@ describe('collectStats on a real store', () => {
       { name: 'bob', profileId: null, timezone: null },
     ]);
     assert.deepEqual(s.series[0], {
-      account: 'alice', metric: 'heart_rate', unit: 'bpm', source: 'Inspire 3', samples: 2,
-      first: '2024-01-01T13:00:00+01:00', last: '2024-07-01T14:00:00+02:00',
+      account: 'alice',
+      metric: 'heart_rate',
+      unit: 'bpm',
+      source: 'Inspire 3',
+      samples: 2,
+      first: '2024-01-01T13:00:00+01:00',
+      last: '2024-07-01T14:00:00+02:00',
     });
     assert.deepEqual(s.series[1], {
-      account: 'bob', metric: 'steps', unit: 'steps', source: 'Fitbit App', samples: 10,
-      first: '2023-05-02T00:00:00+00:00', last: '2023-05-03T03:00:00+00:00',
+      account: 'bob',
+      metric: 'steps',
+      unit: 'steps',
+      source: 'Fitbit App',
+      samples: 10,
+      first: '2023-05-02T00:00:00+00:00',
+      last: '2023-05-03T03:00:00+00:00',
     });
-    assert.deepEqual(s.sessions, [{
-      account: 'alice', kind: 'sleep', source: 'Inspire 3', layer: 'takeout-csv', sessions: 1,
-      first: '2024-01-01T23:00:00+01:00', last: '2024-01-02T07:00:00+01:00',
-    }]);
+    assert.deepEqual(s.sessions, [
+      {
+        account: 'alice',
+        kind: 'sleep',
+        source: 'Inspire 3',
+        layer: 'takeout-csv',
+        sessions: 1,
+        first: '2024-01-01T23:00:00+01:00',
+        last: '2024-01-02T07:00:00+01:00',
+      },
+    ]);
     const text = formatStats(s);
     assert.match(text, /12 samples, 1 sessions/);
     assert.match(text, /Account alice \(profile P1, Europe\/Berlin\)/);
@@ -65,8 +98,14 @@ describe('collectStats on a real store', () => {
 
   test('one account only', () => {
     const s = collectStats(store, 'bob');
-    assert.deepEqual(s.accounts.map((a) => a.name), ['bob']);
-    assert.deepEqual(s.series.map((x) => x.metric), ['steps']);
+    assert.deepEqual(
+      s.accounts.map((a) => a.name),
+      ['bob'],
+    );
+    assert.deepEqual(
+      s.series.map((x) => x.metric),
+      ['steps'],
+    );
     assert.equal(s.store.samples, 10);
     assert.deepEqual(collectStats(store, 'carol').accounts, []);
   });
@@ -83,7 +122,14 @@ test('stats shows how far behind the store each sink is (its durable cursor)', (
     cursor.commit(store.currentSeq());
     assert.deepEqual(collectStats(store).sinks, [{ name: 'mqtt', position: store.currentSeq(), changesBehind: 0, blocksBehind: 0 }]);
     // two more days arrive: the sink is two blocks behind until it delivers them
-    store.writeSamples(key, [{ t: Date.UTC(2024, 0, 2, 12), offset: 0, v: 2 }, { t: Date.UTC(2024, 0, 3, 12), offset: 0, v: 3 }], { exportMs: 1 });
+    store.writeSamples(
+      key,
+      [
+        { t: Date.UTC(2024, 0, 2, 12), offset: 0, v: 2 },
+        { t: Date.UTC(2024, 0, 3, 12), offset: 0, v: 3 },
+      ],
+      { exportMs: 1 },
+    );
     const s = collectStats(store);
     assert.equal(s.sinks[0]?.blocksBehind, 2);
     assert.ok((s.sinks[0]?.changesBehind ?? 0) > 0);

@@ -9,8 +9,12 @@ import { ConfigError, configFilePath, loadConfig, loadConfigWith, resolveSecretF
 import { configSchema, defaultStorePath, userPaths } from '../../src/config/schema.js';
 
 let dir: string;
-before(() => { dir = mkdtempSync(join(tmpdir(), 'fb-config-')); });
-after(() => { rmSync(dir, { recursive: true, force: true }); });
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fb-config-'));
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function file(name: string, text: string): string {
   const p = join(dir, name);
@@ -39,14 +43,24 @@ describe('defaults', () => {
       takeout: { drop_poll_seconds: 60, drop_settle_seconds: 120 },
       dump: { format: 'csv' },
       google: {
-        authorize_endpoint: 'https://accounts.google.com/o/oauth2/v2/auth', token_endpoint: 'https://oauth2.googleapis.com/token',
-        api_base_url: 'https://health.googleapis.com', quota_per_minute: 300, token_dir: join(userPaths().data, 'tokens'),
+        authorize_endpoint: 'https://accounts.google.com/o/oauth2/v2/auth',
+        token_endpoint: 'https://oauth2.googleapis.com/token',
+        api_base_url: 'https://health.googleapis.com',
+        quota_per_minute: 300,
+        token_dir: join(userPaths().data, 'tokens'),
       },
       sync: { overlap_hours: 48, recheck_days: 3, backfill_days: 3650, keep_raw_pages: true },
       schedule: { recent: '*/5 * * * *', daily: '7 * * * *', backfill: '*/10 * * * *' },
       http: { enabled: true, bind: '127.0.0.1', port: 8787 },
       remote_write: { headers: {}, batch_samples: 10000, timeout_seconds: 30, max_backoff_seconds: 60, daily_settle_hours: 12 },
-      mqtt: { base_topic: 'fitbit-bridge', discovery: true, discovery_prefix: 'homeassistant', keepalive: 60, reject_unauthorized: true, expire_after_seconds: 3600 },
+      mqtt: {
+        base_topic: 'fitbit-bridge',
+        discovery: true,
+        discovery_prefix: 'homeassistant',
+        keepalive: 60,
+        reject_unauthorized: true,
+        expire_after_seconds: 3600,
+      },
     });
     assert.equal(cfg.store.path, defaultStorePath());
     assert.match(cfg.store.path, /fitbit-bridge[/\\]fitbit-bridge\.db$/);
@@ -54,16 +68,29 @@ describe('defaults', () => {
 
   test('the schema alone fills defaults for an empty object', () => {
     assert.deepEqual(configSchema.parse({}), {
-      store: {}, log: { level: 'info' }, accounts: [{ name: 'default' }], takeout: { drop_poll_seconds: 60, drop_settle_seconds: 120 }, dump: { format: 'csv' },
+      store: {},
+      log: { level: 'info' },
+      accounts: [{ name: 'default' }],
+      takeout: { drop_poll_seconds: 60, drop_settle_seconds: 120 },
+      dump: { format: 'csv' },
       google: {
-        authorize_endpoint: 'https://accounts.google.com/o/oauth2/v2/auth', token_endpoint: 'https://oauth2.googleapis.com/token',
-        api_base_url: 'https://health.googleapis.com', quota_per_minute: 300,
+        authorize_endpoint: 'https://accounts.google.com/o/oauth2/v2/auth',
+        token_endpoint: 'https://oauth2.googleapis.com/token',
+        api_base_url: 'https://health.googleapis.com',
+        quota_per_minute: 300,
       },
       sync: { overlap_hours: 48, recheck_days: 3, backfill_days: 3650, keep_raw_pages: true },
       schedule: { recent: '*/5 * * * *', daily: '7 * * * *', backfill: '*/10 * * * *' },
       http: { enabled: true, bind: '127.0.0.1', port: 8787 },
       remote_write: { headers: {}, batch_samples: 10000, timeout_seconds: 30, max_backoff_seconds: 60, daily_settle_hours: 12 },
-      mqtt: { base_topic: 'fitbit-bridge', discovery: true, discovery_prefix: 'homeassistant', keepalive: 60, reject_unauthorized: true, expire_after_seconds: 3600 },
+      mqtt: {
+        base_topic: 'fitbit-bridge',
+        discovery: true,
+        discovery_prefix: 'homeassistant',
+        keepalive: 60,
+        reject_unauthorized: true,
+        expire_after_seconds: 3600,
+      },
     });
   });
 
@@ -104,7 +131,12 @@ describe('validation errors', () => {
   test('unknown top-level key', () => {
     const p = file('unknown-top.yaml', 'influxdb:\n  host: x\n');
     const err = configError(() => loadConfig({ env: {}, file: p }));
-    assert.match(err.message, new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:1:1: influxdb: unknown key; known keys here: store, log, accounts, takeout, dump, google, sync, schedule, http, remote_write, mqtt$`));
+    assert.match(
+      err.message,
+      new RegExp(
+        `^${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:1:1: influxdb: unknown key; known keys here: store, log, accounts, takeout, dump, google, sync, schedule, http, remote_write, mqtt$`,
+      ),
+    );
   });
 
   test('wrong type: expected …, got …', () => {
@@ -144,10 +176,16 @@ describe('environment', () => {
     assert.equal(loadConfig({ env: { FITBIT_BRIDGE_STORE__PATH: '/data/x.db' } }).store.path, '/data/x.db');
   });
 
-  test('array keys, merged into the file\'s list item', () => {
+  test("array keys, merged into the file's list item", () => {
     const p = file('acc.yaml', 'accounts:\n  - name: bob\n    timezone: Europe/Berlin\n');
-    const cfg = loadConfig({ file: p, env: { FITBIT_BRIDGE_ACCOUNTS__0__NAME: 'alice', FITBIT_BRIDGE_ACCOUNTS__1__NAME: '007', FITBIT_BRIDGE_ACCOUNTS__1__TIMEZONE: 'UTC' } });
-    assert.deepEqual(cfg.accounts, [{ name: 'alice', timezone: 'Europe/Berlin' }, { name: '007', timezone: 'UTC' }]);
+    const cfg = loadConfig({
+      file: p,
+      env: { FITBIT_BRIDGE_ACCOUNTS__0__NAME: 'alice', FITBIT_BRIDGE_ACCOUNTS__1__NAME: '007', FITBIT_BRIDGE_ACCOUNTS__1__TIMEZONE: 'UTC' },
+    });
+    assert.deepEqual(cfg.accounts, [
+      { name: 'alice', timezone: 'Europe/Berlin' },
+      { name: '007', timezone: 'UTC' },
+    ]);
   });
 
   test('a whole list as a YAML flow value', () => {
@@ -217,11 +255,13 @@ describe('precedence flag > env > file > default', () => {
 
 describe('secrets from files (*_file), with a test-only schema', () => {
   const schema = z.strictObject({
-    mqtt: z.strictObject({
-      user: z.string().optional(),
-      password: z.string().min(12).optional(),
-      port: z.number().int().default(1883),
-    }).prefault({}),
+    mqtt: z
+      .strictObject({
+        user: z.string().optional(),
+        password: z.string().min(12).optional(),
+        port: z.number().int().default(1883),
+      })
+      .prefault({}),
     clients: z.array(z.strictObject({ id: z.string(), client_secret: z.string() })).default([]),
   });
 

@@ -18,7 +18,10 @@ const jsonDir = join(root, 'dashboards/json');
 type Json = Record<string, unknown>;
 
 function committed(): Array<{ file: string; d: Json }> {
-  return readdirSync(jsonDir).filter((f) => f.endsWith('.json')).sort().map((file) => ({ file, d: JSON.parse(readFileSync(join(jsonDir, file), 'utf8')) as Json }));
+  return readdirSync(jsonDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => ({ file, d: JSON.parse(readFileSync(join(jsonDir, file), 'utf8')) as Json }));
 }
 
 /** Every `datasource` value anywhere in the JSON, with its path. */
@@ -47,8 +50,18 @@ describe('shipped dashboards and provisioning', () => {
       }
       assert.equal(text, f.text, `${f.path} is not current: run npm run dashboards`);
     }
-    const jsonFiles = readdirSync(jsonDir).filter((f) => f.endsWith('.json')).map((f) => `dashboards/json/${f}`).sort();
-    assert.deepEqual(jsonFiles, files.filter((f) => f.path.startsWith('dashboards/json/')).map((f) => f.path).sort(), 'no stray dashboard files');
+    const jsonFiles = readdirSync(jsonDir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => `dashboards/json/${f}`)
+      .sort();
+    assert.deepEqual(
+      jsonFiles,
+      files
+        .filter((f) => f.path.startsWith('dashboards/json/'))
+        .map((f) => f.path)
+        .sort(),
+      'no stray dashboard files',
+    );
   });
 
   test('every dashboard parses, has a stable uid, the tag, the browser time zone and an account variable', () => {
@@ -61,7 +74,10 @@ describe('shipped dashboards and provisioning', () => {
       assert.equal(d.timezone, 'browser', `${file}: the viewer's time zone`);
       assert.equal(typeof d.schemaVersion, 'number');
       const vars = variableQueries(d);
-      assert.ok(vars.some((v) => v.name === 'account' && /^label_values\(fitbit_[a-z0-9_]+, account\)$/.test(v.query)), `${file}: account variable from a fitbit_ metric`);
+      assert.ok(
+        vars.some((v) => v.name === 'account' && /^label_values\(fitbit_[a-z0-9_]+, account\)$/.test(v.query)),
+        `${file}: account variable from a fitbit_ metric`,
+      );
       const ids = allPanels(d).map((p) => p.id);
       assert.equal(new Set(ids).size, ids.length, `${file}: panel ids unique`);
       for (const p of allPanels(d)) {
@@ -85,7 +101,7 @@ describe('shipped dashboards and provisioning', () => {
       for (const p of allPanels(d)) {
         if (p.type === 'row') continue;
         assert.ok(p.datasource, `${file}: "${String(p.title)}" names its data source`);
-        for (const t of (p.targets as Json[])) assert.ok(t.datasource, `${file}: "${String(p.title)}" ${String(t.refId)} names its data source`);
+        for (const t of p.targets as Json[]) assert.ok(t.datasource, `${file}: "${String(p.title)}" ${String(t.refId)} names its data source`);
       }
     }
   });

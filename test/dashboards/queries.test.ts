@@ -17,21 +17,28 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SLEEP_STAGE_HISTORY } from '../../src/sinks/remote-write/sleep-stages.js';
 import { tsdbTruth, truthHas, type Span } from '../support/dashboard-truth.js';
-import {
-  durationSeconds, expand, fitbitMetricNames, labelValues, panelQueries, variableQueries,
-} from '../support/grafana-queries.js';
+import { durationSeconds, expand, fitbitMetricNames, labelValues, panelQueries, variableQueries } from '../support/grafana-queries.js';
 import { startLiveBridge, type LiveBridge } from '../support/live-bridge.js';
 import { Prometheus } from '../support/prometheus.js';
 
 const jsonDir = fileURLToPath(new URL('../../dashboards/json/', import.meta.url));
-const dashboards = readdirSync(jsonDir).filter((f) => f.endsWith('.json')).sort()
+const dashboards = readdirSync(jsonDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
   .map((f) => ({ file: f, d: JSON.parse(readFileSync(`${jsonDir}${f}`, 'utf8')) as Record<string, unknown> }));
 
 const ACCOUNTS = ['alice', 'bob'];
 /** The account selected in the dashboards: the second one, so a query that ignores the variable shows up. */
 const SELECTED = 'bob';
 /** History series every synthetic day has: a query of only these is always asked for data. */
-const ALWAYS = new Set(['fitbit_history_heart_rate_bpm', 'fitbit_history_steps', 'fitbit_history_daily_steps', 'fitbit_history_daily_energy_burned_kcal', 'fitbit_history_daily_sleep_seconds', SLEEP_STAGE_HISTORY]);
+const ALWAYS = new Set([
+  'fitbit_history_heart_rate_bpm',
+  'fitbit_history_steps',
+  'fitbit_history_daily_steps',
+  'fitbit_history_daily_energy_burned_kcal',
+  'fitbit_history_daily_sleep_seconds',
+  SLEEP_STAGE_HISTORY,
+]);
 
 /** The longest range selector of an expression ([1m], [3d], …), else Prometheus's 5-minute lookback (ms). */
 function lookbackMs(expr: string): number {
@@ -57,10 +64,14 @@ describe('dashboard queries against a real Prometheus', { timeout: 180_000 }, ()
     // the remote-write sink writes the sleep-stage history itself
     await prom.waitFor(async () => (await prom.series([SLEEP_STAGE_HISTORY])).length > 0, 30_000, `${SLEEP_STAGE_HISTORY} delivered by remote write`);
     // a few scrapes, so rate() / increase() over a minute have two samples
-    await prom.waitFor(async () => {
-      const r = await prom.query('count_over_time(fitbit_bridge_info[1m])');
-      return (r[0]?.v ?? 0) >= 4;
-    }, 30_000, 'four scrapes of the bridge');
+    await prom.waitFor(
+      async () => {
+        const r = await prom.query('count_over_time(fitbit_bridge_info[1m])');
+        return (r[0]?.v ?? 0) >= 4;
+      },
+      30_000,
+      'four scrapes of the bridge',
+    );
     names = new Set(await prom.api<string[]>('/api/v1/label/__name__/values'));
   });
 
@@ -105,7 +116,8 @@ describe('dashboard queries against a real Prometheus', { timeout: 180_000 }, ()
         const from = start - lookbackMs(expr) + 60_000;
         const expected = history.every((m) => truthHas(truth, m, from, end));
         if (!expected) {
-          if (history.every((m) => ALWAYS.has(m))) failures.push(`${where}: the synthetic truth has no data in [${new Date(from).toISOString()}, ${new Date(end).toISOString()}] (broken truth?)`);
+          if (history.every((m) => ALWAYS.has(m)))
+            failures.push(`${where}: the synthetic truth has no data in [${new Date(from).toISOString()}, ${new Date(end).toISOString()}] (broken truth?)`);
           notAsked.push(`${q.panel} ${q.refId}`);
           continue;
         }
@@ -117,8 +129,10 @@ describe('dashboard queries against a real Prometheus', { timeout: 180_000 }, ()
         try {
           series = q.instant
             ? (await prom.query(expr, end)).map((s) => ({ labels: s.labels, values: [s.v] }))
-            : (await prom.queryRange(expr, start, end, Math.max(60, durationSeconds(interval))))
-              .map((s) => ({ labels: s.labels, values: s.values.map(([, v]) => v) }));
+            : (await prom.queryRange(expr, start, end, Math.max(60, durationSeconds(interval)))).map((s) => ({
+                labels: s.labels,
+                values: s.values.map(([, v]) => v),
+              }));
         } catch (e) {
           failures.push(`${where}: ${String(e)}`);
           continue;
@@ -126,7 +140,8 @@ describe('dashboard queries against a real Prometheus', { timeout: 180_000 }, ()
         if (!series.some((s) => s.values.some((v) => Number.isFinite(v)))) failures.push(`${where}: no data`);
         for (const s of series) {
           if (s.labels.account !== undefined && s.labels.account !== SELECTED) failures.push(`${where}: returns account ${s.labels.account}`);
-          for (const k of Object.keys(s.labels)) if (k.startsWith('exported_')) failures.push(`${where}: label ${k} (a metric label clashes with a target label)`);
+          for (const k of Object.keys(s.labels))
+            if (k.startsWith('exported_')) failures.push(`${where}: label ${k} (a metric label clashes with a target label)`);
         }
       }
       if (notAsked.length > 0) t.diagnostic(`not asked for data (no samples in the synthetic truth for the query's window): ${notAsked.join(', ')}`);

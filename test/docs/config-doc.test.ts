@@ -15,7 +15,11 @@ test('every key of the schema is described, and config.example.yaml names every 
   const missing: string[] = [];
   for (const k of keys) {
     if (k.description.trim() === '') missing.push(`${k.path}: no description`);
-    const leaf = k.path.split(/\.|\[\]\.?/).filter(Boolean).pop() ?? '';
+    const leaf =
+      k.path
+        .split(/\.|\[\]\.?/)
+        .filter(Boolean)
+        .pop() ?? '';
     // each key appears in the example as `leaf:` — set, or commented out with its default
     if (!new RegExp(`^\\s*#?\\s*-?\\s*${leaf}(_file)?:`, 'm').test(example)) missing.push(`${k.path}: not in config.example.yaml`);
   }

@@ -25,15 +25,36 @@ function files(dir: string): string[] {
 
 /** Removes `${…}` placeholders (nested ones included) and splits what is left. */
 function fixedParts(literal: string): string[] {
-  let depth = 0, cur = '';
+  let depth = 0,
+    cur = '';
   const parts: string[] = [];
   for (let i = 0; i < literal.length; i++) {
-    if (literal[i] === '$' && literal[i + 1] === '{') { if (depth === 0) { parts.push(cur); cur = ''; } depth++; i++; continue; }
-    if (depth > 0) { if (literal[i] === '{') depth++; else if (literal[i] === '}') depth--; continue; }
+    if (literal[i] === '$' && literal[i + 1] === '{') {
+      if (depth === 0) {
+        parts.push(cur);
+        cur = '';
+      }
+      depth++;
+      i++;
+      continue;
+    }
+    if (depth > 0) {
+      if (literal[i] === '{') depth++;
+      else if (literal[i] === '}') depth--;
+      continue;
+    }
     cur += literal[i];
   }
   parts.push(cur);
-  return parts.map((p) => p.replace(/\\(.)/g, '$1').replace(/`/g, '').trim().replace(/^[\s:;,.()"-]+|[\s:;,.("-]+$/g, '')).filter((p) => p.length >= 8);
+  return parts
+    .map((p) =>
+      p
+        .replace(/\\(.)/g, '$1')
+        .replace(/`/g, '')
+        .trim()
+        .replace(/^[\s:;,.()"-]+|[\s:;,.("-]+$/g, ''),
+    )
+    .filter((p) => p.length >= 8);
 }
 
 function literalsAfter(src: string, callRe: RegExp): string[] {
@@ -44,11 +65,22 @@ function literalsAfter(src: string, callRe: RegExp): string[] {
     while (/\s/.test(src[i] ?? '')) i++;
     const q = src[i];
     if (q !== '`' && q !== "'") continue;
-    let j = i + 1, depth = 0;
+    let j = i + 1,
+      depth = 0;
     for (; j < src.length; j++) {
-      if (src[j] === '\\') { j++; continue; }
-      if (q === '`' && src[j] === '$' && src[j + 1] === '{') { depth++; j++; continue; }
-      if (depth > 0 && src[j] === '}') { depth--; continue; }
+      if (src[j] === '\\') {
+        j++;
+        continue;
+      }
+      if (q === '`' && src[j] === '$' && src[j + 1] === '{') {
+        depth++;
+        j++;
+        continue;
+      }
+      if (depth > 0 && src[j] === '}') {
+        depth--;
+        continue;
+      }
       if (depth === 0 && src[j] === q) break;
     }
     out.push(src.slice(i + 1, j));
@@ -62,7 +94,8 @@ function messages(): { where: string; text: string }[] {
     if (f.endsWith('cli/errors.ts') || f.includes('/emulator/') || f.includes('/synthetic/')) continue;
     const src = readFileSync(f, 'utf8');
     const rel = f.slice(root.length);
-    for (const t of literalsAfter(src, /\b(?:new CliError|usageError|inputError|storeError|new ArchiveError\(\s*\w+\s*,)\(?/g)) out.push({ where: rel, text: t });
+    for (const t of literalsAfter(src, /\b(?:new CliError|usageError|inputError|storeError|new ArchiveError\(\s*\w+\s*,)\(?/g))
+      out.push({ where: rel, text: t });
   }
   const errors = readFileSync(join(root, 'src/sources/google-health/errors.ts'), 'utf8');
   for (const kind of ['account-not-linked', 'missing-scope', 'permission-denied']) {
@@ -71,7 +104,11 @@ function messages(): { where: string; text: string }[] {
     out.push({ where: `errors.ts ADVICE ${kind}`, text: (m[1] as string).split(':')[0] as string });
   }
   const oauth = readFileSync(join(root, 'src/auth/oauth-client.ts'), 'utf8');
-  for (const t of ["'is not authorised yet'", "'has an expired authorisation (Testing-mode apps need a new consent every 7 days)'", "'was refused by Google (authorisation expired or revoked)'"]) {
+  for (const t of [
+    "'is not authorised yet'",
+    "'has an expired authorisation (Testing-mode apps need a new consent every 7 days)'",
+    "'was refused by Google (authorisation expired or revoked)'",
+  ]) {
     assert.ok(oauth.includes(t), `ReauthNeededError still says ${t}`);
     out.push({ where: 'ReauthNeededError', text: t.slice(1, -1) });
   }

@@ -45,10 +45,22 @@ describe('a healthy setup', () => {
   test('every check is ok and the exit code is 0', async () => {
     const s = await setup(tmp, { accounts: ['alice', 'bob'], google: emuGoogle() });
     const r = await runDoctor({ file: s.config, env: { FITBIT_BRIDGE_LOG__LEVEL: 'warn' }, deps: deps() });
-    assert.deepEqual(statuses(r), {
-      config: 'ok', store: 'ok', disk: 'ok', 'auth:alice': 'ok', 'auth:bob': 'ok', 'token-files': 'ok',
-      'reach:token-endpoint': 'ok', 'reach:api': 'ok', mqtt: 'ok', 'remote-write': 'ok',
-    }, formatDoctor(r));
+    assert.deepEqual(
+      statuses(r),
+      {
+        config: 'ok',
+        store: 'ok',
+        disk: 'ok',
+        'auth:alice': 'ok',
+        'auth:bob': 'ok',
+        'token-files': 'ok',
+        'reach:token-endpoint': 'ok',
+        'reach:api': 'ok',
+        mqtt: 'ok',
+        'remote-write': 'ok',
+      },
+      formatDoctor(r),
+    );
     assert.equal(r.exitCode, 0);
     assert.equal(r.ok, true);
     // the config check says where the configuration came from
@@ -91,7 +103,8 @@ describe('a healthy setup', () => {
 describe('authorisation', () => {
   test('an expired refresh token is a problem that says to run auth', async () => {
     const s = await setup(tmp, {
-      accounts: ['alice', 'bob'], google: emuGoogle(),
+      accounts: ['alice', 'bob'],
+      google: emuGoogle(),
       tokens: { alice: { refreshTokenExpiresAt: NOW - 2 * 3600_000, accessTokenExpiresAt: NOW - 3 * 3600_000 } },
     });
     const r = await runDoctor({ file: s.config, env: {}, deps: deps() });
@@ -109,7 +122,8 @@ describe('authorisation', () => {
 
   test('ending within a day, refused by Google, missing, unreadable: problems; missing scopes: a warning', async () => {
     const s = await setup(tmp, {
-      accounts: ['soon', 'refused', 'none', 'damaged', 'partial', 'forever'], google: emuGoogle(),
+      accounts: ['soon', 'refused', 'none', 'damaged', 'partial', 'forever'],
+      google: emuGoogle(),
       tokens: {
         soon: { refreshTokenExpiresAt: NOW + 5 * 3600_000 },
         none: null,
@@ -152,14 +166,20 @@ describe('disk space', () => {
     const s = await setup(tmp, { google: emuGoogle() });
     const seen: string[] = [];
     const full = await runDoctor({
-      file: s.config, env: {},
-      deps: deps({ statfs: async (p) => { seen.push(p); return { bsize: 4096, blocks: 25_000_000, bavail: 12_000 }; } }),
+      file: s.config,
+      env: {},
+      deps: deps({
+        statfs: async (p) => {
+          seen.push(p);
+          return { bsize: 4096, blocks: 25_000_000, bavail: 12_000 };
+        },
+      }),
     });
     const d = check(full, 'disk');
     assert.equal(d.status, 'problem');
     assert.match(d.detail, /46\.9 MiB free of 95\.4 GiB \(0\.0 %\)/);
     assert.match(d.fix ?? '', /Free some space/);
-    assert.deepEqual(seen, [join(s.dir, 'data')], 'statfs of the store\'s folder');
+    assert.deepEqual(seen, [join(s.dir, 'data')], "statfs of the store's folder");
     assert.equal(full.exitCode, 1);
 
     // 8 % of a small disk: above 200 MiB and 5 %, below 10 %
@@ -176,7 +196,16 @@ describe('disk space', () => {
     const cfg = join(dir, 'config.yaml');
     writeFileSync(cfg, `store:\n  path: ${join(dir, 'a', 'b', 'x.db')}\n`);
     const seen: string[] = [];
-    await runDoctor({ file: cfg, env: {}, deps: deps({ statfs: async (p) => { seen.push(p); return { bsize: 4096, blocks: 1e7, bavail: 5e6 }; } }) });
+    await runDoctor({
+      file: cfg,
+      env: {},
+      deps: deps({
+        statfs: async (p) => {
+          seen.push(p);
+          return { bsize: 4096, blocks: 1e7, bavail: 5e6 };
+        },
+      }),
+    });
     assert.deepEqual(seen, [dir]);
   });
 });
@@ -313,7 +342,10 @@ describe('the command', () => {
     process.exitCode = undefined;
     for (const k of Object.keys(process.env)) if (k.startsWith('FITBIT_BRIDGE_')) delete process.env[k];
     Object.assign(process.env, env);
-    (process.stdout as { write: unknown }).write = (c: string | Uint8Array): boolean => { chunks.push(String(c)); return true; };
+    (process.stdout as { write: unknown }).write = (c: string | Uint8Array): boolean => {
+      chunks.push(String(c));
+      return true;
+    };
     try {
       await program.parseAsync(['node', 'fitbit-bridge', ...args]);
       const exitCode = typeof process.exitCode === 'number' ? process.exitCode : undefined;

@@ -28,14 +28,17 @@ export interface Setup {
  * A folder with config.yaml (store + token folder inside it), an empty store and, per account,
  * a token file (unless `tokens` says otherwise). `yaml` is appended to the config.
  */
-export async function setup(tmp: Tmp, opts: {
-  accounts?: string[];
-  google?: Record<string, string>;
-  yaml?: string;
-  tokens?: Record<string, Partial<TokenSet> | null>;
-  reauth?: Record<string, string>;
-  createStore?: boolean;
-} = {}): Promise<Setup> {
+export async function setup(
+  tmp: Tmp,
+  opts: {
+    accounts?: string[];
+    google?: Record<string, string>;
+    yaml?: string;
+    tokens?: Record<string, Partial<TokenSet> | null>;
+    reauth?: Record<string, string>;
+    createStore?: boolean;
+  } = {},
+): Promise<Setup> {
   const dir = tmp.mkdir('doctor');
   const store = join(dir, 'data', 'fitbit-bridge.db');
   const tokenDir = join(dir, 'data', 'tokens');
@@ -44,7 +47,9 @@ export async function setup(tmp: Tmp, opts: {
   const lines = [
     `store:\n  path: ${store}`,
     `accounts:\n${accounts.map((a) => `  - name: ${a}`).join('\n')}`,
-    `google:\n${Object.entries(google).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n  token_dir: ${tokenDir}`,
+    `google:\n${Object.entries(google)
+      .map(([k, v]) => `  ${k}: ${v}`)
+      .join('\n')}\n  token_dir: ${tokenDir}`,
     opts.yaml ?? '',
   ];
   const config = join(dir, 'config.yaml');
@@ -55,12 +60,21 @@ export async function setup(tmp: Tmp, opts: {
     const t = opts.tokens?.[a];
     if (t === null) continue;
     const tokens: TokenSet = {
-      accessToken: `at-${a}`, accessTokenExpiresAt: NOW + 3600_000, refreshToken: `rt-${a}`,
-      refreshTokenExpiresAt: NOW + 6 * DAY, scopes: [...READ_SCOPES], obtainedAt: NOW - DAY, ...t,
+      accessToken: `at-${a}`,
+      accessTokenExpiresAt: NOW + 3600_000,
+      refreshToken: `rt-${a}`,
+      refreshTokenExpiresAt: NOW + 6 * DAY,
+      scopes: [...READ_SCOPES],
+      obtainedAt: NOW - DAY,
+      ...t,
     };
     const reason = opts.reauth?.[a];
     await writeTokenFile(tokenDir, { version: 1, account: a, tokens, reauthNeeded: reason !== undefined ? { at: NOW - 3600_000, reason } : null });
   }
-  try { chmodSync(tokenDir, 0o700); } catch { /* no token folder */ }
+  try {
+    chmodSync(tokenDir, 0o700);
+  } catch {
+    /* no token folder */
+  }
   return { dir, config, store, tokenDir };
 }

@@ -40,7 +40,11 @@ function check(r: DoctorReport, id: string): CheckResult {
   return c;
 }
 
-interface Seen { method: string; headers: IncomingMessage['headers']; body: Buffer }
+interface Seen {
+  method: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
 
 /** An HTTP server answering every request with `status` (or never, for null); records the requests. */
 async function httpServer(status: number | null, body = ''): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
@@ -58,8 +62,13 @@ async function httpServer(status: number | null, body = ''): Promise<{ url: stri
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`, seen,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -91,9 +100,14 @@ describe('mqtt', () => {
   test('the check does not kick a running bridge off the broker (a client id of its own)', async () => {
     const bridge = await mqtt.connectAsync(broker.url, { clientId: 'fitbit-bridge-fixed', username: 'fitbit', password: 's3cret', reconnectPeriod: 0 });
     let closed = false;
-    bridge.on('close', () => { closed = true; });
+    bridge.on('close', () => {
+      closed = true;
+    });
     try {
-      const s = await setup(tmp, { google: emuGoogle(), yaml: `mqtt:\n  server: ${broker.url}\n  username: fitbit\n  password: s3cret\n  client_id: fitbit-bridge-fixed\n` });
+      const s = await setup(tmp, {
+        google: emuGoogle(),
+        yaml: `mqtt:\n  server: ${broker.url}\n  username: fitbit\n  password: s3cret\n  client_id: fitbit-bridge-fixed\n`,
+      });
       const r = await runDoctor({ file: s.config, env: {}, deps: deps() });
       assert.equal(check(r, 'mqtt').status, 'ok');
       await new Promise((res) => setTimeout(res, 200));
@@ -125,7 +139,8 @@ describe('remote write', () => {
     const srv503 = await httpServer(503, 'overloaded');
     const hang = await httpServer(null);
     try {
-      const yaml = (url: string): string => `remote_write:\n  url: ${url}/api/v1/write\n  username: fitbit\n  password: pw-secret\n  headers:\n    X-Scope-OrgID: fitbit\n`;
+      const yaml = (url: string): string =>
+        `remote_write:\n  url: ${url}/api/v1/write\n  username: fitbit\n  password: pw-secret\n  headers:\n    X-Scope-OrgID: fitbit\n`;
       let s = await setup(tmp, { google: emuGoogle(), yaml: yaml(srv401.url) });
       let r = await runDoctor({ file: s.config, env: {}, deps: deps() });
       let c = check(r, 'remote-write');

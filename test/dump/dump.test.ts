@@ -46,7 +46,9 @@ function inodes(dir: string): Map<string, number> {
 
 /** Data rows of a dump file (CSV: without the header). */
 function dataRows(dir: string, rel: string): string[] {
-  const lines = readFileSync(join(dir, rel), 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(join(dir, rel), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   return rel.endsWith('.csv') ? lines.slice(1) : lines;
 }
 
@@ -67,8 +69,16 @@ function sleepSession(extra: Partial<SessionRecord> = {}): SessionRecord {
   const start = Date.parse('2026-04-06T03:10:00Z');
   const end = Date.parse('2026-04-06T11:00:00Z');
   return {
-    account: 'me', kind: 'sleep', source: 'Inspire 3', layer: 'takeout-csv',
-    start, startOffset: -240, end, endOffset: -240, externalId: '42', mainSleep: true,
+    account: 'me',
+    kind: 'sleep',
+    source: 'Inspire 3',
+    layer: 'takeout-csv',
+    start,
+    startOffset: -240,
+    end,
+    endOffset: -240,
+    externalId: '42',
+    mainSleep: true,
     segments: [
       { start, end: start + 30 * 60_000, stage: 'light' },
       { start: start + 30 * 60_000, end, stage: 'deep' },
@@ -80,26 +90,44 @@ function sleepSession(extra: Partial<SessionRecord> = {}): SessionRecord {
 
 function seed(): void {
   store.setAccount({ name: 'me', profileId: null, timezone: NY });
-  store.writeSamples(HR, [
-    ny('2026-03-07T17:00:00Z', 70), // 12:00 EST on the 7th
-    ny('2026-03-08T06:30:00Z', 61), // 01:30 EST on the 8th
-    ny('2026-03-08T07:30:00Z', 62.5), // 03:30 EDT on the 8th (after the jump)
-    ny('2026-04-06T02:00:00Z', 80), // 22:00 EDT on the 5th (UTC block of the 6th)
-    ny('2026-04-06T04:43:45Z', 55), // 00:43:45 EDT on the 6th (UTC block of the 6th)
-    ny('2026-04-07T02:00:00Z', 90), // 22:00 EDT on the 6th (UTC block of the 7th)
-  ], EXPORT);
+  store.writeSamples(
+    HR,
+    [
+      ny('2026-03-07T17:00:00Z', 70), // 12:00 EST on the 7th
+      ny('2026-03-08T06:30:00Z', 61), // 01:30 EST on the 8th
+      ny('2026-03-08T07:30:00Z', 62.5), // 03:30 EDT on the 8th (after the jump)
+      ny('2026-04-06T02:00:00Z', 80), // 22:00 EDT on the 5th (UTC block of the 6th)
+      ny('2026-04-06T04:43:45Z', 55), // 00:43:45 EDT on the 6th (UTC block of the 6th)
+      ny('2026-04-07T02:00:00Z', 90), // 22:00 EDT on the 6th (UTC block of the 7th)
+    ],
+    EXPORT,
+  );
   store.writeSamples(STEPS_A, [ny('2026-04-06T14:00:00Z', 12), ny('2026-04-06T14:01:00Z', 30)], EXPORT);
   store.writeSamples(STEPS_B, [ny('2026-04-06T14:00:00Z', 11), ny('2026-04-06T13:59:00Z', 5)], EXPORT);
   store.upsertSession(sleepSession());
-  store.upsertSession(sleepSession({
-    // a nap without stages, 2026-04-06 14:00–14:30 EDT
-    start: Date.parse('2026-04-06T18:00:00Z'), end: Date.parse('2026-04-06T18:30:00Z'),
-    externalId: '43', mainSleep: false, segments: [], details: {},
-  }));
+  store.upsertSession(
+    sleepSession({
+      // a nap without stages, 2026-04-06 14:00–14:30 EDT
+      start: Date.parse('2026-04-06T18:00:00Z'),
+      end: Date.parse('2026-04-06T18:30:00Z'),
+      externalId: '43',
+      mainSleep: false,
+      segments: [],
+      details: {},
+    }),
+  );
   store.upsertSession({
-    account: 'me', kind: 'exercise', source: 'Inspire 3', layer: 'takeout-json',
-    start: Date.parse('2026-04-06T21:00:38Z'), startOffset: -240, end: Date.parse('2026-04-06T21:30:38Z'), endOffset: -240,
-    externalId: '7', mainSleep: null, segments: [],
+    account: 'me',
+    kind: 'exercise',
+    source: 'Inspire 3',
+    layer: 'takeout-json',
+    start: Date.parse('2026-04-06T21:00:38Z'),
+    startOffset: -240,
+    end: Date.parse('2026-04-06T21:30:38Z'),
+    endOffset: -240,
+    externalId: '7',
+    mainSleep: null,
+    segments: [],
     details: { activityName: 'Walk', calories: 120, averageHeartRate: 101 },
   });
 }
@@ -128,7 +156,10 @@ describe('layout and content', () => {
     const files = [...snapshot(out).keys()].sort();
     assert.deepEqual(files, [
       'exercise/2026-04-06.csv',
-      'heart_rate/2026-03-07.csv', 'heart_rate/2026-03-08.csv', 'heart_rate/2026-04-05.csv', 'heart_rate/2026-04-06.csv',
+      'heart_rate/2026-03-07.csv',
+      'heart_rate/2026-03-08.csv',
+      'heart_rate/2026-04-05.csv',
+      'heart_rate/2026-04-06.csv',
       'sleep/2026-04-06.csv',
       'steps/2026-04-06.csv',
     ]);
@@ -157,11 +188,11 @@ describe('layout and content', () => {
     await runDump(opts());
     assert.equal(
       readFileSync(join(out, 'steps/2026-04-06.csv'), 'utf8'),
-      'timestamp,value,source\n'
-      + '2026-04-06T09:59:00-04:00,5,"Pixel Watch, 2"\n'
-      + '2026-04-06T10:00:00-04:00,12,Inspire 3\n'
-      + '2026-04-06T10:00:00-04:00,11,"Pixel Watch, 2"\n'
-      + '2026-04-06T10:01:00-04:00,30,Inspire 3\n',
+      'timestamp,value,source\n' +
+        '2026-04-06T09:59:00-04:00,5,"Pixel Watch, 2"\n' +
+        '2026-04-06T10:00:00-04:00,12,Inspire 3\n' +
+        '2026-04-06T10:00:00-04:00,11,"Pixel Watch, 2"\n' +
+        '2026-04-06T10:01:00-04:00,30,Inspire 3\n',
     );
   });
 
@@ -170,16 +201,18 @@ describe('layout and content', () => {
     await runDump(opts());
     assert.equal(
       readFileSync(join(out, 'sleep/2026-04-06.csv'), 'utf8'),
-      'start,end,stage,source\n'
-      + '2026-04-05T23:10:00-04:00,2026-04-05T23:40:00-04:00,light,Inspire 3\n'
-      + '2026-04-05T23:40:00-04:00,2026-04-06T07:00:00-04:00,deep,Inspire 3\n'
-      + '2026-04-06T14:00:00-04:00,2026-04-06T14:30:00-04:00,,Inspire 3\n',
+      'start,end,stage,source\n' +
+        '2026-04-05T23:10:00-04:00,2026-04-05T23:40:00-04:00,light,Inspire 3\n' +
+        '2026-04-05T23:40:00-04:00,2026-04-06T07:00:00-04:00,deep,Inspire 3\n' +
+        '2026-04-06T14:00:00-04:00,2026-04-06T14:30:00-04:00,,Inspire 3\n',
     );
     assert.ok(!existsSync(join(out, 'sleep/2026-04-05.csv')));
     const ex = readFileSync(join(out, 'exercise/2026-04-06.csv'), 'utf8').split('\n');
     assert.equal(ex[0], 'start,end,activity,source,duration_s,details');
-    assert.equal(ex[1], '2026-04-06T17:00:38-04:00,2026-04-06T17:30:38-04:00,Walk,Inspire 3,1800,'
-      + '"{""activityName"":""Walk"",""averageHeartRate"":101,""calories"":120}"');
+    assert.equal(
+      ex[1],
+      '2026-04-06T17:00:38-04:00,2026-04-06T17:30:38-04:00,Walk,Inspire 3,1800,' + '"{""activityName"":""Walk"",""averageHeartRate"":101,""calories"":120}"',
+    );
   });
 
   test('a night across the DST change prints each segment with the offset in force', async () => {
@@ -189,24 +222,43 @@ describe('layout and content', () => {
     const mid = Date.parse('2026-03-08T08:00:00Z');
     const end = Date.parse('2026-03-08T11:00:00Z');
     store.upsertSession({
-      account: 'me', kind: 'sleep', source: 'Inspire 3', layer: 'takeout-csv', start, startOffset: -300, end, endOffset: -240,
-      segments: [{ start, end: mid, stage: 'light' }, { start: mid, end, stage: 'rem' }], details: {},
+      account: 'me',
+      kind: 'sleep',
+      source: 'Inspire 3',
+      layer: 'takeout-csv',
+      start,
+      startOffset: -300,
+      end,
+      endOffset: -240,
+      segments: [
+        { start, end: mid, stage: 'light' },
+        { start: mid, end, stage: 'rem' },
+      ],
+      details: {},
     });
     await runDump(opts());
-    assert.equal(readFileSync(join(out, 'sleep/2026-03-08.csv'), 'utf8'),
-      'start,end,stage,source\n'
-      + '2026-03-07T23:00:00-05:00,2026-03-08T04:00:00-04:00,light,Inspire 3\n'
-      + '2026-03-08T04:00:00-04:00,2026-03-08T07:00:00-04:00,rem,Inspire 3\n');
+    assert.equal(
+      readFileSync(join(out, 'sleep/2026-03-08.csv'), 'utf8'),
+      'start,end,stage,source\n' +
+        '2026-03-07T23:00:00-05:00,2026-03-08T04:00:00-04:00,light,Inspire 3\n' +
+        '2026-03-08T04:00:00-04:00,2026-03-08T07:00:00-04:00,rem,Inspire 3\n',
+    );
   });
 
   test('jsonl: one object per line with the same field names', async () => {
     seed();
     await runDump(opts({ format: 'jsonl' }));
     assert.ok(!existsSync(join(out, 'steps/2026-04-06.csv')));
-    const steps = readFileSync(join(out, 'steps/2026-04-06.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
+    const steps = readFileSync(join(out, 'steps/2026-04-06.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     assert.deepEqual(steps[0], { timestamp: '2026-04-06T09:59:00-04:00', value: 5, source: 'Pixel Watch, 2' });
     assert.equal(steps.length, 4);
-    const sleep = readFileSync(join(out, 'sleep/2026-04-06.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
+    const sleep = readFileSync(join(out, 'sleep/2026-04-06.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     assert.deepEqual(sleep[0], { start: '2026-04-05T23:10:00-04:00', end: '2026-04-05T23:40:00-04:00', stage: 'light', source: 'Inspire 3' });
     assert.deepEqual(sleep[2], { start: '2026-04-06T14:00:00-04:00', end: '2026-04-06T14:30:00-04:00', stage: null, source: 'Inspire 3' });
     const ex = JSON.parse(readFileSync(join(out, 'exercise/2026-04-06.jsonl'), 'utf8')) as Record<string, unknown>;
@@ -224,8 +276,14 @@ describe('layout and content', () => {
     assert.deepEqual(m.timezones, [NY]);
     const metrics = m.metrics as Record<string, Record<string, unknown>>;
     assert.deepEqual(
-      { unit: metrics.heart_rate?.unit, kind: metrics.heart_rate?.kind, title: metrics.heart_rate?.title, files: metrics.heart_rate?.files,
-        first: metrics.heart_rate?.first, last: metrics.heart_rate?.last },
+      {
+        unit: metrics.heart_rate?.unit,
+        kind: metrics.heart_rate?.kind,
+        title: metrics.heart_rate?.title,
+        files: metrics.heart_rate?.files,
+        first: metrics.heart_rate?.first,
+        last: metrics.heart_rate?.last,
+      },
       { unit: 'bpm', kind: 'intraday', title: 'Heart rate', files: 4, first: '2026-03-07', last: '2026-04-06' },
     );
     assert.match(String(metrics.heart_rate?.description), /Heart rate/);
@@ -255,7 +313,11 @@ describe('layout and content', () => {
   test('several accounts: <dir>/<account>/<metric>/…; --account picks one, flat', async () => {
     seed();
     store.setAccount({ name: 'partner', profileId: null, timezone: 'Europe/Berlin' });
-    store.writeSamples({ account: 'partner', metric: 'heart_rate', source: 'Charge 6' }, [{ t: Date.parse('2026-04-06T10:00:00Z'), offset: 120, v: 58 }], EXPORT);
+    store.writeSamples(
+      { account: 'partner', metric: 'heart_rate', source: 'Charge 6' },
+      [{ t: Date.parse('2026-04-06T10:00:00Z'), offset: 120, v: 58 }],
+      EXPORT,
+    );
     const s = await runDump(opts());
     assert.ok(existsSync(join(out, 'me/heart_rate/2026-04-06.csv')));
     assert.equal(readFileSync(join(out, 'partner/heart_rate/2026-04-06.csv'), 'utf8'), 'timestamp,value,source\n2026-04-06T12:00:00+02:00,58,Charge 6\n');
@@ -309,13 +371,22 @@ describe('incremental', () => {
     seed();
     await runDump(opts());
     const before = snapshot(out);
-    store.upsertSession(sleepSession({
-      start: Date.parse('2026-03-08T04:00:00Z'), end: Date.parse('2026-03-08T11:00:00Z'), startOffset: -300, segments: [], externalId: '44',
-    }));
+    store.upsertSession(
+      sleepSession({
+        start: Date.parse('2026-03-08T04:00:00Z'),
+        end: Date.parse('2026-03-08T11:00:00Z'),
+        startOffset: -300,
+        segments: [],
+        externalId: '44',
+      }),
+    );
     const s = await runDump(opts());
     assert.equal(s.filesWritten, 1);
     const after = snapshot(out);
-    assert.deepEqual([...after.keys()].filter((k) => after.get(k) !== before.get(k)), ['sleep/2026-03-08.csv']);
+    assert.deepEqual(
+      [...after.keys()].filter((k) => after.get(k) !== before.get(k)),
+      ['sleep/2026-03-08.csv'],
+    );
   });
 
   test('a day whose data disappears has its file removed; files the dump did not write stay', async () => {
@@ -336,7 +407,7 @@ describe('incremental', () => {
     assert.equal(s.metrics.heart_rate?.first, '2026-03-08');
   });
 
-  test('--from/--to/--metric filter; changing them is a full run that removes only the dump\'s own files', async () => {
+  test("--from/--to/--metric filter; changing them is a full run that removes only the dump's own files", async () => {
     seed();
     const s1 = await runDump(opts({ from: '2026-04-01', to: '2026-04-05' }));
     assert.deepEqual([...snapshot(out).keys()], ['heart_rate/2026-04-05.csv']);

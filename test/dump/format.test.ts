@@ -43,7 +43,7 @@ test('day helpers', () => {
 
 test('formatIsoFast prints exactly what formatIso prints', () => {
   let x = 12345;
-  const rnd = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = (): number => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
   const offsets = [-300, -240, 0, 60, 330, 345, -570, 840, -720];
   let t = Date.UTC(2026, 2, 8, 6, 58, 59, 500);
   for (let i = 0; i < 20000; i++) {
@@ -51,16 +51,27 @@ test('formatIsoFast prints exactly what formatIso prints', () => {
     const off = offsets[Math.floor(rnd() * offsets.length)] ?? 0;
     assert.equal(formatIsoFast(t, off), formatIso(t, off));
   }
-  const edge: Array<[number, number]> = [[-1, 0], [0, -300], [Date.UTC(1969, 11, 31, 23, 59, 59, 999), 60], [Date.UTC(2026, 3, 6, 4, 43, 45), -240]];
+  const edge: Array<[number, number]> = [
+    [-1, 0],
+    [0, -300],
+    [Date.UTC(1969, 11, 31, 23, 59, 59, 999), 60],
+    [Date.UTC(2026, 3, 6, 4, 43, 45), -240],
+  ];
   for (const [tt, off] of edge) assert.equal(formatIsoFast(tt, off), formatIso(tt, off));
   assert.equal(formatIsoFast(Date.UTC(2026, 3, 6, 4, 43, 45), -240), '2026-04-06T00:43:45-04:00');
 });
 
 test('renderSamples: csv and jsonl text', () => {
   const t = Date.UTC(2026, 3, 6, 14, 0);
-  const xs = [{ t, offset: -240, v: 11, source: 'Pixel Watch, 2' }, { t: t + 60_000, offset: -240, v: 0.1 + 0.2, source: 'A "b"' }];
+  const xs = [
+    { t, offset: -240, v: 11, source: 'Pixel Watch, 2' },
+    { t: t + 60_000, offset: -240, v: 0.1 + 0.2, source: 'A "b"' },
+  ];
   assert.equal(renderSamples('csv', xs), 'timestamp,value,source\n2026-04-06T10:00:00-04:00,11,"Pixel Watch, 2"\n2026-04-06T10:01:00-04:00,0.3,"A ""b"""\n');
-  const lines = renderSamples('jsonl', xs).trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
+  const lines = renderSamples('jsonl', xs)
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as unknown);
   assert.deepEqual(lines, [
     { timestamp: '2026-04-06T10:00:00-04:00', value: 11, source: 'Pixel Watch, 2' },
     { timestamp: '2026-04-06T10:01:00-04:00', value: 0.3, source: 'A "b"' },

@@ -20,17 +20,42 @@ test('flags → options; bad variants are usage errors', () => {
 });
 
 test('runs until SIGTERM and prints URL, client id/secret and the config snippet', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, '--port', '0', '--days', '3', '--end-date', '2024-03-11', '--seed', '7', '--timezone', 'Europe/Berlin', '--variant', 'heartRateDefaultPageSize=1440'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      RUNNER,
+      '--port',
+      '0',
+      '--days',
+      '3',
+      '--end-date',
+      '2024-03-11',
+      '--seed',
+      '7',
+      '--timezone',
+      'Europe/Berlin',
+      '--variant',
+      'heartRateDefaultPageSize=1440',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
-  child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no banner: ${out} ${err}`)), 15_000);
       child.stdout.on('data', (b: Buffer) => {
         out += b.toString();
-        if (out.includes('Stop with Ctrl-C.')) { clearTimeout(timer); resolve(); }
+        if (out.includes('Stop with Ctrl-C.')) {
+          clearTimeout(timer);
+          resolve();
+        }
       });
     });
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
@@ -43,7 +68,9 @@ test('runs until SIGTERM and prints URL, client id/secret and the config snippet
     const cfg = (await (await fetch(`${url}/__emulator/config`)).json()) as { google: { token_endpoint: string }; user: { timezone: string } };
     assert.equal(cfg.google.token_endpoint, `${url}/token`);
     const tok = (await (await fetch(`${url}/__emulator/tokens`, { method: 'POST' })).json()) as { access_token: string };
-    const hr = (await (await fetch(`${url}/v4/users/me/dataTypes/heart-rate/dataPoints`, { headers: { authorization: `Bearer ${tok.access_token}` } })).json()) as { dataPoints: unknown[] };
+    const hr = (await (
+      await fetch(`${url}/v4/users/me/dataTypes/heart-rate/dataPoints`, { headers: { authorization: `Bearer ${tok.access_token}` } })
+    ).json()) as { dataPoints: unknown[] };
     assert.equal(hr.dataPoints.length, 1440, 'the --variant reached the API');
   } finally {
     child.kill('SIGTERM');

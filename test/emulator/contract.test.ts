@@ -31,15 +31,26 @@ export function checkError(body: unknown, code: number, status: string): void {
   assert.equal(rest.code, code);
   assert.equal(typeof rest.message, 'string');
   ok(validate(D, rest, 'Status'), 'Status');
-  for (const d of (rest.details as Record<string, unknown>[] | undefined) ?? []) assert.match(String(d['@type']), /^type\.googleapis\.com\/google\.rpc\.(ErrorInfo|BadRequest)$/);
+  for (const d of (rest.details as Record<string, unknown>[] | undefined) ?? [])
+    assert.match(String(d['@type']), /^type\.googleapis\.com\/google\.rpc\.(ErrorInfo|BadRequest)$/);
 }
 
 const REFERENCE_SLEEP_MEMBER_BODY = {
   error: {
-    code: 400, message: 'Invalid data point filter: INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER.', status: 'INVALID_ARGUMENT',
+    code: 400,
+    message: 'Invalid data point filter: INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER.',
+    status: 'INVALID_ARGUMENT',
     details: [
-      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'INVALID_DATA_POINT_FILTER', domain: 'health.googleapis.com', metadata: { detailedReasons: 'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER' } },
-      { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'filter', description: "Member 'sleep.interval.civil_start_time' is not supported for filtering. (at line 1, column 1)" }] },
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'INVALID_DATA_POINT_FILTER',
+        domain: 'health.googleapis.com',
+        metadata: { detailedReasons: 'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER' },
+      },
+      {
+        '@type': 'type.googleapis.com/google.rpc.BadRequest',
+        fieldViolations: [{ field: 'filter', description: "Member 'sleep.interval.civil_start_time' is not supported for filtering. (at line 1, column 1)" }],
+      },
     ],
   },
 };
@@ -50,23 +61,31 @@ function dayFilter(type: string): string {
   assert.ok(def);
   const f = def.filterId;
   switch (def.record) {
-    case 'interval': return `${f}.interval.civil_start_time >= "2024-03-08" AND ${f}.interval.civil_start_time < "2024-03-12"`;
-    case 'sample': return `${f}.sample_time.civil_time >= "2024-03-08" AND ${f}.sample_time.civil_time < "2024-03-12T00:00:00"`;
-    case 'daily': return `${f}.date >= "2024-03-09" AND ${f}.date < "2024-03-10"`;
-    case 'session': return type === 'sleep'
-      ? 'sleep.interval.civil_end_time >= "2024-03-09" AND sleep.interval.civil_end_time < "2024-03-10"'
-      : `${f}.interval.civil_start_time >= "2024-03-08" AND ${f}.interval.civil_start_time < "2024-03-12"`;
+    case 'interval':
+      return `${f}.interval.civil_start_time >= "2024-03-08" AND ${f}.interval.civil_start_time < "2024-03-12"`;
+    case 'sample':
+      return `${f}.sample_time.civil_time >= "2024-03-08" AND ${f}.sample_time.civil_time < "2024-03-12T00:00:00"`;
+    case 'daily':
+      return `${f}.date >= "2024-03-09" AND ${f}.date < "2024-03-10"`;
+    case 'session':
+      return type === 'sleep'
+        ? 'sleep.interval.civil_end_time >= "2024-03-09" AND sleep.interval.civil_end_time < "2024-03-10"'
+        : `${f}.interval.civil_start_time >= "2024-03-08" AND ${f}.interval.civil_start_time < "2024-03-12"`;
   }
 }
 
 let c: Client;
-before(async () => { c = await startClient(); });
+before(async () => {
+  c = await startClient();
+});
 after(() => c.close());
 
 describe('discovery: the routes the emulator serves are the documented ones', () => {
   test('methods, HTTP verbs and paths', async () => {
     const cases: [string, string, unknown?][] = [
-      ['list', 'GET'], ['reconcile', 'GET'], ['rollUp', 'POST', { range: { startTime: '2024-03-09T05:00:00Z', endTime: '2024-03-09T06:00:00Z' }, windowSize: '60s' }],
+      ['list', 'GET'],
+      ['reconcile', 'GET'],
+      ['rollUp', 'POST', { range: { startTime: '2024-03-09T05:00:00Z', endTime: '2024-03-09T06:00:00Z' }, windowSize: '60s' }],
       ['dailyRollUp', 'POST', { range: { start: { date: { year: 2024, month: 3, day: 9 } }, end: { date: { year: 2024, month: 3, day: 10 } } } }],
     ];
     for (const [name, verb, body] of cases) {
@@ -107,7 +126,9 @@ describe('every served data type: list, reconcile, rollUp, dailyRollUp shapes', 
         assert.deepEqual(keys, [DP_KEYS.get(type)], `${type}: exactly the union key of its data type`);
         assert.ok(p.dataSource, `${type}: list points carry their dataSource`);
         assert.equal(p.name !== undefined, def.identifiable, `${type}: name only on identifiable types`);
-        const body = p[keys[0] as string] as Record<string, { startTime?: string; physicalTime?: string } | undefined> & { date?: { year: number; month: number; day: number } };
+        const body = p[keys[0] as string] as Record<string, { startTime?: string; physicalTime?: string } | undefined> & {
+          date?: { year: number; month: number; day: number };
+        };
         const t = body.interval?.startTime ?? body.sampleTime?.physicalTime;
         const x = t ? Date.parse(t) : Date.UTC(body.date?.year ?? 0, (body.date?.month ?? 1) - 1, body.date?.day ?? 0);
         assert.ok(x <= prev, `${type}: newest first`);
@@ -129,18 +150,35 @@ describe('every served data type: list, reconcile, rollUp, dailyRollUp shapes', 
       for (const p of pts) {
         assert.equal(p.dataSource, undefined);
         assert.match(String(p.dataPointName), new RegExp(`^users/${c.emu.user.healthUserId}/dataTypes/${type}/dataPoints/[a-z0-9-]{4,63}$`));
-        assert.deepEqual(Object.keys(p).filter((k) => k !== 'dataPointName'), [RDP_KEYS.get(type)]);
+        assert.deepEqual(
+          Object.keys(p).filter((k) => k !== 'dataPointName'),
+          [RDP_KEYS.get(type)],
+        );
       }
     }
   });
 
   test('rollUp and dailyRollUp: documented value keys, zero windows left out', async () => {
     const rolled = SERVED_TYPES.filter((t) => DATA_TYPES.get(t)?.ops.has('rollUp'));
-    assert.deepEqual(rolled.sort(), ['active-energy-burned', 'active-zone-minutes', 'altitude', 'distance', 'floors', 'heart-rate', 'steps', 'total-calories', 'weight']);
+    assert.deepEqual(rolled.sort(), [
+      'active-energy-burned',
+      'active-zone-minutes',
+      'altitude',
+      'distance',
+      'floors',
+      'heart-rate',
+      'steps',
+      'total-calories',
+      'weight',
+    ]);
     for (const type of rolled) {
       const key = ROLLUP_KEYS.get(type);
       assert.ok(key, `${type} has a RollupDataPoint key in discovery`);
-      const r = await c.post(dp(type, ':rollUp'), { range: { startTime: '2024-03-08T05:00:00Z', endTime: '2024-03-12T04:00:00Z' }, windowSize: '3600s', pageSize: 10000 });
+      const r = await c.post(dp(type, ':rollUp'), {
+        range: { startTime: '2024-03-08T05:00:00Z', endTime: '2024-03-12T04:00:00Z' },
+        windowSize: '3600s',
+        pageSize: 10000,
+      });
       assert.equal(r.status, 200, `${type}: ${r.text}`);
       ok(validate(D, r.body, 'RollUpDataPointsResponse'), type);
       const windows = (r.body as { rollupDataPoints?: Record<string, unknown>[] }).rollupDataPoints ?? [];
@@ -150,8 +188,11 @@ describe('every served data type: list, reconcile, rollUp, dailyRollUp shapes', 
         assert.equal(Date.parse(String(w.endTime)) - Date.parse(String(w.startTime)), 3_600_000);
         assert.ok(Object.keys(w[key] as object).length > 0, `${type}: a zero window is left out`);
       }
-      if (type !== 'heart-rate' && type !== 'total-calories') assert.ok(windows.length < 95, `${type}: 95 hours, some of them empty and left out (${windows.length})`);
-      const dr = await c.post(dp(type, ':dailyRollUp'), { range: { start: { date: { year: 2024, month: 3, day: 8 } }, end: { date: { year: 2024, month: 3, day: 12 } } } });
+      if (type !== 'heart-rate' && type !== 'total-calories')
+        assert.ok(windows.length < 95, `${type}: 95 hours, some of them empty and left out (${windows.length})`);
+      const dr = await c.post(dp(type, ':dailyRollUp'), {
+        range: { start: { date: { year: 2024, month: 3, day: 8 } }, end: { date: { year: 2024, month: 3, day: 12 } } },
+      });
       assert.equal(dr.status, 200, `${type}: ${dr.text}`);
       ok(validate(D, dr.body, 'DailyRollUpDataPointsResponse'), type);
       for (const w of (dr.body as { rollupDataPoints?: Record<string, unknown>[] }).rollupDataPoints ?? []) {
@@ -162,9 +203,10 @@ describe('every served data type: list, reconcile, rollUp, dailyRollUp shapes', 
   });
 
   test('proto3 JSON: int64 strings, no zero fields, no empty lists', async () => {
-    const raw = (await c.get(dp('steps'), { pageSize: 500, prettyPrint: 'false' })).text
-      + (await c.get(dp('sleep'), { pageSize: 25, prettyPrint: 'false' })).text
-      + (await c.get(dp('active-zone-minutes'), { pageSize: 500, prettyPrint: 'false' })).text;
+    const raw =
+      (await c.get(dp('steps'), { pageSize: 500, prettyPrint: 'false' })).text +
+      (await c.get(dp('sleep'), { pageSize: 25, prettyPrint: 'false' })).text +
+      (await c.get(dp('active-zone-minutes'), { pageSize: 500, prettyPrint: 'false' })).text;
     assert.match(raw, /"count":"[1-9]\d*"/);
     assert.match(raw, /"minutesAsleep":"[1-9]\d*"/);
     assert.match(raw, /"activeZoneMinutes":"[12]"/);
@@ -200,17 +242,36 @@ describe('users, settings, paired devices', () => {
     const only = await startClient({}, ['https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly']);
     try {
       const table: [string, number, string?][] = [
-        [dp('steps'), 200], [dp('exercise'), 200], [dp('heart-rate'), 403, 'health_metrics_and_measurements'],
-        [dp('weight'), 403, 'health_metrics_and_measurements'], [dp('sleep'), 403, 'sleep'],
-        ['/v4/users/me/profile', 403, 'profile'], ['/v4/users/me/settings', 403, 'settings'],
-        ['/v4/users/me/pairedDevices', 403, 'settings'], ['/v4/users/me/identity', 200],
+        [dp('steps'), 200],
+        [dp('exercise'), 200],
+        [dp('heart-rate'), 403, 'health_metrics_and_measurements'],
+        [dp('weight'), 403, 'health_metrics_and_measurements'],
+        [dp('sleep'), 403, 'sleep'],
+        ['/v4/users/me/profile', 403, 'profile'],
+        ['/v4/users/me/settings', 403, 'settings'],
+        ['/v4/users/me/pairedDevices', 403, 'settings'],
+        ['/v4/users/me/identity', 200],
       ];
       for (const [path, status, scope] of table) {
         const a = await only.get(path, { pageSize: 1 });
         assert.equal(a.status, status, path);
         if (scope) {
           checkError(a.body, 403, 'PERMISSION_DENIED');
-          assert.deepEqual(a.body, { error: { code: 403, message: 'Request had insufficient authentication scopes.', status: 'PERMISSION_DENIED', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'MISSING_OAUTH_SCOPE', domain: 'health.googleapis.com', metadata: { requiredScope: `https://www.googleapis.com/auth/googlehealth.${scope}.readonly` } }] } });
+          assert.deepEqual(a.body, {
+            error: {
+              code: 403,
+              message: 'Request had insufficient authentication scopes.',
+              status: 'PERMISSION_DENIED',
+              details: [
+                {
+                  '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+                  reason: 'MISSING_OAUTH_SCOPE',
+                  domain: 'health.googleapis.com',
+                  metadata: { requiredScope: `https://www.googleapis.com/auth/googlehealth.${scope}.readonly` },
+                },
+              ],
+            },
+          });
         }
       }
     } finally {
@@ -222,9 +283,16 @@ describe('users, settings, paired devices', () => {
 function filterErr(reason: string, description: string): unknown {
   return {
     error: {
-      code: 400, message: `Invalid data point filter: ${reason}.`, status: 'INVALID_ARGUMENT',
+      code: 400,
+      message: `Invalid data point filter: ${reason}.`,
+      status: 'INVALID_ARGUMENT',
       details: [
-        { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'INVALID_DATA_POINT_FILTER', domain: 'health.googleapis.com', metadata: { detailedReasons: reason } },
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'INVALID_DATA_POINT_FILTER',
+          domain: 'health.googleapis.com',
+          metadata: { detailedReasons: reason },
+        },
         { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'filter', description }] },
       ],
     },
@@ -235,24 +303,83 @@ const MEMBER = 'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER';
 
 describe('filters per record kind (reference grammar)', () => {
   test('accepted: every documented member, counted against the truth', async () => {
-    const d9 = day('2024-03-09'), d10 = day('2024-03-10');
+    const d9 = day('2024-03-09'),
+      d10 = day('2024-03-10');
     const sleeps = [...day('2024-03-08').sleeps, ...d9.sleeps, ...d10.sleeps, ...day('2024-03-11').sleeps];
     const endsIn = (a: number, b: number) => sleeps.filter((s) => s.end >= a && s.end < b).length;
-    const count = (n: number, xs: number[], a: number, b: number) => { void n; return xs.filter((t) => t >= a && t < b).length; };
+    const count = (n: number, xs: number[], a: number, b: number) => {
+      void n;
+      return xs.filter((t) => t >= a && t < b).length;
+    };
     const hrT = d9.heartRate.t;
     const cases: [string, string, string, number][] = [
-      ['interval physical', 'steps', `steps.interval.start_time >= "${iso(d9.start)}" AND steps.interval.start_time < "${iso(d9.end)}"`, d9.steps.reduce((n, s) => n + s.t.length, 0)],
-      ['interval civil', 'altitude', 'altitude.interval.civil_start_time >= "2024-03-09" AND altitude.interval.civil_start_time < "2024-03-10"', d9.altitude[0]?.t.length ?? 0],
-      ['interval civil, date-time', 'active_energy_burned'.replace(/_/g, '-'), 'active_energy_burned.interval.civil_start_time >= "2024-03-09T06:00:00" AND active_energy_burned.interval.civil_start_time < "2024-03-09T18:00"', count(0, d9.activeEnergy.t, d9.start + 6 * 3_600_000, d9.start + 18 * 3_600_000)],
-      ['sample physical', 'heart-rate', `heart_rate.sample_time.physical_time >= "${iso(d9.start)}" AND heart_rate.sample_time.physical_time < "${iso(d9.start + 3_600_000)}"`, count(0, hrT, d9.start, d9.start + 3_600_000)],
-      ['sample civil', 'oxygen-saturation', 'oxygen_saturation.sample_time.civil_time >= "2024-03-09T00:00:00" AND oxygen_saturation.sample_time.civil_time < "2024-03-09T03:00:00"', count(0, [...day('2024-03-09').spo2.t, ...d10.spo2.t], d9.start, d9.start + 3 * 3_600_000)],
-      ['daily date', 'daily-respiratory-rate', 'daily_respiratory_rate.date >= "2024-03-09" AND daily_respiratory_rate.date < "2024-03-11"', [d9, d10].filter((x) => x.daily.respiratoryRate).length],
-      ['daily, one bound', 'daily-heart-rate-variability', 'daily_heart_rate_variability.date < "2024-03-10"', ['2024-03-08', '2024-03-09'].filter((x) => day(x).daily.hrv).length],
+      [
+        'interval physical',
+        'steps',
+        `steps.interval.start_time >= "${iso(d9.start)}" AND steps.interval.start_time < "${iso(d9.end)}"`,
+        d9.steps.reduce((n, s) => n + s.t.length, 0),
+      ],
+      [
+        'interval civil',
+        'altitude',
+        'altitude.interval.civil_start_time >= "2024-03-09" AND altitude.interval.civil_start_time < "2024-03-10"',
+        d9.altitude[0]?.t.length ?? 0,
+      ],
+      [
+        'interval civil, date-time',
+        'active_energy_burned'.replace(/_/g, '-'),
+        'active_energy_burned.interval.civil_start_time >= "2024-03-09T06:00:00" AND active_energy_burned.interval.civil_start_time < "2024-03-09T18:00"',
+        count(0, d9.activeEnergy.t, d9.start + 6 * 3_600_000, d9.start + 18 * 3_600_000),
+      ],
+      [
+        'sample physical',
+        'heart-rate',
+        `heart_rate.sample_time.physical_time >= "${iso(d9.start)}" AND heart_rate.sample_time.physical_time < "${iso(d9.start + 3_600_000)}"`,
+        count(0, hrT, d9.start, d9.start + 3_600_000),
+      ],
+      [
+        'sample civil',
+        'oxygen-saturation',
+        'oxygen_saturation.sample_time.civil_time >= "2024-03-09T00:00:00" AND oxygen_saturation.sample_time.civil_time < "2024-03-09T03:00:00"',
+        count(0, [...day('2024-03-09').spo2.t, ...d10.spo2.t], d9.start, d9.start + 3 * 3_600_000),
+      ],
+      [
+        'daily date',
+        'daily-respiratory-rate',
+        'daily_respiratory_rate.date >= "2024-03-09" AND daily_respiratory_rate.date < "2024-03-11"',
+        [d9, d10].filter((x) => x.daily.respiratoryRate).length,
+      ],
+      [
+        'daily, one bound',
+        'daily-heart-rate-variability',
+        'daily_heart_rate_variability.date < "2024-03-10"',
+        ['2024-03-08', '2024-03-09'].filter((x) => day(x).daily.hrv).length,
+      ],
       ['sleep end_time', 'sleep', `sleep.interval.end_time >= "${iso(d9.start)}" AND sleep.interval.end_time < "${iso(d10.end)}"`, endsIn(d9.start, d10.end)],
-      ['sleep civil_end_time', 'sleep', 'sleep.interval.civil_end_time >= "2024-03-09" AND sleep.interval.civil_end_time < "2024-03-11"', endsIn(d9.start, d10.end)],
-      ['sleep OR', 'sleep', `sleep.interval.end_time < "${iso(d9.start)}" OR sleep.interval.end_time >= "${iso(d10.end)}"`, sleeps.length - endsIn(d9.start, d10.end)],
-      ['sleep OR in parentheses AND', 'sleep', `(sleep.interval.end_time < "${iso(d9.end)}" OR sleep.interval.end_time >= "${iso(d10.end)}") AND sleep.interval.civil_end_time >= "2024-03-09"`, sleeps.filter((s) => s.end >= d9.start && (s.end < d9.end || s.end >= d10.end)).length],
-      ['exercise civil_start_time', 'exercise', 'exercise.interval.civil_start_time >= "2024-03-08"', ['2024-03-08', '2024-03-09', '2024-03-10', '2024-03-11'].reduce((n, x) => n + day(x).exercises.length, 0)],
+      [
+        'sleep civil_end_time',
+        'sleep',
+        'sleep.interval.civil_end_time >= "2024-03-09" AND sleep.interval.civil_end_time < "2024-03-11"',
+        endsIn(d9.start, d10.end),
+      ],
+      [
+        'sleep OR',
+        'sleep',
+        `sleep.interval.end_time < "${iso(d9.start)}" OR sleep.interval.end_time >= "${iso(d10.end)}"`,
+        sleeps.length - endsIn(d9.start, d10.end),
+      ],
+      [
+        'sleep OR in parentheses AND',
+        'sleep',
+        `(sleep.interval.end_time < "${iso(d9.end)}" OR sleep.interval.end_time >= "${iso(d10.end)}") AND sleep.interval.civil_end_time >= "2024-03-09"`,
+        sleeps.filter((s) => s.end >= d9.start && (s.end < d9.end || s.end >= d10.end)).length,
+      ],
+      [
+        'exercise civil_start_time',
+        'exercise',
+        'exercise.interval.civil_start_time >= "2024-03-08"',
+        ['2024-03-08', '2024-03-09', '2024-03-10', '2024-03-11'].reduce((n, x) => n + day(x).exercises.length, 0),
+      ],
     ];
     for (const [name, type, filter, want] of cases) {
       assert.ok(want > 0 || name.includes('OR'), `${name}: a case that can fail (truth has ${want})`);
@@ -264,17 +391,70 @@ describe('filters per record kind (reference grammar)', () => {
   test('rejected: operators, hyphenated type names, wrong members, the documented bodies', async () => {
     const T = '"2024-03-09T00:00:00Z"';
     const cases: [string, string, string, unknown][] = [
-      ['>', 'steps', `steps.interval.start_time > ${T}`, filterErr('INVALID_DATA_POINT_FILTER_OPERATOR', "Operator '>' is not supported for filtering; use '>=' or '<'. (at line 1, column 27)")],
-      ['<=', 'heart-rate', `heart_rate.sample_time.physical_time <= ${T}`, filterErr('INVALID_DATA_POINT_FILTER_OPERATOR', "Operator '<=' is not supported for filtering; use '>=' or '<'. (at line 1, column 38)")],
-      ['=', 'daily-resting-heart-rate', 'daily_resting_heart_rate.date = "2024-03-09"', filterErr('INVALID_DATA_POINT_FILTER_OPERATOR', "Operator '=' is not supported for filtering; use '>=' or '<'. (at line 1, column 31)")],
-      ['hyphenated type', 'heart-rate', `heart-rate.sample_time.physical_time >= ${T}`, filterErr(MEMBER, "Member 'heart-rate.sample_time.physical_time' is not supported for filtering. (at line 1, column 1)")],
-      ['interval end_time', 'steps', `steps.interval.end_time >= ${T}`, filterErr(MEMBER, "Member 'steps.interval.end_time' is not supported for filtering. (at line 1, column 1)")],
-      ['sample member on an interval type', 'distance', `distance.sample_time.physical_time >= ${T}`, filterErr(MEMBER, "Member 'distance.sample_time.physical_time' is not supported for filtering. (at line 1, column 1)")],
-      ['exercise start_time', 'exercise', `exercise.interval.start_time >= ${T}`, filterErr(MEMBER, "Member 'exercise.interval.start_time' is not supported for filtering. (at line 1, column 1)")],
+      [
+        '>',
+        'steps',
+        `steps.interval.start_time > ${T}`,
+        filterErr('INVALID_DATA_POINT_FILTER_OPERATOR', "Operator '>' is not supported for filtering; use '>=' or '<'. (at line 1, column 27)"),
+      ],
+      [
+        '<=',
+        'heart-rate',
+        `heart_rate.sample_time.physical_time <= ${T}`,
+        filterErr('INVALID_DATA_POINT_FILTER_OPERATOR', "Operator '<=' is not supported for filtering; use '>=' or '<'. (at line 1, column 38)"),
+      ],
+      [
+        '=',
+        'daily-resting-heart-rate',
+        'daily_resting_heart_rate.date = "2024-03-09"',
+        filterErr('INVALID_DATA_POINT_FILTER_OPERATOR', "Operator '=' is not supported for filtering; use '>=' or '<'. (at line 1, column 31)"),
+      ],
+      [
+        'hyphenated type',
+        'heart-rate',
+        `heart-rate.sample_time.physical_time >= ${T}`,
+        filterErr(MEMBER, "Member 'heart-rate.sample_time.physical_time' is not supported for filtering. (at line 1, column 1)"),
+      ],
+      [
+        'interval end_time',
+        'steps',
+        `steps.interval.end_time >= ${T}`,
+        filterErr(MEMBER, "Member 'steps.interval.end_time' is not supported for filtering. (at line 1, column 1)"),
+      ],
+      [
+        'sample member on an interval type',
+        'distance',
+        `distance.sample_time.physical_time >= ${T}`,
+        filterErr(MEMBER, "Member 'distance.sample_time.physical_time' is not supported for filtering. (at line 1, column 1)"),
+      ],
+      [
+        'exercise start_time',
+        'exercise',
+        `exercise.interval.start_time >= ${T}`,
+        filterErr(MEMBER, "Member 'exercise.interval.start_time' is not supported for filtering. (at line 1, column 1)"),
+      ],
       ['sleep civil_start_time (reference body verbatim)', 'sleep', 'sleep.interval.civil_start_time >= "2024-03-09"', REFERENCE_SLEEP_MEMBER_BODY],
-      ['daily member on a sample type', 'weight', 'weight.date >= "2024-03-09"', filterErr(MEMBER, "Member 'weight.date' is not supported for filtering. (at line 1, column 1)")],
-      ['date with a time', 'daily-oxygen-saturation', 'daily_oxygen_saturation.date >= "2024-03-09T00:00:00"', filterErr('INVALID_DATA_POINT_FILTER_VALUE', 'Invalid value "2024-03-09T00:00:00" for member \'daily_oxygen_saturation.date\': expected a date such as "2024-08-15". (at line 1, column 33)')],
-      ['OR outside sleep', 'weight', `weight.sample_time.physical_time >= ${T} OR weight.sample_time.physical_time < ${T}`, filterErr('INVALID_DATA_POINT_FILTER_SYNTAX', "Unexpected 'OR', expected 'AND' or the end of the filter. (at line 1, column 60)")],
+      [
+        'daily member on a sample type',
+        'weight',
+        'weight.date >= "2024-03-09"',
+        filterErr(MEMBER, "Member 'weight.date' is not supported for filtering. (at line 1, column 1)"),
+      ],
+      [
+        'date with a time',
+        'daily-oxygen-saturation',
+        'daily_oxygen_saturation.date >= "2024-03-09T00:00:00"',
+        filterErr(
+          'INVALID_DATA_POINT_FILTER_VALUE',
+          'Invalid value "2024-03-09T00:00:00" for member \'daily_oxygen_saturation.date\': expected a date such as "2024-08-15". (at line 1, column 33)',
+        ),
+      ],
+      [
+        'OR outside sleep',
+        'weight',
+        `weight.sample_time.physical_time >= ${T} OR weight.sample_time.physical_time < ${T}`,
+        filterErr('INVALID_DATA_POINT_FILTER_SYNTAX', "Unexpected 'OR', expected 'AND' or the end of the filter. (at line 1, column 60)"),
+      ],
     ];
     for (const [name, type, filter, body] of cases) {
       for (const verb of ['', ':reconcile']) {
@@ -356,7 +536,10 @@ describe('paging, page sizes, HTML 404, 429, rollUp limits', () => {
         const a = await q.get(dp('steps'), { pageSize: 1 });
         assert.equal(a.status, 429);
         checkError(a.body, 429, 'RESOURCE_EXHAUSTED');
-        assert.match((a.body as { error: { message: string } }).error.message, /^Quota exceeded for quota metric 'Requests' and limit 'Requests per minute per user'/);
+        assert.match(
+          (a.body as { error: { message: string } }).error.message,
+          /^Quota exceeded for quota metric 'Requests' and limit 'Requests per minute per user'/,
+        );
         assert.equal(a.headers.get('retry-after'), variant === 'header' ? '60' : null);
         assert.equal(q.emu.api.quota.used(), 2);
       } finally {
@@ -366,17 +549,30 @@ describe('paging, page sizes, HTML 404, 429, rollUp limits', () => {
   });
 
   test('rollUp: range limits (14 / 90 days), closed-open range, bad requests', async () => {
-    const body = (type: string, days: number, extra: Record<string, unknown> = {}) => ({ range: { startTime: '2024-01-01T00:00:00Z', endTime: iso(Date.UTC(2024, 0, 1) + days * 86_400_000) }, windowSize: '86400s', ...extra });
+    const body = (type: string, days: number, extra: Record<string, unknown> = {}) => ({
+      range: { startTime: '2024-01-01T00:00:00Z', endTime: iso(Date.UTC(2024, 0, 1) + days * 86_400_000) },
+      windowSize: '86400s',
+      ...extra,
+    });
     const table: [string, number, number][] = [
-      ['heart-rate', 14, 200], ['heart-rate', 15, 400], ['total-calories', 14, 200], ['total-calories', 15, 400],
-      ['steps', 90, 200], ['steps', 91, 400], ['floors', 91, 400], ['distance', 90, 200],
+      ['heart-rate', 14, 200],
+      ['heart-rate', 15, 400],
+      ['total-calories', 14, 200],
+      ['total-calories', 15, 400],
+      ['steps', 90, 200],
+      ['steps', 91, 400],
+      ['floors', 91, 400],
+      ['distance', 90, 200],
     ];
     for (const [type, days, status] of table) {
       const a = await c.post(dp(type, ':rollUp'), body(type, days));
       assert.equal(a.status, status, `${type} ${days} days: ${a.text}`);
       if (status === 400) {
         checkError(a.body, 400, 'INVALID_ARGUMENT');
-        assert.match((a.body as { error: { message: string } }).error.message, new RegExp(`${type === 'heart-rate' || type === 'total-calories' ? 14 : 90} days`));
+        assert.match(
+          (a.body as { error: { message: string } }).error.message,
+          new RegExp(`${type === 'heart-rate' || type === 'total-calories' ? 14 : 90} days`),
+        );
       }
     }
     // closed-open: a range ending at a minute's start leaves that minute out
@@ -386,7 +582,12 @@ describe('paging, page sizes, HTML 404, 429, rollUp limits', () => {
     const none = await c.post(dp('steps', ':rollUp'), { range: { startTime: iso(t0 - 60_000), endTime: iso(t0) }, windowSize: '60s' });
     assert.equal((one.body as { rollupDataPoints: unknown[] }).rollupDataPoints.length, 1);
     assert.deepEqual(none.body, {}, 'no data → {} (zero windows left out)');
-    for (const bad of [{ windowSize: '60s' }, { range: { startTime: 'x', endTime: iso(t0) }, windowSize: '60s' }, { ...body('steps', 1), windowSize: '0s' }, { ...body('steps', 1), bogus: 1 }]) {
+    for (const bad of [
+      { windowSize: '60s' },
+      { range: { startTime: 'x', endTime: iso(t0) }, windowSize: '60s' },
+      { ...body('steps', 1), windowSize: '0s' },
+      { ...body('steps', 1), bogus: 1 },
+    ]) {
       const a = await c.post(dp('steps', ':rollUp'), bad);
       assert.equal(a.status, 400, JSON.stringify(bad));
       checkError(a.body, 400, 'INVALID_ARGUMENT');
@@ -410,10 +611,22 @@ describe('paging, page sizes, HTML 404, 429, rollUp limits', () => {
     } finally {
       await v.close();
     }
-    const two = await c.post(dp('steps', ':dailyRollUp'), { ...req, range: { ...req.range, end: { date: { year: 2024, month: 3, day: 12 } } }, windowSizeDays: 2 });
+    const two = await c.post(dp('steps', ':dailyRollUp'), {
+      ...req,
+      range: { ...req.range, end: { date: { year: 2024, month: 3, day: 12 } } },
+      windowSizeDays: 2,
+    });
     const w2 = (two.body as { rollupDataPoints: { civilStartTime: { date: unknown } }[] }).rollupDataPoints;
-    assert.deepEqual(w2.map((x) => x.civilStartTime.date), [{ year: 2024, month: 3, day: 9 }, { year: 2024, month: 3, day: 11 }]);
-    const misaligned = await c.post(dp('steps', ':dailyRollUp'), { range: { start: { date: { year: 2024, month: 3, day: 9 }, time: { hours: 6 } }, end: { date: { year: 2024, month: 3, day: 10 } } } });
+    assert.deepEqual(
+      w2.map((x) => x.civilStartTime.date),
+      [
+        { year: 2024, month: 3, day: 9 },
+        { year: 2024, month: 3, day: 11 },
+      ],
+    );
+    const misaligned = await c.post(dp('steps', ':dailyRollUp'), {
+      range: { start: { date: { year: 2024, month: 3, day: 9 }, time: { hours: 6 } }, end: { date: { year: 2024, month: 3, day: 10 } } },
+    });
     assert.equal(misaligned.status, 400);
   });
 });

@@ -19,7 +19,11 @@ interface Prop {
   enum?: string[];
   additionalProperties?: Prop;
 }
-interface Schema { id: string; type: string; properties?: Record<string, Prop> }
+interface Schema {
+  id: string;
+  type: string;
+  properties?: Record<string, Prop>;
+}
 export interface Discovery {
   schemas: Record<string, Schema>;
   resources: Record<string, unknown>;
@@ -29,7 +33,10 @@ export function loadDiscovery(): Discovery {
   return JSON.parse(readFileSync(DEFAULT_DISCOVERY_URL, 'utf8')) as Discovery;
 }
 
-export interface Report { errors: string[]; warnings: string[] }
+export interface Report {
+  errors: string[];
+  warnings: string[];
+}
 
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
 const DURATION = /^-?\d+(\.\d{1,9})?s$/;
@@ -42,11 +49,20 @@ export function validate(d: Discovery, value: unknown, schema: string, mode: 'em
 
 function walkRef(d: Discovery, v: unknown, ref: string, path: string, rep: Report, mode: 'emulator' | 'live'): void {
   const s = d.schemas[ref];
-  if (!s) { rep.errors.push(`${path}: unknown schema ${ref}`); return; }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) { rep.errors.push(`${path}: expected an object (${ref})`); return; }
+  if (!s) {
+    rep.errors.push(`${path}: unknown schema ${ref}`);
+    return;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    rep.errors.push(`${path}: expected an object (${ref})`);
+    return;
+  }
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     const p = s.properties?.[k];
-    if (!p) { rep.errors.push(`${path}.${k}: not a field of ${ref}`); continue; }
+    if (!p) {
+      rep.errors.push(`${path}.${k}: not a field of ${ref}`);
+      continue;
+    }
     walkProp(d, x, p, `${path}.${k}`, rep, mode, true);
   }
 }
@@ -58,7 +74,10 @@ function walkProp(d: Discovery, v: unknown, p: Prop, path: string, rep: Report, 
   }
   switch (p.type) {
     case 'array':
-      if (!Array.isArray(v)) { rep.errors.push(`${path}: expected an array`); return; }
+      if (!Array.isArray(v)) {
+        rep.errors.push(`${path}: expected an array`);
+        return;
+      }
       if (field && v.length === 0) rep.errors.push(`${path}: empty repeated field (proto3 omits it)`);
       v.forEach((x, i) => walkProp(d, x, p.items ?? {}, `${path}[${i}]`, rep, mode, false));
       return;
@@ -78,7 +97,10 @@ function walkProp(d: Discovery, v: unknown, p: Prop, path: string, rep: Report, 
       else if (field && v === 0) rep.errors.push(`${path}: 0 is the zero value (omitted)`);
       return;
     case 'string': {
-      if (typeof v !== 'string') { rep.errors.push(`${path}: expected a string (${p.format ?? 'string'}), got ${JSON.stringify(v)}`); return; }
+      if (typeof v !== 'string') {
+        rep.errors.push(`${path}: expected a string (${p.format ?? 'string'}), got ${JSON.stringify(v)}`);
+        return;
+      }
       if (field && v === '') rep.errors.push(`${path}: "" is the zero value (omitted)`);
       if (p.format === 'int64' || p.format === 'uint64') {
         if (!/^-?\d+$/.test(v)) rep.errors.push(`${path}: int64 must be a decimal string, got ${JSON.stringify(v)}`);
@@ -107,8 +129,21 @@ export function unionKeys(d: Discovery, schema = 'DataPoint'): Map<string, strin
 
 /** httpMethod and flatPath of a users.dataTypes.dataPoints method. */
 export function dataPointsMethod(d: Discovery, name: string): { httpMethod: string; flatPath: string; request?: string; response?: string } {
-  const users = d.resources.users as { resources: { dataTypes: { resources: { dataPoints: { methods: Record<string, { httpMethod: string; flatPath: string; request?: { $ref: string }; response?: { $ref: string } }> } } } } };
+  const users = d.resources.users as {
+    resources: {
+      dataTypes: {
+        resources: {
+          dataPoints: { methods: Record<string, { httpMethod: string; flatPath: string; request?: { $ref: string }; response?: { $ref: string } }> };
+        };
+      };
+    };
+  };
   const m = users.resources.dataTypes.resources.dataPoints.methods[name];
   if (!m) throw new Error(`no dataPoints.${name}`);
-  return { httpMethod: m.httpMethod, flatPath: m.flatPath, ...(m.request ? { request: m.request.$ref } : {}), ...(m.response ? { response: m.response.$ref } : {}) };
+  return {
+    httpMethod: m.httpMethod,
+    flatPath: m.flatPath,
+    ...(m.request ? { request: m.request.$ref } : {}),
+    ...(m.response ? { response: m.response.$ref } : {}),
+  };
 }

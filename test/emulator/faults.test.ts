@@ -8,23 +8,42 @@ const STEPS = dp('steps');
 
 async function refresh(url: string, refreshToken: string, clientId: string, secret: string): Promise<{ status: number; body: unknown }> {
   const r = await fetch(url, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, client_secret: secret }).toString(),
   });
-  return { status: r.status, body: (await r.json()) };
+  return { status: r.status, body: await r.json() };
 }
 
 test('each kind answers once, then the API answers again', async () => {
   const c = await startClient();
   try {
     const table: { spec: Parameters<typeof c.emu.faults.add>[0]; status: number; check?: (a: Awaited<ReturnType<typeof c.get>>) => void }[] = [
-      { spec: { kind: '429' }, status: 429, check: (a) => { assert.equal(a.headers.get('retry-after'), '1'); assert.equal((a.body as { error: { status: string } }).error.status, 'RESOURCE_EXHAUSTED'); } },
+      {
+        spec: { kind: '429' },
+        status: 429,
+        check: (a) => {
+          assert.equal(a.headers.get('retry-after'), '1');
+          assert.equal((a.body as { error: { status: string } }).error.status, 'RESOURCE_EXHAUSTED');
+        },
+      },
       { spec: { kind: '429', retryAfterSec: 7 }, status: 429, check: (a) => assert.equal(a.headers.get('retry-after'), '7') },
       { spec: { kind: '429', retryAfterSec: null }, status: 429, check: (a) => assert.equal(a.headers.get('retry-after'), null) },
-      { spec: { kind: '500' }, status: 500, check: (a) => assert.deepEqual(a.body, { error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } }) },
+      {
+        spec: { kind: '500' },
+        status: 500,
+        check: (a) => assert.deepEqual(a.body, { error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } }),
+      },
       { spec: { kind: '503' }, status: 503, check: (a) => assert.equal((a.body as { error: { status: string } }).error.status, 'UNAVAILABLE') },
       { spec: { kind: 'account-not-linked' }, status: 400, check: (a) => assert.deepEqual(a.body, ACCOUNT_NOT_LINKED_BODY) },
-      { spec: { kind: 'html-404' }, status: 404, check: (a) => { assert.match(a.headers.get('content-type') ?? '', /^text\/html/); assert.match(a.text, /Error 404 \(Not Found\)!!1/); } },
+      {
+        spec: { kind: 'html-404' },
+        status: 404,
+        check: (a) => {
+          assert.match(a.headers.get('content-type') ?? '', /^text\/html/);
+          assert.match(a.text, /Error 404 \(Not Found\)!!1/);
+        },
+      },
     ];
     for (const { spec, status, check } of table) {
       c.emu.faults.add(spec);
@@ -116,7 +135,9 @@ test('seeded random faults: the same seed gives the same faults, about the rate'
       await c.close();
     }
   };
-  const a = await run(11), b = await run(11), other = await run(12);
+  const a = await run(11),
+    b = await run(11),
+    other = await run(12);
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, other);
   const faulted = a.filter((s) => s !== 200).length;
@@ -127,9 +148,11 @@ test('seeded random faults: the same seed gives the same faults, about the rate'
 test('the HTTP control surface drives an emulator in another process', async () => {
   const c = await startClient();
   try {
-    const ctl = (path: string, method = 'GET', body?: unknown) => fetch(`${c.emu.url}/__emulator/${path}`, {
-      method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-    }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    const ctl = (path: string, method = 'GET', body?: unknown) =>
+      fetch(`${c.emu.url}/__emulator/${path}`, {
+        method,
+        ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
     const added = await ctl('faults', 'POST', { kind: '503', times: 2, match: { pathRegex: 'dataTypes/steps/dataPoints$' } });
     assert.equal(added.status, 200);
     assert.equal(added.body.kind, '503');

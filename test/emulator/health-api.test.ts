@@ -2,16 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  createHealthApi,
-  type HealthApi,
-  type HealthApiOptions,
-} from '../../src/emulator/health-api.js';
-import {
-  SCHEMA_FIELDS,
-  type DataPoint,
-  type ListDataPointsResponse,
-} from '../../src/sources/google-health/api-types.js';
+import { createHealthApi, type HealthApi, type HealthApiOptions } from '../../src/emulator/health-api.js';
+import { SCHEMA_FIELDS, type DataPoint, type ListDataPointsResponse } from '../../src/sources/google-health/api-types.js';
 import { syntheticDay, type Series } from '../../src/synthetic/model.js';
 
 const TZ = 'America/New_York';
@@ -37,22 +29,27 @@ async function start(extra: Partial<HealthApiOptions> = {}, scopes = SCOPES): Pr
   let now = Date.UTC(2024, 2, 20, 12);
   const api = createHealthApi({ seed: SEED, timezone: TZ, firstDay: FIRST, lastDay: LAST, clock: () => now, ...extra });
   const server: Server = createServer((req, res) => {
-    api.handle(req, res, { accessToken: 'test-token', scopes }).then((ok) => {
-      if (!ok) {
-        res.writeHead(404, { 'Content-Type': 'text/html; charset=UTF-8' });
-        res.end('<!DOCTYPE html><html><title>Error 404 (Not Found)!!1</title></html>');
-      }
-    }, (e: unknown) => {
-      res.writeHead(500);
-      res.end(String(e));
-    });
+    api.handle(req, res, { accessToken: 'test-token', scopes }).then(
+      (ok) => {
+        if (!ok) {
+          res.writeHead(404, { 'Content-Type': 'text/html; charset=UTF-8' });
+          res.end('<!DOCTYPE html><html><title>Error 404 (Not Found)!!1</title></html>');
+        }
+      },
+      (e: unknown) => {
+        res.writeHead(500);
+        res.end(String(e));
+      },
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
     base: `http://127.0.0.1:${port}`,
     api,
-    setNow: (ms) => { now = ms; },
+    setNow: (ms) => {
+      now = ms;
+    },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
@@ -87,11 +84,16 @@ const day = (date: string) => syntheticDay({ seed: SEED, date, timezone: TZ });
 const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
 
 function inRange(series: Series[], from: number, to: number): { n: number; sum: number } {
-  let n = 0, sum = 0;
-  for (const s of series) for (let i = 0; i < s.t.length; i++) {
-    const t = s.t[i] as number;
-    if (t >= from && t < to) { n++; sum += s.v[i] as number; }
-  }
+  let n = 0,
+    sum = 0;
+  for (const s of series)
+    for (let i = 0; i < s.t.length; i++) {
+      const t = s.t[i] as number;
+      if (t >= from && t < to) {
+        n++;
+        sum += s.v[i] as number;
+      }
+    }
   return { n, sum };
 }
 
@@ -128,7 +130,12 @@ function filterError(reason: string, description: string): unknown {
       message: `Invalid data point filter: ${reason}.`,
       status: 'INVALID_ARGUMENT',
       details: [
-        { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'INVALID_DATA_POINT_FILTER', domain: 'health.googleapis.com', metadata: { detailedReasons: reason } },
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'INVALID_DATA_POINT_FILTER',
+          domain: 'health.googleapis.com',
+          metadata: { detailedReasons: reason },
+        },
         { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'filter', description }] },
       ],
     },
@@ -139,18 +146,39 @@ test('filters: accepted and rejected (table)', async () => {
   const h = await start();
   try {
     const d9 = day('2024-03-09');
-    const hrFrom = d9.start + 5 * 3_600_000, hrTo = hrFrom + 3_600_000;
+    const hrFrom = d9.start + 5 * 3_600_000,
+      hrTo = hrFrom + 3_600_000;
     const civilDay = inRange(d9.steps, d9.start, d9.end);
     const d9Afternoon = d9.start + 12 * 3_600_000; // no DST on 03-09
     const accepted: { name: string; type: string; filter: string; expect: { n: number; sum: number } }[] = [
-      { name: 'heart rate, both bounds', type: 'heart-rate', filter: `${HR} >= "${iso(hrFrom)}" AND ${HR} < "${iso(hrTo)}"`, expect: inRange([d9.heartRate], hrFrom, hrTo) },
-      { name: 'heart rate, numeric offset', type: 'heart-rate', filter: `${HR} >= "${iso(hrFrom).replace('Z', '+00:00')}" AND ${HR} < "${iso(hrTo - 5 * 3_600_000).replace('Z', '-05:00')}"`, expect: inRange([d9.heartRate], hrFrom, hrTo) },
-      { name: 'heart rate, civil time', type: 'heart-rate', filter: 'heart_rate.sample_time.civil_time >= "2024-03-09T00:00:00" AND heart_rate.sample_time.civil_time < "2024-03-09T01:00"', expect: inRange([d9.heartRate], d9.start, d9.start + 3_600_000) },
+      {
+        name: 'heart rate, both bounds',
+        type: 'heart-rate',
+        filter: `${HR} >= "${iso(hrFrom)}" AND ${HR} < "${iso(hrTo)}"`,
+        expect: inRange([d9.heartRate], hrFrom, hrTo),
+      },
+      {
+        name: 'heart rate, numeric offset',
+        type: 'heart-rate',
+        filter: `${HR} >= "${iso(hrFrom).replace('Z', '+00:00')}" AND ${HR} < "${iso(hrTo - 5 * 3_600_000).replace('Z', '-05:00')}"`,
+        expect: inRange([d9.heartRate], hrFrom, hrTo),
+      },
+      {
+        name: 'heart rate, civil time',
+        type: 'heart-rate',
+        filter: 'heart_rate.sample_time.civil_time >= "2024-03-09T00:00:00" AND heart_rate.sample_time.civil_time < "2024-03-09T01:00"',
+        expect: inRange([d9.heartRate], d9.start, d9.start + 3_600_000),
+      },
       { name: 'steps, civil dates', type: 'steps', filter: `${STC} >= "2024-03-09" AND ${STC} < "2024-03-10"`, expect: civilDay },
       { name: 'steps, physical day, no spaces', type: 'steps', filter: `${ST}>="${iso(d9.start)}"AND ${ST}<"${iso(d9.end)}"`, expect: civilDay },
       { name: 'steps, lower bound only', type: 'steps', filter: `${ST} >= "${iso(day(LAST).start)}"`, expect: inRange(day(LAST).steps, 0, Infinity) },
       { name: 'steps, upper bound only', type: 'steps', filter: `${STC} < "2024-03-09"`, expect: inRange(day(FIRST).steps, 0, Infinity) },
-      { name: 'distance, civil date-time', type: 'distance', filter: `distance.interval.civil_start_time >= "2024-03-09T12:00:00" AND distance.interval.civil_start_time < "2024-03-10"`, expect: inRange(d9.distance, d9Afternoon, d9.end) },
+      {
+        name: 'distance, civil date-time',
+        type: 'distance',
+        filter: `distance.interval.civil_start_time >= "2024-03-09T12:00:00" AND distance.interval.civil_start_time < "2024-03-10"`,
+        expect: inRange(d9.distance, d9Afternoon, d9.end),
+      },
       { name: 'empty range', type: 'steps', filter: `${ST} >= "2030-01-01T00:00:00Z"`, expect: { n: 0, sum: 0 } },
     ];
     for (const c of accepted) {
@@ -166,44 +194,85 @@ test('filters: accepted and rejected (table)', async () => {
     const T = '"2024-03-09T00:00:00Z"';
     const rejected: { name: string; type: string; filter: string; body: unknown }[] = [
       {
-        name: 'the reference example, verbatim', type: 'steps', filter: `steps.interval.civil_end_time >= "2024-03-09"`,
-        body: filterError('INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER', "Member 'steps.interval.civil_end_time' is not supported for filtering. (at line 1, column 1)"),
+        name: 'the reference example, verbatim',
+        type: 'steps',
+        filter: `steps.interval.civil_end_time >= "2024-03-09"`,
+        body: filterError(
+          'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER',
+          "Member 'steps.interval.civil_end_time' is not supported for filtering. (at line 1, column 1)",
+        ),
       },
       {
-        name: 'hyphenated type name', type: 'heart-rate', filter: `heart-rate.sample_time.physical_time >= ${T}`,
-        body: filterError('INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER', "Member 'heart-rate.sample_time.physical_time' is not supported for filtering. (at line 1, column 1)"),
+        name: 'hyphenated type name',
+        type: 'heart-rate',
+        filter: `heart-rate.sample_time.physical_time >= ${T}`,
+        body: filterError(
+          'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER',
+          "Member 'heart-rate.sample_time.physical_time' is not supported for filtering. (at line 1, column 1)",
+        ),
       },
       {
-        name: 'unknown member in the second term', type: 'steps', filter: `${ST} >= ${T} AND steps.interval.end_time < ${T}`,
-        body: filterError('INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER', "Member 'steps.interval.end_time' is not supported for filtering. (at line 1, column 57)"),
+        name: 'unknown member in the second term',
+        type: 'steps',
+        filter: `${ST} >= ${T} AND steps.interval.end_time < ${T}`,
+        body: filterError(
+          'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER',
+          "Member 'steps.interval.end_time' is not supported for filtering. (at line 1, column 57)",
+        ),
       },
       {
-        name: "another type's member", type: 'heart-rate', filter: `${ST} >= ${T}`,
-        body: filterError('INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER', "Member 'steps.interval.start_time' is not supported for filtering. (at line 1, column 1)"),
+        name: "another type's member",
+        type: 'heart-rate',
+        filter: `${ST} >= ${T}`,
+        body: filterError(
+          'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER',
+          "Member 'steps.interval.start_time' is not supported for filtering. (at line 1, column 1)",
+        ),
       },
       ...(['>', '<=', '='] as const).map((op) => ({
-        name: `operator ${op}`, type: 'steps', filter: `${ST} ${op} ${T}`,
+        name: `operator ${op}`,
+        type: 'steps',
+        filter: `${ST} ${op} ${T}`,
         body: filterError('INVALID_DATA_POINT_FILTER_OPERATOR', `Operator '${op}' is not supported for filtering; use '>=' or '<'. (at line 1, column 27)`),
       })),
       {
-        name: 'date for a physical member', type: 'steps', filter: `${ST} >= "2024-03-09"`,
-        body: filterError('INVALID_DATA_POINT_FILTER_VALUE', `Invalid value "2024-03-09" for member '${ST}': expected an RFC 3339 timestamp such as "2023-11-24T00:00:00Z". (at line 1, column 30)`),
+        name: 'date for a physical member',
+        type: 'steps',
+        filter: `${ST} >= "2024-03-09"`,
+        body: filterError(
+          'INVALID_DATA_POINT_FILTER_VALUE',
+          `Invalid value "2024-03-09" for member '${ST}': expected an RFC 3339 timestamp such as "2023-11-24T00:00:00Z". (at line 1, column 30)`,
+        ),
       },
       {
-        name: 'zone on a civil member', type: 'steps', filter: `${STC} >= ${T}`,
-        body: filterError('INVALID_DATA_POINT_FILTER_VALUE', `Invalid value "2024-03-09T00:00:00Z" for member '${STC}': expected a civil date or date-time such as "2023-11-24" or "2023-11-24T12:34:56". (at line 1, column 36)`),
+        name: 'zone on a civil member',
+        type: 'steps',
+        filter: `${STC} >= ${T}`,
+        body: filterError(
+          'INVALID_DATA_POINT_FILTER_VALUE',
+          `Invalid value "2024-03-09T00:00:00Z" for member '${STC}': expected a civil date or date-time such as "2023-11-24" or "2023-11-24T12:34:56". (at line 1, column 36)`,
+        ),
       },
       {
-        name: 'unquoted value', type: 'steps', filter: `${ST} >= 2024-03-09T00:00:00Z`,
+        name: 'unquoted value',
+        type: 'steps',
+        filter: `${ST} >= 2024-03-09T00:00:00Z`,
         body: filterError('INVALID_DATA_POINT_FILTER_SYNTAX', "Unexpected '2024-03-09T00:00:00Z', expected a quoted value. (at line 1, column 30)"),
       },
       {
-        name: 'OR outside sleep', type: 'steps', filter: `${ST} >= ${T} OR ${ST} < ${T}`,
+        name: 'OR outside sleep',
+        type: 'steps',
+        filter: `${ST} >= ${T} OR ${ST} < ${T}`,
         body: filterError('INVALID_DATA_POINT_FILTER_SYNTAX', "Unexpected 'OR', expected 'AND' or the end of the filter. (at line 1, column 53)"),
       },
       {
-        name: 'dangling AND', type: 'steps', filter: `${ST} >= ${T} AND`,
-        body: filterError('INVALID_DATA_POINT_FILTER_SYNTAX', "Unexpected end of filter, expected a member such as 'steps.interval.start_time'. (at line 1, column 56)"),
+        name: 'dangling AND',
+        type: 'steps',
+        filter: `${ST} >= ${T} AND`,
+        body: filterError(
+          'INVALID_DATA_POINT_FILTER_SYNTAX',
+          "Unexpected end of filter, expected a member such as 'steps.interval.start_time'. (at line 1, column 56)",
+        ),
       },
     ];
     for (const c of rejected) {
@@ -230,12 +299,16 @@ test('paging a whole day of heart rate returns exactly the truth, newest first',
     assert.equal(times[0], hr.t[hr.t.length - 1], 'newest first');
     assert.equal(times[times.length - 1], hr.t[0]);
     for (let i = 1; i < times.length; i++) assert.ok((times[i] as number) < (times[i - 1] as number), 'strictly descending');
-    assert.equal(pts.reduce((s, p) => s + Number(p.heartRate?.beatsPerMinute), 0), hr.v.reduce((a, b) => a + b, 0));
+    assert.equal(
+      pts.reduce((s, p) => s + Number(p.heartRate?.beatsPerMinute), 0),
+      hr.v.reduce((a, b) => a + b, 0),
+    );
     // sample for sample: instant, value, offset, civil time
     for (let i = 0; i < pts.length; i++) {
       const k = hr.t.length - 1 - i;
       const p = pts[i] as DataPoint;
-      const t = hr.t[k] as number, off = hr.offset[k] as number;
+      const t = hr.t[k] as number,
+        off = hr.offset[k] as number;
       assert.equal(p.heartRate?.beatsPerMinute, String(hr.v[k]));
       assert.equal(p.heartRate?.sampleTime?.utcOffset, `${off * 60}s`);
       const c = new Date(t + off * 60_000);
@@ -245,7 +318,11 @@ test('paging a whole day of heart rate returns exactly the truth, newest first',
     }
     assert.ok(pts.some((p) => p.heartRate?.sampleTime?.utcOffset === '-18000s') && pts.some((p) => p.heartRate?.sampleTime?.utcOffset === '-14400s'));
     for (const [i, p] of pts.entries()) if (i % 97 === 0) checkShape(p, 'DataPoint', `dataPoints[${i}]`);
-    assert.deepEqual(pts[0]?.dataSource, { recordingMethod: 'PASSIVELY_MEASURED', platform: 'FITBIT', device: { displayName: 'Inspire 3', manufacturer: 'Fitbit', formFactor: 'FITNESS_BAND' } });
+    assert.deepEqual(pts[0]?.dataSource, {
+      recordingMethod: 'PASSIVELY_MEASURED',
+      platform: 'FITBIT',
+      device: { displayName: 'Inspire 3', manufacturer: 'Fitbit', formFactor: 'FITNESS_BAND' },
+    });
     assert.deepEqual(Object.keys(pts[0] ?? {}).sort(), ['dataSource', 'heartRate']);
 
     // heart rate's default page size (observed live) is 50; the docs' 1440 for other types
@@ -272,7 +349,9 @@ test('steps and distance: per-source truth, string int64s, interval shape, no ze
   try {
     const d = day('2024-03-09');
     for (const type of ['steps', 'distance'] as const) {
-      const pages = await allPages(h, type, { filter: `${type}.interval.civil_start_time >= "2024-03-09" AND ${type}.interval.civil_start_time < "2024-03-10"` });
+      const pages = await allPages(h, type, {
+        filter: `${type}.interval.civil_start_time >= "2024-03-09" AND ${type}.interval.civil_start_time < "2024-03-10"`,
+      });
       const pts = pages.flatMap((p) => p.dataPoints ?? []);
       const truth = type === 'steps' ? d.steps : d.distance;
       for (const s of truth) {
@@ -282,7 +361,10 @@ test('steps and distance: per-source truth, string int64s, interval shape, no ze
         const want = s.v.reduce((a, b) => a + (type === 'steps' ? b : Math.round(b * 1000)), 0);
         assert.equal(got, want, `${type} ${s.source} sum`);
       }
-      assert.ok(truth.every((s) => s.v.every((v) => v > 0)), 'the truth has no zero rows');
+      assert.ok(
+        truth.every((s) => s.v.every((v) => v > 0)),
+        'the truth has no zero rows',
+      );
       for (const [i, p] of pts.entries()) {
         checkShape(p, 'DataPoint', `${type}[${i}]`);
         assert.equal(p.dataSource?.platform, 'FITBIT');
@@ -296,7 +378,10 @@ test('steps and distance: per-source truth, string int64s, interval shape, no ze
       assert.equal(iv.endUtcOffset, '-18000s');
       const c = new Date(t - 5 * 3_600_000);
       assert.deepEqual(iv.civilStartTime?.date, { year: 2024, month: 3, day: 9 });
-      assert.deepEqual(iv.civilStartTime?.time, { ...(c.getUTCHours() ? { hours: c.getUTCHours() } : {}), ...(c.getUTCMinutes() ? { minutes: c.getUTCMinutes() } : {}) });
+      assert.deepEqual(iv.civilStartTime?.time, {
+        ...(c.getUTCHours() ? { hours: c.getUTCHours() } : {}),
+        ...(c.getUTCMinutes() ? { minutes: c.getUTCMinutes() } : {}),
+      });
       const raw = JSON.stringify(pages);
       assert.match(raw, type === 'steps' ? /"count":"[1-9]\d*"/ : /"millimeters":"[1-9]\d*"/);
       assert.doesNotMatch(raw, /:0[,}]|:"0"|"seconds":0|"nanos":0|\[\]/);
@@ -331,7 +416,14 @@ test('page boundaries: bare {} last page, truncation at 10000, tokens bound to t
     const other = await getJson(listUrl(h, 'steps', { filter: `${STC} >= "2024-03-09"`, pageToken: page1.nextPageToken ?? '' }));
     assert.equal(other.status, 400);
     const msg = 'Invalid page token: it is malformed or was issued for a different filter.';
-    const tokenErr = { error: { code: 400, message: msg, status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'page_token', description: msg }] }] } };
+    const tokenErr = {
+      error: {
+        code: 400,
+        message: msg,
+        status: 'INVALID_ARGUMENT',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'page_token', description: msg }] }],
+      },
+    };
     assert.deepEqual(other.body, tokenErr);
     assert.deepEqual((await getJson(listUrl(h, 'steps', { filter, pageToken: 'garbage' }))).body, tokenErr);
     const bad = await getJson(listUrl(h, 'steps', { pageSize: 'ten' }));
@@ -347,7 +439,14 @@ test('unknown data type, unknown path, missing scope', async () => {
   try {
     const nf = await getJson(listUrl(h, 'hart-rate', {}));
     assert.equal(nf.status, 404);
-    assert.deepEqual(nf.body, { error: { code: 404, message: "The requested resource was not found. Unknown data type 'hart-rate'.", status: 'NOT_FOUND', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'RESOURCE_NOT_FOUND', domain: 'health.googleapis.com' }] } });
+    assert.deepEqual(nf.body, {
+      error: {
+        code: 404,
+        message: "The requested resource was not found. Unknown data type 'hart-rate'.",
+        status: 'NOT_FOUND',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'RESOURCE_NOT_FOUND', domain: 'health.googleapis.com' }],
+      },
+    });
     const html = await fetch(`${h.base}/v4/users/me/nothing`);
     assert.equal(html.status, 404);
     assert.match(html.headers.get('content-type') ?? '', /^text\/html/);
@@ -355,7 +454,10 @@ test('unknown data type, unknown path, missing scope', async () => {
     // sleep is served, under its own scope family (this token lacks it)
     const sleep = await getJson(listUrl(h, 'sleep', {}));
     assert.equal(sleep.status, 403);
-    assert.equal((sleep.body as { error: { details: { metadata: { requiredScope: string } }[] } }).error.details[0]?.metadata.requiredScope, 'https://www.googleapis.com/auth/googlehealth.sleep.readonly');
+    assert.equal(
+      (sleep.body as { error: { details: { metadata: { requiredScope: string } }[] } }).error.details[0]?.metadata.requiredScope,
+      'https://www.googleapis.com/auth/googlehealth.sleep.readonly',
+    );
     // a documented type the synthetic user has no data for: empty, not an error
     assert.deepEqual((await getJson(listUrl(h, 'body-fat', {}))).body, {});
     assert.equal((await getJson(`${h.base}/v4beta/users/me/dataTypes/steps/dataPoints?pageSize=1`)).status, 200);
@@ -366,7 +468,21 @@ test('unknown data type, unknown path, missing scope', async () => {
   try {
     const r = await getJson(listUrl(noHr, 'heart-rate', {}));
     assert.equal(r.status, 403);
-    assert.deepEqual(r.body, { error: { code: 403, message: 'Request had insufficient authentication scopes.', status: 'PERMISSION_DENIED', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'MISSING_OAUTH_SCOPE', domain: 'health.googleapis.com', metadata: { requiredScope: SCOPES[1] as string } }] } });
+    assert.deepEqual(r.body, {
+      error: {
+        code: 403,
+        message: 'Request had insufficient authentication scopes.',
+        status: 'PERMISSION_DENIED',
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'MISSING_OAUTH_SCOPE',
+            domain: 'health.googleapis.com',
+            metadata: { requiredScope: SCOPES[1] as string },
+          },
+        ],
+      },
+    });
     assert.equal((await getJson(listUrl(noHr, 'steps', { pageSize: 1 }))).status, 200);
   } finally {
     await noHr.close();
@@ -379,7 +495,14 @@ test('quota: 300 requests per sliding minute, then 429 with Retry-After', async 
     const t0 = Date.UTC(2024, 2, 20, 12);
     const cheap = listUrl(h, 'steps', { filter: `${ST} >= "2030-01-01T00:00:00Z"`, prettyPrint: 'false' });
     const burst = async (n: number) => {
-      for (let i = 0; i < n; i++) assert.equal((await fetch(cheap).then(async (r) => { await r.arrayBuffer(); return r.status; })), 200);
+      for (let i = 0; i < n; i++)
+        assert.equal(
+          await fetch(cheap).then(async (r) => {
+            await r.arrayBuffer();
+            return r.status;
+          }),
+          200,
+        );
     };
     h.setNow(t0);
     await burst(150);
@@ -393,12 +516,23 @@ test('quota: 300 requests per sliding minute, then 429 with Retry-After', async 
     assert.deepEqual(JSON.parse(await r.text()), {
       error: {
         code: 429,
-        message: "Quota exceeded for quota metric 'Requests' and limit 'Requests per minute per user' of service 'health.googleapis.com' for consumer 'project_number:0'.",
+        message:
+          "Quota exceeded for quota metric 'Requests' and limit 'Requests per minute per user' of service 'health.googleapis.com' for consumer 'project_number:0'.",
         status: 'RESOURCE_EXHAUSTED',
-        details: [{
-          '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'RATE_LIMIT_EXCEEDED', domain: 'googleapis.com',
-          metadata: { service: 'health.googleapis.com', quota_metric: 'health.googleapis.com/requests', quota_limit: 'RequestsPerMinutePerUser', quota_limit_value: '300', consumer: 'projects/0' },
-        }],
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'RATE_LIMIT_EXCEEDED',
+            domain: 'googleapis.com',
+            metadata: {
+              service: 'health.googleapis.com',
+              quota_metric: 'health.googleapis.com/requests',
+              quota_limit: 'RequestsPerMinutePerUser',
+              quota_limit_value: '300',
+              consumer: 'projects/0',
+            },
+          },
+        ],
       },
     });
     h.setNow(t0 + 59_999);

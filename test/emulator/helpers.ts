@@ -28,7 +28,11 @@ export interface Answer {
 async function answer(r: Response): Promise<Answer> {
   const text = await r.text();
   let body: unknown;
-  try { body = JSON.parse(text) as unknown; } catch { body = undefined; }
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    body = undefined;
+  }
   return { status: r.status, headers: r.headers, text, body };
 }
 
@@ -44,9 +48,14 @@ export async function startClient(opts: GoogleEmulatorOptions = {}, scopes: read
       for (const [k, v] of Object.entries(q)) u.searchParams.set(k, String(v));
       return answer(await fetch(u, { headers: auth }));
     },
-    post: async (path, body) => answer(await fetch(emu.url + path, {
-      method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body),
-    })),
+    post: async (path, body) =>
+      answer(
+        await fetch(emu.url + path, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        }),
+      ),
     close: () => emu.close(),
   };
 }

@@ -18,15 +18,27 @@ const camel = (id: string): string => id.replace(/-([a-z0-9])/g, (_m, x: string)
 const H = 3_600_000;
 
 let c: Client;
-before(async () => { c = await startClient(); });
+before(async () => {
+  c = await startClient();
+});
 after(() => c.close());
 
-interface Got { count: number; sum: number; first: number; last: number }
+interface Got {
+  count: number;
+  sum: number;
+  first: number;
+  last: number;
+}
 
 function add(m: Map<string, Got>, src: string, t: number, v: number): void {
   const g = m.get(src);
   if (!g) m.set(src, { count: 1, sum: v, first: t, last: t });
-  else { g.count++; g.sum += v; g.first = Math.min(g.first, t); g.last = Math.max(g.last, t); }
+  else {
+    g.count++;
+    g.sum += v;
+    g.first = Math.min(g.first, t);
+    g.last = Math.max(g.last, t);
+  }
 }
 
 /** What the emulator serves for one metric on one local day, per device, in the store's unit. */
@@ -52,7 +64,14 @@ async function served(metricId: MetricId, date: string): Promise<Map<string, Got
   let filter: string;
   if (def.kind === 'daily') filter = `${snake}.date >= "${date}" AND ${snake}.date < "${addDays(date, 1)}"`;
   else if (type === 'sleep') filter = `sleep.interval.civil_end_time >= "${date}" AND sleep.interval.civil_end_time < "${addDays(date, 1)}"`;
-  else if (type === 'exercise' || type === 'steps' || type === 'distance' || type === 'altitude' || type === 'active-zone-minutes' || type === 'active-energy-burned') {
+  else if (
+    type === 'exercise' ||
+    type === 'steps' ||
+    type === 'distance' ||
+    type === 'altitude' ||
+    type === 'active-zone-minutes' ||
+    type === 'active-energy-burned'
+  ) {
     filter = `${snake}.interval.civil_start_time >= "${date}" AND ${snake}.interval.civil_start_time < "${addDays(date, 1)}"`;
   } else if (type === 'heart-rate-variability' || type === 'oxygen-saturation') {
     // owned by the night that ends on `date`: it starts after 21:30 the evening before
@@ -62,9 +81,14 @@ async function served(metricId: MetricId, date: string): Promise<Map<string, Got
   const pts = pointsOf(await allPages(c, dp(type), { filter, pageSize: 10000, prettyPrint: 'false' }));
   for (const p of pts) {
     const src = (p.dataSource as { device?: { displayName?: string } }).device?.displayName ?? '?';
-    const body = p[camel(type)] as Record<string, unknown> & { interval?: { startTime: string; endTime: string }; sampleTime?: { physicalTime: string }; date?: { year: number; month: number; day: number } };
+    const body = p[camel(type)] as Record<string, unknown> & {
+      interval?: { startTime: string; endTime: string };
+      sampleTime?: { physicalTime: string };
+      date?: { year: number; month: number; day: number };
+    };
     if (def.kind === 'session') {
-      const s = Date.parse(body.interval?.startTime ?? ''), e = Date.parse(body.interval?.endTime ?? '');
+      const s = Date.parse(body.interval?.startTime ?? ''),
+        e = Date.parse(body.interval?.endTime ?? '');
       add(out, src, s, e - s);
       continue;
     }
@@ -106,9 +130,31 @@ test('per day and per (metric, device): count, sum, first, last equal the synthe
     }
   }
   // every API-backed metric of the truth took part (sessions and daily included)
-  for (const id of ['heart_rate', 'steps', 'distance', 'calories', 'altitude', 'floors', 'active_zone_minutes', 'hrv_rmssd', 'hrv_sdnn', 'spo2',
-    'resting_heart_rate', 'hrv_daily_rmssd', 'hrv_daily_nremhr', 'hrv_daily_entropy', 'spo2_daily_avg', 'spo2_daily_lower', 'spo2_daily_upper',
-    'respiratory_rate', 'skin_temperature', 'sleep', 'weight', 'exercise']) assert.ok(metricsSeen.has(id), `${id} compared`);
+  for (const id of [
+    'heart_rate',
+    'steps',
+    'distance',
+    'calories',
+    'altitude',
+    'floors',
+    'active_zone_minutes',
+    'hrv_rmssd',
+    'hrv_sdnn',
+    'spo2',
+    'resting_heart_rate',
+    'hrv_daily_rmssd',
+    'hrv_daily_nremhr',
+    'hrv_daily_entropy',
+    'spo2_daily_avg',
+    'spo2_daily_lower',
+    'spo2_daily_upper',
+    'respiratory_rate',
+    'skin_temperature',
+    'sleep',
+    'weight',
+    'exercise',
+  ])
+    assert.ok(metricsSeen.has(id), `${id} compared`);
   assert.ok(compared > 80, `compared ${compared} (metric, device, day) series`);
 });
 
@@ -118,7 +164,12 @@ test('active energy: the API-only metric is the truth activeEnergy, per minute, 
   const g = got.get(TRACKER);
   assert.ok(g);
   assert.equal(g.count, d.activeEnergy.t.length);
-  assert.ok(close(g.sum, d.activeEnergy.v.reduce((a, b) => a + b, 0)));
+  assert.ok(
+    close(
+      g.sum,
+      d.activeEnergy.v.reduce((a, b) => a + b, 0),
+    ),
+  );
 });
 
 test('reconcile: per minute the tracker if it has a point, else the phone = the JSON layer grid', async () => {
@@ -126,7 +177,9 @@ test('reconcile: per minute the tracker if it has a point, else the phone = the 
   const filter = 'steps.interval.civil_start_time >= "2024-03-09" AND steps.interval.civil_start_time < "2024-03-10"';
   const rec = pointsOf(await allPages(c, dp('steps', ':reconcile'), { filter, pageSize: 10000 }));
   const grid = new Map<number, number>();
-  d.minutes.t.forEach((t, i) => { if ((d.minutes.steps[i] ?? 0) > 0) grid.set(t, d.minutes.steps[i] as number); });
+  d.minutes.t.forEach((t, i) => {
+    if ((d.minutes.steps[i] ?? 0) > 0) grid.set(t, d.minutes.steps[i] as number);
+  });
   assert.ok(d.steps.find((s) => s.source === PHONE)?.t.length, 'the day has phone steps (the rule is exercised)');
   assert.equal(rec.length, grid.size);
   for (const p of rec) {
@@ -134,13 +187,21 @@ test('reconcile: per minute the tracker if it has a point, else the phone = the 
     assert.equal(Number(s.count), grid.get(Date.parse(s.interval.startTime)), s.interval.startTime);
   }
   // google-wearables: the tracker only
-  const wear = pointsOf(await allPages(c, dp('steps', ':reconcile'), { filter, pageSize: 10000, dataSourceFamily: 'users/me/dataSourceFamilies/google-wearables' }));
+  const wear = pointsOf(
+    await allPages(c, dp('steps', ':reconcile'), { filter, pageSize: 10000, dataSourceFamily: 'users/me/dataSourceFamilies/google-wearables' }),
+  );
   assert.equal(wear.length, d.steps.find((s) => s.source === TRACKER)?.t.length);
   assert.equal((await c.get(dp('steps', ':reconcile'), { dataSourceFamily: 'users/me/dataSourceFamilies/nope' })).status, 400);
   // the rollUp of a day is the reconciled sum
-  const r = await c.post(dp('steps', ':rollUp'), { range: { startTime: new Date(d.start).toISOString(), endTime: new Date(d.end).toISOString() }, windowSize: '86400s' });
+  const r = await c.post(dp('steps', ':rollUp'), {
+    range: { startTime: new Date(d.start).toISOString(), endTime: new Date(d.end).toISOString() },
+    windowSize: '86400s',
+  });
   const sum = [...grid.values()].reduce((a, b) => a + b, 0);
-  assert.deepEqual((r.body as { rollupDataPoints: { steps: unknown }[] }).rollupDataPoints.map((w) => w.steps), [{ countSum: String(sum) }]);
+  assert.deepEqual(
+    (r.body as { rollupDataPoints: { steps: unknown }[] }).rollupDataPoints.map((w) => w.steps),
+    [{ countSum: String(sum) }],
+  );
 });
 
 test('the current day is served up to now; dataLagMs hides the newest points', async () => {
@@ -153,7 +214,11 @@ test('the current day is served up to now; dataLagMs hides the newest points', a
       const hr = pointsOf(await allPages(p, dp('heart-rate'), { filter: `heart_rate.sample_time.civil_time >= "${LAST}"`, pageSize: 10000 }));
       const wantSteps = dayTotals(d, now - lag - 60_000 + 1).steps ?? {};
       const wantHr = dayTotals(d, now - lag + 1).heart_rate?.[TRACKER];
-      assert.equal(steps.length, Object.values(wantSteps).reduce((n, t) => n + t.count, 0), `steps, lag ${lag}`);
+      assert.equal(
+        steps.length,
+        Object.values(wantSteps).reduce((n, t) => n + t.count, 0),
+        `steps, lag ${lag}`,
+      );
       assert.equal(hr.length, wantHr?.count, `heart rate, lag ${lag}`);
       const newest = Date.parse((hr[0]?.heartRate as { sampleTime: { physicalTime: string } }).sampleTime.physicalTime);
       assert.ok(newest <= now - lag && newest > now - lag - 60_000, 'the newest sample is just before now - lag');

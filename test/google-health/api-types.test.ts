@@ -1,13 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import {
-  DEFAULT_DISCOVERY_URL,
-  DEFAULT_OUT_URL,
-  generateFromFile,
-  readDiscovery,
-  type DiscoverySchema,
-} from '../../scripts/gen-api-types.js';
+import { DEFAULT_DISCOVERY_URL, DEFAULT_OUT_URL, generateFromFile, readDiscovery, type DiscoverySchema } from '../../scripts/gen-api-types.js';
 import {
   DISCOVERY_REVISION,
   SCHEMA_FIELDS,
@@ -132,7 +126,11 @@ test('int64 fields are typed string in the generated file', () => {
       if (kind === 'string(int64)' || kind === 'string(uint64)') {
         int64++;
         assert.match(block(), new RegExp(`\\n {2}${field}\\?: string;\\n`), `${schema}.${field}`);
-        assert.match(block(), new RegExp(`${kind.slice(7, -1)}: sent as a JSON string[^\\n]*\\n(?: {3}\\*[^\\n]*\\n)* {3}\\*/\\n {2}${field}\\?`), `${schema}.${field} doc comment`);
+        assert.match(
+          block(),
+          new RegExp(`${kind.slice(7, -1)}: sent as a JSON string[^\\n]*\\n(?: {3}\\*[^\\n]*\\n)* {3}\\*/\\n {2}${field}\\?`),
+          `${schema}.${field} doc comment`,
+        );
       }
       if (kind === 'array:string(int64)') assert.match(block(), new RegExp(`\\n {2}${field}\\?: string\\[\\];\\n`));
     }

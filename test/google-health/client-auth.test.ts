@@ -93,7 +93,10 @@ describe('401 → one forced refresh, one retry', () => {
         assert.ok(!e.message.includes('ya29.'));
         assert.equal(proxy.seen.length, 2);
         assert.deepEqual(calls.filter((x) => x === true).length, 1);
-        assert.deepEqual(proxy.seen.map((s) => s.authorization), [`Bearer ya29.token-0-${'x'.repeat(30)}`, `Bearer ya29.token-1-${'x'.repeat(30)}`]);
+        assert.deepEqual(
+          proxy.seen.map((s) => s.authorization),
+          [`Bearer ya29.token-0-${'x'.repeat(30)}`, `Bearer ya29.token-1-${'x'.repeat(30)}`],
+        );
         assert.equal(c.stats.requests.unauthenticated, 2);
       } finally {
         await c.close();
@@ -134,9 +137,7 @@ describe('TokenManager.getAccessToken({ forceRefresh: true })', () => {
     try {
       const t1 = await h.tm.getAccessToken();
       const refreshes = h.emu.stats.refreshes;
-      const got = await Promise.all([
-        h.tm.getAccessToken({ forceRefresh: true }), h.tm.getAccessToken({ forceRefresh: true }), h.tm.getAccessToken(),
-      ]);
+      const got = await Promise.all([h.tm.getAccessToken({ forceRefresh: true }), h.tm.getAccessToken({ forceRefresh: true }), h.tm.getAccessToken()]);
       assert.equal(new Set(got).size, 1);
       assert.notEqual(got[0], t1);
       assert.equal(h.emu.stats.refreshes, refreshes + 1);

@@ -25,8 +25,13 @@ const events: RequestEvent[] = [];
 
 function client(extra: Partial<ConstructorParameters<typeof HealthClient>[0]> = {}): HealthClient {
   const c = new HealthClient({
-    baseUrl: g.apiBaseUrl, getAccessToken: (o) => tm.getAccessToken(o), clock: vc.clock, sleep: vc.sleep, timeoutMs: 300,
-    onRequest: (e) => events.push(e), ...extra,
+    baseUrl: g.apiBaseUrl,
+    getAccessToken: (o) => tm.getAccessToken(o),
+    clock: vc.clock,
+    sleep: vc.sleep,
+    timeoutMs: 300,
+    onRequest: (e) => events.push(e),
+    ...extra,
   });
   clients.push(c);
   return c;

@@ -58,7 +58,10 @@ describe('transient faults while paging (4 pages of 50 and a bare {})', () => {
         assert.equal(tokens[4], tokens[5]);
         assert.equal(new Set(tokens).size, 5);
         const mine = h.events.slice(start);
-        assert.deepEqual(mine.map((e) => e.attempt), [1, 1, 2, 1, 2, 3, 1, 1]);
+        assert.deepEqual(
+          mine.map((e) => e.attempt),
+          [1, 1, 2, 1, 2, 3, 1, 1],
+        );
         if (outcome === 'timeout' || outcome === 'network_error') assert.equal(mine[1]?.status, null);
         assert.match(log.text(), /"level":40.*retrying/);
       } finally {
@@ -208,7 +211,16 @@ describe('faults that do not pass', () => {
     try {
       const ctl = new AbortController();
       let sleeping = false;
-      const c = h.client({ signal: ctl.signal, sleep: () => { sleeping = true; return new Promise<void>(() => undefined); } }, proxy.url);
+      const c = h.client(
+        {
+          signal: ctl.signal,
+          sleep: () => {
+            sleeping = true;
+            return new Promise<void>(() => undefined);
+          },
+        },
+        proxy.url,
+      );
       const p = c.listPage('heart-rate', { filter });
       while (!sleeping) await new Promise((r) => setTimeout(r, 5));
       ctl.abort(new Error('shutting down'));
@@ -246,14 +258,20 @@ describe('rollUp, dailyRollUp and the user endpoints (canned Google answers)', (
           return { status: 200, body: rollPages[b.pageToken === 'p2' ? 1 : 0] as string };
         }
         if (path === '/v4/users/me/dataTypes/steps/dataPoints:dailyRollUp') {
-          return { status: 200, body: '{"rollupDataPoints":[{"civilStartTime":{"date":{"year":2026,"month":3,"day":4},"time":{}},"civilEndTime":{"date":{"year":2026,"month":3,"day":5},"time":{}},"steps":{"countSum":"9525"}}]}' };
+          return {
+            status: 200,
+            body: '{"rollupDataPoints":[{"civilStartTime":{"date":{"year":2026,"month":3,"day":4},"time":{}},"civilEndTime":{"date":{"year":2026,"month":3,"day":5},"time":{}},"steps":{"countSum":"9525"}}]}',
+          };
         }
         if (path === '/v4/users/me/identity') return { status: 200, body: '{"name":"users/me/identity","healthUserId":"abc-123","legacyUserId":"7XYZ"}' };
         if (path === '/v4/users/me/profile') return { status: 200, body: '{"name":"users/me/profile","age":41,"newField":{"x":1}}' };
         if (path === '/v4/users/me/settings') return { status: 200, body: '{"name":"users/me/settings","distanceUnit":"DISTANCE_UNIT_KILOMETERS"}' };
         if (path === '/v4/users/me/pairedDevices') {
           const token = new URL(req.url ?? '', 'http://x').searchParams.get('pageToken');
-          return { status: 200, body: token ? '{"pairedDevices":[{"deviceVersion":"Aria"}]}' : '{"pairedDevices":[{"deviceVersion":"Inspire 3"}],"nextPageToken":"d2"}' };
+          return {
+            status: 200,
+            body: token ? '{"pairedDevices":[{"deviceVersion":"Aria"}]}' : '{"pairedDevices":[{"deviceVersion":"Inspire 3"}],"nextPageToken":"d2"}',
+          };
         }
         return { status: 404, body: '<!DOCTYPE html><html><title>Error 404 (Not Found)!!1</title></html>' };
       },
@@ -263,18 +281,30 @@ describe('rollUp, dailyRollUp and the user endpoints (canned Google answers)', (
       const range = { startTime: '2026-03-04T00:00:00Z', endTime: '2026-03-05T00:00:00Z' };
       const pages = [];
       for await (const p of c.rollUpAll('steps', { range, windowSize: '60s' })) pages.push(p);
-      assert.deepEqual(pages.map((p) => p.body.rollupDataPoints?.[0]?.steps?.countSum), ['123', '7']);
-      assert.deepEqual(pages.map((p) => p.raw), rollPages);
+      assert.deepEqual(
+        pages.map((p) => p.body.rollupDataPoints?.[0]?.steps?.countSum),
+        ['123', '7'],
+      );
+      assert.deepEqual(
+        pages.map((p) => p.raw),
+        rollPages,
+      );
       const posts = proxy.seen.filter((s) => s.method === 'POST').map((s) => JSON.parse(s.body) as Record<string, unknown>);
       assert.deepEqual(posts[0], { range, windowSize: '60s' });
       assert.deepEqual(posts[1], { range, windowSize: '60s', pageToken: 'p2' }); // the 503
       assert.deepEqual(posts[2], posts[1]);
-      const daily = await c.dailyRollUpPage('steps', { range: { start: { date: { year: 2026, month: 3, day: 4 } }, end: { date: { year: 2026, month: 3, day: 5 } } }, windowSizeDays: 1 });
+      const daily = await c.dailyRollUpPage('steps', {
+        range: { start: { date: { year: 2026, month: 3, day: 4 } }, end: { date: { year: 2026, month: 3, day: 5 } } },
+        windowSizeDays: 1,
+      });
       assert.equal(daily.body.rollupDataPoints?.[0]?.steps?.countSum, '9525');
       assert.equal((await c.identity()).healthUserId, 'abc-123');
       assert.equal((await c.profile()).age, 41);
       assert.equal((await c.settings()).distanceUnit, 'DISTANCE_UNIT_KILOMETERS');
-      assert.deepEqual((await c.pairedDevices()).map((d) => d.deviceVersion), ['Inspire 3', 'Aria']);
+      assert.deepEqual(
+        (await c.pairedDevices()).map((d) => d.deviceVersion),
+        ['Inspire 3', 'Aria'],
+      );
       assert.ok(proxy.seen.every((s) => s.authorization?.startsWith('Bearer ')));
     } finally {
       await proxy.close();

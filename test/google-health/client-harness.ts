@@ -39,7 +39,8 @@ export class VirtualClock {
   readonly sleep = async (ms: number): Promise<void> => {
     this.sleeps.push(ms);
     const target = this.now + ms;
-    do await new Promise<void>((r) => setImmediate(r)); while (this.busy() > 0);
+    do await new Promise<void>((r) => setImmediate(r));
+    while (this.busy() > 0);
     if (target > this.now) this.now = target;
   };
 }
@@ -71,7 +72,13 @@ export async function startHarness(apiOpts: Partial<HealthApiOptions> = {}, scop
   const clients: HealthClient[] = [];
   vc.busy = () => clients.reduce((n, c) => n + c.stats.inFlight(), 0);
   return {
-    emu, api, vc, emuAhead, tm, dir, events,
+    emu,
+    api,
+    vc,
+    emuAhead,
+    tm,
+    dir,
+    events,
     client(extra = {}, base = emu.url) {
       const c = new HealthClient({
         baseUrl: base,
@@ -93,7 +100,9 @@ export async function startHarness(apiOpts: Partial<HealthApiOptions> = {}, scop
 }
 
 /** Every data point of every page. */
-export async function collect<T extends { dataPoints?: DataPoint[] }>(pages: AsyncIterable<{ body: T; raw: string }>): Promise<{ points: DataPoint[]; raws: string[] }> {
+export async function collect<T extends { dataPoints?: DataPoint[] }>(
+  pages: AsyncIterable<{ body: T; raw: string }>,
+): Promise<{ points: DataPoint[]; raws: string[] }> {
   const points: DataPoint[] = [];
   const raws: string[] = [];
   for await (const p of pages) {
@@ -128,19 +137,40 @@ export async function exactWindow(c: HealthClient, k: number, end = '2024-03-09T
 export const BODIES = {
   internal: '{"error":{"code":500,"message":"Internal error encountered.","status":"INTERNAL"}}',
   unavailable: '{"error":{"code":503,"message":"The service is currently unavailable.","status":"UNAVAILABLE"}}',
-  quota: '{"error":{"code":429,"message":"Quota exceeded for quota metric \'Requests\' and limit \'Requests per minute per user\' …","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"googleapis.com"}]}}',
-  unauthenticated: '{"error":{"code":401,"message":"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. …","status":"UNAUTHENTICATED"}}',
-  notLinked: '{"error":{"code":400,"message":"The account is not linked to Google Health.","status":"FAILED_PRECONDITION","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"ACCOUNT_NOT_LINKED","domain":"health.googleapis.com","metadata":{"redirect_uri":"https://fitbit.google.com/auth/signup"}}]}}',
-  filterMember: '{"error":{"code":400,"message":"Invalid data point filter: INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"INVALID_DATA_POINT_FILTER","domain":"health.googleapis.com","metadata":{"detailedReasons":"INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER"}},{"@type":"type.googleapis.com/google.rpc.BadRequest","fieldViolations":[{"field":"filter","description":"Member \'sleep.interval.civil_start_time\' is not supported for filtering. (at line 1, column 1)"}]}]}}',
-  html404: '<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n  <title>Error 404 (Not Found)!!1</title>\n  <p><b>404.</b> <ins>That’s an error.</ins>\n  <p>The requested URL <code>/v4/users/me/nope</code> was not found on this server.  <ins>That’s all we know.</ins>\n',
+  quota:
+    '{"error":{"code":429,"message":"Quota exceeded for quota metric \'Requests\' and limit \'Requests per minute per user\' …","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"googleapis.com"}]}}',
+  unauthenticated:
+    '{"error":{"code":401,"message":"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. …","status":"UNAUTHENTICATED"}}',
+  notLinked:
+    '{"error":{"code":400,"message":"The account is not linked to Google Health.","status":"FAILED_PRECONDITION","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"ACCOUNT_NOT_LINKED","domain":"health.googleapis.com","metadata":{"redirect_uri":"https://fitbit.google.com/auth/signup"}}]}}',
+  filterMember:
+    '{"error":{"code":400,"message":"Invalid data point filter: INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"INVALID_DATA_POINT_FILTER","domain":"health.googleapis.com","metadata":{"detailedReasons":"INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER"}},{"@type":"type.googleapis.com/google.rpc.BadRequest","fieldViolations":[{"field":"filter","description":"Member \'sleep.interval.civil_start_time\' is not supported for filtering. (at line 1, column 1)"}]}]}}',
+  html404:
+    '<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n  <title>Error 404 (Not Found)!!1</title>\n  <p><b>404.</b> <ins>That’s an error.</ins>\n  <p>The requested URL <code>/v4/users/me/nope</code> was not found on this server.  <ins>That’s all we know.</ins>\n',
 } as const;
 
 export type Fault =
-  | 'internal' | 'unavailable' | 'quota-no-header' | 'quota-retry-after' | 'not-linked' | 'html-404' | 'html-200'
-  | 'hang' | 'hang-body' | 'truncate-length' | 'truncate-json' | 'reset' | 'unauthenticated' | 'bad-shape';
+  | 'internal'
+  | 'unavailable'
+  | 'quota-no-header'
+  | 'quota-retry-after'
+  | 'not-linked'
+  | 'html-404'
+  | 'html-200'
+  | 'hang'
+  | 'hang-body'
+  | 'truncate-length'
+  | 'truncate-json'
+  | 'reset'
+  | 'unauthenticated'
+  | 'bad-shape';
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': body.startsWith('<') ? 'text/html; charset=UTF-8' : 'application/json; charset=UTF-8', 'content-length': String(Buffer.byteLength(body)), ...headers });
+  res.writeHead(status, {
+    'content-type': body.startsWith('<') ? 'text/html; charset=UTF-8' : 'application/json; charset=UTF-8',
+    'content-length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
   res.end(body);
 }
 
@@ -191,15 +221,24 @@ export async function startFaultProxy(opts: {
       seen.push({ method: req.method ?? '', url: req.url ?? '', fault, body, authorization: req.headers.authorization });
       void (async () => {
         switch (fault) {
-          case 'internal': return send(res, 500, BODIES.internal);
-          case 'unavailable': return send(res, 503, BODIES.unavailable);
-          case 'quota-no-header': return send(res, 429, BODIES.quota);
-          case 'quota-retry-after': return send(res, 429, BODIES.quota, { 'retry-after': opts.retryAfter ?? '7' });
-          case 'not-linked': return send(res, 400, BODIES.notLinked);
-          case 'unauthenticated': return send(res, 401, BODIES.unauthenticated, { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' });
-          case 'html-404': return send(res, 404, BODIES.html404);
-          case 'html-200': return send(res, 200, '<!DOCTYPE html><html><title>Wi-Fi login</title></html>');
-          case 'bad-shape': return send(res, 200, '{"dataPoints":{"heartRate":1}}');
+          case 'internal':
+            return send(res, 500, BODIES.internal);
+          case 'unavailable':
+            return send(res, 503, BODIES.unavailable);
+          case 'quota-no-header':
+            return send(res, 429, BODIES.quota);
+          case 'quota-retry-after':
+            return send(res, 429, BODIES.quota, { 'retry-after': opts.retryAfter ?? '7' });
+          case 'not-linked':
+            return send(res, 400, BODIES.notLinked);
+          case 'unauthenticated':
+            return send(res, 401, BODIES.unauthenticated, { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' });
+          case 'html-404':
+            return send(res, 404, BODIES.html404);
+          case 'html-200':
+            return send(res, 200, '<!DOCTYPE html><html><title>Wi-Fi login</title></html>');
+          case 'bad-shape':
+            return send(res, 200, '{"dataPoints":{"heartRate":1}}');
           case 'hang':
             hung.add(res);
             return; // never answers
@@ -235,10 +274,11 @@ export async function startFaultProxy(opts: {
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
-    close: () => new Promise<void>((resolve) => {
-      for (const r of hung) r.destroy();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const r of hung) r.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -21,13 +21,18 @@ describe('SlidingWindowLimiter', () => {
     const l = new SlidingWindowLimiter({ quotaPerMinute: 10, clock: vc.clock, sleep: vc.sleep });
     const order: number[] = [];
     const admittedAt: number[] = [];
-    await Promise.all(Array.from({ length: 20 }, async (_, i) => {
-      const t = await l.acquire();
-      order.push(i);
-      admittedAt.push(vc.now);
-      t.release();
-    }));
-    assert.deepEqual(order, Array.from({ length: 20 }, (_, i) => i));
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const t = await l.acquire();
+        order.push(i);
+        admittedAt.push(vc.now);
+        t.release();
+      }),
+    );
+    assert.deepEqual(
+      order,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     assert.deepEqual(admittedAt, [...Array<number>(9).fill(0), ...Array<number>(9).fill(62_000), 124_000, 124_000]);
     // never more than 9 in any 62 s
     for (const t of admittedAt) assert.ok(admittedAt.filter((x) => x > t - 62_000 && x <= t).length <= 9);
@@ -41,7 +46,9 @@ describe('SlidingWindowLimiter', () => {
     assert.equal(l.inFlight, 3);
     assert.equal(l.left(), 0);
     let fourth: LimiterTicket | null = null;
-    void l.acquire().then((t) => { fourth = t; });
+    void l.acquire().then((t) => {
+      fourth = t;
+    });
     for (let i = 0; i < 20; i++) await tick();
     assert.equal(fourth, null, 'admitted while the window was full of requests on the way');
     assert.equal(vc.sleeps.length, 0, 'it waits for an answer, not for time');
@@ -86,13 +93,26 @@ describe('back-off policy', () => {
     const hi = [1, 2, 3, 4, 5, 6, 7].map((r) => backoffDelay(SERVER_BACKOFF, r, () => 1));
     assert.deepEqual(lo, [500, 1000, 2000, 4000, 8000, 15_000, 15_000]);
     assert.deepEqual(hi, [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
-    assert.equal(serverErrorDelay(20, 1, () => 0), 20_000, 'a Retry-After on a 5xx is a minimum');
+    assert.equal(
+      serverErrorDelay(20, 1, () => 0),
+      20_000,
+      'a Retry-After on a 5xx is a minimum',
+    );
   });
 
   test('429: at least Retry-After (plus up to 1 s); without it 10 s doubling to 60 s, jittered upwards', () => {
-    assert.equal(rateLimitDelay(7, 1, () => 0), 7000);
-    assert.equal(rateLimitDelay(7, 1, () => 1), 8000);
-    assert.equal(rateLimitDelay(0, 1, () => 0), 0);
+    assert.equal(
+      rateLimitDelay(7, 1, () => 0),
+      7000,
+    );
+    assert.equal(
+      rateLimitDelay(7, 1, () => 1),
+      8000,
+    );
+    assert.equal(
+      rateLimitDelay(0, 1, () => 0),
+      0,
+    );
     const lo = [1, 2, 3, 4, 5].map((r) => rateLimitDelay(null, r, () => 0));
     const hi = [1, 2, 3, 4, 5].map((r) => rateLimitDelay(null, r, () => 1));
     assert.deepEqual(lo, [10_000, 20_000, 40_000, 60_000, 60_000]);

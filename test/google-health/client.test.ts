@@ -9,7 +9,9 @@ import { collect, DAY_FILTER, exactWindow, physicalTime, startHarness, type Harn
 
 describe('HealthClient against the emulator: paging', () => {
   let h: Harness;
-  before(async () => { h = await startHarness({ quotaPerMinute: 100_000 }); });
+  before(async () => {
+    h = await startHarness({ quotaPerMinute: 100_000 });
+  });
   after(() => h.close());
 
   test('a whole heart-rate day over many pages, the last one a bare {}', async () => {
@@ -20,7 +22,11 @@ describe('HealthClient against the emulator: paging', () => {
     assert.ok(n > 10_000, `a day has ${n} points`);
     // a page size that divides the day exactly, so the API ends with a full page and then `{}`
     let size = 0;
-    for (let d = Math.ceil(n / 60); d <= Math.floor(n / 3); d++) if (n % d === 0) { size = d; break; }
+    for (let d = Math.ceil(n / 60); d <= Math.floor(n / 3); d++)
+      if (n % d === 0) {
+        size = d;
+        break;
+      }
     if (size === 0) size = 1; // n prime: unlikely; one point a page still proves the point (slow but correct)
     h.events.length = 0;
     const paged = await collect(c.listAll('heart-rate', { filter: DAY_FILTER, pageSize: size }));
@@ -39,8 +45,14 @@ describe('HealthClient against the emulator: paging', () => {
     const { filter, points } = await exactWindow(c, 150);
     const pages: { body: { dataPoints?: DataPoint[]; nextPageToken?: string }; raw: string }[] = [];
     for await (const p of c.listAll('heart-rate', { filter })) pages.push(p);
-    assert.deepEqual(pages.map((p) => p.body.dataPoints?.length ?? 0), [50, 50, 50, 0]);
-    assert.deepEqual(pages.flatMap((p) => p.body.dataPoints ?? []), points);
+    assert.deepEqual(
+      pages.map((p) => p.body.dataPoints?.length ?? 0),
+      [50, 50, 50, 0],
+    );
+    assert.deepEqual(
+      pages.flatMap((p) => p.body.dataPoints ?? []),
+      points,
+    );
     for (const p of pages) assert.deepEqual(JSON.parse(p.raw), p.body);
     const one = await c.listPage('heart-rate', { filter, pageSize: 3 });
     const direct = await fetch(`${h.emu.url}/v4/users/me/dataTypes/heart-rate/dataPoints?${new URLSearchParams({ filter, pageSize: '3' }).toString()}`, {
@@ -90,8 +102,10 @@ describe('HealthClient against the emulator: quota', () => {
       assert.equal(first?.outcome, 'rate_limited');
       assert.equal(first?.status, 429);
       assert.equal(second?.outcome, 'ok');
-      assert.ok((second as { at: number }).at - (first as { at: number }).at >= retryAfter * 1000,
-        `waited ${(second as { at: number }).at - (first as { at: number }).at} ms for Retry-After ${retryAfter} s`);
+      assert.ok(
+        (second as { at: number }).at - (first as { at: number }).at >= retryAfter * 1000,
+        `waited ${(second as { at: number }).at - (first as { at: number }).at} ms for Retry-After ${retryAfter} s`,
+      );
       assert.equal(c.stats.requests.rate_limited, 1);
       assert.ok(c.stats.throttledMs >= retryAfter * 1000);
       assert.equal(c.stats.retries, 1);

@@ -43,7 +43,10 @@ describe('fitbit-bridge CLI: import, stats, dump', () => {
     const hr = s.series.find((x) => x.metric === 'heart_rate' && x.source === 'Inspire 3');
     assert.ok(hr, `series: ${JSON.stringify(s.series.map((x) => `${x.metric}/${x.source}`))}`);
     assert.ok(hr.samples > 1000, `heart_rate samples ${hr.samples}`);
-    assert.equal(s.store.samples, s.series.reduce((a, x) => a + x.samples, 0));
+    assert.equal(
+      s.store.samples,
+      s.series.reduce((a, x) => a + x.samples, 0),
+    );
   });
 
   it('dump writes one CSV per metric and local day; a second dump writes nothing', () => {
@@ -60,7 +63,9 @@ describe('fitbit-bridge CLI: import, stats, dump', () => {
       assert.match(lines[1] ?? '', /^2026-03-0\dT[\d:.]+[-+]0[45]:00,\d+(\.\d+)?,Inspire 3$/);
     }
     // the DST day: local midnight is -05:00, the evening -04:00
-    const dst = readFileSync(join(dumpDir, 'heart_rate', '2026-03-08.csv'), 'utf8').trimEnd().split('\n');
+    const dst = readFileSync(join(dumpDir, 'heart_rate', '2026-03-08.csv'), 'utf8')
+      .trimEnd()
+      .split('\n');
     assert.match(dst[1] ?? '', /-05:00,/);
     assert.match(dst[dst.length - 1] ?? '', /-04:00,/);
     const mtimes = new Map(readdirSync(join(dumpDir, 'heart_rate')).map((n) => [n, statSync(join(dumpDir, 'heart_rate', n)).mtimeMs]));

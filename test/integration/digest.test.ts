@@ -13,8 +13,18 @@ const STEPS: SeriesKey = { account: 'a', metric: 'steps', source: 'Fitbit App' }
 const T0 = Date.UTC(2026, 2, 8, 6);
 const samples: Sample[] = Array.from({ length: 50 }, (_, i) => ({ t: T0 + i * 3_600_000, offset: i < 2 ? -300 : -240, v: 60 + i / 3 }));
 const sleep: SessionRecord = {
-  account: 'a', kind: 'sleep', source: 'Inspire 3', layer: 'takeout-csv', start: T0, startOffset: -300, end: T0 + 7 * 3_600_000, endOffset: -240,
-  externalId: '42', mainSleep: true, segments: [{ start: T0, end: T0 + 3_600_000, stage: 'light' }], details: { b: 1, a: 'x' },
+  account: 'a',
+  kind: 'sleep',
+  source: 'Inspire 3',
+  layer: 'takeout-csv',
+  start: T0,
+  startOffset: -300,
+  end: T0 + 7 * 3_600_000,
+  endOffset: -240,
+  externalId: '42',
+  mainSleep: true,
+  segments: [{ start: T0, end: T0 + 3_600_000, stage: 'light' }],
+  details: { b: 1, a: 'x' },
 };
 
 function fill(store: Store, opts: { reverse?: boolean; split?: boolean } = {}): Store {
@@ -69,7 +79,11 @@ describe('storeDigest', () => {
     // an offset change alone
     const s = tmp.store();
     s.write(() => {
-      s.writeSamples(HR, samples.map((x, i) => (i === 0 ? { ...x, offset: -240 } : x)), { exportMs: 1 });
+      s.writeSamples(
+        HR,
+        samples.map((x, i) => (i === 0 ? { ...x, offset: -240 } : x)),
+        { exportMs: 1 },
+      );
       s.writeSamples(STEPS, [{ t: T0, offset: -300, v: 12 }], { exportMs: 1 });
       s.upsertSession(sleep);
     });

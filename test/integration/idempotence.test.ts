@@ -19,8 +19,7 @@ const END = '2026-03-12';
 const START = addDays(END, -9); // 10 full days: 03-03 … 03-12, DST switch on 03-08
 
 function totalAdded(s: ImportSummary): number {
-  return Object.values(s.metrics).reduce((a, m) => a + m.added + m.changed, 0)
-    + Object.values(s.sessions).reduce((a, x) => a + x.added, 0);
+  return Object.values(s.metrics).reduce((a, m) => a + m.added + m.changed, 0) + Object.values(s.sessions).reduce((a, x) => a + x.added, 0);
 }
 
 describe('importing the same export twice', () => {

@@ -51,7 +51,8 @@ describe('truth: 10 days over the DST switch (2026-03-03 … 2026-03-12, America
   });
 
   it('no CSV-layer series the truth does not know (other than the legacy source)', () => {
-    const extra = store.listSeries({ account: ACCOUNT })
+    const extra = store
+      .listSeries({ account: ACCOUNT })
       .filter((s) => s.source !== LEGACY_JSON_SOURCE && s.count > 0)
       .filter((s) => !truth[s.metric]?.[s.source])
       .map((s) => `${s.metric} / ${s.source} (${s.count})`);
@@ -59,8 +60,12 @@ describe('truth: 10 days over the DST switch (2026-03-03 … 2026-03-12, America
   });
 
   it('samples across the DST switch carry the right offsets (-300 before, -240 after)', () => {
-    const march7 = [...store.iterateSamples({ account: ACCOUNT, metric: 'heart_rate', source: 'Inspire 3' }, Date.UTC(2026, 2, 7, 17), Date.UTC(2026, 2, 7, 18))];
-    const march9 = [...store.iterateSamples({ account: ACCOUNT, metric: 'heart_rate', source: 'Inspire 3' }, Date.UTC(2026, 2, 9, 17), Date.UTC(2026, 2, 9, 18))];
+    const march7 = [
+      ...store.iterateSamples({ account: ACCOUNT, metric: 'heart_rate', source: 'Inspire 3' }, Date.UTC(2026, 2, 7, 17), Date.UTC(2026, 2, 7, 18)),
+    ];
+    const march9 = [
+      ...store.iterateSamples({ account: ACCOUNT, metric: 'heart_rate', source: 'Inspire 3' }, Date.UTC(2026, 2, 9, 17), Date.UTC(2026, 2, 9, 18)),
+    ];
     assert.ok(march7.length > 0 && march9.length > 0);
     assert.ok(march7.every((s) => s.offset === -300));
     assert.ok(march9.every((s) => s.offset === -240));

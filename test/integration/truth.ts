@@ -25,10 +25,18 @@ function closeEnough(actual: number, expected: number): boolean {
   return Math.abs(actual - expected) <= 1e-6 * Math.max(1, Math.abs(expected));
 }
 
-interface Got { count: number; sum: number; first: number | null; last: number | null }
+interface Got {
+  count: number;
+  sum: number;
+  first: number | null;
+  last: number | null;
+}
 
 function seriesTotals(store: Store, metric: MetricId, source: string, before: number): Got {
-  let count = 0, sum = 0, first: number | null = null, last: number | null = null;
+  let count = 0,
+    sum = 0,
+    first: number | null = null,
+    last: number | null = null;
   for (const s of store.iterateSamples({ account: ACCOUNT, metric, source }, -Infinity, before)) {
     count++;
     sum += s.v;
@@ -39,7 +47,8 @@ function seriesTotals(store: Store, metric: MetricId, source: string, before: nu
 }
 
 function sessionTotals(store: Store, kind: SessionKind, source: string, before: number): Got {
-  const list = store.sessions(ACCOUNT, kind, -Infinity, Infinity, { resolve: false })
+  const list = store
+    .sessions(ACCOUNT, kind, -Infinity, Infinity, { resolve: false })
     .filter((s) => s.layer === 'takeout-csv' && s.start < before && (SOURCELESS_SESSIONS.has(kind) || s.source === source));
   return {
     count: list.length,
@@ -62,9 +71,10 @@ export function compareWithTruth(store: Store, truth: DayTotals, opts: { before?
     assert.ok(isMetricId(id), `truth metric ${id} is in the registry`);
     const def = metricDef(id);
     for (const [source, want] of Object.entries(bySource)) {
-      const got = def.kind === 'session'
-        ? sessionTotals(store, id as SessionKind, source, before)
-        : seriesTotals(store, id, LEGACY_ONLY.has(id) ? LEGACY_JSON_SOURCE : source, before);
+      const got =
+        def.kind === 'session'
+          ? sessionTotals(store, id as SessionKind, source, before)
+          : seriesTotals(store, id, LEGACY_ONLY.has(id) ? LEGACY_JSON_SOURCE : source, before);
       const where = `${id} / ${source}`;
       if (got.count !== want.count) bad.push(`${where}: count ${got.count}, truth ${want.count}`);
       else if (!closeEnough(got.sum, want.sum)) bad.push(`${where}: sum ${got.sum}, truth ${want.sum}`);
@@ -74,4 +84,3 @@ export function compareWithTruth(store: Store, truth: DayTotals, opts: { before?
   }
   return bad;
 }
-

@@ -56,7 +56,11 @@ describe('the checks report a deliberate error in a test file', () => {
     const program = ts.createProgram([file], parsed.options);
     const errors = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file);
     const found = errors.map((d) => `${d.file?.getLineAndCharacterOfPosition(d.start ?? 0).line ?? -1}: TS${d.code}`);
-    assert.deepEqual(found, ['1: TS2322'], ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
+    assert.deepEqual(
+      found,
+      ['1: TS2322'],
+      ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }),
+    );
   });
 
   test('npm run lint reports a type-aware and a plain lint error', async () => {

@@ -22,13 +22,17 @@ after(() => tmp.cleanup());
 
 function configFor(emu: Emulator | null, tokenDir: string): LoadedConfig {
   const env: Record<string, string> = {
-    FITBIT_BRIDGE_ACCOUNTS__0__NAME: 'alice', FITBIT_BRIDGE_ACCOUNTS__1__NAME: 'bob',
-    FITBIT_BRIDGE_HTTP__PORT: '0', FITBIT_BRIDGE_GOOGLE__TOKEN_DIR: tokenDir,
+    FITBIT_BRIDGE_ACCOUNTS__0__NAME: 'alice',
+    FITBIT_BRIDGE_ACCOUNTS__1__NAME: 'bob',
+    FITBIT_BRIDGE_HTTP__PORT: '0',
+    FITBIT_BRIDGE_GOOGLE__TOKEN_DIR: tokenDir,
   };
   if (emu) {
     Object.assign(env, {
-      FITBIT_BRIDGE_GOOGLE__CLIENT_ID: EMULATOR_CLIENT_ID, FITBIT_BRIDGE_GOOGLE__CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
-      FITBIT_BRIDGE_GOOGLE__AUTHORIZE_ENDPOINT: emu.authorizeEndpoint, FITBIT_BRIDGE_GOOGLE__TOKEN_ENDPOINT: emu.tokenEndpoint,
+      FITBIT_BRIDGE_GOOGLE__CLIENT_ID: EMULATOR_CLIENT_ID,
+      FITBIT_BRIDGE_GOOGLE__CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
+      FITBIT_BRIDGE_GOOGLE__AUTHORIZE_ENDPOINT: emu.authorizeEndpoint,
+      FITBIT_BRIDGE_GOOGLE__TOKEN_ENDPOINT: emu.tokenEndpoint,
       FITBIT_BRIDGE_GOOGLE__API_BASE_URL: emu.url,
     });
   }
@@ -77,9 +81,12 @@ describe('bridge HTTP: /healthz and /auth', () => {
   test('/healthz answers 200 with the accounts; unknown paths 404', async () => {
     const r = await fetch(`${base}/healthz`);
     assert.equal(r.status, 200);
-    const body = await r.json() as { status: string; accounts: { name: string }[] };
+    const body = (await r.json()) as { status: string; accounts: { name: string }[] };
     assert.equal(body.status, 'ok');
-    assert.deepEqual(body.accounts.map((a) => a.name), ['alice', 'bob']);
+    assert.deepEqual(
+      body.accounts.map((a) => a.name),
+      ['alice', 'bob'],
+    );
     const nf = await fetch(`${base}/nope`);
     assert.equal(nf.status, 404);
     await nf.text();
@@ -109,13 +116,19 @@ describe('bridge HTTP: /healthz and /auth', () => {
     const done = await fetch(link, { redirect: 'follow' });
     assert.equal(done.status, 200);
     assert.match(await done.text(), /Account alice is authorised/);
-    const tm = new TokenManager({ account: 'alice', dir: tokenDir, tokenEndpoint: emu.tokenEndpoint, clientId: EMULATOR_CLIENT_ID, clientSecret: EMULATOR_CLIENT_SECRET });
+    const tm = new TokenManager({
+      account: 'alice',
+      dir: tokenDir,
+      tokenEndpoint: emu.tokenEndpoint,
+      clientId: EMULATOR_CLIENT_ID,
+      clientSecret: EMULATOR_CLIENT_SECRET,
+    });
     assert.equal(tm.state(), 'ok');
     assert.equal(statSync(join(tokenDir, 'alice.json')).mode & 0o777, 0o600);
     assert.equal(controller.accountStatuses().find((a) => a.name === 'alice')?.auth, 'missing', 'sync: null → not live, state is not tracked');
   });
 
-  test('browser elsewhere: the failed page\'s address pasted into the box', async () => {
+  test("browser elsewhere: the failed page's address pasted into the box", async () => {
     const start = await (await fetch(`${base}/auth/start?account=bob`)).text();
     const state = stateField(start);
     const consent = await fetch(consentLink(start), { redirect: 'manual' });
@@ -125,20 +138,23 @@ describe('bridge HTTP: /healthz and /auth', () => {
     assert.ok(location.startsWith(`${base}/auth/callback?`));
     // a wrong paste keeps the authorisation usable
     const wrong = await fetch(`${base}/auth/complete`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ state, redirect_url: 'http://127.0.0.1/auth/callback?state=other&code=x' }).toString(),
     });
     assert.equal(wrong.status, 400);
     assert.match(await wrong.text(), /state mismatch/);
     const ok = await fetch(`${base}/auth/complete`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ state, redirect_url: location }).toString(),
     });
     assert.equal(ok.status, 200);
     assert.match(await ok.text(), /Account bob is authorised/);
     // the same code again: the authorisation is gone
     const again = await fetch(`${base}/auth/complete`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ state, redirect_url: location }).toString(),
     });
     assert.equal(again.status, 400);

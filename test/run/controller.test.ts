@@ -27,15 +27,21 @@ function config(emu: GoogleEmulator, tokenDir: string): LoadedConfig {
   const file = join(tmp.dir, 'empty.yaml');
   writeFileSync(file, '');
   return loadConfig({
-    file, overrides: { 'store.path': tmp.dbPath() },
+    file,
+    overrides: { 'store.path': tmp.dbPath() },
     env: {
       ...QUIET_SCHEDULE_ENV,
-      FITBIT_BRIDGE_ACCOUNTS__0__NAME: 'alice', FITBIT_BRIDGE_ACCOUNTS__0__TIMEZONE: TZ,
+      FITBIT_BRIDGE_ACCOUNTS__0__NAME: 'alice',
+      FITBIT_BRIDGE_ACCOUNTS__0__TIMEZONE: TZ,
       FITBIT_BRIDGE_ACCOUNTS__1__NAME: 'bob',
-      FITBIT_BRIDGE_HTTP__PORT: '0', FITBIT_BRIDGE_GOOGLE__TOKEN_DIR: tokenDir,
-      FITBIT_BRIDGE_GOOGLE__CLIENT_ID: emu.clientId, FITBIT_BRIDGE_GOOGLE__CLIENT_SECRET: emu.clientSecret,
-      FITBIT_BRIDGE_GOOGLE__AUTHORIZE_ENDPOINT: emu.authorizeEndpoint, FITBIT_BRIDGE_GOOGLE__TOKEN_ENDPOINT: emu.tokenEndpoint,
-      FITBIT_BRIDGE_GOOGLE__API_BASE_URL: emu.url, FITBIT_BRIDGE_SYNC__BACKFILL_DAYS: '4',
+      FITBIT_BRIDGE_HTTP__PORT: '0',
+      FITBIT_BRIDGE_GOOGLE__TOKEN_DIR: tokenDir,
+      FITBIT_BRIDGE_GOOGLE__CLIENT_ID: emu.clientId,
+      FITBIT_BRIDGE_GOOGLE__CLIENT_SECRET: emu.clientSecret,
+      FITBIT_BRIDGE_GOOGLE__AUTHORIZE_ENDPOINT: emu.authorizeEndpoint,
+      FITBIT_BRIDGE_GOOGLE__TOKEN_ENDPOINT: emu.tokenEndpoint,
+      FITBIT_BRIDGE_GOOGLE__API_BASE_URL: emu.url,
+      FITBIT_BRIDGE_SYNC__BACKFILL_DAYS: '4',
     },
   });
 }
@@ -93,7 +99,13 @@ describe('run controller with the live source', () => {
     // revoke every grant, then give alice a new consent: bob is the one left without
     emu.revokeAll();
     await authorise(emu, cfg, 'alice');
-    const tmBob = new TokenManager({ account: 'bob', dir: cfg.google.token_dir, tokenEndpoint: emu.tokenEndpoint, clientId: emu.clientId, clientSecret: emu.clientSecret });
+    const tmBob = new TokenManager({
+      account: 'bob',
+      dir: cfg.google.token_dir,
+      tokenEndpoint: emu.tokenEndpoint,
+      clientId: emu.clientId,
+      clientSecret: emu.clientSecret,
+    });
     controller.enqueueAll('recent');
     await controller.idle();
     const st = new Map(controller.accountStatuses().map((a) => [a.name, a]));
@@ -157,7 +169,10 @@ describe('run controller: the schedule', () => {
       const runsOf = (name: string): number => finished.filter((e) => e.account === name && e.job === 'recent').length;
       while ((runsOf('alice') < 2 || runsOf('bob') < 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       assert.ok(runsOf('alice') >= 2 && runsOf('bob') >= 2, `scheduled recent passes: ${JSON.stringify(finished)}`);
-      assert.ok(finished.every((e) => e.ok), JSON.stringify(finished));
+      assert.ok(
+        finished.every((e) => e.ok),
+        JSON.stringify(finished),
+      );
       assert.deepEqual([...new Set(finished.map((e) => e.job))], ['recent'], 'no daily or backfill pass before its time');
     } finally {
       await controller.stop();

@@ -54,7 +54,10 @@ function staticValueImports(sf: ts.SourceFile): Map<string, string> {
 function dynamicLoads(sf: ts.SourceFile): string[] {
   const found: string[] = [];
   const visit = (n: ts.Node): void => {
-    if (ts.isCallExpression(n) && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === 'importPart'))) {
+    if (
+      ts.isCallExpression(n) &&
+      (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === 'importPart'))
+    ) {
       found.push(n.getText(sf));
     }
     ts.forEachChild(n, visit);
@@ -99,7 +102,11 @@ describe('the table of parts', () => {
   test('every entry is built by a factory bound by a static import of parts.ts, from a module that exists', () => {
     const imports = staticValueImports(sf);
     const entries = tableEntries(sf);
-    assert.deepEqual([...entries.keys()], PARTS.map((p) => p.name), 'the entries read from the source are the table');
+    assert.deepEqual(
+      [...entries.keys()],
+      PARTS.map((p) => p.name),
+      'the entries read from the source are the table',
+    );
     for (const [name, called] of entries) {
       assert.equal(called.length, 1, `${name}: create() calls one factory (${called.join(', ')})`);
       const file = imports.get(called[0] as string);
@@ -124,18 +131,24 @@ describe('the table of parts', () => {
       assert.ok(spec.section in config, `${spec.name}: section ${spec.section} is a key of the configuration`);
     }
     const kinds = PARTS.map((p) => p.kind);
-    assert.deepEqual(kinds, [...kinds].sort((a, b) => (a === b ? 0 : a === 'sink' ? -1 : 1)), 'sinks before sources (sources stop first)');
+    assert.deepEqual(
+      kinds,
+      [...kinds].sort((a, b) => (a === b ? 0 : a === 'sink' ? -1 : 1)),
+      'sinks before sources (sources stop first)',
+    );
   });
 
   test('what a configuration and the flags enable, in start order', () => {
     const names = (c: LoadedConfig, sync = true): string[] => enabledParts(c, { sync }).map((p) => p.name);
     assert.deepEqual(names(configWith('')), ['prometheus'], 'Takeout-only, no sink configured: /metrics only');
-    const all = configWith([
-      'google:\n  client_id: id.apps.googleusercontent.com\n  client_secret: s',
-      'takeout:\n  drop_folder: /nonexistent/drop',
-      'mqtt:\n  server: mqtt://127.0.0.1:1',
-      'remote_write:\n  url: http://127.0.0.1:1/api/v1/write',
-    ].join('\n'));
+    const all = configWith(
+      [
+        'google:\n  client_id: id.apps.googleusercontent.com\n  client_secret: s',
+        'takeout:\n  drop_folder: /nonexistent/drop',
+        'mqtt:\n  server: mqtt://127.0.0.1:1',
+        'remote_write:\n  url: http://127.0.0.1:1/api/v1/write',
+      ].join('\n'),
+    );
     assert.deepEqual(names(all), ['prometheus', 'mqtt', 'remote-write', 'takeout-drop-folder', 'google-health']);
     assert.deepEqual(names(all, false), ['prometheus', 'mqtt', 'remote-write', 'takeout-drop-folder'], '--no-sync: no Google Health source');
     const mqttOff = configWith('mqtt:\n  server: mqtt://127.0.0.1:1\n  enabled: false');
@@ -152,12 +165,15 @@ function configWith(yaml: string, extraEnv: Record<string, string> = {}): Loaded
 /** A part that only records what happens to it. */
 function recorder(name: string, kind: PartKind, log: string[], seen?: { ctx: ExtensionContext | null }): Extension {
   return {
-    name, kind,
+    name,
+    kind,
     async start(ctx) {
       log.push(`start ${name}${ctx.http.url() ? ' (listening)' : ''}`);
       if (seen) seen.ctx = ctx;
     },
-    async stop() { log.push(`stop ${name}`); },
+    async stop() {
+      log.push(`stop ${name}`);
+    },
   };
 }
 
@@ -171,7 +187,10 @@ describe('the controller hosts the parts', () => {
     const controller = new Controller({ config, store, logger: silentLogger(), version: 'test', parts });
     await controller.start();
     assert.deepEqual(log, ['start sink-a', 'start sink-b', 'start src-a (listening)']);
-    assert.deepEqual(seen.ctx?.sinks().map((s) => s.name), ['sink-a', 'sink-b']);
+    assert.deepEqual(
+      seen.ctx?.sinks().map((s) => s.name),
+      ['sink-a', 'sink-b'],
+    );
     log.length = 0;
     await controller.stop();
     assert.deepEqual(log, ['stop src-a', 'stop sink-b', 'stop sink-a']);
@@ -181,12 +200,24 @@ describe('the controller hosts the parts', () => {
     const config = configWith('');
     const store = tmp.store(config.store.path);
     const controller = new Controller({ config, store, logger: silentLogger(), version: 'test' });
-    assert.deepEqual(controller.parts.map((p) => p.name), ['prometheus']);
+    assert.deepEqual(
+      controller.parts.map((p) => p.name),
+      ['prometheus'],
+    );
     await controller.start();
     try {
-      assert.deepEqual(controller.accountStatuses().map((a) => [a.name, a.auth, a.live]), [['alice', 'missing', false], ['bob', 'missing', false]]);
-      const health = await (await fetch(`${controller.http?.url() ?? ''}/healthz`)).json() as { accounts: { name: string; auth: string }[] };
-      assert.deepEqual(health.accounts.map((a) => `${a.name}:${a.auth}`), ['alice:missing', 'bob:missing']);
+      assert.deepEqual(
+        controller.accountStatuses().map((a) => [a.name, a.auth, a.live]),
+        [
+          ['alice', 'missing', false],
+          ['bob', 'missing', false],
+        ],
+      );
+      const health = (await (await fetch(`${controller.http?.url() ?? ''}/healthz`)).json()) as { accounts: { name: string; auth: string }[] };
+      assert.deepEqual(
+        health.accounts.map((a) => `${a.name}:${a.auth}`),
+        ['alice:missing', 'bob:missing'],
+      );
       controller.enqueueAll('recent');
       await controller.idle();
     } finally {

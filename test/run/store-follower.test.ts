@@ -15,7 +15,12 @@ import { silentLogger } from '../../src/util/log.js';
 function fakeStore(): { store: Store; bump: () => void } {
   let seq = 0;
   const store = { currentSeq: () => seq } as unknown as Store;
-  return { store, bump: () => { seq++; } };
+  return {
+    store,
+    bump: () => {
+      seq++;
+    },
+  };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -23,7 +28,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** A promise with its resolve function (a pass that ends when the test says so). */
 function gate(): { promise: Promise<void>; open(): void } {
   let open!: () => void;
-  const promise = new Promise<void>((r) => { open = r; });
+  const promise = new Promise<void>((r) => {
+    open = r;
+  });
   return { promise, open };
 }
 
@@ -38,7 +45,9 @@ async function until(cond: () => boolean, ms = 2000): Promise<void> {
 describe('store follower', () => {
   // the follower's timers are unref'd (they never keep a bridge alive): keep the test's event loop up
   let keepAlive: NodeJS.Timeout;
-  before(() => { keepAlive = setInterval(() => undefined, 1000); });
+  before(() => {
+    keepAlive = setInterval(() => undefined, 1000);
+  });
   after(() => clearInterval(keepAlive));
 
   test('announces each change once (store:changed with the latest seq) and wakes the subscribers', async () => {
@@ -48,7 +57,13 @@ describe('store follower', () => {
     events.on('store:changed', (e) => seen.push(e.seq));
     const follower = new StoreFollower({ store, events, logger: silentLogger(), pollMs: 10_000 });
     let passes = 0;
-    const f = follower.subscribe({ name: 't', pass: async () => { passes++; return false; } });
+    const f = follower.subscribe({
+      name: 't',
+      pass: async () => {
+        passes++;
+        return false;
+      },
+    });
     follower.start();
     follower.check();
     assert.deepEqual(seen, [], 'no change yet: nothing announced');
@@ -66,7 +81,13 @@ describe('store follower', () => {
     const { store, bump } = fakeStore();
     const follower = new StoreFollower({ store, logger: silentLogger(), pollMs: 20 });
     let passes = 0;
-    follower.subscribe({ name: 't', pass: async () => { passes++; return false; } });
+    follower.subscribe({
+      name: 't',
+      pass: async () => {
+        passes++;
+        return false;
+      },
+    });
     follower.start();
     bump();
     await until(() => passes === 1);
@@ -79,7 +100,14 @@ describe('store follower', () => {
     follower.start();
     let passes = 0;
     let g = gate();
-    const f = follower.subscribe({ name: 't', pass: async () => { passes++; await g.promise; return false; } });
+    const f = follower.subscribe({
+      name: 't',
+      pass: async () => {
+        passes++;
+        await g.promise;
+        return false;
+      },
+    });
     f.kick();
     await until(() => passes === 1);
     for (let i = 0; i < 5; i++) {
@@ -103,7 +131,14 @@ describe('store follower', () => {
     const follower = new StoreFollower({ store, logger: silentLogger() });
     let left = 3;
     let passes = 0;
-    const f = follower.subscribe({ name: 't', pass: async () => { passes++; left--; return left > 0; } });
+    const f = follower.subscribe({
+      name: 't',
+      pass: async () => {
+        passes++;
+        left--;
+        return left > 0;
+      },
+    });
     f.kick();
     await f.idle();
     assert.equal(passes, 3);
@@ -117,7 +152,8 @@ describe('store follower', () => {
     const at: number[] = [];
     let fail = 4;
     const f = follower.subscribe({
-      name: 't', retry: { minMs: 40, maxMs: 120 },
+      name: 't',
+      retry: { minMs: 40, maxMs: 120 },
       pass: async () => {
         at.push(Date.now());
         if (fail > 0) {
@@ -160,11 +196,21 @@ describe('store follower', () => {
     let passes = 0;
     let ended = false;
     const g = gate();
-    const f = follower.subscribe({ name: 't', pass: async () => { passes++; await g.promise; ended = true; return true; } });
+    const f = follower.subscribe({
+      name: 't',
+      pass: async () => {
+        passes++;
+        await g.promise;
+        ended = true;
+        return true;
+      },
+    });
     f.kick();
     await until(() => passes === 1);
     let stopped = false;
-    const stopping = follower.stop().then(() => { stopped = true; });
+    const stopping = follower.stop().then(() => {
+      stopped = true;
+    });
     await sleep(30);
     assert.equal(stopped, false, 'stop() is still waiting for the pass');
     g.open();
@@ -180,7 +226,14 @@ describe('store follower', () => {
     const { store } = fakeStore();
     const follower = new StoreFollower({ store, logger: silentLogger() });
     let passes = 0;
-    const f = follower.subscribe({ name: 't', retry: { minMs: 30, maxMs: 30 }, pass: async () => { passes++; throw new Error('down'); } });
+    const f = follower.subscribe({
+      name: 't',
+      retry: { minMs: 30, maxMs: 30 },
+      pass: async () => {
+        passes++;
+        throw new Error('down');
+      },
+    });
     f.kick();
     await until(() => passes === 1);
     await f.stop();

@@ -37,7 +37,27 @@ const addonConfig = readYaml(join(ADDON_DIR, 'config.yaml'));
  * panel_icon (the ingress panel's icon). Written here rather than read from elsewhere, so the
  * test needs nothing outside the repository.
  */
-const HA_CONFIG_KEYS = ['name', 'version', 'slug', 'description', 'arch', 'startup', 'boot', 'options', 'schema', 'services', 'map', 'ports', 'ingress', 'ingress_port', 'init', 'image', 'url', 'homeassistant', 'panel_icon'];
+const HA_CONFIG_KEYS = [
+  'name',
+  'version',
+  'slug',
+  'description',
+  'arch',
+  'startup',
+  'boot',
+  'options',
+  'schema',
+  'services',
+  'map',
+  'ports',
+  'ingress',
+  'ingress_port',
+  'init',
+  'image',
+  'url',
+  'homeassistant',
+  'panel_icon',
+];
 const REQUIRED_KEYS = ['name', 'version', 'slug', 'description', 'arch', 'startup', 'boot', 'options', 'schema'];
 
 // ---- the files -----------------------------------------------------------------------------------
@@ -121,7 +141,10 @@ async function supervisorStandIn(): Promise<StandIn> {
   const s: StandIn = {
     url: '',
     requests: [],
-    mqtt: { status: 200, body: { result: 'ok', data: { host: 'core-mosquitto', port: 1883, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PASSWORD } } },
+    mqtt: {
+      status: 200,
+      body: { result: 'ok', data: { host: 'core-mosquitto', port: 1883, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PASSWORD } },
+    },
     info: { status: 200, body: { result: 'ok', data: { supervisor: '2026.10.0', timezone: 'Europe/Berlin' } } },
     close: async () => undefined,
   };
@@ -139,18 +162,31 @@ async function supervisorStandIn(): Promise<StandIn> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   s.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  s.close = () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+  s.close = () =>
+    new Promise<void>((r) => {
+      server.close(() => r());
+      server.closeAllConnections();
+    });
   return s;
 }
 
 let tmp: Tmp;
 let sup: StandIn;
-before(async () => { tmp = new Tmp('fb-addon-'); sup = await supervisorStandIn(); });
-after(async () => { await sup.close(); tmp.cleanup(); });
+before(async () => {
+  tmp = new Tmp('fb-addon-');
+  sup = await supervisorStandIn();
+});
+after(async () => {
+  await sup.close();
+  tmp.cleanup();
+});
 
 function reset(): void {
   sup.requests.length = 0;
-  sup.mqtt = { status: 200, body: { result: 'ok', data: { host: 'core-mosquitto', port: 1883, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PASSWORD } } };
+  sup.mqtt = {
+    status: 200,
+    body: { result: 'ok', data: { host: 'core-mosquitto', port: 1883, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PASSWORD } },
+  };
   sup.info = { status: 200, body: { result: 'ok', data: { supervisor: '2026.10.0', timezone: 'Europe/Berlin' } } };
 }
 
@@ -223,7 +259,7 @@ describe('MQTT from the Supervisor', () => {
     assert.equal(p.config.mqtt.password, undefined);
   });
 
-  test('credentials in the options without a broker: the Supervisor\'s broker with the user\'s credentials', async () => {
+  test("credentials in the options without a broker: the Supervisor's broker with the user's credentials", async () => {
     reset();
     const p = await prepare({ ...minimal, mqtt: { enabled: true, username: 'me', password: 'mine' } });
     assert.equal(p.config.mqtt.server, 'mqtt://core-mosquitto:1883');
@@ -297,7 +333,15 @@ describe('options.json → configuration', () => {
     accounts: [{ name: 'alice', timezone: 'Europe/Paris' }, { name: 'bob' }],
     log_level: 'debug',
     google: { client_id: '123-abc.apps.googleusercontent.com', client_secret: 'gcs-secret-55' },
-    mqtt: { enabled: true, server: 'mqtts://broker.lan:8883', username: 'fb', password: 'mqtt-secret-66', base_topic: 'fitbit', discovery_prefix: 'ha', step_goal: 9000 },
+    mqtt: {
+      enabled: true,
+      server: 'mqtts://broker.lan:8883',
+      username: 'fb',
+      password: 'mqtt-secret-66',
+      base_topic: 'fitbit',
+      discovery_prefix: 'ha',
+      step_goal: 9000,
+    },
     remote_write: { url: 'http://victoria:8428/api/v1/write', username: 'rw', password: 'rw-secret-77' },
     takeout: { drop_folder: '/share/takeout', timezone: 'Europe/Madrid' },
     sync: { backfill_days: 400 },
@@ -361,13 +405,19 @@ describe('options.json → configuration', () => {
   });
 
   test('bad options are named, secrets are not shown', async () => {
-    assert.throws(() => parseAddonOptions({ ...minimal, accounts: [{ name: 'a b' }] }), (e: unknown) => e instanceof AddonError && /accounts\.0\.name/.test(e.message));
+    assert.throws(
+      () => parseAddonOptions({ ...minimal, accounts: [{ name: 'a b' }] }),
+      (e: unknown) => e instanceof AddonError && /accounts\.0\.name/.test(e.message),
+    );
     assert.throws(() => parseAddonOptions({ ...minimal, accounts: [] }), /accounts/);
     assert.throws(() => parseAddonOptions({ ...minimal, accounts: [{ name: 'a' }, { name: 'a' }] }), /all different/);
     assert.throws(() => parseAddonOptions({ ...minimal, accounts: [{ name: 'a', timezone: 'Mars/Base' }] }), /accounts\.0\.timezone/);
     assert.throws(() => parseAddonOptions({ ...minimal, extra: true }), /unknown option extra/);
     assert.throws(() => parseAddonOptions({ ...minimal, mqtt: { enabled: true, server: 'http://nope' } }), /mqtt\.server/);
-    assert.throws(() => parseAddonOptions({ ...minimal, google: { client_secret: 42 } }), (e: unknown) => e instanceof AddonError && /google\.client_secret: invalid value/.test(e.message) && !e.message.includes('42'));
+    assert.throws(
+      () => parseAddonOptions({ ...minimal, google: { client_secret: 42 } }),
+      (e: unknown) => e instanceof AddonError && /google\.client_secret: invalid value/.test(e.message) && !e.message.includes('42'),
+    );
     const d = addonData(minimal);
     writeFileSync(d.optionsPath, '{not json');
     await rejects(prepareAddon({ ...d, supervisorUrl: sup.url, env: { SUPERVISOR_TOKEN: TOKEN } }), /not valid JSON/);
@@ -377,12 +427,13 @@ describe('options.json → configuration', () => {
   test('/config/config.yaml adds keys; the options win over it', async () => {
     reset();
     const p = await prepare({ ...minimal, mqtt: { enabled: true, server: 'mqtt://opt:1883' } }, undefined, {
-      baseConfig: 'schedule:\n  recent: "*/2 * * * *"\nmqtt:\n  server: mqtt://base:1883\n  keepalive: 30\n  password: base-pw\nhttp:\n  port: 1234\nremote_write:\n  headers:\n    X-Scope-OrgID: home\n',
+      baseConfig:
+        'schedule:\n  recent: "*/2 * * * *"\nmqtt:\n  server: mqtt://base:1883\n  keepalive: 30\n  password: base-pw\nhttp:\n  port: 1234\nremote_write:\n  headers:\n    X-Scope-OrgID: home\n',
     });
     assert.equal(p.config.schedule.recent, '*/2 * * * *');
     assert.equal(p.config.mqtt.server, 'mqtt://opt:1883');
     assert.equal(p.config.mqtt.keepalive, 30);
-    assert.equal(p.config.mqtt.password, undefined, 'the base\'s password does not ride along with the options\' broker');
+    assert.equal(p.config.mqtt.password, undefined, "the base's password does not ride along with the options' broker");
     assert.equal(p.config.http.port, 8099);
     assert.deepEqual(p.config.remote_write.headers, { 'X-Scope-OrgID': 'home' });
     const q = await prepare(minimal, undefined, { baseConfig: 'takeout:\n  timezone: Europe/Oslo\n' });
@@ -402,8 +453,11 @@ describe('options.json → configuration', () => {
     assert.equal(c.store.path, '/data/fitbit-bridge.db');
   });
 
-  test('run\'s environment: the image\'s FITBIT_BRIDGE_* variables are dropped, the generated file named', () => {
-    const env = addonRunEnv({ PATH: '/bin', FITBIT_BRIDGE_DB: '/x.db', FITBIT_BRIDGE_HTTP__BIND: '127.0.0.1', FITBIT_BRIDGE_FAILPOINT: 'x', SUPERVISOR_TOKEN: 't' }, '/data/fitbit-bridge.yaml');
+  test("run's environment: the image's FITBIT_BRIDGE_* variables are dropped, the generated file named", () => {
+    const env = addonRunEnv(
+      { PATH: '/bin', FITBIT_BRIDGE_DB: '/x.db', FITBIT_BRIDGE_HTTP__BIND: '127.0.0.1', FITBIT_BRIDGE_FAILPOINT: 'x', SUPERVISOR_TOKEN: 't' },
+      '/data/fitbit-bridge.yaml',
+    );
     assert.deepEqual(env, { PATH: '/bin', FITBIT_BRIDGE_FAILPOINT: 'x', SUPERVISOR_TOKEN: 't', FITBIT_BRIDGE_CONFIG: '/data/fitbit-bridge.yaml' });
   });
 });
@@ -412,26 +466,56 @@ describe('options.json → configuration', () => {
 
 describe('addon-run', () => {
   let broker: Mosquitto;
-  before(async () => { broker = await Mosquitto.start({ users: { addons: MQTT_PASSWORD } }); });
-  after(async () => { await broker.cleanup(); });
+  before(async () => {
+    broker = await Mosquitto.start({ users: { addons: MQTT_PASSWORD } });
+  });
+  after(async () => {
+    await broker.cleanup();
+  });
 
-  test('starts run with the Supervisor\'s broker, serves /healthz, logs no secret, stops on SIGTERM', { timeout: 60_000 }, async () => {
+  test("starts run with the Supervisor's broker, serves /healthz, logs no secret, stops on SIGTERM", { timeout: 60_000 }, async () => {
     reset();
-    sup.mqtt.body = { result: 'ok', data: { host: '127.0.0.1', port: broker.port, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PASSWORD } };
+    sup.mqtt.body = {
+      result: 'ok',
+      data: { host: '127.0.0.1', port: broker.port, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PASSWORD },
+    };
     const d = addonData({ ...minimal, google: { client_id: 'cid.apps.googleusercontent.com', client_secret: 'gcs-e2e-secret' } });
     mkdirSync(join(d.dataDir, 'share'), { recursive: true });
     const rec = await Recorder.connect(broker.url, ['fitbit-bridge/#'], { username: 'addons', password: MQTT_PASSWORD });
     const script = `import { addonCommand } from './src/cli/commands/addon.ts';
 await addonCommand().parseAsync(process.argv.slice(1), { from: 'user' });`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, '--',
-      '--options', d.optionsPath, '--data', d.dataDir, '--supervisor', sup.url, '--port', '0', '--base-config', d.baseConfigPath, '--no-sync'], {
-      cwd: root,
-      env: { ...process.env, SUPERVISOR_TOKEN: TOKEN, FITBIT_BRIDGE_DB: join(d.dataDir, 'elsewhere.db'), FITBIT_BRIDGE_HTTP__PORT: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+        '--',
+        '--options',
+        d.optionsPath,
+        '--data',
+        d.dataDir,
+        '--supervisor',
+        sup.url,
+        '--port',
+        '0',
+        '--base-config',
+        d.baseConfigPath,
+        '--no-sync',
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, SUPERVISOR_TOKEN: TOKEN, FITBIT_BRIDGE_DB: join(d.dataDir, 'elsewhere.db'), FITBIT_BRIDGE_HTTP__PORT: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     let stdout = '';
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+    });
     const running = new Promise<string>((resolve, reject) => {
       child.stderr.on('data', (b: Buffer) => {
         stderr += b.toString();
@@ -449,7 +533,12 @@ await addonCommand().parseAsync(process.argv.slice(1), { from: 'user' });`;
       assert.equal(res.status, 200);
       const auth = await fetch(`${url}/`);
       assert.equal(auth.status, 200, 'ingress opens / (the /auth page)');
-      await rec.waitFor((m) => m.topic === 'fitbit-bridge/bridge/state' && m.payload === 'online', 15_000, 0, 'the bridge online via the Supervisor\'s credentials');
+      await rec.waitFor(
+        (m) => m.topic === 'fitbit-bridge/bridge/state' && m.payload === 'online',
+        15_000,
+        0,
+        "the bridge online via the Supervisor's credentials",
+      );
       // the image's variables did not win over the options
       assert.ok(statSync(join(d.dataDir, 'fitbit-bridge.db')).isFile());
       assert.throws(() => statSync(join(d.dataDir, 'elsewhere.db')), /ENOENT/);

@@ -47,7 +47,9 @@ const hostPath = (source: string): string => resolve(root, source);
 const DATA_FOLDERS = new Set(['./takeout']);
 
 const tmp = mkdtempSync(join(tmpdir(), 'fb-compose-'));
-after(() => { rmSync(tmp, { recursive: true, force: true }); });
+after(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 describe('docker-compose.example.yml', () => {
   test('parses; services bridge, broker, TSDB, Grafana; images pinned; ports on 127.0.0.1 only', () => {
@@ -77,14 +79,16 @@ describe('docker-compose.example.yml', () => {
     assert.equal(target('./dashboards/provisioning/dashboards'), '/etc/grafana/provisioning/dashboards');
     assert.ok(statSync(hostPath('./dashboards/json')).isDirectory());
     // the dashboards land where the shipped provider looks for them
-    const provider = parse(readFileSync(join(root, 'dashboards/provisioning/dashboards/fitbit-bridge.yml'), 'utf8')) as { providers: { options: { path: string } }[] };
+    const provider = parse(readFileSync(join(root, 'dashboards/provisioning/dashboards/fitbit-bridge.yml'), 'utf8')) as {
+      providers: { options: { path: string } }[];
+    };
     assert.equal(target('./dashboards/json'), provider.providers[0]?.options.path);
     // and the shipped data source points at the compose Prometheus
     const ds = parse(readFileSync(join(root, 'dashboards/provisioning/datasources/fitbit-bridge.yml'), 'utf8')) as { datasources: { url: string }[] };
     assert.equal(new URL(ds.datasources[0]?.url ?? '').host, 'prometheus:9090');
   });
 
-  test('the bridge\'s environment names only real configuration keys and points at the other services', () => {
+  test("the bridge's environment names only real configuration keys and points at the other services", () => {
     const env = svc('fitbit-bridge').environment ?? {};
     for (const k of Object.keys(env)) assert.match(k, /^FITBIT_BRIDGE_/);
     assert.ok(!Object.values(env).some((v) => String(v).includes('${')), 'no interpolation left to guess');
@@ -122,7 +126,10 @@ describe('docker-compose.example.yml', () => {
     assert.ok(cfgMount);
     assert.ok(cmd.includes(`--config.file=${cfgMount.target}`));
     const file = hostPath(cfgMount.source);
-    const prom = parse(readFileSync(file, 'utf8')) as { storage: { tsdb: { out_of_order_time_window: string } }; scrape_configs: { static_configs: { targets: string[] }[]; metrics_path?: string }[] };
+    const prom = parse(readFileSync(file, 'utf8')) as {
+      storage: { tsdb: { out_of_order_time_window: string } };
+      scrape_configs: { static_configs: { targets: string[] }[]; metrics_path?: string }[];
+    };
     assert.equal(prom.storage.tsdb.out_of_order_time_window, '3650d');
     const targets = prom.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets));
     assert.ok(targets.includes('fitbit-bridge:8787'));
@@ -131,27 +138,32 @@ describe('docker-compose.example.yml', () => {
     assert.match(r.stdout, /SUCCESS/);
   });
 
-  test('a real Prometheus starts with the compose file\'s flags and config', { timeout: 60_000 }, async () => {
+  test("a real Prometheus starts with the compose file's flags and config", { timeout: 60_000 }, async () => {
     const p = svc('prometheus');
     const port = await freePort();
     const data = mkdtempSync(join(tmp, 'prom-'));
     const cfgMount = mounts(p).find((m) => m.target === '/etc/prometheus/prometheus.yml');
     assert.ok(cfgMount);
-    const args = (p.command ?? []).map((a) => a
-      .replace(/^--config\.file=.*/, `--config.file=${hostPath(cfgMount.source)}`)
-      .replace(/^--storage\.tsdb\.path=.*/, `--storage.tsdb.path=${data}`));
+    const args = (p.command ?? []).map((a) =>
+      a.replace(/^--config\.file=.*/, `--config.file=${hostPath(cfgMount.source)}`).replace(/^--storage\.tsdb\.path=.*/, `--storage.tsdb.path=${data}`),
+    );
     const child = spawn(findBinary('prometheus'), [...args, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
     try {
       const deadline = Date.now() + 30_000;
       let ready = false;
       while (!ready && Date.now() < deadline && child.exitCode === null) {
-        ready = await fetch(`http://127.0.0.1:${port}/-/ready`).then((r) => r.ok, () => false);
+        ready = await fetch(`http://127.0.0.1:${port}/-/ready`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (!ready) await new Promise((r) => setTimeout(r, 200));
       }
       assert.ok(ready, `Prometheus did not become ready: ${stderr.slice(-2000)}`);
-      const flags = await (await fetch(`http://127.0.0.1:${port}/api/v1/status/flags`)).json() as { data: Record<string, string> };
+      const flags = (await (await fetch(`http://127.0.0.1:${port}/api/v1/status/flags`)).json()) as { data: Record<string, string> };
       assert.equal(flags.data['web.enable-remote-write-receiver'], 'true');
       assert.equal(flags.data['storage.tsdb.retention.time'], '20y');
       // the receiver answers (an empty body is a bad request, not a 404)
@@ -178,8 +190,12 @@ describe('docker-compose.example.yml', () => {
     writeFileSync(local, `${asRoot ? 'user root\n' : ''}${conf}`);
     const child = spawn(findBinary('mosquitto'), ['-c', local], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
     try {
       const mqtt = (await import('mqtt')).default;
       const deadline = Date.now() + 10_000;

@@ -23,7 +23,11 @@ const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
 const df: Dockerfile = DockerfileParser.parse(text);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
 
-interface Stage { name: string; from: string; instructions: Instruction[] }
+interface Stage {
+  name: string;
+  from: string;
+  instructions: Instruction[];
+}
 
 /** The stages in order, each with its own instructions (FROM excluded). */
 function stages(): Stage[] {
@@ -73,18 +77,28 @@ const initialArg = (name: string): string | null | undefined => {
 
 describe('Dockerfile', () => {
   test('multi-stage: build, runtime, addon, and the plain image last (the default target)', () => {
-    assert.deepEqual(all.map((s) => s.name), ['build', 'runtime', 'addon', 'plain']);
+    assert.deepEqual(
+      all.map((s) => s.name),
+      ['build', 'runtime', 'addon', 'plain'],
+    );
     assert.equal(stage('addon').from, 'runtime');
     assert.equal(stage('plain').from, 'runtime');
     // the runtime takes only built output from the build stage
     const copies = (of(stage('runtime').instructions, 'COPY') as Copy[]).map((c) => ({ from: c.getFromFlag()?.getValue() ?? null, args: argsOf(c) }));
-    for (const p of ['/app/node_modules', '/app/dist', '/app/package.json']) assert.ok(copies.some((c) => c.from === 'build' && c.args.includes(p)), p);
+    for (const p of ['/app/node_modules', '/app/dist', '/app/package.json'])
+      assert.ok(
+        copies.some((c) => c.from === 'build' && c.args.includes(p)),
+        p,
+      );
   });
 
   test('ARG BUILD_FROM comes before the first FROM; both base stages use it; the base is pinned', () => {
     const firstFrom = df.getFROMs()[0];
     assert.ok(firstFrom);
-    const argLine = df.getInitialARGs().find((a) => a.getProperty()?.getName() === 'BUILD_FROM')?.getRange().start.line;
+    const argLine = df
+      .getInitialARGs()
+      .find((a) => a.getProperty()?.getName() === 'BUILD_FROM')
+      ?.getRange().start.line;
     assert.ok(argLine !== undefined && argLine < firstFrom.getRange().start.line);
     assert.equal(stage('build').from, '${BUILD_FROM}');
     assert.equal(stage('runtime').from, '${BUILD_FROM}');
@@ -99,7 +113,9 @@ describe('Dockerfile', () => {
   });
 
   test('the build installs, compiles and then prunes to production dependencies, with a native toolchain', () => {
-    const runs = of(stage('build').instructions, 'RUN').map((r) => r.getArgumentsContent() ?? '').join('\n');
+    const runs = of(stage('build').instructions, 'RUN')
+      .map((r) => r.getArgumentsContent() ?? '')
+      .join('\n');
     assert.match(runs, /npm ci\b/);
     assert.match(runs, /npm run build\b/);
     assert.match(runs, /npm (prune|ci) --omit=dev/);
@@ -109,11 +125,13 @@ describe('Dockerfile', () => {
 
   test('VOLUME /data, owned by the unprivileged user', () => {
     assert.ok(of(chain('plain'), 'VOLUME').some((v) => argsOf(v).includes('/data') || (v.getArgumentsContent() ?? '').includes('"/data"')));
-    const runs = of(stage('runtime').instructions, 'RUN').map((r) => r.getArgumentsContent() ?? '').join('\n');
+    const runs = of(stage('runtime').instructions, 'RUN')
+      .map((r) => r.getArgumentsContent() ?? '')
+      .join('\n');
     assert.match(runs, /chown node:node \/data/);
   });
 
-  test('the plain image runs as a non-root user, the add-on as root (the Supervisor\'s /data is root-owned)', () => {
+  test("the plain image runs as a non-root user, the add-on as root (the Supervisor's /data is root-owned)", () => {
     const plainUser = argsOf(last(chain('plain'), 'USER'))[0];
     assert.ok(plainUser !== undefined && !['root', '0', '0:0'].includes(plainUser), `USER ${String(plainUser)}`);
     assert.equal(argsOf(last(chain('addon'), 'USER'))[0], 'root');
@@ -123,11 +141,13 @@ describe('Dockerfile', () => {
     assert.deepEqual(execForm(last(chain('plain'), 'CMD')), ['fitbit-bridge', runCommand().name()]);
     assert.deepEqual(execForm(last(chain('addon'), 'CMD')), ['fitbit-bridge', addonCommand().name()]);
     assert.equal(of(chain('plain'), 'ENTRYPOINT').length, 0);
-    const runs = of(stage('runtime').instructions, 'RUN').map((r) => r.getArgumentsContent() ?? '').join('\n');
+    const runs = of(stage('runtime').instructions, 'RUN')
+      .map((r) => r.getArgumentsContent() ?? '')
+      .join('\n');
     assert.ok(runs.includes(`ln -s /app/${pkg.bin['fitbit-bridge'] ?? '?'} /usr/local/bin/fitbit-bridge`));
   });
 
-  test('EXPOSE: 8787 (http.port\'s default) and, in the add-on, the ingress port 8099', () => {
+  test("EXPOSE: 8787 (http.port's default) and, in the add-on, the ingress port 8099", () => {
     const def = loadConfig({ env: {}, file: join(root, 'config.example.yaml') });
     assert.ok(argsOf(last(chain('plain'), 'EXPOSE')).includes(String(def.http.port)));
     assert.equal(def.http.port, 8787);
@@ -151,7 +171,8 @@ describe('Dockerfile', () => {
     for (const k of ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_']) assert.match(env[k] ?? '', /^\d+$/, k);
     // a NODE_OPTIONS node refuses would stop every node process in the image, the healthcheck too
     const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(require("v8").getHeapStatistics().total_heap_size > 0))'], {
-      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: env.NODE_OPTIONS ?? '' }, encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: env.NODE_OPTIONS ?? '' },
+      encoding: 'utf8',
     });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'true');
@@ -172,7 +193,10 @@ describe('Dockerfile', () => {
   });
 
   test('COPY sources exist and the .dockerignore lets them through', () => {
-    const ignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+    const ignore = readFileSync(join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
     assert.equal(ignore[0], '**', '.dockerignore starts by excluding everything');
     const allowed = new Set(ignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/\*\*$/, '')));
     for (const c of of(df.getInstructions(), 'COPY')) {
@@ -199,7 +223,12 @@ describe('Dockerfile', () => {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       port = (server.address() as AddressInfo).port;
     });
-    after(() => new Promise<void>((r) => { server.close(() => r()); }));
+    after(
+      () =>
+        new Promise<void>((r) => {
+          server.close(() => r());
+        }),
+    );
 
     /** The shell command of a stage's HEALTHCHECK (after its CMD keyword and flags). */
     function healthCmd(name: string): string {
@@ -213,14 +242,18 @@ describe('Dockerfile', () => {
       return m[1] as string;
     }
     /** Runs it like Docker does (`/bin/sh -c`), asynchronously: the server is in this process. */
-    const runCheck = (cmd: string, env: Record<string, string>): Promise<number | null> => new Promise((resolve, reject) => {
-      const child = spawn('sh', ['-c', cmd], { env: { PATH: `${join(process.execPath, '..')}:/usr/bin:/bin`, ...env }, stdio: 'ignore' });
-      const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      child.once('error', reject);
-      child.once('exit', (code) => { clearTimeout(t); resolve(code); });
-    });
+    const runCheck = (cmd: string, env: Record<string, string>): Promise<number | null> =>
+      new Promise((resolve, reject) => {
+        const child = spawn('sh', ['-c', cmd], { env: { PATH: `${join(process.execPath, '..')}:/usr/bin:/bin`, ...env }, stdio: 'ignore' });
+        const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.once('error', reject);
+        child.once('exit', (code) => {
+          clearTimeout(t);
+          resolve(code);
+        });
+      });
 
-    test('the plain image\'s check passes on 200, fails on 503 and on no server (port from FITBIT_BRIDGE_HTTP__PORT, default 8787)', async () => {
+    test("the plain image's check passes on 200, fails on 503 and on no server (port from FITBIT_BRIDGE_HTTP__PORT, default 8787)", async () => {
       const cmd = healthCmd('plain');
       assert.ok(cmd.includes('8787'));
       status = 200;
@@ -230,7 +263,7 @@ describe('Dockerfile', () => {
       assert.equal(await runCheck(cmd, { FITBIT_BRIDGE_HTTP__PORT: '1' }), 1);
     });
 
-    test('the add-on\'s check asks the ingress port', async () => {
+    test("the add-on's check asks the ingress port", async () => {
       const cmd = healthCmd('addon');
       assert.ok(cmd.includes('127.0.0.1:8099/healthz'));
       status = 200;

@@ -36,10 +36,17 @@ export function parseType(t: string): ParsedType {
     return out;
   };
   switch (name) {
-    case 'str': return { kind: 'str', optional, ...range() };
-    case 'int': return { kind: 'int', optional, ...range() };
-    case 'float': return { kind: 'float', optional, ...range() };
-    case 'bool': case 'url': case 'password': case 'port': case 'email':
+    case 'str':
+      return { kind: 'str', optional, ...range() };
+    case 'int':
+      return { kind: 'int', optional, ...range() };
+    case 'float':
+      return { kind: 'float', optional, ...range() };
+    case 'bool':
+    case 'url':
+    case 'password':
+    case 'port':
+    case 'email':
       if (arg !== undefined) throw new Error(`${name} takes no argument: ${t}`);
       return { kind: name, optional };
     case 'match':
@@ -54,10 +61,16 @@ export function parseType(t: string): ParsedType {
 }
 
 function checkValue(v: unknown, t: ParsedType, path: string, out: string[]): void {
-  const bad = (what: string): void => { out.push(`${path}: expected ${what}, got ${JSON.stringify(v)}`); };
+  const bad = (what: string): void => {
+    out.push(`${path}: expected ${what}, got ${JSON.stringify(v)}`);
+  };
   switch (t.kind) {
-    case 'bool': if (typeof v !== 'boolean') bad('a boolean'); return;
-    case 'int': case 'float': case 'port': {
+    case 'bool':
+      if (typeof v !== 'boolean') bad('a boolean');
+      return;
+    case 'int':
+    case 'float':
+    case 'port': {
       if (typeof v !== 'number' || !Number.isFinite(v)) return bad('a number');
       if (t.kind !== 'float' && !Number.isInteger(v)) return bad('an integer');
       const min = t.kind === 'port' ? 1 : t.min;
@@ -72,7 +85,13 @@ function checkValue(v: unknown, t: ParsedType, path: string, out: string[]): voi
         if (t.min !== undefined && v.length < t.min) bad(`at least ${t.min} characters`);
         if (t.max !== undefined && v.length > t.max) bad(`at most ${t.max} characters`);
       }
-      if (t.kind === 'url') { try { new URL(v); } catch { bad('a URL'); } }
+      if (t.kind === 'url') {
+        try {
+          new URL(v);
+        } catch {
+          bad('a URL');
+        }
+      }
       if (t.kind === 'email' && !/^[^@\s]+@[^@\s]+$/.test(v)) bad('an e-mail address');
       if (t.kind === 'match' && !(t.regex as RegExp).test(v)) bad(`a match of ${String(t.regex)}`);
       if (t.kind === 'list' && !(t.choices as string[]).includes(v)) bad(`one of ${(t.choices as string[]).join('|')}`);

@@ -19,7 +19,14 @@ test('pending changes follow the change sequence; late data in an old day comes 
   assert.equal(c.position(), 0);
   assert.deepEqual(c.pending().blocks, []);
 
-  writer.writeSamples(key, [{ t: t0, offset: -240, v: 10 }, { t: t0 + DAY, offset: -240, v: 20 }], { exportMs: 1 });
+  writer.writeSamples(
+    key,
+    [
+      { t: t0, offset: -240, v: 10 },
+      { t: t0 + DAY, offset: -240, v: 20 },
+    ],
+    { exportMs: 1 },
+  );
   const p1 = c.pending();
   assert.equal(p1.blocks.length, 2);
   assert.equal(p1.upto, writer.currentSeq());
@@ -31,7 +38,10 @@ test('pending changes follow the change sequence; late data in an old day comes 
   // late data merged into the first (old) day: that block is pending again, the other is not
   writer.writeSamples(key, [{ t: t0 + 60_000, offset: -240, v: 5 }], { exportMs: 1 });
   const p2 = c.pending();
-  assert.deepEqual(p2.blocks.map((b) => b.day), [Math.floor(t0 / DAY)]);
+  assert.deepEqual(
+    p2.blocks.map((b) => b.day),
+    [Math.floor(t0 / DAY)],
+  );
   // rewriting the same values changes nothing: nothing pending
   c.commit(p2.upto);
   writer.writeSamples(key, [{ t: t0 + 60_000, offset: -240, v: 5 }], { exportMs: 1 });

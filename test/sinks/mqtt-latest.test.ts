@@ -75,8 +75,22 @@ describe('latest values', () => {
 
   test('current heart rate: the newest sample of any source at or before now', () => {
     const s = tmp.store();
-    s.writeSamples(key('heart_rate'), [{ t: ny(9), offset: -240, v: 61 }, { t: ny(9, 1), offset: -240, v: 62 }], EX);
-    s.writeSamples(key('heart_rate', 'Pixel Watch'), [{ t: ny(9, 2), offset: -240, v: 70 }, { t: ny(11), offset: -240, v: 99 }], EX);
+    s.writeSamples(
+      key('heart_rate'),
+      [
+        { t: ny(9), offset: -240, v: 61 },
+        { t: ny(9, 1), offset: -240, v: 62 },
+      ],
+      EX,
+    );
+    s.writeSamples(
+      key('heart_rate', 'Pixel Watch'),
+      [
+        { t: ny(9, 2), offset: -240, v: 70 },
+        { t: ny(11), offset: -240, v: 99 },
+      ],
+      EX,
+    );
     const l = latest(s, ny(10));
     assert.deepEqual(l.values.heart_rate, { value: 70, at: ny(9, 2), offset: -240, ageS: 58 * 60 });
     assert.equal(latest(s, ny(11)).values.heart_rate.value, 99);
@@ -85,7 +99,14 @@ describe('latest values', () => {
 
   test('daily values: the newest day wins (stamped at local midnight)', () => {
     const s = tmp.store();
-    s.writeSamples(key('resting_heart_rate'), [{ t: ny(0, 0, 5), offset: -240, v: 57 }, { t: ny(0, 0, 6), offset: -240, v: 55 }], EX);
+    s.writeSamples(
+      key('resting_heart_rate'),
+      [
+        { t: ny(0, 0, 5), offset: -240, v: 57 },
+        { t: ny(0, 0, 6), offset: -240, v: 55 },
+      ],
+      EX,
+    );
     s.writeSamples(key('hrv_daily_rmssd'), [{ t: ny(0, 0, 6), offset: -240, v: 41.234 }], EX);
     s.writeSamples(key('spo2_daily_avg'), [{ t: ny(0, 0, 6), offset: -240, v: 96.1 }], EX);
     s.writeSamples(key('respiratory_rate'), [{ t: ny(0, 0, 6), offset: -240, v: 14.2 }], EX);
@@ -97,11 +118,18 @@ describe('latest values', () => {
     assert.equal(l.values.breathing_rate.value, 14.2);
   });
 
-  test('sleep: the stage now or the last stage, and last night\'s time asleep (naps do not count)', () => {
+  test("sleep: the stage now or the last stage, and last night's time asleep (naps do not count)", () => {
     const s = tmp.store();
     const night: SessionRecord = {
-      account: 'me', kind: 'sleep', source: 'Inspire 3', layer: 'api',
-      start: ny(23, 0, 5), startOffset: -240, end: ny(7), endOffset: -240, mainSleep: true,
+      account: 'me',
+      kind: 'sleep',
+      source: 'Inspire 3',
+      layer: 'api',
+      start: ny(23, 0, 5),
+      startOffset: -240,
+      end: ny(7),
+      endOffset: -240,
+      mainSleep: true,
       segments: [
         { start: ny(23, 0, 5), end: ny(23, 30, 5), stage: 'light' },
         { start: ny(23, 30, 5), end: ny(2), stage: 'deep' },
@@ -137,7 +165,11 @@ describe('latest values', () => {
     assert.deepEqual(d, { date: '2026-03-08', start: Date.UTC(2026, 2, 8, 5), end: Date.UTC(2026, 2, 9, 4) });
     const f = zoneNamed(TZ).dayAt(Date.UTC(2026, 10, 1, 12));
     assert.equal(f.end - f.start, 25 * 3_600_000);
-    assert.deepEqual(zoneNamed('Asia/Tokyo').dayAt(Date.UTC(2026, 3, 6, 23, 30)), { date: '2026-04-07', start: Date.UTC(2026, 3, 6, 15), end: Date.UTC(2026, 3, 7, 15) });
+    assert.deepEqual(zoneNamed('Asia/Tokyo').dayAt(Date.UTC(2026, 3, 6, 23, 30)), {
+      date: '2026-04-07',
+      start: Date.UTC(2026, 3, 6, 15),
+      end: Date.UTC(2026, 3, 7, 15),
+    });
   });
 
   test('the zone comes from the config, else the store, else UTC', () => {
@@ -162,7 +194,7 @@ describe('daily high water', () => {
     const b = latest(s, ny(8, 1));
     assert.equal(b.values.steps_today.value, 0, 'the store alone would drop');
     g.apply(b);
-    assert.equal(b.values.steps_today.value, 100, 'the guard holds the day\'s maximum');
+    assert.equal(b.values.steps_today.value, 100, "the guard holds the day's maximum");
     s.writeSamples(key('steps'), minutes(ny(7), 10, 10), EX);
     const c = latest(s, ny(8, 2));
     g.apply(c);

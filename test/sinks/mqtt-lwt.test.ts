@@ -52,7 +52,10 @@ before(async () => {
   // A zone where it is about noon now, so "today" cannot change during the test.
   const east = 12 - new Date().getUTCHours();
   const zone = east === 0 ? 'UTC' : `Etc/GMT${east > 0 ? '-' : '+'}${Math.abs(east)}`;
-  writeFileSync(cfgFile, `store:\n  path: ${db}\nhttp:\n  enabled: false\naccounts:\n  - name: alice\n    timezone: ${zone}\nmqtt:\n  server: ${broker.url}\n  keepalive: 10\n`);
+  writeFileSync(
+    cfgFile,
+    `store:\n  path: ${db}\nhttp:\n  enabled: false\naccounts:\n  - name: alice\n    timezone: ${zone}\nmqtt:\n  server: ${broker.url}\n  keepalive: 10\n`,
+  );
 });
 
 after(async () => {
@@ -64,17 +67,26 @@ after(async () => {
 
 function startChild(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD], {
-    env: { ...process.env, FB_CONFIG: cfgFile }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FB_CONFIG: cfgFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
   let err = '';
-  child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`the child did not get ready: ${err}`)), 15_000);
     child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) { clearTimeout(t); resolve(child); }
+      if (d.toString().includes('ready')) {
+        clearTimeout(t);
+        resolve(child);
+      }
     });
-    child.once('exit', (code, sig) => { clearTimeout(t); reject(new Error(`the child exited (${code ?? sig}): ${err}`)); });
+    child.once('exit', (code, sig) => {
+      clearTimeout(t);
+      reject(new Error(`the child exited (${code ?? sig}): ${err}`));
+    });
   });
 }
 
@@ -118,7 +130,7 @@ test('kill -9: the last will marks the bridge offline; the next process delivers
   const from2 = rec.messages.length;
   const second = await startChild();
   const s2 = await rec.waitFor((m) => m.topic === 'fitbit-bridge/alice' && payloadOf(m).heart_rate === 72, 5000, from2, 'the missed write');
-  assert.equal(payloadOf(s2).steps_today, 100, 'the day\'s maximum survived the kill');
+  assert.equal(payloadOf(s2).steps_today, 100, "the day's maximum survived the kill");
   await rec.waitFor((m) => m.topic === 'fitbit-bridge/bridge/state' && m.payload === 'online', 5000, from2, 'online again');
   assert.equal(store.getState('sink:mqtt:cursor'), String(store.currentSeq()));
   await killed(second);

@@ -26,9 +26,23 @@ after(() => tmp.cleanup());
 
 /** The keys every state must carry, written out here (not taken from the code under test). */
 const VALUE_KEYS = [
-  'heart_rate', 'steps_today', 'steps_last_60_min', 'calories_today', 'distance_today', 'floors_today',
-  'resting_heart_rate', 'hrv', 'spo2', 'breathing_rate', 'sleep_stage', 'sleep_duration', 'newest_sample',
-  'last_sync', 'quota_left', 'reauth_needed', 'step_goal_reached',
+  'heart_rate',
+  'steps_today',
+  'steps_last_60_min',
+  'calories_today',
+  'distance_today',
+  'floors_today',
+  'resting_heart_rate',
+  'hrv',
+  'spo2',
+  'breathing_rate',
+  'sleep_stage',
+  'sleep_duration',
+  'newest_sample',
+  'last_sync',
+  'quota_left',
+  'reauth_needed',
+  'step_goal_reached',
 ];
 const STATE_KEYS = [...VALUE_KEYS, 'measured_at', 'age_s', 'local_date', 'timezone'];
 
@@ -51,7 +65,9 @@ async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promis
 
 function configFor(url: string, db: string, extra = ''): LoadedConfig {
   const file = tmp.path(`config-${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, `store:
+  writeFileSync(
+    file,
+    `store:
   path: ${db}
 http:
   enabled: false
@@ -64,7 +80,8 @@ mqtt:
   server: ${url}
   step_goal: 1000
   expire_after_seconds: 600
-${extra}`);
+${extra}`,
+  );
   return loadConfig({ env: {}, file });
 }
 
@@ -95,10 +112,12 @@ function checkDiscovery(m: Received): string[] {
   const dc = p.device_class as string | undefined;
   const unit = p.unit_of_measurement as string | undefined;
   // The rules of the brief, stated independently of ha-rules.ts:
-  if (dc === 'enum' && (!Array.isArray(p.options) || unit !== undefined || p.state_class !== undefined)) problems.push(`${m.topic}: enum needs options, no unit, no state class`);
+  if (dc === 'enum' && (!Array.isArray(p.options) || unit !== undefined || p.state_class !== undefined))
+    problems.push(`${m.topic}: enum needs options, no unit, no state class`);
   if (dc === 'timestamp' && (p.state_class !== undefined || unit !== undefined)) problems.push(`${m.topic}: timestamp with a state class or unit`);
   if ((unit === 'bpm' || unit === 'steps') && dc !== undefined) problems.push(`${m.topic}: ${unit} with a device class`);
-  if (dc !== undefined && component === 'sensor' && unit === undefined && !['enum', 'timestamp', 'date'].includes(dc)) problems.push(`${m.topic}: device class without a unit`);
+  if (dc !== undefined && component === 'sensor' && unit === undefined && !['enum', 'timestamp', 'date'].includes(dc))
+    problems.push(`${m.topic}: device class without a unit`);
   if (dc !== undefined && component === 'sensor' && !(dc in SENSOR_DEVICE_CLASSES)) problems.push(`${m.topic}: unknown device class ${dc}`);
   if (p.default_entity_id !== `${component}.${String(p.object_id)}`) problems.push(`${m.topic}: default_entity_id`);
   const origin = p.origin as Record<string, unknown> | undefined;
@@ -137,10 +156,21 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
     rec = await Recorder.connect(broker.url);
     // Left from an earlier run: a sensor that no longer exists, an account no longer configured,
     // and another integration's config that must stay.
-    const ours = (uid: string) => JSON.stringify({ name: 'x', unique_id: uid, state_topic: 'fitbit-bridge/alice', availability: [{ topic: 'fitbit-bridge/bridge/state' }] });
-    await rec.client.publishAsync('homeassistant/sensor/fitbit_bridge_alice/old_metric/config', ours('fitbit_bridge_alice_old_metric'), { qos: 1, retain: true });
-    await rec.client.publishAsync('homeassistant/sensor/fitbit_bridge_carol/heart_rate/config', ours('fitbit_bridge_carol_heart_rate'), { qos: 1, retain: true });
-    await rec.client.publishAsync('homeassistant/sensor/0x00158d0001/temperature/config', JSON.stringify({ name: 'T', unique_id: '0x00158d0001_temperature', availability: [{ topic: 'zigbee2mqtt/bridge/state' }] }), { qos: 1, retain: true });
+    const ours = (uid: string) =>
+      JSON.stringify({ name: 'x', unique_id: uid, state_topic: 'fitbit-bridge/alice', availability: [{ topic: 'fitbit-bridge/bridge/state' }] });
+    await rec.client.publishAsync('homeassistant/sensor/fitbit_bridge_alice/old_metric/config', ours('fitbit_bridge_alice_old_metric'), {
+      qos: 1,
+      retain: true,
+    });
+    await rec.client.publishAsync('homeassistant/sensor/fitbit_bridge_carol/heart_rate/config', ours('fitbit_bridge_carol_heart_rate'), {
+      qos: 1,
+      retain: true,
+    });
+    await rec.client.publishAsync(
+      'homeassistant/sensor/0x00158d0001/temperature/config',
+      JSON.stringify({ name: 'T', unique_id: '0x00158d0001_temperature', availability: [{ topic: 'zigbee2mqtt/bridge/state' }] }),
+      { qos: 1, retain: true },
+    );
     b = await startBridge(configFor(broker.url, db), () => now);
   });
 
@@ -150,13 +180,20 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
     await broker?.cleanup();
   });
 
-  test('discovery: one device per account plus the bridge, every payload within Home Assistant\'s rules; stale configs cleared', async () => {
+  test("discovery: one device per account plus the bridge, every payload within Home Assistant's rules; stale configs cleared", async () => {
     await rec.waitFor((m) => m.topic === 'fitbit-bridge/bridge/state' && m.payload === 'online', 5000, 0, 'bridge online');
     await rec.waitFor((m) => m.topic === 'homeassistant/sensor/fitbit_bridge_alice/old_metric/config' && m.payload === '', 5000, 0, 'the stale sensor cleared');
-    await rec.waitFor((m) => m.topic === 'homeassistant/sensor/fitbit_bridge_carol/heart_rate/config' && m.payload === '', 5000, 0, 'the removed account cleared');
+    await rec.waitFor(
+      (m) => m.topic === 'homeassistant/sensor/fitbit_bridge_carol/heart_rate/config' && m.payload === '',
+      5000,
+      0,
+      'the removed account cleared',
+    );
     await b.ext.flush();
     const configs = new Map<string, Received>();
-    for (const m of rec.messages) if (isConfigTopic(m.topic) && m.payload !== '' && !m.topic.includes('0x00158d') && !m.topic.includes('old_metric') && !m.topic.includes('carol')) configs.set(m.topic, m);
+    for (const m of rec.messages)
+      if (isConfigTopic(m.topic) && m.payload !== '' && !m.topic.includes('0x00158d') && !m.topic.includes('old_metric') && !m.topic.includes('carol'))
+        configs.set(m.topic, m);
     assert.equal(configs.size, 1 + 2 * 17, [...configs.keys()].join('\n'));
     const problems = [...configs.values()].flatMap(checkDiscovery);
     assert.deepEqual(problems, []);
@@ -185,7 +222,10 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
       assert.equal(hr.unit_of_measurement, 'bpm');
       assert.equal(hr.device_class, undefined);
       assert.equal(hr.expire_after, 600);
-      assert.deepEqual(hr.availability.map((a) => a.topic), ['fitbit-bridge/bridge/state']);
+      assert.deepEqual(
+        hr.availability.map((a) => a.topic),
+        ['fitbit-bridge/bridge/state'],
+      );
       assert.equal(hr.default_entity_id, `sensor.fitbit_${account}_heart_rate`);
       assert.equal(hr.object_id, `fitbit_${account}_heart_rate`);
       assert.equal(get(account, 'steps_today').state_class, 'total_increasing');
@@ -212,7 +252,7 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
 
   test('state: every key, null when unknown', async () => {
     await b.ext.flush();
-    const m = await rec.waitFor((x) => x.topic === 'fitbit-bridge/bob', 5000, 0, 'bob\'s state');
+    const m = await rec.waitFor((x) => x.topic === 'fitbit-bridge/bob', 5000, 0, "bob's state");
     const s = checkState(m);
     for (const k of VALUE_KEYS) if (k !== 'reauth_needed') assert.equal(s[k], null, k);
     assert.equal(s.reauth_needed, false);
@@ -229,7 +269,12 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
       b.store.writeSamples(alice('heart_rate'), [{ t: now - 1000, offset: -240, v: sentinel }], EX);
       await b.ext.flush();
       const v = sentinel;
-      const m = await rec.waitFor((x) => x.topic === 'fitbit-bridge/alice' && (JSON.parse(x.payload) as { heart_rate: number }).heart_rate === v, 5000, from, what);
+      const m = await rec.waitFor(
+        (x) => x.topic === 'fitbit-bridge/alice' && (JSON.parse(x.payload) as { heart_rate: number }).heart_rate === v,
+        5000,
+        from,
+        what,
+      );
       return checkState(m);
     };
 
@@ -261,8 +306,20 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
     b.store.writeSamples(alice('steps', 'Fitbit App'), minutes(ny(5), 10, 50), EX);
     b.store.writeSamples(alice('resting_heart_rate'), [{ t: ny(0, 0, 5), offset: -240, v: 57 }], EX);
     b.store.upsertSession({
-      account: 'alice', kind: 'sleep', source: 'Inspire 3', layer: 'api', start: ny(23, 0, 5), startOffset: -240, end: ny(5), endOffset: -240,
-      mainSleep: true, segments: [{ start: ny(23, 0, 5), end: ny(4, 50), stage: 'light' }, { start: ny(4, 50), end: ny(5), stage: 'wake' }], details: {},
+      account: 'alice',
+      kind: 'sleep',
+      source: 'Inspire 3',
+      layer: 'api',
+      start: ny(23, 0, 5),
+      startOffset: -240,
+      end: ny(5),
+      endOffset: -240,
+      mainSleep: true,
+      segments: [
+        { start: ny(23, 0, 5), end: ny(4, 50), stage: 'light' },
+        { start: ny(4, 50), end: ny(5), stage: 'wake' },
+      ],
+      details: {},
     });
     s = await settle('late data');
     assert.equal(s.steps_today, 1100);
@@ -287,12 +344,16 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
     assert.equal(s.steps_today, 5);
 
     // every state published on the way: monotonic within each local day, one reset at midnight
-    const states = rec.messages.slice(from).filter((m) => m.topic === 'fitbit-bridge/alice').map((m) => checkState(m));
+    const states = rec.messages
+      .slice(from)
+      .filter((m) => m.topic === 'fitbit-bridge/alice')
+      .map((m) => checkState(m));
     let resets = 0;
     let down = 0;
     for (let i = 1; i < states.length; i++) {
       const [p, c] = [states[i - 1]!, states[i]!];
-      if (c.local_date === p.local_date) assert.ok((c.steps_today as number) >= (p.steps_today as number), `steps today dropped: ${String(p.steps_today)} → ${String(c.steps_today)}`);
+      if (c.local_date === p.local_date)
+        assert.ok((c.steps_today as number) >= (p.steps_today as number), `steps today dropped: ${String(p.steps_today)} → ${String(c.steps_today)}`);
       else resets++;
       if ((c.steps_last_60_min as number) < (p.steps_last_60_min as number)) down++;
     }
@@ -308,7 +369,7 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
       const from = rec.messages.length;
       now = ny(9, 0, 7);
       other.writeSamples(alice('heart_rate', 'Other process'), [{ t: now - 5000, offset: -240, v: 88 }], EX);
-      await rec.waitFor((x) => x.topic === 'fitbit-bridge/alice' && payloadOf(x).heart_rate === 88, 5000, from, 'the other process\'s write');
+      await rec.waitFor((x) => x.topic === 'fitbit-bridge/alice' && payloadOf(x).heart_rate === 88, 5000, from, "the other process's write");
       await b.ext.flush();
       const lag = b.ext.lag();
       assert.equal(lag.seqBehind, 0);
@@ -332,7 +393,7 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
     assert.equal(during.position, position, 'nothing committed while the broker is away');
     const from = rec.messages.length;
     await broker.restart(); // persistence off: every retained message is gone
-    const s = await rec.waitFor((x) => x.topic === 'fitbit-bridge/alice' && payloadOf(x).heart_rate === 123, 8000, from, 'the outage\'s write');
+    const s = await rec.waitFor((x) => x.topic === 'fitbit-bridge/alice' && payloadOf(x).heart_rate === 123, 8000, from, "the outage's write");
     assert.equal(checkState(s).floors_today, 3);
     await rec.waitFor((x) => x.topic === 'homeassistant/sensor/fitbit_bridge_alice/heart_rate/config' && x.payload !== '', 5000, from, 'discovery republished');
     await rec.waitFor((x) => x.topic === 'fitbit-bridge/bob', 5000, from, 'bob republished');
@@ -341,11 +402,16 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
     assert.equal(b.ext.lag().seqBehind, 0);
   });
 
-  test('Home Assistant\'s birth message makes the bridge republish', async () => {
+  test("Home Assistant's birth message makes the bridge republish", async () => {
     await b.ext.flush();
     const from = rec.messages.length;
     await rec.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
-    await rec.waitFor((x) => x.topic === 'homeassistant/sensor/fitbit_bridge_bob/steps_today/config' && x.payload !== '', 5000, from, 'discovery after the birth message');
+    await rec.waitFor(
+      (x) => x.topic === 'homeassistant/sensor/fitbit_bridge_bob/steps_today/config' && x.payload !== '',
+      5000,
+      from,
+      'discovery after the birth message',
+    );
     await rec.waitFor((x) => x.topic === 'fitbit-bridge/alice', 5000, from, 'state after the birth message');
     const again = rec.messages.slice(from).filter((m) => isConfigTopic(m.topic));
     assert.deepEqual(again.flatMap(checkDiscovery), []);
@@ -358,7 +424,10 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
     await b.ext.flush();
     await b.ext.flush();
     await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(rec.messages.slice(from).map((m) => m.topic), []);
+    assert.deepEqual(
+      rec.messages.slice(from).map((m) => m.topic),
+      [],
+    );
   });
 });
 
@@ -379,9 +448,22 @@ describe('MQTT sink: account status, credentials', { concurrency: false }, () =>
     const rec = await Recorder.connect(broker.url, ['#'], { username: 'fitbit', password: 's3cret pass' });
     const store = tmp.store(config.store.path);
     const events = new BridgeEvents();
-    let status: AccountStatus = { name: 'alice', live: true, auth: 'reauth-needed', lastSyncAt: Date.UTC(2026, 3, 6, 12), lastSuccessAt: Date.UTC(2026, 3, 6, 11, 55), lastError: 'invalid_grant', quotaLeft: 17, lastAdded: 0 };
+    let status: AccountStatus = {
+      name: 'alice',
+      live: true,
+      auth: 'reauth-needed',
+      lastSyncAt: Date.UTC(2026, 3, 6, 12),
+      lastSuccessAt: Date.UTC(2026, 3, 6, 11, 55),
+      lastError: 'invalid_grant',
+      quotaLeft: 17,
+      lastAdded: 0,
+    };
     const { ctx, close } = partContext({
-      config, store, logger, events, version: '9.9.9-test',
+      config,
+      store,
+      logger,
+      events,
+      version: '9.9.9-test',
       accounts: () => [status, { ...status, name: 'bob', auth: 'ok', quotaLeft: null, lastSuccessAt: null }],
     });
     const ext = mqttExtension({ clock: () => ny(12) });

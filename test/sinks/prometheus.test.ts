@@ -74,10 +74,21 @@ describe('/metrics of a live bridge, scraped by a real Prometheus', { timeout: 1
   before(async () => {
     prom = await Prometheus.start({ scrapeInterval: '1s' });
     broker = await Mosquitto.start();
-    b = await startLiveBridge({ accounts: ['alice', 'bob'], unauthorised: ['carol'], days: 3, remoteWriteUrl: prom.remoteWriteUrl, mqttUrl: broker.url, timezone: TZ });
+    b = await startLiveBridge({
+      accounts: ['alice', 'bob'],
+      unauthorised: ['carol'],
+      days: 3,
+      remoteWriteUrl: prom.remoteWriteUrl,
+      mqttUrl: broker.url,
+      timezone: TZ,
+    });
     await b.idle();
     await prom.setScrape([{ job: 'fitbit-bridge', targets: [b.target], scrapeInterval: '1s' }]);
-    await prom.waitFor(async () => (await one('up{job="fitbit-bridge"}')) === 1 && (await one('count(fitbit_heart_rate_bpm)')) === 2, 30_000, 'the first scrape');
+    await prom.waitFor(
+      async () => (await one('up{job="fitbit-bridge"}')) === 1 && (await one('count(fitbit_heart_rate_bpm)')) === 2,
+      30_000,
+      'the first scrape',
+    );
   });
 
   after(async () => {
@@ -102,7 +113,7 @@ describe('/metrics of a live bridge, scraped by a real Prometheus', { timeout: 1
     for (const s of scraped) assert.ok(!Object.keys(s).some((k) => k.startsWith('exported_')), `${s.__name__}: ${JSON.stringify(s)}`);
   });
 
-  test('the latest values are gauges named by the registry, in base units, equal to the store\'s newest samples', async () => {
+  test("the latest values are gauges named by the registry, in base units, equal to the store's newest samples", async () => {
     // the gauges may be up to 15 s old (gaugeCacheMs): not in the first 20 s of an hour (New York's
     // midnight is on the hour), so "today" is the same day for the scrape and for computeLatest below
     if (Date.now() % 3_600_000 < 20_000) await new Promise((r) => setTimeout(r, 20_000));
@@ -116,20 +127,29 @@ describe('/metrics of a live bridge, scraped by a real Prometheus', { timeout: 1
         const g = got[0]!;
         const n = newestSample(b.store, account, id, g.labels.source!);
         assert.ok(Math.abs(g.value - n.v * prometheusFactor(m)) < 1e-9, `${name}: ${g.value} = ${n.v} × ${prometheusFactor(m)}`);
-        const ts = lines.find((l) => l.name === NEWEST_SAMPLE_GAUGE && l.labels.account === account && l.labels.metric === id && l.labels.source === g.labels.source);
+        const ts = lines.find(
+          (l) => l.name === NEWEST_SAMPLE_GAUGE && l.labels.account === account && l.labels.metric === id && l.labels.source === g.labels.source,
+        );
         assert.equal(ts?.value, n.t / 1000, `${NEWEST_SAMPLE_GAUGE} of ${id}`);
         // and Prometheus scraped the same value
         const scraped = await prom.scalar(`${name}{account="${account}",source="${g.labels.source!}"}`);
         assert.equal(scraped, g.value);
       }
       const latest = computeLatest(b.store, account, { now: Date.now(), timezone: TZ });
-      const total = (name: string): number | undefined => lines.find((l) => l.name === name && l.labels.account === account && l.labels.source === ALL_SOURCES)?.value;
+      const total = (name: string): number | undefined =>
+        lines.find((l) => l.name === name && l.labels.account === account && l.labels.source === ALL_SOURCES)?.value;
       assert.equal(total('fitbit_steps'), latest.values.steps_today.value, 'steps today from computeLatest');
       assert.equal(total('fitbit_distance_meters'), latest.values.distance_today.value);
       assert.equal(total('fitbit_sleep_seconds'), (latest.values.sleep_duration.value ?? NaN) * 60, 'last night asleep, in seconds');
       const stages = lines.filter((l) => l.name === SLEEP_STAGE_GAUGE && l.labels.account === account);
       assert.equal(stages.length, SLEEP_STAGES.length);
-      assert.equal(stages.filter((l) => l.value === 1).map((l) => l.labels.stage).join(), latest.values.sleep_stage.value);
+      assert.equal(
+        stages
+          .filter((l) => l.value === 1)
+          .map((l) => l.labels.stage)
+          .join(),
+        latest.values.sleep_stage.value,
+      );
     }
     // no gauge for the account that has no data
     assert.equal(lines.filter((l) => l.name.startsWith('fitbit_') && !l.name.startsWith('fitbit_bridge_') && l.labels.account === 'carol').length, 0);
@@ -184,7 +204,12 @@ describe('/metrics of a live bridge, scraped by a real Prometheus', { timeout: 1
     assert.equal(v('fitbit_bridge_account_reauth_needed', { account: 'carol' }), 1, 'configured, never authorised');
     assert.equal(v('fitbit_bridge_store_change_sequence'), b.store.currentSeq());
     // default process metrics, without the gauges named like counters
-    assert.ok(names.has('process_cpu_seconds_total') && names.has('process_resident_memory_bytes') && names.has('nodejs_heap_size_used_bytes') && names.has('nodejs_active_handles'));
+    assert.ok(
+      names.has('process_cpu_seconds_total') &&
+        names.has('process_resident_memory_bytes') &&
+        names.has('nodejs_heap_size_used_bytes') &&
+        names.has('nodejs_active_handles'),
+    );
     for (const n of DROPPED_DEFAULT_METRICS) assert.ok(!names.has(n), `${n} left out`);
   });
 
@@ -209,24 +234,34 @@ describe('/metrics of a live bridge, scraped by a real Prometheus', { timeout: 1
     await new Promise((r) => setTimeout(r, 300));
     const t = Date.now();
     b.store.writeSamples({ account: 'alice', metric: 'heart_rate', source: 'Inspire 3' }, [{ t, offset: -300, v: 123 }], { exportMs: t });
-    await prom.waitFor(async () => (await one('fitbit_bridge_sink_pending_changes{sink="mqtt"}') ?? 0) > 0, 20_000, 'MQTT lag in Prometheus');
+    await prom.waitFor(async () => ((await one('fitbit_bridge_sink_pending_changes{sink="mqtt"}')) ?? 0) > 0, 20_000, 'MQTT lag in Prometheus');
     lines = parseExposition(await scrape());
     assert.equal(v('fitbit_bridge_sink_up', { sink: 'mqtt' }), 0, 'broker gone');
     assert.equal(v('fitbit_heart_rate_bpm', { account: 'alice', source: 'Inspire 3' }), 123, 'the new sample is the latest value at once');
     assert.equal(v(NEWEST_SAMPLE_GAUGE, { account: 'alice', metric: 'heart_rate', source: 'Inspire 3' }), t / 1000);
     await broker.restart();
-    await prom.waitFor(async () => (await one('fitbit_bridge_sink_pending_changes{sink="mqtt"}')) === 0 && (await one('fitbit_bridge_sink_up{sink="mqtt"}')) === 1, 30_000, 'MQTT caught up again');
+    await prom.waitFor(
+      async () => (await one('fitbit_bridge_sink_pending_changes{sink="mqtt"}')) === 0 && (await one('fitbit_bridge_sink_up{sink="mqtt"}')) === 1,
+      30_000,
+      'MQTT caught up again',
+    );
   });
 
   test('sync failures by account: a revoked grant counts for that account only', async () => {
     b.emu.revokeAll();
     // alice consents again; bob is left without
     const { TokenManager, tokenSetFromResponse } = await import('../../src/auth/oauth-client.js');
-    const tm = new TokenManager({ account: 'alice', dir: b.config.google.token_dir, tokenEndpoint: b.emu.tokenEndpoint, clientId: b.emu.clientId, clientSecret: b.emu.clientSecret });
+    const tm = new TokenManager({
+      account: 'alice',
+      dir: b.config.google.token_dir,
+      tokenEndpoint: b.emu.tokenEndpoint,
+      clientId: b.emu.clientId,
+      clientSecret: b.emu.clientSecret,
+    });
     await tm.save(tokenSetFromResponse(b.emu.issueTokens(), Date.now()));
     b.controller.enqueueAll('recent');
     await b.controller.idle();
-    await prom.waitFor(async () => (await one('fitbit_bridge_sync_failures_total{account="bob"}')) === 1, 20_000, 'bob\'s failure in Prometheus');
+    await prom.waitFor(async () => (await one('fitbit_bridge_sync_failures_total{account="bob"}')) === 1, 20_000, "bob's failure in Prometheus");
     assert.equal(await one('fitbit_bridge_sync_failures_total{account="alice"}'), 0);
     assert.equal(await one('fitbit_bridge_sync_failing{account="bob"}'), 1);
     assert.equal(await one('fitbit_bridge_sync_failing{account="alice"}'), 0);

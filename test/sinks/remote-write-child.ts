@@ -11,7 +11,10 @@ import { rwConfig } from './remote-write-helpers.js';
 const [db, url, batch, perPass] = process.argv.slice(2);
 const store = openStore(db!);
 const { sink, client } = createRemoteWrite({
-  store, config: rwConfig(url!, { batch_samples: Number(batch) }), logger: silentLogger(), blocksPerPass: Number(perPass),
+  store,
+  config: rwConfig(url!, { batch_samples: Number(batch) }),
+  logger: silentLogger(),
+  blocksPerPass: Number(perPass),
 });
 const r = await sink.drain(undefined, (p) => {
   if (!p.caughtUp) process.stdout.write(`pass ${sink.cursor.position()} ${client.stats.samplesSent}\n`);

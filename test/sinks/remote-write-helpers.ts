@@ -68,7 +68,8 @@ export function expectedFromStore(store: Store): Expected {
     }
     const dn = prometheusDailyName(m);
     if (dn !== null) {
-      for (const [date, d] of daily) push(out, { __name__: dn, account: s.account, source: s.source }, Date.parse(`${date}T00:00:00Z`) - d.firstOffset * 60_000, d.sum * f);
+      for (const [date, d] of daily)
+        push(out, { __name__: dn, account: s.account, source: s.source }, Date.parse(`${date}T00:00:00Z`) - d.firstOffset * 60_000, d.sum * f);
     }
   }
   for (const a of new Set(store.listSeries().map((s) => s.account))) {
@@ -136,7 +137,11 @@ export type Alternatives = Map<string, Map<number, number[]>>;
  * the first and last instants, and every (instant, value) pair. At an instant listed in
  * `alternatives` the held value may be the expected one or one of those listed.
  */
-export async function assertTsdbHolds(tsdb: TsdbServer, expected: Expected, opts: { except?: (labels: string, t: number) => boolean; alternatives?: Alternatives } = {}): Promise<{ series: number; samples: number }> {
+export async function assertTsdbHolds(
+  tsdb: TsdbServer,
+  expected: Expected,
+  opts: { except?: (labels: string, t: number) => boolean; alternatives?: Alternatives } = {},
+): Promise<{ series: number; samples: number }> {
   const [lo, hi] = rangeOf(expected);
   const got = await tsdb.rawSamples('{__name__=~"fitbit_history_.+"}', lo, hi);
   const byKey = new Map<string, RawSeries>(got.map((s) => [key(s.labels), s]));

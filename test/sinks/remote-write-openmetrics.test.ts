@@ -43,9 +43,14 @@ async function runCli(args: string[]): Promise<string> {
     const program = new Command('fitbit-bridge').option('--db <file>').option('--config <file>').option('--log-level <level>');
     program.addCommand(exportOpenMetricsCommand());
     await program.parseAsync(JSON.parse(process.argv[1]), { from: 'user' });`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, JSON.stringify(['--db', db, '--config', cfg, '--log-level', 'fatal', ...args])], {
-    cwd: ROOT, encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', script, JSON.stringify(['--db', db, '--config', cfg, '--log-level', 'fatal', ...args])],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
   assert.equal(r.status, 0, `export-openmetrics failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -71,33 +76,72 @@ test('export-openmetrics filters by metric and local dates', async () => {
   const file = tmp.path('hr.om');
   await runCli(['export-openmetrics', file, '--metric', 'heart_rate,steps', '--from', '2026-04-30', '--to', '2026-04-30']);
   const text = readFileSync(file, 'utf8');
-  const names = new Set(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.slice(0, l.indexOf('{'))));
+  const names = new Set(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.slice(0, l.indexOf('{'))),
+  );
   assert.deepEqual([...names].sort(), ['fitbit_history_daily_steps', 'fitbit_history_heart_rate_bpm', 'fitbit_history_steps']);
-  const times = text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)) * 1000);
+  const times = text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)) * 1000);
   // 2026-04-30 in New York (-04:00)
   const lo = Date.parse('2026-04-30T04:00:00Z');
   const hi = Date.parse('2026-05-01T04:00:00Z');
   assert.ok(times.length > 1000);
-  assert.ok(times.every((t) => t >= lo && t < hi), 'only that local day');
+  assert.ok(
+    times.every((t) => t >= lo && t < hi),
+    'only that local day',
+  );
   assert.equal(formatTimestamp(1714435200123), '1714435200.123');
   assert.equal(formatTimestamp(1714435200000), '1714435200');
 });
 
 test('WriteRequest protobuf and snappy block format round-trip', () => {
-  const labels = encodeLabels([['__name__', 'fitbit_history_heart_rate_bpm'], ['account', 'ä'], ['source', 'Inspire 3']]);
+  const labels = encodeLabels([
+    ['__name__', 'fitbit_history_heart_rate_bpm'],
+    ['account', 'ä'],
+    ['source', 'Inspire 3'],
+  ]);
   const t = [1714435200000, 1714435205000, -1000];
   const v = [61.5, 62, -0.25];
-  const raw = encodeWriteRequest([{ labels, t, v }, { labels, t: [0], v: [Number.MAX_VALUE] }]);
+  const raw = encodeWriteRequest([
+    { labels, t, v },
+    { labels, t: [0], v: [Number.MAX_VALUE] },
+  ]);
   const back = decodeWriteRequest(snappyUncompress(snappyCompress(raw)));
   assert.deepEqual(back, [
-    { labels: [['__name__', 'fitbit_history_heart_rate_bpm'], ['account', 'ä'], ['source', 'Inspire 3']], samples: t.map((x, i) => ({ t: x, v: v[i]! })) },
-    { labels: [['__name__', 'fitbit_history_heart_rate_bpm'], ['account', 'ä'], ['source', 'Inspire 3']], samples: [{ t: 0, v: Number.MAX_VALUE }] },
+    {
+      labels: [
+        ['__name__', 'fitbit_history_heart_rate_bpm'],
+        ['account', 'ä'],
+        ['source', 'Inspire 3'],
+      ],
+      samples: t.map((x, i) => ({ t: x, v: v[i]! })),
+    },
+    {
+      labels: [
+        ['__name__', 'fitbit_history_heart_rate_bpm'],
+        ['account', 'ä'],
+        ['source', 'Inspire 3'],
+      ],
+      samples: [{ t: 0, v: Number.MAX_VALUE }],
+    },
   ]);
   // snappy block format: starts with the uncompressed length as a varint (no stream identifier)
   const big = Buffer.alloc(300, 7);
   const c = snappyCompress(big);
   assert.deepEqual([...c.subarray(0, 2)], [0xac, 0x02]);
-  assert.throws(() => encodeLabels([['b', '1'], ['a', '2']]), /sorted/);
+  assert.throws(
+    () =>
+      encodeLabels([
+        ['b', '1'],
+        ['a', '2'],
+      ]),
+    /sorted/,
+  );
 });
 
 test('registry: history names never equal a gauge name; every name is documented in docs/tsdb.md', () => {

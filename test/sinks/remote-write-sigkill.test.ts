@@ -25,7 +25,10 @@ after(async () => {
 /** Runs the child; with `killAfterPasses` it is SIGKILLed as soon as it printed that many pass lines. */
 function child(db: string, url: string, killAfterPasses?: number): Promise<{ code: number | null; signal: string | null; passes: number; out: string }> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', 'test/sinks/remote-write-child.ts', db, url, '700', '3'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, ['--import', 'tsx', 'test/sinks/remote-write-child.ts', db, url, '700', '3'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let passes = 0;
     c.stdout.setEncoding('utf8').on('data', (s: string) => {
@@ -34,7 +37,9 @@ function child(db: string, url: string, killAfterPasses?: number): Promise<{ cod
       if (killAfterPasses !== undefined && passes >= killAfterPasses) c.kill('SIGKILL');
     });
     let err = '';
-    c.stderr.setEncoding('utf8').on('data', (s: string) => { err += s; });
+    c.stderr.setEncoding('utf8').on('data', (s: string) => {
+      err += s;
+    });
     c.on('error', reject);
     c.on('close', (code, signal) => {
       if (code !== 0 && signal === null) reject(new Error(`child failed (${code}): ${err}`));

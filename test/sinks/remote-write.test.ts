@@ -69,7 +69,14 @@ describe('Prometheus', () => {
     // late data: new heart-rate samples inside the first day, and a new day-old steps minute
     const hr = store.listSeries(HR)[0]!;
     const t0 = hr.first! + 2500; // between existing samples
-    store.writeSamples(hr, [{ t: t0, offset: -240, v: 101 }, { t: t0 + 1000, offset: -240, v: 102 }], { exportMs: Date.now() });
+    store.writeSamples(
+      hr,
+      [
+        { t: t0, offset: -240, v: 101 },
+        { t: t0 + 1000, offset: -240, v: 102 },
+      ],
+      { exportMs: Date.now() },
+    );
     const steps = store.listSeries({ account: ACCOUNT, metric: 'steps' })[0]!;
     store.writeSamples(steps, [{ t: steps.first! + 30_000, offset: -240, v: 7 }], { exportMs: Date.now() });
     assert.ok(sink.cursor.lag().seqBehind > 0);
@@ -86,7 +93,11 @@ describe('Prometheus', () => {
     const prom = await prometheus();
     const store = copyStore();
     const { sink, client } = createRemoteWrite({
-      store, config: rwConfig(prom.remoteWriteUrl, { batch_samples: 1000, max_backoff_seconds: 1 }), logger: silentLogger(), minBackoffMs: 50, blocksPerPass: 4,
+      store,
+      config: rwConfig(prom.remoteWriteUrl, { batch_samples: 1000, max_backoff_seconds: 1 }),
+      logger: silentLogger(),
+      minBackoffMs: 50,
+      blocksPerPass: 4,
     });
     // one pass goes through, then Prometheus dies; the rest of the delivery meets a dead receiver
     // (deterministic: no race between the kill and a fast delivery)
@@ -160,7 +171,11 @@ describe('Prometheus', () => {
       const hr = other.listSeries(HR)[0]!;
       other.writeSamples(hr, [{ t: hr.first! + 1500, offset: -240, v: 99 }], { exportMs: Date.now() });
       other.close();
-      await prom.waitFor(async () => (await prom.scalar(`fitbit_history_heart_rate_bpm{source=${JSON.stringify(hr.source)}}`, hr.first! + 1500)) === 99, 20_000, 'the late sample');
+      await prom.waitFor(
+        async () => (await prom.scalar(`fitbit_history_heart_rate_bpm{source=${JSON.stringify(hr.source)}}`, hr.first! + 1500)) === 99,
+        20_000,
+        'the late sample',
+      );
       // a write of this connection: idle() delivers it
       const steps = store.listSeries({ account: ACCOUNT, metric: 'steps' })[0]!;
       store.writeSamples(steps, [{ t: steps.first! + 15_000, offset: -240, v: 5 }], { exportMs: Date.now() });

@@ -49,10 +49,14 @@ test('whole seconds, minutes and millisecond instants', () => {
   assert.ok(a.length < secs.length * 2, `seconds block is ${a.length} bytes`);
   assert.ok(b.length < mins.length / 10, `regular minutes block is ${b.length} bytes`);
   // ms precision: neighbours 1 ms apart
-  roundTrip([{ t: T0, offset: 0, v: 1 }, { t: T0 + 1, offset: 0, v: 2 }, { t: T0 + 1001, offset: 0, v: 3 }]);
+  roundTrip([
+    { t: T0, offset: 0, v: 1 },
+    { t: T0 + 1, offset: 0, v: 2 },
+    { t: T0 + 1001, offset: 0, v: 3 },
+  ]);
 });
 
-test('negative offsets and DST changes within a day keep each sample\'s offset', () => {
+test("negative offsets and DST changes within a day keep each sample's offset", () => {
   const s: Sample[] = [];
   // New York, 2026-03-08: 02:00 EST (07:00Z) jumps to 03:00 EDT
   const jump = Date.UTC(2026, 2, 8, 7);
@@ -60,8 +64,12 @@ test('negative offsets and DST changes within a day keep each sample\'s offset',
   roundTrip(s);
   // alternating offsets (a travelling user), half-hour and 45-minute offsets, extreme offsets
   roundTrip([
-    { t: T0, offset: 330, v: 1 }, { t: T0 + 1000, offset: -570, v: 2 }, { t: T0 + 2000, offset: 345, v: 3 },
-    { t: T0 + 3000, offset: 840, v: 4 }, { t: T0 + 4000, offset: -720, v: 5 }, { t: T0 + 5000, offset: 0, v: 6 },
+    { t: T0, offset: 330, v: 1 },
+    { t: T0 + 1000, offset: -570, v: 2 },
+    { t: T0 + 2000, offset: 345, v: 3 },
+    { t: T0 + 3000, offset: 840, v: 4 },
+    { t: T0 + 4000, offset: -720, v: 5 },
+    { t: T0 + 5000, offset: 0, v: 6 },
   ]);
 });
 
@@ -92,16 +100,36 @@ test('chooseScale picks the smallest exact decimal scale', () => {
 });
 
 test('rejects NaN, infinities, unsorted and duplicate instants with a clear error', () => {
-  assert.throws(() => encode([{ t: T0, offset: 0, v: NaN }]), (e: unknown) => e instanceof CodecError && /finite/.test(e.message));
+  assert.throws(
+    () => encode([{ t: T0, offset: 0, v: NaN }]),
+    (e: unknown) => e instanceof CodecError && /finite/.test(e.message),
+  );
   assert.throws(() => encode([{ t: T0, offset: 0, v: Infinity }]), CodecError);
-  assert.throws(() => encode([{ t: T0, offset: 0, v: 1 }, { t: T0, offset: 0, v: 2 }]), /strictly increasing/);
-  assert.throws(() => encode([{ t: T0 + 1, offset: 0, v: 1 }, { t: T0, offset: 0, v: 2 }]), /strictly increasing/);
+  assert.throws(
+    () =>
+      encode([
+        { t: T0, offset: 0, v: 1 },
+        { t: T0, offset: 0, v: 2 },
+      ]),
+    /strictly increasing/,
+  );
+  assert.throws(
+    () =>
+      encode([
+        { t: T0 + 1, offset: 0, v: 1 },
+        { t: T0, offset: 0, v: 2 },
+      ]),
+    /strictly increasing/,
+  );
   assert.throws(() => encode([{ t: T0 + 0.5, offset: 0, v: 1 }]), /integer/);
   assert.throws(() => encode([{ t: T0, offset: 1.5, v: 1 }]), /whole minutes/);
 });
 
 test('corrupt or unknown blocks fail loudly', () => {
-  const buf = encode([{ t: T0, offset: 0, v: 1 }, { t: T0 + 5, offset: 0, v: 2 }]);
+  const buf = encode([
+    { t: T0, offset: 0, v: 1 },
+    { t: T0 + 5, offset: 0, v: 2 },
+  ]);
   const future = Buffer.from(buf);
   future[0] = 99;
   assert.throws(() => decodeColumns(future), /version 99/);

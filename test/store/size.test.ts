@@ -107,7 +107,9 @@ function bytesPerSample(name: string, days: Sample[][]): number {
   const size = statSync(p).size;
   const bps = size / n;
   const perDay = Math.round(n / days.length);
-  console.log(`store size, ${name}: ${n} samples (${perDay}/day), file ${size} bytes = ${bps.toFixed(3)} bytes/sample; wrote ${(n / ms / 1000).toFixed(2)} M samples/s`);
+  console.log(
+    `store size, ${name}: ${n} samples (${perDay}/day), file ${size} bytes = ${bps.toFixed(3)} bytes/sample; wrote ${(n / ms / 1000).toFixed(2)} M samples/s`,
+  );
   return bps;
 }
 
@@ -125,7 +127,10 @@ test('a week of heart rate takes < 4 bytes/sample on disk (smooth, shuffled, uni
 
 test('codec speed (informational)', () => {
   const smooth = week(5);
-  for (const [name, days] of [['smooth', smooth], ['uniform-40-180', uniformValues(smooth, 6)]] as const) {
+  for (const [name, days] of [
+    ['smooth', smooth],
+    ['uniform-40-180', uniformValues(smooth, 6)],
+  ] as const) {
     const cols = days.map((d) => toColumns(d));
     const n = cols.reduce((s, c) => s + c.n, 0);
     let bytes = 0;
@@ -139,7 +144,12 @@ test('codec speed (informational)', () => {
     const dec = performance.now() - t0;
     for (const b of bufs) bytes += b.length;
     const back = bufs.map((b) => decodeColumns(b));
-    assert.deepEqual(back.map((c) => c.n), cols.map((c) => c.n));
-    console.log(`codec, ${name}: ${(bytes / n).toFixed(3)} bytes/sample in blocks; encode ${((n * rounds) / enc / 1000).toFixed(1)} M samples/s, decode ${((n * rounds) / dec / 1000).toFixed(1)} M samples/s`);
+    assert.deepEqual(
+      back.map((c) => c.n),
+      cols.map((c) => c.n),
+    );
+    console.log(
+      `codec, ${name}: ${(bytes / n).toFixed(3)} bytes/sample in blocks; encode ${((n * rounds) / enc / 1000).toFixed(1)} M samples/s, decode ${((n * rounds) / dec / 1000).toFixed(1)} M samples/s`,
+    );
   }
 });

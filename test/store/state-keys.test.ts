@@ -35,11 +35,22 @@ function code(src: string): string {
     const c = src[i] as string;
     if (q) {
       out += c;
-      if (c === '\\') { out += src[i + 1] ?? ''; i++; } else if (c === q) q = null;
+      if (c === '\\') {
+        out += src[i + 1] ?? '';
+        i++;
+      } else if (c === q) q = null;
       continue;
     }
-    if (c === '/' && src[i + 1] === '*') { const end = src.indexOf('*/', i + 2); i = end < 0 ? src.length : end + 1; continue; }
-    if (c === '/' && src[i + 1] === '/') { const end = src.indexOf('\n', i); i = end < 0 ? src.length : end - 1; continue; }
+    if (c === '/' && src[i + 1] === '*') {
+      const end = src.indexOf('*/', i + 2);
+      i = end < 0 ? src.length : end + 1;
+      continue;
+    }
+    if (c === '/' && src[i + 1] === '/') {
+      const end = src.indexOf('\n', i);
+      i = end < 0 ? src.length : end - 1;
+      continue;
+    }
     if (c === "'" || c === '"' || c === '`') q = c;
     out += c;
   }
@@ -63,7 +74,8 @@ function stateKeyProblems(sources: { rel: string; text: string }[]): string[] {
     // the state API and the doctor's read-only SQL on the state table: the key must not be a literal
     for (const m of c.matchAll(/\b(?:getState|setState|deleteState)\(\s*(['"`])/g)) problems.push(`${rel}: ${m[0]}… passes a literal key`);
     if (/FROM state WHERE key/.test(c)) {
-      for (const m of c.matchAll(/FROM state WHERE key[^)]*\)[\s\S]{0,40}?\.get\(\s*(['"`])/g)) problems.push(`${rel}: ${m[0].slice(0, 60)}… reads a literal key`);
+      for (const m of c.matchAll(/FROM state WHERE key[^)]*\)[\s\S]{0,40}?\.get\(\s*(['"`])/g))
+        problems.push(`${rel}: ${m[0].slice(0, 60)}… reads a literal key`);
     }
     // any literal that starts like a registry key is a key spelt by hand
     for (const m of c.matchAll(/(['"`])((?:\\.|(?!\1)[^\\])*)\1/g)) {
@@ -77,7 +89,10 @@ function stateKeyProblems(sources: { rel: string; text: string }[]): string[] {
 
 test('every state key in src is built by STATE_KEYS (src/store/state-keys.ts)', () => {
   const sources = SOURCES.map((f) => ({ rel: f.slice(root.length), text: readFileSync(f, 'utf8') }));
-  assert.ok(sources.some((s) => /STATE_KEYS\.sinkCursor/.test(s.text)), 'the sinks use the registry');
+  assert.ok(
+    sources.some((s) => /STATE_KEYS\.sinkCursor/.test(s.text)),
+    'the sinks use the registry',
+  );
   assert.deepEqual(stateKeyProblems(sources), []);
 });
 
@@ -89,8 +104,15 @@ test('the check finds keys spelt by hand', () => {
     { rel: 'd.ts', text: "db.prepare('SELECT value FROM state WHERE key = ?').pluck().get('takeout.drop_folder');" },
   ];
   const found = stateKeyProblems(bad);
-  for (const f of ['a.ts', 'b.ts', 'c.ts', 'd.ts']) assert.ok(found.some((p) => p.startsWith(`${f}:`)), `${f}: ${found.join('\n')}`);
-  assert.deepEqual(stateKeyProblems([{ rel: 'ok.ts', text: '// `sink:mqtt:cursor`\nstore.getState(STATE_KEYS.sinkCursor(name)); const u = \'http://x\'; // sink:x' }]), []);
+  for (const f of ['a.ts', 'b.ts', 'c.ts', 'd.ts'])
+    assert.ok(
+      found.some((p) => p.startsWith(`${f}:`)),
+      `${f}: ${found.join('\n')}`,
+    );
+  assert.deepEqual(
+    stateKeyProblems([{ rel: 'ok.ts', text: "// `sink:mqtt:cursor`\nstore.getState(STATE_KEYS.sinkCursor(name)); const u = 'http://x'; // sink:x" }]),
+    [],
+  );
 });
 
 test('the keys keep the spellings earlier versions wrote', () => {
@@ -104,8 +126,12 @@ test('the keys keep the spellings earlier versions wrote', () => {
 });
 
 let tmp: string;
-before(() => { tmp = mkdtempSync(join(tmpdir(), 'fb-state-keys-')); });
-after(() => { rmSync(tmp, { recursive: true, force: true }); });
+before(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'fb-state-keys-'));
+});
+after(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 test('a store whose state was written by an earlier version is read through the registry', () => {
   const path = join(tmp, 'old.db');
@@ -114,7 +140,22 @@ test('a store whose state was written by an earlier version is read through the 
   const db = new Database(path);
   const put = db.prepare('INSERT INTO state (key, value) VALUES (?, ?)');
   put.run('sink:mqtt:cursor', '42');
-  put.run('google-health/coverage/alice/steps', JSON.stringify({ v: 1, from: '2024-01-01', to: '2024-01-31', syncedUntil: null, backfillDone: true, firstData: null, lastData: null, member: null, segments: [], window: null, lastError: null }));
+  put.run(
+    'google-health/coverage/alice/steps',
+    JSON.stringify({
+      v: 1,
+      from: '2024-01-01',
+      to: '2024-01-31',
+      syncedUntil: null,
+      backfillDone: true,
+      firstData: null,
+      lastData: null,
+      member: null,
+      segments: [],
+      window: null,
+      lastError: null,
+    }),
+  );
   put.run('takeout.drop_folder', '{"imported":[],"failed":[]}');
   db.close();
   const store = openStore(path);

@@ -63,20 +63,38 @@ describe('samples: merge semantics', () => {
 
   test('overlapping writes merge by instant; only touched blocks get a new seq', () => {
     const store = fresh();
-    store.writeSamples(HR, seconds(T0, 100, 1000, () => 70), EXPORT); // day D0
-    store.writeSamples(HR, seconds(T0 + 86_400_000, 10, 1000, () => 80), EXPORT); // day D0+1
+    store.writeSamples(
+      HR,
+      seconds(T0, 100, 1000, () => 70),
+      EXPORT,
+    ); // day D0
+    store.writeSamples(
+      HR,
+      seconds(T0 + 86_400_000, 10, 1000, () => 80),
+      EXPORT,
+    ); // day D0+1
     const seq = store.currentSeq();
-    const r = store.writeSamples(HR, seconds(T0 + 50_000, 100, 1000, (i) => (i < 25 ? 70 : 71)), EXPORT);
+    const r = store.writeSamples(
+      HR,
+      seconds(T0 + 50_000, 100, 1000, (i) => (i < 25 ? 70 : 71)),
+      EXPORT,
+    );
     assert.deepEqual(r, { added: 50, changed: 25, keptNewer: 0, unchanged: 25 });
     const changed = [...store.changedBlocks(seq)];
-    assert.deepEqual(changed.map((c) => [c.day, c.key]), [[D0, HR]]);
+    assert.deepEqual(
+      changed.map((c) => [c.day, c.key]),
+      [[D0, HR]],
+    );
     assert.ok(changed[0]!.seq > seq);
     const day = store.readDay(HR, D0);
     assert.equal(day.length, 150);
     assert.equal(day[0]!.v, 70);
     assert.equal(day[74]!.v, 70);
     assert.equal(day[75]!.v, 71);
-    assert.deepEqual(day.map((x) => x.t), seconds(T0, 150, 1000, () => 0).map((x) => x.t));
+    assert.deepEqual(
+      day.map((x) => x.t),
+      seconds(T0, 150, 1000, () => 0).map((x) => x.t),
+    );
     const info = store.listSeries({ metric: 'heart_rate' });
     assert.equal(info.length, 1);
     assert.equal(info[0]!.count, 160);
@@ -106,28 +124,53 @@ describe('samples: merge semantics', () => {
     // newer first, then older
     store.writeSamples(STEPS, [{ t: T0, offset: 0, v: 10 }], { exportMs: 500 });
     seq = store.currentSeq();
-    const r = store.writeSamples(STEPS, [{ t: T0, offset: 0, v: 11 }, { t: T0 + 60_000, offset: 0, v: 12 }], { exportMs: 400 });
+    const r = store.writeSamples(
+      STEPS,
+      [
+        { t: T0, offset: 0, v: 11 },
+        { t: T0 + 60_000, offset: 0, v: 12 },
+      ],
+      { exportMs: 400 },
+    );
     assert.deepEqual(r, { added: 1, changed: 0, keptNewer: 1, unchanged: 0 });
-    assert.deepEqual(store.readDay(STEPS, D0).map((x) => x.v), [10, 12]);
+    assert.deepEqual(
+      store.readDay(STEPS, D0).map((x) => x.v),
+      [10, 12],
+    );
     assert.equal(store.currentSeq(), seq + 1);
     store.close();
   });
 
   test('duplicate instants in one write: the last one wins; -0 is stored as 0', () => {
     const store = fresh();
-    const r = store.writeSamples(HR, [
-      { t: T0 + 2000, offset: 0, v: 1 }, { t: T0 + 1000, offset: 0, v: 5 }, { t: T0 + 2000, offset: 0, v: 2 }, { t: T0 + 1000, offset: 0, v: -0 },
-    ], EXPORT);
+    const r = store.writeSamples(
+      HR,
+      [
+        { t: T0 + 2000, offset: 0, v: 1 },
+        { t: T0 + 1000, offset: 0, v: 5 },
+        { t: T0 + 2000, offset: 0, v: 2 },
+        { t: T0 + 1000, offset: 0, v: -0 },
+      ],
+      EXPORT,
+    );
     assert.deepEqual(r, { added: 2, changed: 0, keptNewer: 0, unchanged: 0 });
     const day = store.readDay(HR, D0);
-    assert.deepEqual(day, [{ t: T0 + 1000, offset: 0, v: 0 }, { t: T0 + 2000, offset: 0, v: 2 }]);
+    assert.deepEqual(day, [
+      { t: T0 + 1000, offset: 0, v: 0 },
+      { t: T0 + 2000, offset: 0, v: 2 },
+    ]);
     assert.ok(Object.is(day[0]!.v, 0));
     store.close();
   });
 
   test('late data merged into an old day shows up in changedBlocks', () => {
     const store = fresh();
-    for (let d = 0; d < 5; d++) store.writeSamples(STEPS, seconds(dayStart(D0 + d), 10, 60_000, () => 3, 0), EXPORT);
+    for (let d = 0; d < 5; d++)
+      store.writeSamples(
+        STEPS,
+        seconds(dayStart(D0 + d), 10, 60_000, () => 3, 0),
+        EXPORT,
+      );
     const seq = store.currentSeq();
     store.writeSamples(STEPS, [{ t: dayStart(D0 + 1) + 3_600_000, offset: 0, v: 99 }], EXPORT);
     const changed = [...store.changedBlocks(seq)];
@@ -137,7 +180,10 @@ describe('samples: merge semantics', () => {
     assert.equal(changed[0]!.seq, store.currentSeq());
     // everything since 0, in seq order
     const all = [...store.changedBlocks(0)];
-    assert.deepEqual(all.map((c) => c.day), [D0, D0 + 2, D0 + 3, D0 + 4, D0 + 1]);
+    assert.deepEqual(
+      all.map((c) => c.day),
+      [D0, D0 + 2, D0 + 3, D0 + 4, D0 + 1],
+    );
     store.close();
   });
 
@@ -159,18 +205,30 @@ describe('samples: merge semantics', () => {
 describe('samples: removeMatching, reading', () => {
   test('removeMatching removes within tolerance only, bumps seq and deletes empty blocks', () => {
     const store = fresh();
-    store.writeSamples(HR, seconds(T0, 10, 1000, (i) => 60 + i), EXPORT);
+    store.writeSamples(
+      HR,
+      seconds(T0, 10, 1000, (i) => 60 + i),
+      EXPORT,
+    );
     store.writeSamples(HR, [{ t: T0 + 86_400_000, offset: 0, v: 50 }], EXPORT);
     const seq = store.currentSeq();
-    const n = store.removeMatching(HR, [
-      { t: T0, offset: 0, v: 60.4 }, // within 0.5
-      { t: T0 + 1000, offset: 0, v: 62 }, // 61 stored: outside
-      { t: T0 + 2000, offset: 0, v: 99 }, { t: T0 + 2000, offset: 0, v: 62.5 }, // second probe matches
-      { t: T0 + 3500, offset: 0, v: 63 }, // no sample at that instant
-      { t: T0 + 86_400_000, offset: 0, v: 50 }, // empties day D0+1
-    ], 0.5);
+    const n = store.removeMatching(
+      HR,
+      [
+        { t: T0, offset: 0, v: 60.4 }, // within 0.5
+        { t: T0 + 1000, offset: 0, v: 62 }, // 61 stored: outside
+        { t: T0 + 2000, offset: 0, v: 99 },
+        { t: T0 + 2000, offset: 0, v: 62.5 }, // second probe matches
+        { t: T0 + 3500, offset: 0, v: 63 }, // no sample at that instant
+        { t: T0 + 86_400_000, offset: 0, v: 50 }, // empties day D0+1
+      ],
+      0.5,
+    );
     assert.equal(n, 3);
-    assert.deepEqual(store.readDay(HR, D0).map((x) => x.v), [61, 63, 64, 65, 66, 67, 68, 69]);
+    assert.deepEqual(
+      store.readDay(HR, D0).map((x) => x.v),
+      [61, 63, 64, 65, 66, 67, 68, 69],
+    );
     assert.deepEqual(store.days(HR), [D0]);
     const changed = [...store.changedBlocks(seq)];
     assert.deepEqual(changed.map((c) => c.day).sort(), [D0, D0 + 1]);
@@ -183,7 +241,10 @@ describe('samples: removeMatching, reading', () => {
     // a rewritten empty day drops its tombstone and is reported once
     store.writeSamples(HR, [{ t: T0 + 86_400_000, offset: 0, v: 51 }], EXPORT);
     const again = [...store.changedBlocks(seq2)];
-    assert.deepEqual(again.map((c) => c.day), [D0 + 1]);
+    assert.deepEqual(
+      again.map((c) => c.day),
+      [D0 + 1],
+    );
     store.close();
   });
 
@@ -196,7 +257,10 @@ describe('samples: removeMatching, reading', () => {
     assert.deepEqual([...store.iterateSamples(STEPS)], all);
     const from = T0 + 86_400_000 * 3 + 3 * 7_200_000; // day 3, 06:00
     const to = T0 + 86_400_000 * 15 + 7_200_000; // day 15, 02:00 (exclusive)
-    assert.deepEqual([...store.iterateSamples(STEPS, from, to)], all.filter((x) => x.t >= from && x.t < to));
+    assert.deepEqual(
+      [...store.iterateSamples(STEPS, from, to)],
+      all.filter((x) => x.t >= from && x.t < to),
+    );
     assert.deepEqual([...store.iterateSamples(STEPS, from, from + 1)], [all[39]]);
     assert.deepEqual([...store.iterateSamples(STEPS, from + 1, from + 7_200_000)], []);
     assert.deepEqual([...store.iterateSamples(STEPS, to, from)], []);
@@ -214,11 +278,26 @@ describe('samples: removeMatching, reading', () => {
 
   test('listSeries filters and reads block metadata', () => {
     const store = fresh();
-    store.writeSamples(HR, seconds(T0, 5, 1000, () => 60), EXPORT);
-    store.writeSamples(STEPS, seconds(T0 - 86_400_000, 3, 60_000, () => 1), EXPORT);
-    store.writeSamples({ account: 'partner', metric: 'heart_rate', source: 'Charge 6' }, seconds(T0, 2, 1000, () => 60), EXPORT);
+    store.writeSamples(
+      HR,
+      seconds(T0, 5, 1000, () => 60),
+      EXPORT,
+    );
+    store.writeSamples(
+      STEPS,
+      seconds(T0 - 86_400_000, 3, 60_000, () => 1),
+      EXPORT,
+    );
+    store.writeSamples(
+      { account: 'partner', metric: 'heart_rate', source: 'Charge 6' },
+      seconds(T0, 2, 1000, () => 60),
+      EXPORT,
+    );
     assert.equal(store.listSeries().length, 3);
-    assert.deepEqual(store.listSeries({ account: 'me' }).map((s) => s.metric), ['heart_rate', 'steps']);
+    assert.deepEqual(
+      store.listSeries({ account: 'me' }).map((s) => s.metric),
+      ['heart_rate', 'steps'],
+    );
     const steps = store.listSeries({ account: 'me', metric: 'steps', source: 'Inspire 3' });
     assert.equal(steps.length, 1);
     assert.deepEqual({ ...steps[0]!, id: 0 }, { id: 0, ...STEPS, count: 3, first: T0 - 86_400_000, last: T0 - 86_400_000 + 120_000 });
@@ -232,10 +311,22 @@ describe('sessions', () => {
   const E = Date.UTC(2026, 3, 6, 11, 0);
   function sleep(layer: SessionRecord['layer'], start: number, end: number, extra: Partial<SessionRecord> = {}): SessionRecord {
     return {
-      account: 'me', kind: 'sleep', source: 'Inspire 3', layer, start, startOffset: -240, end, endOffset: -240,
-      externalId: null, mainSleep: true,
-      segments: [{ start, end: start + 60_000, stage: 'wake' }, { start: start + 60_000, end, stage: 'light' }],
-      details: { minutesAsleep: 400, efficiency: 93 }, ...extra,
+      account: 'me',
+      kind: 'sleep',
+      source: 'Inspire 3',
+      layer,
+      start,
+      startOffset: -240,
+      end,
+      endOffset: -240,
+      externalId: null,
+      mainSleep: true,
+      segments: [
+        { start, end: start + 60_000, stage: 'wake' },
+        { start: start + 60_000, end, stage: 'light' },
+      ],
+      details: { minutesAsleep: 400, efficiency: 93 },
+      ...extra,
     };
   }
 
@@ -255,7 +346,10 @@ describe('sessions', () => {
     assert.equal(got[0]!.externalId, null);
     assert.deepEqual(got[0]!.details, { efficiency: 93, minutesAsleep: 400 });
     assert.equal(got[0]!.segments.length, 2);
-    assert.deepEqual(store.changedSessions(seq).map((s) => s.seq), [seq + 1]);
+    assert.deepEqual(
+      store.changedSessions(seq).map((s) => s.seq),
+      [seq + 1],
+    );
     assert.deepEqual(store.changedSessions(seq + 1), []);
     assert.throws(() => store.upsertSession(sleep('takeout-json', S, S - 1)), /before start/);
     assert.throws(() => store.upsertSession(sleep('nope' as never, S, E)), /layer/);
@@ -275,21 +369,43 @@ describe('sessions', () => {
     store.upsertSession(sleep('takeout-json', S + day + 36_000_000, S + day + 39_600_000, { mainSleep: false }));
     // exercise: two overlapping sessions of the same layer
     const ex = (start: number, end: number, name: string): SessionRecord => ({
-      account: 'me', kind: 'exercise', source: 'Inspire 3', layer: 'takeout-json', start, startOffset: -240, end, endOffset: -240,
-      segments: [], details: { activityName: name },
+      account: 'me',
+      kind: 'exercise',
+      source: 'Inspire 3',
+      layer: 'takeout-json',
+      start,
+      startOffset: -240,
+      end,
+      endOffset: -240,
+      segments: [],
+      details: { activityName: name },
     });
     store.upsertSession(ex(S, S + 3_600_000, 'Walk'));
     store.upsertSession(ex(S + 600_000, S + 1_200_000, 'Run'));
 
     assert.equal(store.sessions('me', 'sleep', undefined, undefined, { resolve: false }).length, 6);
     const resolved = store.sessions('me', 'sleep');
-    assert.deepEqual(resolved.map((s) => [s.layer, s.start]), [
-      ['api', S + 120_000], ['takeout-csv', S + day], ['takeout-json', S + day + 36_000_000],
-    ]);
+    assert.deepEqual(
+      resolved.map((s) => [s.layer, s.start]),
+      [
+        ['api', S + 120_000],
+        ['takeout-csv', S + day],
+        ['takeout-json', S + day + 36_000_000],
+      ],
+    );
     // a window that only touches the json session's tail still hides it (the api session overlaps it)
-    assert.deepEqual(store.sessions('me', 'sleep', E - 30_000, E + 1000).map((s) => s.layer), []);
-    assert.deepEqual(store.sessions('me', 'sleep', E - 30_000, E + 1000, { resolve: false }).map((s) => s.layer), ['takeout-json', 'takeout-csv']);
-    assert.deepEqual(store.sessions('me', 'exercise').map((s) => s.details['activityName']), ['Walk', 'Run']);
+    assert.deepEqual(
+      store.sessions('me', 'sleep', E - 30_000, E + 1000).map((s) => s.layer),
+      [],
+    );
+    assert.deepEqual(
+      store.sessions('me', 'sleep', E - 30_000, E + 1000, { resolve: false }).map((s) => s.layer),
+      ['takeout-json', 'takeout-csv'],
+    );
+    assert.deepEqual(
+      store.sessions('me', 'exercise').map((s) => s.details['activityName']),
+      ['Walk', 'Run'],
+    );
     assert.deepEqual(store.sessions('other', 'sleep'), []);
     store.close();
   });
@@ -303,7 +419,10 @@ describe('accounts, state, transactions', () => {
     store.setAccount({ name: 'partner', profileId: 'ABC', timezone: null });
     store.setAccount({ name: 'me', profileId: '123', timezone: 'Europe/Berlin' });
     assert.deepEqual(store.getAccount('me'), { name: 'me', profileId: '123', timezone: 'Europe/Berlin' });
-    assert.deepEqual(store.accounts().map((a) => a.name), ['me', 'partner']);
+    assert.deepEqual(
+      store.accounts().map((a) => a.name),
+      ['me', 'partner'],
+    );
     assert.equal(store.getState('k'), null);
     store.setState('k', 'v1');
     store.setState('k', 'v2');
@@ -313,11 +432,15 @@ describe('accounts, state, transactions', () => {
 
   test('write(): nested calls join, errors roll back', () => {
     const store = fresh();
-    assert.throws(() => store.write(() => {
-      store.setState('a', '1');
-      store.writeSamples(HR, [{ t: T0, offset: 0, v: 1 }], EXPORT);
-      throw new Error('boom');
-    }), /boom/);
+    assert.throws(
+      () =>
+        store.write(() => {
+          store.setState('a', '1');
+          store.writeSamples(HR, [{ t: T0, offset: 0, v: 1 }], EXPORT);
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.equal(store.getState('a'), null);
     assert.deepEqual(store.listSeries(), []);
     assert.equal(store.currentSeq(), 0);
@@ -368,7 +491,10 @@ describe('schema and files', () => {
     const db = new Database(p);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    assert.throws(() => openStore(p), (e: unknown) => e instanceof SchemaVersionError && /newer fitbit-bridge/.test(e.message) && e.message.includes(p));
+    assert.throws(
+      () => openStore(p),
+      (e: unknown) => e instanceof SchemaVersionError && /newer fitbit-bridge/.test(e.message) && e.message.includes(p),
+    );
     assert.throws(() => openStore(p, { readonly: true }), SchemaVersionError);
   });
 
@@ -384,10 +510,13 @@ describe('schema and files', () => {
     assert.equal(migrate(db, 'mem', false, ms), 3);
     assert.deepEqual(calls, [0, 1, 2]);
     // a failing migration leaves the version and the schema as they were
-    const bad = [...ms, (d: Database.Database) => {
-      d.exec('CREATE TABLE m3 (x)');
-      throw new Error('migration 4 failed');
-    }];
+    const bad = [
+      ...ms,
+      (d: Database.Database) => {
+        d.exec('CREATE TABLE m3 (x)');
+        throw new Error('migration 4 failed');
+      },
+    ];
     assert.throws(() => migrate(db, 'mem', false, bad), /migration 4 failed/);
     assert.equal(db.pragma('user_version', { simple: true }), 3);
     assert.deepEqual(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'm3'`).all(), []);
@@ -399,7 +528,11 @@ describe('schema and files', () => {
     const p = freshPath();
     const store = openStore(p) as SqliteStore;
     const r = rngLike(3);
-    store.writeSamples(HR, seconds(T0, 20_000, 1000, () => 60 + Math.floor(r() * 50)), EXPORT);
+    store.writeSamples(
+      HR,
+      seconds(T0, 20_000, 1000, () => 60 + Math.floor(r() * 50)),
+      EXPORT,
+    );
     store.setState('cursor', 'before');
     const before = store.readDay(HR, D0);
     const seq = store.currentSeq();
@@ -409,11 +542,18 @@ describe('schema and files', () => {
     // a week of noisy data cannot fit in two more pages
     const big: Sample[] = [];
     for (let d = 1; d <= 7; d++) big.push(...seconds(dayStart(D0 + d), 20_000, 1000, () => 40 + Math.floor(r() * 140)));
-    assert.throws(() => store.writeSamples(HR, big, EXPORT), (e: unknown) => e instanceof StoreFullError && e.path === p);
-    assert.throws(() => store.write(() => {
-      store.setState('cursor', 'after');
-      store.writeSamples(STEPS, big, EXPORT);
-    }), StoreFullError);
+    assert.throws(
+      () => store.writeSamples(HR, big, EXPORT),
+      (e: unknown) => e instanceof StoreFullError && e.path === p,
+    );
+    assert.throws(
+      () =>
+        store.write(() => {
+          store.setState('cursor', 'after');
+          store.writeSamples(STEPS, big, EXPORT);
+        }),
+      StoreFullError,
+    );
     assert.deepEqual(store.readDay(HR, D0), before);
     assert.equal(store.currentSeq(), seq);
     assert.deepEqual(store.listSeries(), list);
@@ -447,10 +587,18 @@ describe('two connections', () => {
     const p = freshPath();
     const a = openStore(p);
     const b = openStore(p);
-    a.writeSamples(HR, seconds(T0, 10, 1000, () => 60), EXPORT);
+    a.writeSamples(
+      HR,
+      seconds(T0, 10, 1000, () => 60),
+      EXPORT,
+    );
     assert.equal(b.readDay(HR, D0).length, 10);
     assert.equal(b.currentSeq(), a.currentSeq());
-    b.writeSamples(HR, seconds(T0 + 10_000, 5, 1000, () => 61), EXPORT);
+    b.writeSamples(
+      HR,
+      seconds(T0 + 10_000, 5, 1000, () => 61),
+      EXPORT,
+    );
     assert.equal(a.listSeries()[0]!.count, 15);
     // uncommitted work is invisible to the other connection
     a.write(() => {
@@ -487,7 +635,7 @@ describe('two connections', () => {
     return { worker, locked, done };
   }
 
-  test('a write waits for the other connection\'s transaction', async () => {
+  test("a write waits for the other connection's transaction", async () => {
     const p = freshPath();
     const store = openStore(p, { busyTimeoutMs: 20_000 });
     store.setState('worker', 'not yet');
@@ -530,9 +678,18 @@ test('readDayColumns holds the same samples as readDay, as typed columns', () =>
     const cols = store.readDayColumns(key, day);
     const objs = store.readDay(key, day);
     assert.equal(cols.n, 500);
-    assert.deepEqual(objs.map((s) => s.t), [...cols.t]);
-    assert.deepEqual(objs.map((s) => s.v), [...cols.v]);
-    assert.deepEqual(objs.map((s) => s.offset), [...cols.offset]);
+    assert.deepEqual(
+      objs.map((s) => s.t),
+      [...cols.t],
+    );
+    assert.deepEqual(
+      objs.map((s) => s.v),
+      [...cols.v],
+    );
+    assert.deepEqual(
+      objs.map((s) => s.offset),
+      [...cols.offset],
+    );
     assert.equal(store.readDayColumns(key, day + 1).n, 0);
     assert.equal(store.readDayColumns({ ...key, source: 'nope' }, day).n, 0);
     store.close();

@@ -42,7 +42,10 @@ export function panelQueries(dashboard: Json): PanelQuery[] {
     if (targets.length === 0) throw new Error(`panel "${String(p.title)}" has no query`);
     for (const t of targets) {
       out.push({
-        panel: String(p.title), refId: String(t.refId), expr: String(t.expr), instant: t.instant === true,
+        panel: String(p.title),
+        refId: String(t.refId),
+        expr: String(t.expr),
+        instant: t.instant === true,
         interval: typeof p.interval === 'string' ? p.interval : null,
         timeShift: typeof p.timeShift === 'string' ? p.timeShift : null,
         datasource: t.datasource ?? p.datasource,
@@ -59,11 +62,13 @@ export function allPanels(dashboard: Json): Json[] {
 
 export function variableQueries(dashboard: Json): VariableQuery[] {
   const list = ((dashboard.templating as Json | undefined)?.list as Json[] | undefined) ?? [];
-  return list.filter((v) => v.type === 'query').map((v) => {
-    const q = v.query;
-    const query = typeof q === 'string' ? q : String((q as Json | undefined)?.query ?? '');
-    return { name: String(v.name), query, datasource: v.datasource };
-  });
+  return list
+    .filter((v) => v.type === 'query')
+    .map((v) => {
+      const q = v.query;
+      const query = typeof q === 'string' ? q : String((q as Json | undefined)?.query ?? '');
+      return { name: String(v.name), query, datasource: v.datasource };
+    });
 }
 
 export interface Fill {

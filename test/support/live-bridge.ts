@@ -68,10 +68,15 @@ export async function startLiveBridge(opts: LiveBridgeOptions = {}): Promise<Liv
   writeFileSync(file, '');
   const env: Record<string, string> = {
     ...QUIET_SCHEDULE_ENV,
-    FITBIT_BRIDGE_HTTP__PORT: '0', FITBIT_BRIDGE_HTTP__BIND: '127.0.0.1', FITBIT_BRIDGE_GOOGLE__TOKEN_DIR: tmp.mkdir('tokens'),
-    FITBIT_BRIDGE_GOOGLE__CLIENT_ID: emu.clientId, FITBIT_BRIDGE_GOOGLE__CLIENT_SECRET: emu.clientSecret,
-    FITBIT_BRIDGE_GOOGLE__AUTHORIZE_ENDPOINT: emu.authorizeEndpoint, FITBIT_BRIDGE_GOOGLE__TOKEN_ENDPOINT: emu.tokenEndpoint,
-    FITBIT_BRIDGE_GOOGLE__API_BASE_URL: emu.url, FITBIT_BRIDGE_GOOGLE__QUOTA_PER_MINUTE: '100000',
+    FITBIT_BRIDGE_HTTP__PORT: '0',
+    FITBIT_BRIDGE_HTTP__BIND: '127.0.0.1',
+    FITBIT_BRIDGE_GOOGLE__TOKEN_DIR: tmp.mkdir('tokens'),
+    FITBIT_BRIDGE_GOOGLE__CLIENT_ID: emu.clientId,
+    FITBIT_BRIDGE_GOOGLE__CLIENT_SECRET: emu.clientSecret,
+    FITBIT_BRIDGE_GOOGLE__AUTHORIZE_ENDPOINT: emu.authorizeEndpoint,
+    FITBIT_BRIDGE_GOOGLE__TOKEN_ENDPOINT: emu.tokenEndpoint,
+    FITBIT_BRIDGE_GOOGLE__API_BASE_URL: emu.url,
+    FITBIT_BRIDGE_GOOGLE__QUOTA_PER_MINUTE: '100000',
     FITBIT_BRIDGE_SYNC__BACKFILL_DAYS: String((opts.days ?? 3) + 1),
     ...(opts.remoteWriteUrl ? { FITBIT_BRIDGE_REMOTE_WRITE__URL: opts.remoteWriteUrl } : {}),
     ...(opts.mqttUrl ? { FITBIT_BRIDGE_MQTT__SERVER: opts.mqttUrl } : {}),
@@ -83,7 +88,13 @@ export async function startLiveBridge(opts: LiveBridgeOptions = {}): Promise<Liv
   });
   const config = loadConfig({ file, overrides: { 'store.path': tmp.dbPath() }, env });
   for (const account of accounts) {
-    const tm = new TokenManager({ account, dir: config.google.token_dir, tokenEndpoint: emu.tokenEndpoint, clientId: emu.clientId, clientSecret: emu.clientSecret });
+    const tm = new TokenManager({
+      account,
+      dir: config.google.token_dir,
+      tokenEndpoint: emu.tokenEndpoint,
+      clientId: emu.clientId,
+      clientSecret: emu.clientSecret,
+    });
     await tm.save(tokenSetFromResponse(emu.issueTokens(), Date.now()));
   }
   const store = openStore(config.store.path);
@@ -97,7 +108,17 @@ export async function startLiveBridge(opts: LiveBridgeOptions = {}): Promise<Liv
   const url = controller.http?.url();
   if (!url) throw new Error('the bridge HTTP server is not listening');
   return {
-    tmp, emu, config, store, controller, prom, rw, mqtt: mq, url, target: new URL(url).host, metricsUrl: `${url}/metrics`,
+    tmp,
+    emu,
+    config,
+    store,
+    controller,
+    prom,
+    rw,
+    mqtt: mq,
+    url,
+    target: new URL(url).host,
+    metricsUrl: `${url}/metrics`,
     async idle() {
       await controller.idle();
       if (rw) await rw.idle();

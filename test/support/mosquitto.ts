@@ -26,7 +26,10 @@ export { freePort };
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }
@@ -34,7 +37,11 @@ function canConnect(port: number): Promise<boolean> {
 export class Mosquitto {
   readonly dir: string;
   private proc: ChildProcess | null = null;
-  private constructor(readonly port: number, private readonly conf: string, dir: string) {
+  private constructor(
+    readonly port: number,
+    private readonly conf: string,
+    dir: string,
+  ) {
     this.dir = dir;
   }
 
@@ -47,7 +54,14 @@ export class Mosquitto {
     const port = await freePort();
     // As root, mosquitto would drop to the `mosquitto` user, which cannot read the temp dir.
     const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    const lines = [...(asRoot ? ['user root'] : []), `listener ${port} 127.0.0.1`, `log_dest file ${join(dir, 'mosquitto.log')}`, 'log_type error', 'log_type warning', 'log_type notice'];
+    const lines = [
+      ...(asRoot ? ['user root'] : []),
+      `listener ${port} 127.0.0.1`,
+      `log_dest file ${join(dir, 'mosquitto.log')}`,
+      'log_type error',
+      'log_type warning',
+      'log_type notice',
+    ];
     if (opts.users) {
       const pw = join(dir, 'passwd');
       writeFileSync(pw, '');
@@ -71,9 +85,13 @@ export class Mosquitto {
   private async launch(): Promise<void> {
     const proc = spawn(MOSQUITTO, ['-c', this.conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    proc.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    proc.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     let exited = false;
-    proc.once('exit', () => { exited = true; });
+    proc.once('exit', () => {
+      exited = true;
+    });
     this.proc = proc;
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
@@ -95,7 +113,10 @@ export class Mosquitto {
     if (!proc || proc.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
-      proc.once('exit', () => { clearTimeout(t); resolve(); });
+      proc.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
       proc.kill('SIGTERM');
     });
   }
@@ -159,10 +180,19 @@ export class Recorder {
     for (;;) {
       for (; i < this.messages.length; i++) if (pred(this.messages[i]!)) return this.messages[i]!;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last topics: ${this.messages.slice(-8).map((m) => `${m.topic}=${m.payload.slice(0, 60)}`).join(' | ')}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${what}; last topics: ${this.messages
+            .slice(-8)
+            .map((m) => `${m.topic}=${m.payload.slice(0, 60)}`)
+            .join(' | ')}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
-        this.waiters.push(() => { clearTimeout(t); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
       });
     }
   }

@@ -27,10 +27,16 @@ export function partContext(o: {
   const follower = new StoreFollower({ store: o.store, logger, events });
   follower.start();
   const ctx: ExtensionContext = {
-    config: o.config, store: o.store, logger, events, version: o.version ?? 'test',
+    config: o.config,
+    store: o.store,
+    logger,
+    events,
+    version: o.version ?? 'test',
     http: { route: () => undefined, url: () => null },
     accounts: o.accounts ?? (() => book.list()),
-    accountBook: book, follower, sinks: () => [],
+    accountBook: book,
+    follower,
+    sinks: () => [],
   };
   return { ctx, follower, close: () => follower.stop() };
 }

@@ -27,7 +27,11 @@ import { stringify } from 'yaml';
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const c of live) {
-    try { c.kill('SIGKILL'); } catch { /* gone */ }
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 });
 
@@ -47,7 +51,11 @@ export async function freePort(): Promise<number> {
 
 /** Finds a binary on PATH (or /usr/sbin, /usr/bin); throws with an install hint. */
 export function findBinary(name: string, pkg = name): string {
-  const r = spawnSync('sh', ['-c', `command -v ${name} || { test -x /usr/sbin/${name} && echo /usr/sbin/${name}; } || { test -x /usr/bin/${name} && echo /usr/bin/${name}; }`], { encoding: 'utf8' });
+  const r = spawnSync(
+    'sh',
+    ['-c', `command -v ${name} || { test -x /usr/sbin/${name} && echo /usr/sbin/${name}; } || { test -x /usr/bin/${name} && echo /usr/bin/${name}; }`],
+    { encoding: 'utf8' },
+  );
   const p = r.stdout.trim().split('\n')[0];
   if (r.status !== 0 || !p) throw new Error(`${name} not found: install the Debian package ${pkg} (apt-get install ${pkg})`);
   return p;
@@ -104,7 +112,12 @@ export abstract class TsdbServer {
   private exited: Promise<void> | null = null;
   readonly logFile: string;
 
-  protected constructor(readonly port: number, readonly dataDir: string, protected readonly ownsDir: string | null, readonly name: string) {
+  protected constructor(
+    readonly port: number,
+    readonly dataDir: string,
+    protected readonly ownsDir: string | null,
+    readonly name: string,
+  ) {
     this.url = `http://127.0.0.1:${port}`;
     this.logFile = join(dataDir, '..', `${name}-${port}.log`);
   }
@@ -125,11 +138,13 @@ export abstract class TsdbServer {
     closeSync(fd);
     live.add(child);
     this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', () => {
-      live.delete(child);
-      if (this.child === child) this.child = null;
-      resolve();
-    }));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        live.delete(child);
+        if (this.child === child) this.child = null;
+        resolve();
+      }),
+    );
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!this.child) throw new Error(`${this.name} exited during start-up; log ${this.logFile}:\n${this.logTail()}`);
@@ -137,7 +152,9 @@ export abstract class TsdbServer {
         const res = await fetch(this.url + this.readyPath(), { signal: AbortSignal.timeout(1000) });
         await res.arrayBuffer();
         if (res.ok) return;
-      } catch { /* not yet */ }
+      } catch {
+        /* not yet */
+      }
       if (Date.now() > deadline) {
         await this.kill();
         throw new Error(`${this.name} not ready after ${timeoutMs} ms; log ${this.logFile}:\n${this.logTail()}`);
@@ -208,9 +225,10 @@ export abstract class TsdbServer {
   private async apiOnce<T>(path: string, params: Record<string, string | string[]>, method: 'GET' | 'POST'): Promise<T> {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) qs.append(k, x);
-    const res = method === 'GET'
-      ? await fetch(`${this.url}${path}?${qs.toString()}`)
-      : await fetch(`${this.url}${path}`, { method: 'POST', body: qs, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res =
+      method === 'GET'
+        ? await fetch(`${this.url}${path}?${qs.toString()}`)
+        : await fetch(`${this.url}${path}`, { method: 'POST', body: qs, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     const text = await res.text();
     let body: { status?: string; data?: T; error?: string };
     try {
@@ -225,7 +243,10 @@ export abstract class TsdbServer {
   /** Instant query (time: ms, default now). */
   async query(expr: string, timeMs?: number): Promise<VectorSample[]> {
     const data = await this.api<{ resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> }>(
-      '/api/v1/query', { query: expr, ...(timeMs !== undefined ? { time: String(timeMs / 1000) } : {}) }, 'POST');
+      '/api/v1/query',
+      { query: expr, ...(timeMs !== undefined ? { time: String(timeMs / 1000) } : {}) },
+      'POST',
+    );
     if (data.resultType === 'scalar') {
       const v = data.result as unknown as [number, string];
       return [{ labels: {}, t: v[0] * 1000, v: Number(v[1]) }];
@@ -242,15 +263,24 @@ export abstract class TsdbServer {
   /** Range query (ms, step in seconds). */
   async queryRange(expr: string, startMs: number, endMs: number, stepSeconds: number): Promise<MatrixSeries[]> {
     const data = await this.api<{ result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> }>(
-      '/api/v1/query_range', { query: expr, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepSeconds) }, 'POST');
+      '/api/v1/query_range',
+      { query: expr, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepSeconds) },
+      'POST',
+    );
     return data.result.map((r) => ({ labels: labelsOf(r.metric), values: r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)] as [number, number]) }));
   }
 
   /** Label sets of the series matching the selectors in [start, end] (ms). */
   async series(match: string[], startMs?: number, endMs?: number): Promise<Array<Record<string, string>>> {
-    return this.api<Array<Record<string, string>>>('/api/v1/series', {
-      'match[]': match, ...(startMs !== undefined ? { start: String(startMs / 1000) } : {}), ...(endMs !== undefined ? { end: String(endMs / 1000) } : {}),
-    }, 'POST');
+    return this.api<Array<Record<string, string>>>(
+      '/api/v1/series',
+      {
+        'match[]': match,
+        ...(startMs !== undefined ? { start: String(startMs / 1000) } : {}),
+        ...(endMs !== undefined ? { end: String(endMs / 1000) } : {}),
+      },
+      'POST',
+    );
   }
 
   /** Every stored sample of the series matching `selector` in [startMs, endMs]. */
@@ -301,7 +331,12 @@ export interface PrometheusOptions {
 export class Prometheus extends TsdbServer {
   readonly configFile: string;
 
-  private constructor(port: number, dataDir: string, ownsDir: string | null, private readonly opts: PrometheusOptions) {
+  private constructor(
+    port: number,
+    dataDir: string,
+    ownsDir: string | null,
+    private readonly opts: PrometheusOptions,
+  ) {
     super(port, dataDir, ownsDir, 'prometheus');
     this.configFile = join(dataDir, '..', `prometheus-${port}.yml`);
     this.writeConfig();
@@ -316,7 +351,7 @@ export class Prometheus extends TsdbServer {
       dataDir = join(ownsDir, 'data');
     }
     mkdirSync(dataDir, { recursive: true });
-    const p = new Prometheus(opts.port ?? await freePort(), dataDir, ownsDir, opts);
+    const p = new Prometheus(opts.port ?? (await freePort()), dataDir, ownsDir, opts);
     await p.start(opts.readyTimeoutMs);
     return p;
   }
@@ -373,7 +408,10 @@ export class Prometheus extends TsdbServer {
   async rawSamples(selector: string, startMs: number, endMs: number): Promise<RawSeries[]> {
     const rangeMs = Math.max(1, endMs - startMs + 1);
     const data = await this.api<{ resultType: string; result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> }>(
-      '/api/v1/query', { query: `${selector}[${rangeMs}ms]`, time: String(endMs / 1000) }, 'POST');
+      '/api/v1/query',
+      { query: `${selector}[${rangeMs}ms]`, time: String(endMs / 1000) },
+      'POST',
+    );
     return data.result.map((r) => ({
       labels: labelsOf(r.metric),
       samples: r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)] as [number, number]),

@@ -39,7 +39,11 @@ export class Tmp {
 
   cleanup(): void {
     for (const s of this.stores) {
-      try { s.close(); } catch { /* already closed */ }
+      try {
+        s.close();
+      } catch {
+        /* already closed */
+      }
     }
     rmSync(this.dir, { recursive: true, force: true });
   }

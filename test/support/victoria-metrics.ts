@@ -28,7 +28,12 @@ export interface VictoriaMetricsOptions {
 }
 
 export class VictoriaMetrics extends TsdbServer {
-  private constructor(port: number, dataDir: string, ownsDir: string | null, private readonly opts: VictoriaMetricsOptions) {
+  private constructor(
+    port: number,
+    dataDir: string,
+    ownsDir: string | null,
+    private readonly opts: VictoriaMetricsOptions,
+  ) {
     super(port, dataDir, ownsDir, 'victoria-metrics');
   }
 
@@ -40,7 +45,7 @@ export class VictoriaMetrics extends TsdbServer {
       dataDir = join(ownsDir, 'data');
     }
     mkdirSync(dataDir, { recursive: true });
-    const vm = new VictoriaMetrics(opts.port ?? await freePort(), dataDir, ownsDir, opts);
+    const vm = new VictoriaMetrics(opts.port ?? (await freePort()), dataDir, ownsDir, opts);
     await vm.start(opts.readyTimeoutMs);
     return vm;
   }

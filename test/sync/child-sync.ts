@@ -11,8 +11,18 @@ import { syncAccount, type SyncMode } from '../../src/sources/google-health/sync
 import { openStore } from '../../src/store/store.js';
 
 interface Args {
-  db: string; tokenDir: string; tokenEndpoint: string; clientId: string; clientSecret: string; baseUrl: string;
-  account: string; timezone: string; mode: SyncMode; now: number; sync: Config['sync']; rebuildInto?: string;
+  db: string;
+  tokenDir: string;
+  tokenEndpoint: string;
+  clientId: string;
+  clientSecret: string;
+  baseUrl: string;
+  account: string;
+  timezone: string;
+  mode: SyncMode;
+  now: number;
+  sync: Config['sync'];
+  rebuildInto?: string;
 }
 
 const a = JSON.parse(process.argv[2] ?? '{}') as Args;

@@ -14,7 +14,11 @@ const CLI = join(ROOT_DIR, 'test/sync/child-cli.ts');
 
 function digestOf(db: string): string {
   const s = openStore(db);
-  try { return storeDigest(s); } finally { s.close(); }
+  try {
+    return storeDigest(s);
+  } finally {
+    s.close();
+  }
 }
 
 describe('fitbit-bridge sync / rebuild', () => {
@@ -30,7 +34,9 @@ describe('fitbit-bridge sync / rebuild', () => {
     home = tmp.mkdir('home');
     tokens = tmp.mkdir('tokens');
   });
-  after(async () => { await emu.close(); });
+  after(async () => {
+    await emu.close();
+  });
 
   it('--dry-run shows the plan (requests, ETA at the quota) without a request or an authorisation', async () => {
     const before = emu.api.requests;

@@ -20,8 +20,12 @@ after(() => tmp.cleanup());
 /** A client whose waits take no real time (back-off after faults), with a short timeout for the hanging ones. */
 function fastClient(emu: GoogleEmulator, tm: TokenManager, quota = 100_000): HealthClient {
   return new HealthClient({
-    baseUrl: emu.apiBaseUrl, getAccessToken: (o) => tm.getAccessToken(o), quotaPerMinute: quota,
-    timeoutMs: 1500, maxAttempts: 12, sleep: async () => undefined,
+    baseUrl: emu.apiBaseUrl,
+    getAccessToken: (o) => tm.getAccessToken(o),
+    quotaPerMinute: quota,
+    timeoutMs: 1500,
+    maxAttempts: 12,
+    sleep: async () => undefined,
   });
 }
 
@@ -41,8 +45,13 @@ describe('sync under faults', () => {
       const tm = await authorizeAccount(emu, tmp.mkdir('tokens'));
       const store = tmp.store();
       const client = new HealthClient({
-        baseUrl: emu.apiBaseUrl, getAccessToken: (o) => tm.getAccessToken(o), quotaPerMinute: 40,
-        clock: () => now, sleep: async (ms) => { now += ms; },
+        baseUrl: emu.apiBaseUrl,
+        getAccessToken: (o) => tm.getAccessToken(o),
+        quotaPerMinute: 40,
+        clock: () => now,
+        sleep: async (ms) => {
+          now += ms;
+        },
       });
       await syncAccount({ store, client, account: ACCOUNT, timezone: TZ, mode: 'all', config: syncConfig(), now: () => NOW });
       await client.close();
@@ -51,7 +60,10 @@ describe('sync under faults', () => {
       assert.ok(total > 80, `the week took more than two quota windows (${total} requests)`);
       assert.ok(now - NOW >= 60_000, 'the client waited for the quota');
       assert.equal(emu.requests.count('429'), 0, 'a clean run sees no 429: the client stays under the quota by itself');
-      assert.ok(store.listSeries({ metric: 'heart_rate' }).some((s) => s.count > 50_000), 'the week was synced');
+      assert.ok(
+        store.listSeries({ metric: 'heart_rate' }).some((s) => s.count > 50_000),
+        'the week was synced',
+      );
     } finally {
       await emu.close();
     }

@@ -58,7 +58,12 @@ export function syncEnv(home: string, emu: GoogleEmulator, tokenDir: string, ext
   });
 }
 
-export interface ChildRun { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+export interface ChildRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a script (tsx) with args and env to completion. */
 export function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
@@ -66,8 +71,12 @@ export function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<ChildRu
     const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });

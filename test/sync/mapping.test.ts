@@ -14,16 +14,27 @@ import { windowFilter, rollUpBody } from '../../src/sources/google-health/reques
 
 const zone = new Zone('America/New_York');
 const ctx = { account: 'a', zone, page: 'page 1 of 2026-04-06..2026-04-06' };
-const TRACKER = { recordingMethod: 'PASSIVELY_MEASURED', platform: 'FITBIT', device: { displayName: 'Inspire 3', manufacturer: 'Fitbit', formFactor: 'FITNESS_BAND' } };
+const TRACKER = {
+  recordingMethod: 'PASSIVELY_MEASURED',
+  platform: 'FITBIT',
+  device: { displayName: 'Inspire 3', manufacturer: 'Fitbit', formFactor: 'FITNESS_BAND' },
+};
 const PHONE = { platform: 'FITBIT', device: { displayName: 'Fitbit App', formFactor: 'PHONE' } };
 
 const interval = {
-  startTime: '2026-04-06T04:43:00Z', startUtcOffset: '-14400s', endTime: '2026-04-06T04:44:00Z', endUtcOffset: '-14400s',
+  startTime: '2026-04-06T04:43:00Z',
+  startUtcOffset: '-14400s',
+  endTime: '2026-04-06T04:44:00Z',
+  endUtcOffset: '-14400s',
   civilStartTime: { date: { year: 2026, month: 4, day: 6 }, time: { minutes: 43 } },
   civilEndTime: { date: { year: 2026, month: 4, day: 6 }, time: { minutes: 44 } },
 };
 const T = Date.UTC(2026, 3, 6, 4, 43);
-const sampleTime = { physicalTime: '2026-04-06T04:43:45.250Z', utcOffset: '-14400s', civilTime: { date: { year: 2026, month: 4, day: 6 }, time: { minutes: 43, seconds: 45, nanos: 250000000 } } };
+const sampleTime = {
+  physicalTime: '2026-04-06T04:43:45.250Z',
+  utcOffset: '-14400s',
+  civilTime: { date: { year: 2026, month: 4, day: 6 }, time: { minutes: 43, seconds: 45, nanos: 250000000 } },
+};
 const TS = Date.UTC(2026, 3, 6, 4, 43, 45, 250);
 /** Local midnight of 2026-04-06 in New York (EDT). */
 const MIDNIGHT = Date.UTC(2026, 3, 6, 4);
@@ -49,40 +60,76 @@ describe('data type table', () => {
     }
   });
 
-  it('the brief\'s list of types, with filters, page sizes and methods', () => {
+  it("the brief's list of types, with filters, page sizes and methods", () => {
     const ids = DATA_TYPES.map((d) => d.id).sort();
-    assert.deepEqual(ids, [
-      'active-energy-burned', 'active-zone-minutes', 'altitude', 'daily-heart-rate-variability', 'daily-oxygen-saturation',
-      'daily-respiratory-rate', 'daily-resting-heart-rate', 'daily-sleep-temperature-derivations', 'distance', 'exercise', 'floors',
-      'heart-rate', 'heart-rate-variability', 'oxygen-saturation', 'respiratory-rate-sleep-summary', 'steps', 'total-calories', 'weight', 'sleep',
-    ].sort());
-    assert.deepEqual(dataType('exercise').members.map((m) => m.member), ['interval.civil_start_time']);
-    assert.deepEqual(dataType('sleep').members.map((m) => m.member), ['interval.end_time', 'interval.civil_start_time']);
+    assert.deepEqual(
+      ids,
+      [
+        'active-energy-burned',
+        'active-zone-minutes',
+        'altitude',
+        'daily-heart-rate-variability',
+        'daily-oxygen-saturation',
+        'daily-respiratory-rate',
+        'daily-resting-heart-rate',
+        'daily-sleep-temperature-derivations',
+        'distance',
+        'exercise',
+        'floors',
+        'heart-rate',
+        'heart-rate-variability',
+        'oxygen-saturation',
+        'respiratory-rate-sleep-summary',
+        'steps',
+        'total-calories',
+        'weight',
+        'sleep',
+      ].sort(),
+    );
+    assert.deepEqual(
+      dataType('exercise').members.map((m) => m.member),
+      ['interval.civil_start_time'],
+    );
+    assert.deepEqual(
+      dataType('sleep').members.map((m) => m.member),
+      ['interval.end_time', 'interval.civil_start_time'],
+    );
     assert.equal(dataType('sleep').maxPageSize, 25);
     assert.equal(dataType('exercise').maxPageSize, 25);
     assert.equal(dataType('heart-rate').maxPageSize, 10_000);
     assert.equal(dataType('total-calories').method, 'rollUp');
     assert.equal(dataType('floors').method, 'rollUp');
-    assert.ok((dataType('total-calories').windowDays) <= 14, 'total-calories rollUp range is at most 14 days');
+    assert.ok(dataType('total-calories').windowDays <= 14, 'total-calories rollUp range is at most 14 days');
     assert.equal(dataType('heart-rate').filterId, 'heart_rate');
     assert.equal(dataType('daily-sleep-temperature-derivations').unionKey, 'dailySleepTemperatureDerivations');
     // rollUp types after list types (they use the list types' coverage)
     const order = typesForMode('all').map((d) => d.method);
     assert.equal(order.lastIndexOf('list') < order.indexOf('rollUp'), true);
-    assert.deepEqual(typesForMode('recent', ['heart_rate', 'calories']).map((d) => d.id), ['heart-rate', 'total-calories']);
+    assert.deepEqual(
+      typesForMode('recent', ['heart_rate', 'calories']).map((d) => d.id),
+      ['heart-rate', 'total-calories'],
+    );
     assert.throws(() => typesForMode('all', ['heartrate']), /unknown Google Health data type "heartrate"/);
   });
 
-  it('filters: physical members at the zone\'s local midnights, civil members and dates as dates', () => {
+  it("filters: physical members at the zone's local midnights, civil members and dates as dates", () => {
     const win = { from: '2026-03-07', to: '2026-03-09' };
-    assert.equal(windowFilter(dataType('heart-rate'), dataType('heart-rate').members[0]!, win, zone),
-      'heart_rate.sample_time.physical_time >= "2026-03-07T05:00:00Z" AND heart_rate.sample_time.physical_time < "2026-03-09T04:00:00Z"');
-    assert.equal(windowFilter(dataType('exercise'), dataType('exercise').members[0]!, win, zone),
-      'exercise.interval.civil_start_time >= "2026-03-07" AND exercise.interval.civil_start_time < "2026-03-09"');
-    assert.equal(windowFilter(dataType('daily-resting-heart-rate'), dataType('daily-resting-heart-rate').members[0]!, { to: '2026-03-09' }, zone),
-      'daily_resting_heart_rate.date < "2026-03-09"');
+    assert.equal(
+      windowFilter(dataType('heart-rate'), dataType('heart-rate').members[0]!, win, zone),
+      'heart_rate.sample_time.physical_time >= "2026-03-07T05:00:00Z" AND heart_rate.sample_time.physical_time < "2026-03-09T04:00:00Z"',
+    );
+    assert.equal(
+      windowFilter(dataType('exercise'), dataType('exercise').members[0]!, win, zone),
+      'exercise.interval.civil_start_time >= "2026-03-07" AND exercise.interval.civil_start_time < "2026-03-09"',
+    );
+    assert.equal(
+      windowFilter(dataType('daily-resting-heart-rate'), dataType('daily-resting-heart-rate').members[0]!, { to: '2026-03-09' }, zone),
+      'daily_resting_heart_rate.date < "2026-03-09"',
+    );
     assert.deepEqual(rollUpBody(dataType('total-calories'), win, zone), {
-      range: { startTime: '2026-03-07T05:00:00Z', endTime: '2026-03-09T04:00:00Z' }, windowSize: '60s', pageSize: 10000,
+      range: { startTime: '2026-03-07T05:00:00Z', endTime: '2026-03-09T04:00:00Z' },
+      windowSize: '60s',
+      pageSize: 10000,
     });
   });
 });
@@ -122,29 +169,46 @@ describe('intraday types', () => {
   });
 
   it('active energy, active zone minutes (enum ignored, value kept)', () => {
-    assert.deepEqual(samples(list('active-energy-burned', { dataSource: TRACKER, activeEnergyBurned: { interval, kcal: 2.35 } })),
-      { 'active_energy/Inspire 3': [{ t: T, offset: -240, v: 2.35 }] });
-    assert.deepEqual(samples(list('active-zone-minutes', { dataSource: TRACKER, activeZoneMinutes: { interval, activeZoneMinutes: '2', heartRateZone: 'CARDIO' } })),
-      { 'active_zone_minutes/Inspire 3': [{ t: T, offset: -240, v: 2 }] });
+    assert.deepEqual(samples(list('active-energy-burned', { dataSource: TRACKER, activeEnergyBurned: { interval, kcal: 2.35 } })), {
+      'active_energy/Inspire 3': [{ t: T, offset: -240, v: 2.35 }],
+    });
+    assert.deepEqual(
+      samples(list('active-zone-minutes', { dataSource: TRACKER, activeZoneMinutes: { interval, activeZoneMinutes: '2', heartRateZone: 'CARDIO' } })),
+      { 'active_zone_minutes/Inspire 3': [{ t: T, offset: -240, v: 2 }] },
+    );
   });
 
   it('heart rate, HRV (two metrics of one point), SpO2, weight at the sample instant', () => {
-    assert.deepEqual(samples(list('heart-rate', { dataSource: TRACKER, heartRate: { sampleTime, beatsPerMinute: '72', metadata: { motionContext: 'SEDENTARY' } } })),
-      { 'heart_rate/Inspire 3': [{ t: TS, offset: -240, v: 72 }] });
-    assert.deepEqual(samples(list('heart-rate-variability', { dataSource: TRACKER, heartRateVariability: { sampleTime, rootMeanSquareOfSuccessiveDifferencesMilliseconds: 41.234, standardDeviationMilliseconds: 55.5 } })), {
-      'hrv_rmssd/Inspire 3': [{ t: TS, offset: -240, v: 41.234 }],
-      'hrv_sdnn/Inspire 3': [{ t: TS, offset: -240, v: 55.5 }],
+    assert.deepEqual(
+      samples(list('heart-rate', { dataSource: TRACKER, heartRate: { sampleTime, beatsPerMinute: '72', metadata: { motionContext: 'SEDENTARY' } } })),
+      { 'heart_rate/Inspire 3': [{ t: TS, offset: -240, v: 72 }] },
+    );
+    assert.deepEqual(
+      samples(
+        list('heart-rate-variability', {
+          dataSource: TRACKER,
+          heartRateVariability: { sampleTime, rootMeanSquareOfSuccessiveDifferencesMilliseconds: 41.234, standardDeviationMilliseconds: 55.5 },
+        }),
+      ),
+      {
+        'hrv_rmssd/Inspire 3': [{ t: TS, offset: -240, v: 41.234 }],
+        'hrv_sdnn/Inspire 3': [{ t: TS, offset: -240, v: 55.5 }],
+      },
+    );
+    assert.deepEqual(samples(list('oxygen-saturation', { dataSource: TRACKER, oxygenSaturation: { sampleTime, percentage: 95.4 } })), {
+      'spo2/Inspire 3': [{ t: TS, offset: -240, v: 95.4 }],
     });
-    assert.deepEqual(samples(list('oxygen-saturation', { dataSource: TRACKER, oxygenSaturation: { sampleTime, percentage: 95.4 } })),
-      { 'spo2/Inspire 3': [{ t: TS, offset: -240, v: 95.4 }] });
-    assert.deepEqual(samples(list('weight', { dataSource: { recordingMethod: 'MANUAL', device: { displayName: 'Fitbit App' } }, weight: { sampleTime, weightGrams: 81234 } })),
-      { 'weight/Fitbit App': [{ t: TS, offset: -240, v: 81.234 }] });
+    assert.deepEqual(
+      samples(list('weight', { dataSource: { recordingMethod: 'MANUAL', device: { displayName: 'Fitbit App' } }, weight: { sampleTime, weightGrams: 81234 } })),
+      { 'weight/Fitbit App': [{ t: TS, offset: -240, v: 81.234 }] },
+    );
   });
 
   it('a missing offset comes from the zone; a point without a device gets the unknown-device source', () => {
     const iv = { startTime: '2026-01-06T04:43:00Z', endTime: '2026-01-06T04:44:00Z' };
-    assert.deepEqual(samples(list('steps', { steps: { interval: iv, count: '5' } })),
-      { [`steps/${UNKNOWN_DEVICE_SOURCE}`]: [{ t: Date.UTC(2026, 0, 6, 4, 43), offset: -300, v: 5 }] });
+    assert.deepEqual(samples(list('steps', { steps: { interval: iv, count: '5' } })), {
+      [`steps/${UNKNOWN_DEVICE_SOURCE}`]: [{ t: Date.UTC(2026, 0, 6, 4, 43), offset: -300, v: 5 }],
+    });
   });
 
   it('omitted (zero) values are not stored but counted', () => {
@@ -152,7 +216,10 @@ describe('intraday types', () => {
     assert.equal(p.series.size, 0);
     assert.equal(p.zeros, 1);
     assert.equal(p.skipped, 0);
-    const h = list('heart-rate-variability', { dataSource: TRACKER, heartRateVariability: { sampleTime, rootMeanSquareOfSuccessiveDifferencesMilliseconds: 40 } });
+    const h = list('heart-rate-variability', {
+      dataSource: TRACKER,
+      heartRateVariability: { sampleTime, rootMeanSquareOfSuccessiveDifferencesMilliseconds: 40 },
+    });
     assert.deepEqual(Object.keys(samples(h)), ['hrv_rmssd/Inspire 3']);
     assert.equal(h.zeros, 1);
   });
@@ -161,26 +228,66 @@ describe('intraday types', () => {
 describe('daily types: stamped at local midnight of their date', () => {
   const date = { year: 2026, month: 4, day: 6 };
   it('resting heart rate, HRV, SpO2, breathing rate, skin temperature', () => {
-    assert.deepEqual(samples(list('daily-resting-heart-rate', { dataSource: TRACKER, dailyRestingHeartRate: { date, beatsPerMinute: '58', dailyRestingHeartRateMetadata: { calculationMethod: 'WITH_SLEEP' } } })),
-      { 'resting_heart_rate/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 58 }] });
-    assert.deepEqual(samples(list('daily-heart-rate-variability', { dataSource: TRACKER, dailyHeartRateVariability: { date, averageHeartRateVariabilityMilliseconds: 38.2, nonRemHeartRateBeatsPerMinute: '55', entropy: 2.4, deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds: 44 } })), {
-      'hrv_daily_rmssd/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 38.2 }],
-      'hrv_daily_nremhr/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 55 }],
-      'hrv_daily_entropy/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 2.4 }],
+    assert.deepEqual(
+      samples(
+        list('daily-resting-heart-rate', {
+          dataSource: TRACKER,
+          dailyRestingHeartRate: { date, beatsPerMinute: '58', dailyRestingHeartRateMetadata: { calculationMethod: 'WITH_SLEEP' } },
+        }),
+      ),
+      { 'resting_heart_rate/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 58 }] },
+    );
+    assert.deepEqual(
+      samples(
+        list('daily-heart-rate-variability', {
+          dataSource: TRACKER,
+          dailyHeartRateVariability: {
+            date,
+            averageHeartRateVariabilityMilliseconds: 38.2,
+            nonRemHeartRateBeatsPerMinute: '55',
+            entropy: 2.4,
+            deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds: 44,
+          },
+        }),
+      ),
+      {
+        'hrv_daily_rmssd/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 38.2 }],
+        'hrv_daily_nremhr/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 55 }],
+        'hrv_daily_entropy/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 2.4 }],
+      },
+    );
+    assert.deepEqual(
+      samples(
+        list('daily-oxygen-saturation', {
+          dataSource: TRACKER,
+          dailyOxygenSaturation: { date, averagePercentage: 95.1, lowerBoundPercentage: 92.3, upperBoundPercentage: 97.9, standardDeviationPercentage: 0.8 },
+        }),
+      ),
+      {
+        'spo2_daily_avg/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 95.1 }],
+        'spo2_daily_lower/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 92.3 }],
+        'spo2_daily_upper/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 97.9 }],
+      },
+    );
+    assert.deepEqual(samples(list('daily-respiratory-rate', { dataSource: TRACKER, dailyRespiratoryRate: { date, breathsPerMinute: 14.6 } })), {
+      'respiratory_rate/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 14.6 }],
     });
-    assert.deepEqual(samples(list('daily-oxygen-saturation', { dataSource: TRACKER, dailyOxygenSaturation: { date, averagePercentage: 95.1, lowerBoundPercentage: 92.3, upperBoundPercentage: 97.9, standardDeviationPercentage: 0.8 } })), {
-      'spo2_daily_avg/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 95.1 }],
-      'spo2_daily_lower/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 92.3 }],
-      'spo2_daily_upper/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 97.9 }],
-    });
-    assert.deepEqual(samples(list('daily-respiratory-rate', { dataSource: TRACKER, dailyRespiratoryRate: { date, breathsPerMinute: 14.6 } })),
-      { 'respiratory_rate/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 14.6 }] });
-    assert.deepEqual(samples(list('daily-sleep-temperature-derivations', { dataSource: TRACKER, dailySleepTemperatureDerivations: { date, nightlyTemperatureCelsius: 33.912, baselineTemperatureCelsius: 33.8, relativeNightlyStddev30dCelsius: 0.3 } })),
-      { 'skin_temperature/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 33.912 }] });
+    assert.deepEqual(
+      samples(
+        list('daily-sleep-temperature-derivations', {
+          dataSource: TRACKER,
+          dailySleepTemperatureDerivations: { date, nightlyTemperatureCelsius: 33.912, baselineTemperatureCelsius: 33.8, relativeNightlyStddev30dCelsius: 0.3 },
+        }),
+      ),
+      { 'skin_temperature/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 33.912 }] },
+    );
   });
 
   it('respiratory-rate-sleep-summary has no registry metric yet: counted, nothing stored', () => {
-    const p = list('respiratory-rate-sleep-summary', { dataSource: TRACKER, respiratoryRateSleepSummary: { sampleTime, fullSleepStats: { breathsPerMinute: 14.2 } } });
+    const p = list('respiratory-rate-sleep-summary', {
+      dataSource: TRACKER,
+      respiratoryRateSleepSummary: { sampleTime, fullSleepStats: { breathsPerMinute: 14.2 } },
+    });
     assert.equal(p.points, 1);
     assert.equal(p.series.size, 0);
     assert.equal(p.skipped, 0);
@@ -189,16 +296,24 @@ describe('daily types: stamped at local midnight of their date', () => {
 
 describe('rollUp types: merged across sources, no device', () => {
   it('total-calories → calories, floors (int64) → floors, zero windows absent', () => {
-    const p = mapPage(dataType('total-calories'), {
-      rollupDataPoints: [
-        { startTime: '2026-04-06T04:43:00Z', endTime: '2026-04-06T04:44:00Z', totalCalories: { kcalSum: 1.37 } },
-        { startTime: '2026-04-06T04:44:00Z', endTime: '2026-04-06T04:45:00Z' },
-      ],
-      nextPageToken: 'n2',
-    }, ctx);
+    const p = mapPage(
+      dataType('total-calories'),
+      {
+        rollupDataPoints: [
+          { startTime: '2026-04-06T04:43:00Z', endTime: '2026-04-06T04:44:00Z', totalCalories: { kcalSum: 1.37 } },
+          { startTime: '2026-04-06T04:44:00Z', endTime: '2026-04-06T04:45:00Z' },
+        ],
+        nextPageToken: 'n2',
+      },
+      ctx,
+    );
     assert.deepEqual(samples(p), { [`calories/${ROLLUP_SOURCE}`]: [{ t: T, offset: -240, v: 1.37 }] });
     assert.equal(p.nextPageToken, 'n2');
-    const f = mapPage(dataType('floors'), { rollupDataPoints: [{ startTime: '2026-04-06T04:43:00Z', endTime: '2026-04-06T04:44:00Z', floors: { countSum: '2' } }] }, ctx);
+    const f = mapPage(
+      dataType('floors'),
+      { rollupDataPoints: [{ startTime: '2026-04-06T04:43:00Z', endTime: '2026-04-06T04:44:00Z', floors: { countSum: '2' } }] },
+      ctx,
+    );
     assert.deepEqual(samples(f), { [`floors/${ROLLUP_SOURCE}`]: [{ t: T, offset: -240, v: 2 }] });
   });
 });
@@ -216,7 +331,13 @@ describe('sessions', () => {
         { startTime: '2026-04-06T03:10:30Z', startUtcOffset: '-14400s', endTime: '2026-04-06T10:02:00Z', endUtcOffset: '-14400s', type: 'DREAMING' },
       ],
       metadata: { processed: true, stagesStatus: 'SUCCEEDED' },
-      summary: { minutesAsleep: '440', minutesAwake: '31', minutesInSleepPeriod: '471', minutesAfterWakeUp: '3', stagesSummary: [{ type: 'LIGHT', minutes: '30', count: '1' }] },
+      summary: {
+        minutesAsleep: '440',
+        minutesAwake: '31',
+        minutesInSleepPeriod: '471',
+        minutesAfterWakeUp: '3',
+        stagesSummary: [{ type: 'LIGHT', minutes: '30', count: '1' }],
+      },
     },
   };
 
@@ -232,7 +353,10 @@ describe('sessions', () => {
     assert.equal(s.startOffset, -240);
     assert.equal(s.externalId, '40000123451');
     assert.equal(s.mainSleep, true);
-    assert.deepEqual(s.segments.map((g) => g.stage), ['wake', 'light', 'unknown']);
+    assert.deepEqual(
+      s.segments.map((g) => g.stage),
+      ['wake', 'light', 'unknown'],
+    );
     assert.equal(p.unknownEnums, 1);
     assert.equal(s.details.minutesAsleep, 440);
     assert.equal(s.details.minutesToFallAsleep, 0, 'an omitted int64 is zero');
@@ -252,27 +376,44 @@ describe('sessions', () => {
       dataSource: TRACKER,
       exercise: {
         interval: {
-          startTime: '2026-04-06T21:05:10Z', startUtcOffset: '-14400s', endTime: '2026-04-06T21:46:50Z', endUtcOffset: '-14400s',
+          startTime: '2026-04-06T21:05:10Z',
+          startUtcOffset: '-14400s',
+          endTime: '2026-04-06T21:46:50Z',
+          endUtcOffset: '-14400s',
           civilStartTime: { date: { year: 2026, month: 4, day: 6 }, time: { hours: 17, minutes: 5, seconds: 10 } },
         },
-        exerciseType: 'CARDIO_WORKOUT', displayName: 'Run', activeDuration: '2500s',
+        exerciseType: 'CARDIO_WORKOUT',
+        displayName: 'Run',
+        activeDuration: '2500s',
         metricsSummary: { caloriesKcal: 412, distanceMillimeters: 6123000, steps: '6802', averageHeartRateBeatsPerMinute: '152', activeZoneMinutes: '58' },
       },
     });
     const s = p.sessions[0]!;
     assert.equal(s.kind, 'exercise');
     assert.equal(s.externalId, 'x1');
-    assert.deepEqual({ ...s.details }, {
-      activityName: 'Run', exerciseType: 'CARDIO_WORKOUT', calories: 412, steps: 6802, averageHeartRate: 152, activeZoneMinutes: 58,
-      distance: 6.123, distanceUnit: 'Kilometer', duration: 41 * 60_000 + 40_000, activeDuration: 2_500_000,
-    });
+    assert.deepEqual(
+      { ...s.details },
+      {
+        activityName: 'Run',
+        exerciseType: 'CARDIO_WORKOUT',
+        calories: 412,
+        steps: 6802,
+        averageHeartRate: 152,
+        activeZoneMinutes: 58,
+        distance: 6.123,
+        distanceUnit: 'Kilometer',
+        duration: 41 * 60_000 + 40_000,
+        activeDuration: 2_500_000,
+      },
+    );
     assert.equal(p.minDay, '2026-04-06');
   });
 });
 
 describe('validation', () => {
   it('malformed points are skipped with a warning naming type and page; the rest is kept', () => {
-    const p = list('heart-rate',
+    const p = list(
+      'heart-rate',
       { dataSource: TRACKER, heartRate: { sampleTime, beatsPerMinute: '72' } },
       { dataSource: TRACKER, heartRate: { sampleTime: { physicalTime: 'yesterday' }, beatsPerMinute: '70' } },
       { dataSource: TRACKER, heartRate: { sampleTime, beatsPerMinute: 'fast' } },
@@ -298,9 +439,13 @@ describe('validation', () => {
   });
 
   it('sessions with a broken interval or stages are skipped', () => {
-    const p = list('sleep',
+    const p = list(
+      'sleep',
       { dataSource: TRACKER, sleep: { interval: { startTime: '2026-04-06T10:00:00Z', endTime: '2026-04-06T09:00:00Z' } } },
-      { dataSource: TRACKER, sleep: { interval: { startTime: '2026-04-06T02:00:00Z', endTime: '2026-04-06T09:00:00Z' }, stages: [{ startTime: 'x', endTime: 'y', type: 'LIGHT' }] } },
+      {
+        dataSource: TRACKER,
+        sleep: { interval: { startTime: '2026-04-06T02:00:00Z', endTime: '2026-04-06T09:00:00Z' }, stages: [{ startTime: 'x', endTime: 'y', type: 'LIGHT' }] },
+      },
     );
     assert.equal(p.sessions.length, 0);
     assert.equal(p.skipped, 2);

@@ -15,7 +15,10 @@ import { rangeTotals } from '../../src/synthetic/index.js';
 
 const tmp = new Tmp();
 const itmp = new ITmp();
-after(() => { tmp.cleanup(); itmp.cleanup(); });
+after(() => {
+  tmp.cleanup();
+  itmp.cleanup();
+});
 
 /** Types stored in series of their own (no Takeout counterpart, or no device breakdown). */
 const OWN_SERIES = new Set(['total-calories', 'floors', 'active-energy-burned', 'respiratory-rate-sleep-summary']);
@@ -47,10 +50,14 @@ describe('Takeout import + API sync of the same days', () => {
         const api = store.sessions(ACCOUNT, kind, -Infinity, Infinity, { resolve: false }).filter((s) => s.layer === 'api');
         const want = Object.values(truth[kind] ?? {}).reduce((a, x) => a + x.count, 0);
         assert.equal(api.length, want, `${kind}: api sessions`);
-        const from = Math.min(...api.map((s) => s.start)), to = Math.max(...api.map((s) => s.end));
+        const from = Math.min(...api.map((s) => s.start)),
+          to = Math.max(...api.map((s) => s.end));
         const resolved = store.sessions(ACCOUNT, kind, from, to);
         assert.equal(resolved.length, want, `${kind}: one resolved session each`);
-        assert.ok(resolved.every((s) => s.layer === 'api'), `${kind}: the api layer is preferred`);
+        assert.ok(
+          resolved.every((s) => s.layer === 'api'),
+          `${kind}: the api layer is preferred`,
+        );
         const takeout = store.sessions(ACCOUNT, kind, from, to, { resolve: false }).filter((s) => s.layer === 'takeout-csv');
         // (UserExercises_*.csv has no data-source column: the importer names it "Google export")
         const key = (s: { start: number; end: number; source: string }) => [s.start, s.end, kind === 'exercise' ? '' : s.source];

@@ -60,8 +60,18 @@ describe('SIGKILL at every failpoint, then a rerun = an uninterrupted sync', () 
 
   function args(db: string, dir: string, rebuildInto?: string): string {
     return JSON.stringify({
-      db, tokenDir: dir, tokenEndpoint: emu.tokenEndpoint, clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.apiBaseUrl,
-      account: ACCOUNT, timezone: TZ, mode: 'all', now: NOW, sync: syncConfig(), ...(rebuildInto ? { rebuildInto } : {}),
+      db,
+      tokenDir: dir,
+      tokenEndpoint: emu.tokenEndpoint,
+      clientId: emu.clientId,
+      clientSecret: emu.clientSecret,
+      baseUrl: emu.apiBaseUrl,
+      account: ACCOUNT,
+      timezone: TZ,
+      mode: 'all',
+      now: NOW,
+      sync: syncConfig(),
+      ...(rebuildInto ? { rebuildInto } : {}),
     });
   }
 
@@ -88,7 +98,9 @@ describe('SIGKILL at every failpoint, then a rerun = an uninterrupted sync', () 
     clean = digestOf(cleanDb);
     assert.equal(digestOf(rebuilt), clean, 'rebuild of the clean sync = the clean sync');
   });
-  after(async () => { await emu.close(); });
+  after(async () => {
+    await emu.close();
+  });
 
   it('the clean run passes every seeded failpoint (at least 20)', () => {
     assert.ok(FAILPOINTS.length >= 20);
@@ -122,7 +134,10 @@ describe('SIGKILL at every failpoint, then a rerun = an uninterrupted sync', () 
         // (like a user would) consent again before the rerun
         const f = await readTokenFile(dir, ACCOUNT);
         assert.ok(f, `${spec}: token file still readable`);
-        assert.ok(readdirSync(dir).some((x) => x.endsWith('.tmp')), `${spec}: the temp file was left behind, not renamed`);
+        assert.ok(
+          readdirSync(dir).some((x) => x.endsWith('.tmp')),
+          `${spec}: the temp file was left behind, not renamed`,
+        );
         const tm = new TokenManager({ account: ACCOUNT, dir, tokenEndpoint: emu.tokenEndpoint, clientId: emu.clientId, clientSecret: emu.clientSecret });
         await tm.save(tokenSetFromResponse(emu.issueTokens(), Date.now()));
       }
@@ -137,9 +152,11 @@ describe('SIGKILL at every failpoint, then a rerun = an uninterrupted sync', () 
       t.diagnostic(`${spec}: killed, rerun ${d === clean ? 'identical' : 'DIFFERENT'}`);
     }
     const queue = [...names];
-    await Promise.all(Array.from({ length: PARALLEL }, async () => {
-      for (let name = queue.shift(); name !== undefined; name = queue.shift()) await round(name);
-    }));
+    await Promise.all(
+      Array.from({ length: PARALLEL }, async () => {
+        for (let name = queue.shift(); name !== undefined; name = queue.shift()) await round(name);
+      }),
+    );
     assert.deepEqual(failures, []);
   });
 

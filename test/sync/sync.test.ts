@@ -43,17 +43,27 @@ function truth(): DayTotals {
     // active energy is not in dayTotals (no Takeout counterpart): from the day's series
     const ae = day.activeEnergy;
     if (ae.t.length) {
-      mergeTotals(out, { active_energy: { [ae.source]: { count: ae.t.length, sum: ae.v.reduce((a, b) => a + b, 0), first: Math.min(...ae.t), last: Math.max(...ae.t) } } });
+      mergeTotals(out, {
+        active_energy: { [ae.source]: { count: ae.t.length, sum: ae.v.reduce((a, b) => a + b, 0), first: Math.min(...ae.t), last: Math.max(...ae.t) } },
+      });
     }
     mergeTotals(out, t);
   }
   return out;
 }
 
-interface Got { count: number; sum: number; first: number | null; last: number | null }
+interface Got {
+  count: number;
+  sum: number;
+  first: number | null;
+  last: number | null;
+}
 
 function seriesGot(store: Store, metric: MetricId, source: string): Got {
-  let count = 0, sum = 0, first: number | null = null, last: number | null = null;
+  let count = 0,
+    sum = 0,
+    first: number | null = null,
+    last: number | null = null;
   for (const s of store.iterateSamples({ account: ACCOUNT, metric, source })) {
     count++;
     sum += s.v;
@@ -66,8 +76,10 @@ function seriesGot(store: Store, metric: MetricId, source: string): Got {
 function sessionsGot(store: Store, kind: SessionKind, source: string): Got {
   const list = store.sessions(ACCOUNT, kind, -Infinity, Infinity, { resolve: false }).filter((s) => s.layer === 'api' && s.source === source);
   return {
-    count: list.length, sum: list.reduce((a, s) => a + (s.end - s.start), 0),
-    first: list.length ? Math.min(...list.map((s) => s.start)) : null, last: list.length ? Math.max(...list.map((s) => s.start)) : null,
+    count: list.length,
+    sum: list.reduce((a, s) => a + (s.end - s.start), 0),
+    first: list.length ? Math.min(...list.map((s) => s.start)) : null,
+    last: list.length ? Math.max(...list.map((s) => s.start)) : null,
   };
 }
 
@@ -116,7 +128,12 @@ describe('sync of a synthetic week from the emulator', () => {
   });
 
   it('equals the synthetic truth per (metric, device)', () => {
-    assert.deepEqual(Object.entries(first.types).filter(([, t]) => t.error).map(([k, t]) => `${k}: ${t.error}`), []);
+    assert.deepEqual(
+      Object.entries(first.types)
+        .filter(([, t]) => t.error)
+        .map(([k, t]) => `${k}: ${t.error}`),
+      [],
+    );
     assert.deepEqual(compare(store, truth()), []);
     assert.equal(first.warnings.length, 0);
   });
@@ -204,7 +221,10 @@ describe('late data and modes', () => {
       const t2 = t1 + 12 * 3_600_000;
       const recent = await syncAccount({ store, client, account: ACCOUNT, timezone: TZ, mode: 'recent', config: cfg, now: () => t2 });
       assert.ok(recent.added > 0, 'the recent pass added the late intraday data');
-      assert.ok(Object.keys(recent.types).every((k) => !k.startsWith('daily-') && k !== 'sleep'), 'recent = intraday types');
+      assert.ok(
+        Object.keys(recent.types).every((k) => !k.startsWith('daily-') && k !== 'sleep'),
+        'recent = intraday types',
+      );
       assert.ok(seriesGot(store, 'heart_rate', 'Inspire 3').count > hrBefore);
       const daily = await syncAccount({ store, client, account: ACCOUNT, timezone: TZ, mode: 'daily', config: cfg, now: () => t2 });
       assert.ok(Object.keys(daily.types).includes('sleep') && !Object.keys(daily.types).includes('heart-rate'));

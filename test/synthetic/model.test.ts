@@ -1,9 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  clearSyntheticDayCache, dayTotals, syntheticDay, localToUtc, TRACKER, PHONE,
-  type SyntheticDay,
-} from '../../src/synthetic/index.js';
+import { clearSyntheticDayCache, dayTotals, syntheticDay, localToUtc, TRACKER, PHONE, type SyntheticDay } from '../../src/synthetic/index.js';
 import { addDays, zoneOffset } from '../../src/time/index.js';
 
 const TZ = 'America/New_York';
@@ -37,8 +34,10 @@ test('heart rate: 12k–40k samples a day, 1–15 s apart while worn, inside the
         if (gap > 15_000) {
           const prev = hr.t[k - 1] as number;
           // a gap longer than 15 s only around a not-worn block
-          assert.ok(d.worn.some((w) => w.start > prev && w.start <= t) || d.worn.some((w) => w.end > prev && w.end <= t),
-            `${d.date}: ${gap / 1000}s gap while worn`);
+          assert.ok(
+            d.worn.some((w) => w.start > prev && w.start <= t) || d.worn.some((w) => w.end > prev && w.end <= t),
+            `${d.date}: ${gap / 1000}s gap while worn`,
+          );
         }
       }
     }
@@ -103,7 +102,11 @@ test('steps, distance, calories and sources are consistent; totals add up', () =
     const g = d.minutes;
     const M = (d.end - d.start) / 60_000;
     assert.equal(g.t.length, M);
-    for (const s of [...d.steps, ...d.distance]) assert.ok(s.v.every((v) => v > 0), 'no zero rows in the CSV layer');
+    for (const s of [...d.steps, ...d.distance])
+      assert.ok(
+        s.v.every((v) => v > 0),
+        'no zero rows in the CSV layer',
+      );
     const [st, sp] = d.steps;
     assert.equal(st?.source, TRACKER);
     assert.equal(sp?.source, PHONE);
@@ -119,7 +122,10 @@ test('steps, distance, calories and sources are consistent; totals add up', () =
     assert.ok(cal.v.every((v) => v >= 0.9 && v < 20));
     const tot = dayTotals(d);
     assert.equal(tot.heart_rate?.[TRACKER]?.count, d.heartRate.t.length);
-    assert.equal(tot.steps?.[TRACKER]?.sum, st?.v.reduce((a, b) => a + b, 0));
+    assert.equal(
+      tot.steps?.[TRACKER]?.sum,
+      st?.v.reduce((a, b) => a + b, 0),
+    );
     assert.equal(tot.calories?.[TRACKER]?.first, d.start);
     const calSum = cal.v.reduce((a, b) => a + b, 0);
     assert.ok(calSum > 1300 && calSum < 4500, `daily energy ${calSum}`);

@@ -31,7 +31,13 @@ async function walk(root: string): Promise<string[]> {
 
 async function digest(root: string): Promise<Map<string, string>> {
   const m = new Map<string, string>();
-  for (const f of await walk(root)) m.set(f, createHash('sha256').update(await readFile(join(root, f))).digest('hex'));
+  for (const f of await walk(root))
+    m.set(
+      f,
+      createHash('sha256')
+        .update(await readFile(join(root, f)))
+        .digest('hex'),
+    );
   return m;
 }
 
@@ -67,7 +73,10 @@ function tgzEntries(file: string): Promise<Map<string, Buffer>> {
     ex.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
       stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => { out.set(header.name, Buffer.concat(chunks)); next(); });
+      stream.on('end', () => {
+        out.set(header.name, Buffer.concat(chunks));
+        next();
+      });
       stream.resume();
     });
     ex.on('finish', () => resolve(out));
@@ -77,14 +86,30 @@ function tgzEntries(file: string): Promise<Map<string, Buffer>> {
 }
 
 function csvRows(text: string): string[][] {
-  return text.replace(/^\ufeff/, '').split(/\r?\n/).filter((l) => l.length).slice(1).map((l) => l.split(','));
+  return text
+    .replace(/^\ufeff/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.length)
+    .slice(1)
+    .map((l) => l.split(','));
 }
 
 /** `MM/DD/YY HH:MM:SS` of instant t in zone tz, by Intl (independent of the generator's code). */
 function fitbitLocal(t: number, tz: string): string {
-  const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
-    timeZone: tz, year: '2-digit', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-  }).formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      year: '2-digit',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(new Date(t))
+      .map((x) => [x.type, x.value]),
+  );
   return `${p.month}/${p.day}/${p.year} ${p.hour}:${p.minute}:${p.second}`;
 }
 function fitbitUtc(t: number): string {
@@ -102,8 +127,10 @@ test('dir output is byte-identical for the same options; a day is the same in a 
   assert.deepEqual([...da], [...db]);
   assert.ok(ra.files.length === da.size);
   for (const f of [
-    `${F}/Global Export Data/heart_rate-2026-04-29.json`, `${F}/Global Export Data/heart_rate-2026-04-30.json`,
-    `${F}/Physical Activity_GoogleData/heart_rate_2026-04-29.csv`, `${F}/Heart Rate Variability/Heart Rate Variability Details - 2026-04-30.csv`,
+    `${F}/Global Export Data/heart_rate-2026-04-29.json`,
+    `${F}/Global Export Data/heart_rate-2026-04-30.json`,
+    `${F}/Physical Activity_GoogleData/heart_rate_2026-04-29.csv`,
+    `${F}/Heart Rate Variability/Heart Rate Variability Details - 2026-04-30.csv`,
     `${F}/Oxygen Saturation (SpO2)/Minute SpO2 - 2026-04-28.csv`,
   ]) {
     assert.ok(da.has(f), `missing ${f}`);
@@ -139,7 +166,10 @@ test('the JSON and CSV layers hold the same samples at the same instants', async
   }
   let jsonHr = 0;
   for (const date of ['2026-04-07', '2026-04-08', '2026-04-09', '2026-04-10']) {
-    const recs = JSON.parse(await readFile(join(root, `Global Export Data/heart_rate-${date}.json`), 'utf8')) as { dateTime: string; value: { bpm: number; confidence: number } }[];
+    const recs = JSON.parse(await readFile(join(root, `Global Export Data/heart_rate-${date}.json`), 'utf8')) as {
+      dateTime: string;
+      value: { bpm: number; confidence: number };
+    }[];
     assert.ok(recs.length >= 12_000 && recs.length <= 40_000);
     for (const x of recs) {
       assert.equal(csvHr.get(x.dateTime), `${x.value.bpm}.0`, `heart rate at ${x.dateTime}`);
@@ -169,14 +199,20 @@ test('the JSON and CSV layers hold the same samples at the same instants', async
   const jsSteps = JSON.parse(await readFile(join(root, 'Global Export Data/steps-2026-04-07.json'), 'utf8')) as { dateTime: string; value: string }[];
   const jsDist = JSON.parse(await readFile(join(root, 'Global Export Data/distance-2026-04-07.json'), 'utf8')) as { dateTime: string; value: string }[];
   assert.equal(jsSteps.length, 4 * 1440);
-  assert.ok(jsSteps.some((x) => x.value === '0'), 'zero minutes in JSON');
+  assert.ok(
+    jsSteps.some((x) => x.value === '0'),
+    'zero minutes in JSON',
+  );
   let nonZero = 0;
   jsSteps.forEach((x, i) => {
     assert.equal(typeof x.value, 'string');
     const d = jsDist[i]!;
     assert.equal(d.dateTime, x.dateTime);
     if (x.value === '0') {
-      assert.ok(!(steps.get(x.dateTime) ?? []).length || (steps.get(x.dateTime) ?? []).every((r) => r.src === 'Fitbit App'), 'zero JSON minute with a tracker row');
+      assert.ok(
+        !(steps.get(x.dateTime) ?? []).length || (steps.get(x.dateTime) ?? []).every((r) => r.src === 'Fitbit App'),
+        'zero JSON minute with a tracker row',
+      );
       return;
     }
     nonZero++;
@@ -189,7 +225,12 @@ test('the JSON and CSV layers hold the same samples at the same instants', async
   assert.ok(nonZero > 100);
 
   // altitude: JSON feet (sparse) == CSV gain in mm at the same UTC minute
-  const alt = new Map(csvRows(await readFile(join(root, 'Physical Activity_GoogleData/altitude_2026-04-01.csv'), 'utf8')).map((x) => [fitbitUtc(Date.parse(x[0] as string)), Number(x[1])]));
+  const alt = new Map(
+    csvRows(await readFile(join(root, 'Physical Activity_GoogleData/altitude_2026-04-01.csv'), 'utf8')).map((x) => [
+      fitbitUtc(Date.parse(x[0] as string)),
+      Number(x[1]),
+    ]),
+  );
   const jsAlt = JSON.parse(await readFile(join(root, 'Global Export Data/altitude-2026-04-07.json'), 'utf8')) as { dateTime: string; value: string }[];
   for (const x of jsAlt) {
     assert.ok(Number(x.value) > 0, 'altitude JSON is sparse');
@@ -207,7 +248,12 @@ test('the JSON and CSV layers hold the same samples at the same instants', async
   for (const x of jsCal) assert.equal(Number(calCsv.get(x.dateTime)), Number(x.value), `calories ${x.dateTime}`);
 
   // sleep: JSON local startTime == UserSleeps instant
-  const sleeps = JSON.parse(await readFile(join(root, 'Global Export Data/sleep-2026-04-07.json'), 'utf8')) as { logId: number; startTime: string; endTime: string; levels: { data: unknown[] } }[];
+  const sleeps = JSON.parse(await readFile(join(root, 'Global Export Data/sleep-2026-04-07.json'), 'utf8')) as {
+    logId: number;
+    startTime: string;
+    endTime: string;
+    levels: { data: unknown[] };
+  }[];
   const us = csvRows(await readFile(join(root, 'Health Fitness Data_GoogleData/UserSleeps_2026-04-01.csv'), 'utf8'));
   assert.equal(us.length, sleeps.length);
   for (const s of sleeps) {
@@ -232,13 +278,18 @@ test('the JSON and CSV layers hold the same samples at the same instants', async
     const k = `${s.slice(5, 7)}/${s.slice(8, 10)}/${s.slice(2, 4)} ${s.slice(11, 19)}`;
     assert.equal(Number(hrvCsv.get(k)), Number(rmssd), `HRV at ${s}`);
   }
-  const spo2Csv = new Map(csvRows(await readFile(join(root, 'Physical Activity_GoogleData/oxygen_saturation_2026-04-01.csv'), 'utf8')).map((r) => [r[0], Number(r[1])]));
+  const spo2Csv = new Map(
+    csvRows(await readFile(join(root, 'Physical Activity_GoogleData/oxygen_saturation_2026-04-01.csv'), 'utf8')).map((r) => [r[0], Number(r[1])]),
+  );
   const minute = csvRows(await readFile(join(root, 'Oxygen Saturation (SpO2)/Minute SpO2 - 2026-04-08.csv'), 'utf8'));
   assert.ok(minute.length > 250);
   for (const [ts, v] of minute) assert.equal(spo2Csv.get(ts), Number(v), `SpO2 at ${ts}`);
 
   // daily files: resting heart rate JSON vs CSV
-  const rhrJson = JSON.parse(await readFile(join(root, 'Global Export Data/resting_heart_rate-2026-04-07.json'), 'utf8')) as { dateTime: string; value: { date: string | null; value: number } }[];
+  const rhrJson = JSON.parse(await readFile(join(root, 'Global Export Data/resting_heart_rate-2026-04-07.json'), 'utf8')) as {
+    dateTime: string;
+    value: { date: string | null; value: number };
+  }[];
   assert.equal(rhrJson.length, 365, 'the year chunk is padded with empty entries');
   assert.ok(rhrJson.slice(4).every((x) => x.value.date === null && x.value.value === 0));
   assert.equal(rhrJson[364]?.dateTime, '04/06/27 00:00:00');
@@ -248,8 +299,10 @@ test('the JSON and CSV layers hold the same samples at the same instants', async
 
   // truth totals agree with a day's model
   const d7 = syntheticDay({ seed: 11, date: '2026-04-07', timezone: TZ });
-  assert.equal(dayTotals(d7).heart_rate?.[TRACKER]?.count,
-    (JSON.parse(await readFile(join(root, 'Global Export Data/heart_rate-2026-04-07.json'), 'utf8')) as unknown[]).length);
+  assert.equal(
+    dayTotals(d7).heart_rate?.[TRACKER]?.count,
+    (JSON.parse(await readFile(join(root, 'Global Export Data/heart_rate-2026-04-07.json'), 'utf8')) as unknown[]).length,
+  );
 });
 
 test('DST days: 23 and 25 hour local days in the JSON layer', async () => {
@@ -299,7 +352,8 @@ test('zip and tgz are readable, hold the same files as the folder, and keep the 
     `${F}/Global Export Data/steps-2026-03-31.json`,
     `${F}/Your Profile/Profile.csv`,
     `${F}/Paired Devices/Paired Devices.csv`,
-  ]) assert.ok(names.includes(n), `missing ${n}`);
+  ])
+    assert.ok(names.includes(n), `missing ${n}`);
   assert.equal(hrvSummaryFileName('2026-04-06'), 'Daily Heart Rate Variability Summary - 2026-04-(5).csv');
   assert.equal(hrvSummaryFileName('2026-04-01'), 'Daily Heart Rate Variability Summary - 2026-04-.csv');
   const tiny = names.filter((n) => n.includes('/Biometrics/'));
@@ -366,7 +420,8 @@ test('another root folder and CSV families in their own folders', async () => {
     'Takeout/Google Health/Physical Activity_GoogleData/Daily Resting Heart Rate/daily_resting_heart_rate.csv',
     'Takeout/Google Health/Physical Activity_GoogleData/Steps/steps_readme.txt',
     'Takeout/Google Health/Global Export Data/heart_rate-2026-04-30.json',
-  ]) assert.ok(files.includes(f), `missing ${f}`);
+  ])
+    assert.ok(files.includes(f), `missing ${f}`);
   const readme = await readFile(join(out, 'Takeout/Google Health/Physical Activity_GoogleData/Steps/steps_readme.txt'), 'utf8');
   assert.ok(readme.startsWith('Time Series Data Export'));
 });

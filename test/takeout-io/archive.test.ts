@@ -18,7 +18,11 @@ async function readAll(s: AsyncIterable<Buffer>): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-async function writeZip(file: string, files: [string, string | Buffer, { compress?: boolean; forceZip64Format?: boolean }?][], dirs: string[] = []): Promise<void> {
+async function writeZip(
+  file: string,
+  files: [string, string | Buffer, { compress?: boolean; forceZip64Format?: boolean }?][],
+  dirs: string[] = [],
+): Promise<void> {
   const z = new yazl.ZipFile();
   for (const d of dirs) z.addEmptyDirectory(d);
   for (const [name, content, opts] of files) z.addBuffer(Buffer.from(content), name, opts ?? {});
@@ -48,10 +52,14 @@ const HR = 'timestamp,beats per minute,data source\n2026-04-06T02:43:45Z,134.0,I
 
 test('zip: entries in archive order, directories skipped, sizes known', async () => {
   const f = join(tmp, 'takeout-20260415T120000Z-001.zip');
-  await writeZip(f, [
-    ['Takeout/Fitbit/Global Export Data/heart_rate-2026-04-06.json', '[{"dateTime":"04/06/26 04:00:00","value":{"bpm":63,"confidence":3}}]'],
-    ['Takeout/Fitbit/Physical Activity_GoogleData/heart_rate_2026-04-06.csv', HR, { compress: false }],
-  ], ['Takeout/', 'Takeout/Fitbit/']);
+  await writeZip(
+    f,
+    [
+      ['Takeout/Fitbit/Global Export Data/heart_rate-2026-04-06.json', '[{"dateTime":"04/06/26 04:00:00","value":{"bpm":63,"confidence":3}}]'],
+      ['Takeout/Fitbit/Physical Activity_GoogleData/heart_rate_2026-04-06.csv', HR, { compress: false }],
+    ],
+    ['Takeout/', 'Takeout/Fitbit/'],
+  );
   const got = [] as ArchiveEntry[];
   let late = '';
   for await (const e of readEntries([f])) {
@@ -60,10 +68,10 @@ test('zip: entries in archive order, directories skipped, sizes known', async ()
     if (got.length === 2) late = await readAll(await got[0]!.open());
   }
   assert.match(late, /"bpm":63/);
-  assert.deepEqual(got.map((e) => e.path), [
-    'Takeout/Fitbit/Global Export Data/heart_rate-2026-04-06.json',
-    'Takeout/Fitbit/Physical Activity_GoogleData/heart_rate_2026-04-06.csv',
-  ]);
+  assert.deepEqual(
+    got.map((e) => e.path),
+    ['Takeout/Fitbit/Global Export Data/heart_rate-2026-04-06.json', 'Takeout/Fitbit/Physical Activity_GoogleData/heart_rate_2026-04-06.csv'],
+  );
   assert.equal(got[1]!.size, Buffer.byteLength(HR));
   assert.equal(got[1]!.compressedSize, Buffer.byteLength(HR));
   assert.equal(got[0]!.archive, f);
@@ -76,9 +84,15 @@ test('zip: several parts are read in order; ZIP64 format is read', async () => {
   const a = join(tmp, 'takeout-20260415T120000Z-001.zip');
   const b = join(tmp, 'takeout-20260415T120000Z-002.zip');
   await writeZip(a, [['Takeout/Fitbit/a.csv', 'x\n1\n']]);
-  await writeZip(b, [['Takeout/Fitbit/b.csv', 'x\n2\n', { forceZip64Format: true }], ['Takeout/Fitbit/c.csv', 'y'.repeat(100_000), { forceZip64Format: true }]]);
+  await writeZip(b, [
+    ['Takeout/Fitbit/b.csv', 'x\n2\n', { forceZip64Format: true }],
+    ['Takeout/Fitbit/c.csv', 'y'.repeat(100_000), { forceZip64Format: true }],
+  ]);
   const got = await collect([a, b]);
-  assert.deepEqual(got.map(([p]) => p), ['Takeout/Fitbit/a.csv', 'Takeout/Fitbit/b.csv', 'Takeout/Fitbit/c.csv']);
+  assert.deepEqual(
+    got.map(([p]) => p),
+    ['Takeout/Fitbit/a.csv', 'Takeout/Fitbit/b.csv', 'Takeout/Fitbit/c.csv'],
+  );
   assert.equal(got[1]![1], 'x\n2\n');
   assert.equal(got[2]![1], 'y'.repeat(100_000));
 });
@@ -86,17 +100,26 @@ test('zip: several parts are read in order; ZIP64 format is read', async () => {
 test('zip: truncated file (central directory missing) → ArchiveError naming the file', async () => {
   const f = join(tmp, 'cut.zip');
   const big = Array.from({ length: 2000 }, (_, i) => `2026-04-06T02:${String(i % 60).padStart(2, '0')}:45Z,${i},Inspire 3`).join('\n');
-  await writeZip(join(tmp, 'whole.zip'), [['a.csv', big], ['b.csv', big]]);
+  await writeZip(join(tmp, 'whole.zip'), [
+    ['a.csv', big],
+    ['b.csv', big],
+  ]);
   const whole = readFileSync(join(tmp, 'whole.zip'));
   writeFileSync(f, whole.subarray(0, whole.length >> 1));
-  await assert.rejects(listInputs([f]), (e: unknown) => e instanceof ArchiveError && e.file === f && /truncated|incomplete/.test(e.message) && e.message.includes(f));
+  await assert.rejects(
+    listInputs([f]),
+    (e: unknown) => e instanceof ArchiveError && e.file === f && /truncated|incomplete/.test(e.message) && e.message.includes(f),
+  );
   await assert.rejects(collect([f]), (e: unknown) => e instanceof ArchiveError && /truncated/.test(e.message));
 });
 
 test('zip: a corrupt entry fails with archive + entry named, the next entry still reads', async () => {
   const f = join(tmp, 'corrupt.zip');
   const marker = 'MARKER-CONTENT-0123456789';
-  await writeZip(f, [['Takeout/bad.csv', `x\n${marker}\n`, { compress: false }], ['Takeout/good.csv', 'x\n42\n']]);
+  await writeZip(f, [
+    ['Takeout/bad.csv', `x\n${marker}\n`, { compress: false }],
+    ['Takeout/good.csv', 'x\n42\n'],
+  ]);
   const buf = readFileSync(f);
   const at = buf.indexOf(marker);
   assert.ok(at > 0);
@@ -118,14 +141,21 @@ test('zip: a corrupt entry fails with archive + entry named, the next entry stil
 test('zip: corrupt deflate data is reported for that entry', async () => {
   const f = join(tmp, 'corrupt-deflate.zip');
   const payload = Array.from({ length: 5000 }, (_, i) => `row ${i} ${(i * 7919) % 1000}`).join('\n');
-  await writeZip(f, [['a.txt', payload], ['b.txt', 'ok']]);
+  await writeZip(f, [
+    ['a.txt', payload],
+    ['b.txt', 'ok'],
+  ]);
   const buf = readFileSync(f);
   for (let i = 60; i < 400; i += 7) buf[i] = buf[i]! ^ 0x5a; // damage the compressed stream of a.txt
   writeFileSync(f, buf);
   const results: string[] = [];
   for await (const e of readEntries([f])) {
-    try { results.push(`${e.path}=${(await readAll(await e.open())).length}`); }
-    catch (err) { assert.ok(err instanceof ArchiveError && err.message.includes('a.txt'), String(err)); results.push(`${e.path}!`); }
+    try {
+      results.push(`${e.path}=${(await readAll(await e.open())).length}`);
+    } catch (err) {
+      assert.ok(err instanceof ArchiveError && err.message.includes('a.txt'), String(err));
+      results.push(`${e.path}!`);
+    }
   }
   assert.deepEqual(results, ['a.txt!', 'b.txt=2']);
 });
@@ -133,7 +163,12 @@ test('zip: corrupt deflate data is reported for that entry', async () => {
 test('tgz: sequential entries; unopened entries skipped; partially read entries abandoned', async () => {
   const f = join(tmp, 'export.tgz');
   const big = 'z'.repeat(300_000);
-  await writeTgz(f, [['./Takeout/Fitbit/one.csv', HR], ['./Takeout/Fitbit/big.txt', big], ['./Takeout/Fitbit/two.csv', 'x\n2\n'], ['./Takeout/Fitbit/three.csv', 'x\n3\n']]);
+  await writeTgz(f, [
+    ['./Takeout/Fitbit/one.csv', HR],
+    ['./Takeout/Fitbit/big.txt', big],
+    ['./Takeout/Fitbit/two.csv', 'x\n2\n'],
+    ['./Takeout/Fitbit/three.csv', 'x\n3\n'],
+  ]);
   assert.equal((await listInputs([f]))[0]!.kind, 'tgz');
   const got: [string, string | null][] = [];
   let total = 0;
@@ -143,7 +178,10 @@ test('tgz: sequential entries; unopened entries skipped; partially read entries 
       assert.equal(e.size, big.length);
       const s = await e.open();
       // read one chunk, then abandon
-      for await (const c of s) { assert.ok(c.length > 0); break; }
+      for await (const c of s) {
+        assert.ok(c.length > 0);
+        break;
+      }
       got.push([e.path, 'abandoned']);
     } else if (e.path.endsWith('two.csv')) {
       got.push([e.path, null]); // not opened
@@ -162,7 +200,10 @@ test('tgz: sequential entries; unopened entries skipped; partially read entries 
 
 test('tgz: an entry opened after the iterator advanced is refused', async () => {
   const f = join(tmp, 'late.tgz');
-  await writeTgz(f, [['a.csv', 'a'], ['b.csv', 'b']]);
+  await writeTgz(f, [
+    ['a.csv', 'a'],
+    ['b.csv', 'b'],
+  ]);
   const entries: ArchiveEntry[] = [];
   for await (const e of readEntries([f])) entries.push(e);
   await assert.rejects(entries[0]!.open(), (e: unknown) => e instanceof ArchiveError && /before the iterator advances/.test(e.message));
@@ -171,7 +212,10 @@ test('tgz: an entry opened after the iterator advanced is refused', async () => 
 test('tgz: truncated archive → ArchiveError saying truncated', async () => {
   const f = join(tmp, 'cut.tgz');
   const rnd = Array.from({ length: 20000 }, (_, i) => `${i},${(i * 2654435761) % 99991}`).join('\n');
-  await writeTgz(join(tmp, 'whole.tgz'), [['a.csv', rnd], ['b.csv', rnd]]);
+  await writeTgz(join(tmp, 'whole.tgz'), [
+    ['a.csv', rnd],
+    ['b.csv', rnd],
+  ]);
   const whole = readFileSync(join(tmp, 'whole.tgz'));
   writeFileSync(f, whole.subarray(0, whole.length >> 1));
   await assert.rejects(collect([f]), (e: unknown) => e instanceof ArchiveError && e.file === f && /truncated/.test(e.message));
@@ -199,7 +243,10 @@ test('folder: recursive, sorted, relative "/" paths, directories skipped', async
 
 test('listInputs: missing, empty and unrecognised inputs are clear errors naming the path; magic beats extension', async () => {
   const missing = join(tmp, 'nope.zip');
-  await assert.rejects(listInputs([missing]), (e: unknown) => e instanceof ArchiveError && e.file === missing && e.message.includes(missing) && /no such/.test(e.message));
+  await assert.rejects(
+    listInputs([missing]),
+    (e: unknown) => e instanceof ArchiveError && e.file === missing && e.message.includes(missing) && /no such/.test(e.message),
+  );
   const empty = join(tmp, 'empty.zip');
   writeFileSync(empty, '');
   await assert.rejects(listInputs([empty]), (e: unknown) => e instanceof ArchiveError && /empty/.test(e.message));

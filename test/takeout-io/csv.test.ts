@@ -22,7 +22,14 @@ test('BOM, CRLF, blank lines, line numbers; nothing trimmed', async () => {
   for (const size of [1, 2, 3, 7, 1 << 16]) {
     const r = await all(text, size);
     assert.deepEqual(r.header, ['timestamp', 'beats per minute', 'data source'], `chunk ${size}`);
-    assert.deepEqual(r.rows, [['2026-04-06T02:43:45Z', '134.0', 'Inspire 3'], ['2026-04-06T02:43:50Z', ' 135.0 ', 'Fitbit App']], `chunk ${size}`);
+    assert.deepEqual(
+      r.rows,
+      [
+        ['2026-04-06T02:43:45Z', '134.0', 'Inspire 3'],
+        ['2026-04-06T02:43:50Z', ' 135.0 ', 'Fitbit App'],
+      ],
+      `chunk ${size}`,
+    );
     assert.deepEqual(r.lines, [2, 5]);
   }
 });
@@ -36,12 +43,16 @@ test('RFC 4180 quotes: commas, doubled quotes, newlines, empty fields', async ()
   const text = 'a,b,c\n"x, y","say ""hi""",plain\n"multi\nline\r\ntext",,"" \n1,2,\nlast,"q"';
   for (const size of [1, 3, 5, 1 << 16]) {
     const r = await all(text, size);
-    assert.deepEqual(r.rows, [
-      ['x, y', 'say "hi"', 'plain'],
-      ['multi\nline\r\ntext', '', ' '],
-      ['1', '2', ''],
-      ['last', 'q'],
-    ], `chunk ${size}`);
+    assert.deepEqual(
+      r.rows,
+      [
+        ['x, y', 'say "hi"', 'plain'],
+        ['multi\nline\r\ntext', '', ' '],
+        ['1', '2', ''],
+        ['last', 'q'],
+      ],
+      `chunk ${size}`,
+    );
     assert.deepEqual(r.lines, [2, 3, 6, 7], `chunk ${size}`);
   }
 });
@@ -73,5 +84,8 @@ test('batches of at most 4096 rows, all rows kept in order', async () => {
 });
 
 test('unterminated quote → CsvFileError with file and line', async () => {
-  await assert.rejects(all('a,b\n1,2\n"open,3\n4,5\n'), (e: unknown) => e instanceof CsvFileError && e.file === 't.csv' && e.line === 3 && /unterminated/.test(e.message));
+  await assert.rejects(
+    all('a,b\n1,2\n"open,3\n4,5\n'),
+    (e: unknown) => e instanceof CsvFileError && e.file === 't.csv' && e.line === 3 && /unterminated/.test(e.message),
+  );
 });

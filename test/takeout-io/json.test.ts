@@ -14,7 +14,10 @@ async function read(text: string | Buffer, opts: ReadJsonOptions = {}, chunk = 6
   const items: unknown[] = [];
   let batches = 0;
   const size = sizeHint ?? Buffer.byteLength(text);
-  for await (const b of readJsonArray(chunked(text, chunk), 'heart_rate-2026-04-06.json', size, opts)) { items.push(...b); batches++; }
+  for await (const b of readJsonArray(chunked(text, chunk), 'heart_rate-2026-04-06.json', size, opts)) {
+    items.push(...b);
+    batches++;
+  }
   return { items, batches };
 }
 
@@ -58,7 +61,15 @@ test('empty, whitespace, [] and tiny non-JSON "no data" files yield nothing', as
 
 test('truncated JSON → JsonFileError naming the file, with position', async () => {
   const cut = text.slice(0, Math.floor(text.length / 2));
-  await assert.rejects(read(cut), (e: unknown) => e instanceof JsonFileError && e.file === 'heart_rate-2026-04-06.json' && /truncated/.test(e.message) && e.position === Buffer.byteLength(cut) && (e.line ?? 0) > 1);
+  await assert.rejects(
+    read(cut),
+    (e: unknown) =>
+      e instanceof JsonFileError &&
+      e.file === 'heart_rate-2026-04-06.json' &&
+      /truncated/.test(e.message) &&
+      e.position === Buffer.byteLength(cut) &&
+      (e.line ?? 0) > 1,
+  );
   await assert.rejects(read(cut, STREAM, 4096), (e: unknown) => e instanceof JsonFileError && /truncated/.test(e.message) && typeof e.position === 'number');
 });
 

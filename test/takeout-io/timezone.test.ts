@@ -11,7 +11,17 @@ test('parseUtcStamp', () => {
   assert.equal(parseUtcStamp('2026-04-12T11:15:30+05:30'), Date.UTC(2026, 3, 12, 5, 45, 30));
   assert.equal(parseUtcStamp('2024-02-29T00:00:00Z'), Date.UTC(2024, 1, 29));
   assert.equal(parseUtcStamp('1999-12-31T23:59:59Z'), Date.UTC(1999, 11, 31, 23, 59, 59));
-  for (const bad of ['', '2026-04-06', '2026-04-06T02:43:45', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', '2026-04-06T24:00:00Z', '2026-04-06T02:43:4xZ', 'HEART_RATE_ZONE_TYPE_UNSPECIFIED', '04/06/26 04:00:00']) {
+  for (const bad of [
+    '',
+    '2026-04-06',
+    '2026-04-06T02:43:45',
+    '2026-02-30T00:00:00Z',
+    '2026-13-01T00:00:00Z',
+    '2026-04-06T24:00:00Z',
+    '2026-04-06T02:43:4xZ',
+    'HEART_RATE_ZONE_TYPE_UNSPECIFIED',
+    '04/06/26 04:00:00',
+  ]) {
     assert.equal(parseUtcStamp(bad), null, bad);
   }
   // agrees with Date.parse on a range of Z stamps

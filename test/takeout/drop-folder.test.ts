@@ -61,14 +61,32 @@ function rig(opts: { hashBytes?: number } = {}): Rig {
     calls.push(paths.map((p) => basename(p)));
     return importTakeout({ paths, account: ACCOUNT, store, logger: silentLogger() });
   };
-  const make = (): DropFolderWatcher => new DropFolderWatcher({
-    dir: drop, account: ACCOUNT, store, logger, settleMs: SETTLE, clock: () => clock.t, importer,
-    ...(opts.hashBytes !== undefined ? { hashBytes: opts.hashBytes } : {}),
-  });
+  const make = (): DropFolderWatcher =>
+    new DropFolderWatcher({
+      dir: drop,
+      account: ACCOUNT,
+      store,
+      logger,
+      settleMs: SETTLE,
+      clock: () => clock.t,
+      importer,
+      ...(opts.hashBytes !== undefined ? { hashBytes: opts.hashBytes } : {}),
+    });
   const r: Rig = {
-    drop, store, calls, clock, watcher: make(), log: text,
-    restart: () => { r.watcher = make(); return r.watcher; },
-    scanAt: async (dt: number) => { clock.t += dt; return r.watcher.scan(); },
+    drop,
+    store,
+    calls,
+    clock,
+    watcher: make(),
+    log: text,
+    restart: () => {
+      r.watcher = make();
+      return r.watcher;
+    },
+    scanAt: async (dt: number) => {
+      clock.t += dt;
+      return r.watcher.scan();
+    },
   };
   return r;
 }
@@ -119,7 +137,10 @@ describe('drop folder', () => {
 
     // the record is in the store's key/value state
     const state = JSON.parse(r.store.getState(STATE_KEYS.dropFolder) ?? 'null') as { imported: { name: string; hash: string }[] };
-    assert.deepEqual(state.imported.map((x) => x.name), [name]);
+    assert.deepEqual(
+      state.imported.map((x) => x.name),
+      [name],
+    );
     assert.match(state.imported[0]?.hash ?? '', /^[0-9a-f]{64}$/);
 
     r.restart();
@@ -200,9 +221,16 @@ describe('drop folder', () => {
     const names = parts.map((p) => basename(p));
     copyFileSync(parts[0] as string, join(r.drop, names[0] as string));
     copyFileSync(parts[2] as string, join(r.drop, names[2] as string));
-    assert.deepEqual((await r.scanAt(0)).map((e) => e.detail), ['waiting for part 002']);
+    assert.deepEqual(
+      (await r.scanAt(0)).map((e) => e.detail),
+      ['waiting for part 002'],
+    );
     const w = await r.scanAt(5 * SETTLE);
-    assert.deepEqual(w.map((e) => e.detail), ['waiting for part 002'], 'settled parts wait for the missing one');
+    assert.deepEqual(
+      w.map((e) => e.detail),
+      ['waiting for part 002'],
+      'settled parts wait for the missing one',
+    );
     assert.equal(r.calls.length, 0);
 
     copyFileSync(parts[1] as string, join(r.drop, names[1] as string));
@@ -283,7 +311,14 @@ describe('drop folder', () => {
 
   test('a drop folder that does not exist yet is waited for', async () => {
     const r = rig();
-    const w = new DropFolderWatcher({ dir: join(r.drop, 'later'), account: ACCOUNT, store: r.store, logger: silentLogger(), settleMs: SETTLE, clock: () => r.clock.t });
+    const w = new DropFolderWatcher({
+      dir: join(r.drop, 'later'),
+      account: ACCOUNT,
+      store: r.store,
+      logger: silentLogger(),
+      settleMs: SETTLE,
+      clock: () => r.clock.t,
+    });
     assert.deepEqual(await w.scan(), []);
     mkdirSync(join(r.drop, 'later'));
     copyFileSync(single, join(r.drop, 'later', basename(single)));
@@ -298,7 +333,10 @@ describe('the run part', () => {
   test('imports what is dropped while run is up (fs.watch hint or poll), and stops cleanly', async () => {
     const drop = tmp.mkdir('ext-drop');
     const cfgFile = join(tmp.mkdir('ext-cfg'), 'config.yaml');
-    writeFileSync(cfgFile, `store:\n  path: ${tmp.dbPath()}\naccounts:\n  - name: alice\n  - name: bob\ntakeout:\n  drop_folder: ${drop}\n  drop_poll_seconds: 1\n  drop_settle_seconds: 0\n  drop_account: bob\n`);
+    writeFileSync(
+      cfgFile,
+      `store:\n  path: ${tmp.dbPath()}\naccounts:\n  - name: alice\n  - name: bob\ntakeout:\n  drop_folder: ${drop}\n  drop_poll_seconds: 1\n  drop_settle_seconds: 0\n  drop_account: bob\n`,
+    );
     const config = loadConfig({ env: {}, file: cfgFile });
     assert.equal(config.takeout.drop_account, 'bob');
     const store = tmp.store(config.store.path);

@@ -37,7 +37,9 @@ function walk(dir: string): string[] {
 
 /** Relative paths (from the fixture root) of the golden fixture's files. */
 export function fixtureFiles(): string[] {
-  return walk(FIXTURE).map((p) => relative(FIXTURE, p).split('\\').join('/')).sort();
+  return walk(FIXTURE)
+    .map((p) => relative(FIXTURE, p).split('\\').join('/'))
+    .sort();
 }
 
 /** Copies the fixture files accepted by `keep` into a new export folder. */
@@ -70,7 +72,10 @@ export async function zipFolder(folder: string, zipPath: string, compress = true
   z.end();
   await new Promise<void>((resolve, reject) => {
     const ws = createWriteStream(zipPath);
-    z.outputStream.pipe(ws).on('close', () => resolve()).on('error', reject);
+    z.outputStream
+      .pipe(ws)
+      .on('close', () => resolve())
+      .on('error', reject);
   });
   return zipPath;
 }
@@ -82,13 +87,19 @@ export async function runImport(store: Store, paths: string[], extra: Partial<Im
 /** Canonical store content (samples and sessions) for equality checks. */
 export function dumpStore(store: Store, account = 'me'): string[] {
   const out: string[] = [];
-  const series = store.listSeries({ account }).filter((s) => s.count > 0).sort((a, b) => (a.metric + a.source < b.metric + b.source ? -1 : 1));
+  const series = store
+    .listSeries({ account })
+    .filter((s) => s.count > 0)
+    .sort((a, b) => (a.metric + a.source < b.metric + b.source ? -1 : 1));
   for (const s of series) {
-    for (const x of store.iterateSamples({ account, metric: s.metric, source: s.source })) out.push(`${s.metric}|${s.source}|${new Date(x.t).toISOString()}|${x.offset}|${x.v}`);
+    for (const x of store.iterateSamples({ account, metric: s.metric, source: s.source }))
+      out.push(`${s.metric}|${s.source}|${new Date(x.t).toISOString()}|${x.offset}|${x.v}`);
   }
   for (const kind of ['sleep', 'exercise'] as const) {
     for (const x of store.sessions(account, kind, undefined, undefined, { resolve: false })) {
-      out.push(`${kind}|${x.layer}|${x.source}|${x.start}|${x.end}|${x.startOffset}|${x.endOffset}|${x.externalId}|${JSON.stringify(x.segments)}|${JSON.stringify(x.details)}`);
+      out.push(
+        `${kind}|${x.layer}|${x.source}|${x.start}|${x.end}|${x.startOffset}|${x.endOffset}|${x.externalId}|${JSON.stringify(x.segments)}|${JSON.stringify(x.details)}`,
+      );
     }
   }
   return out.sort();
@@ -103,11 +114,17 @@ export function samplesOf(store: Store, metric: string, source: string, account 
 export async function tgzFolder(folder: string, tgzPath: string): Promise<string> {
   const pack = tarStream.pack();
   const done = new Promise<void>((resolve, reject) => {
-    pack.pipe(createGzip()).pipe(createWriteStream(tgzPath)).on('close', () => resolve()).on('error', reject);
+    pack
+      .pipe(createGzip())
+      .pipe(createWriteStream(tgzPath))
+      .on('close', () => resolve())
+      .on('error', reject);
   });
   for (const p of walk(folder)) {
     const data = readFileSync(p);
-    await new Promise<void>((resolve, reject) => pack.entry({ name: relative(folder, p).split('\\').join('/'), size: data.length }, data, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      pack.entry({ name: relative(folder, p).split('\\').join('/'), size: data.length }, data, (err) => (err ? reject(err) : resolve())),
+    );
   }
   pack.finalize();
   await done;

@@ -68,7 +68,8 @@ describe('stamp parsing', () => {
     assert.equal(new Date(utcOf(p)).toISOString(), '2026-04-06T04:00:05.000Z');
     assert.ok(parseLegacy('03/01/24', p));
     assert.equal(new Date(utcOf(p)).toISOString(), '2024-03-01T00:00:00.000Z');
-    for (const bad of ['13/06/26 04:00:00', '04/06/26 24:00:00', '04-06-26 04:00:00', '4/6/26 4:00:00', 'garbage', '']) assert.equal(parseLegacy(bad, p), false, bad);
+    for (const bad of ['13/06/26 04:00:00', '04/06/26 24:00:00', '04-06-26 04:00:00', '4/6/26 4:00:00', 'garbage', ''])
+      assert.equal(parseLegacy(bad, p), false, bad);
   });
 
   it('ISO forms: Z, +0000, -04:00, naive, minutes only, fractions', () => {
@@ -88,7 +89,8 @@ describe('stamp parsing', () => {
     assert.ok(parseIso('2026-04-02T13:14', p));
     assert.equal(p.mi, 14);
     assert.ok(parseIso('2026-04-13', p));
-    for (const bad of ['2026-13-01T00:00:00Z', '2026-04-06T02:43:45Q', '2026/04/06', 'not-a-time', '2026-04-06T2:43']) assert.equal(parseIso(bad, p), false, bad);
+    for (const bad of ['2026-13-01T00:00:00Z', '2026-04-06T02:43:45Q', '2026/04/06', 'not-a-time', '2026-04-06T2:43'])
+      assert.equal(parseIso(bad, p), false, bad);
   });
 
   it('fast Z path agrees with the general parser', () => {
@@ -97,7 +99,8 @@ describe('stamp parsing', () => {
       assert.ok(parseIso(x, p));
       assert.equal(fastUtcZ(x), utcOf(p), x);
     }
-    for (const bad of ['2026-04-06T02:43:45.5Z', '2026-13-06T02:43:45Z', '2026-04-06 02:43:45Z', '2026-04-06T02:43:4xZ']) assert.ok(Number.isNaN(fastUtcZ(bad)), bad);
+    for (const bad of ['2026-04-06T02:43:45.5Z', '2026-13-06T02:43:45Z', '2026-04-06 02:43:45Z', '2026-04-06T02:43:4xZ'])
+      assert.ok(Number.isNaN(fastUtcZ(bad)), bad);
   });
 
   it('offsets, numbers, calendar', () => {
@@ -119,17 +122,31 @@ describe('sleep stages: Fitbit merge of data and shortData', () => {
   it('short wakes split the segment they fall into', () => {
     const m = 60_000;
     const out = mergeShortData(
-      [{ start: 0, end: 30 * m, stage: 'light' }, { start: 30 * m, end: 50 * m, stage: 'deep' }],
-      [{ start: 10 * m, end: 11 * m, stage: 'wake' }, { start: 29 * m, end: 31 * m, stage: 'wake' }],
+      [
+        { start: 0, end: 30 * m, stage: 'light' },
+        { start: 30 * m, end: 50 * m, stage: 'deep' },
+      ],
+      [
+        { start: 10 * m, end: 11 * m, stage: 'wake' },
+        { start: 29 * m, end: 31 * m, stage: 'wake' },
+      ],
     );
-    assert.deepEqual(out.map((s) => [s.start / m, s.end / m, s.stage]), [
-      [0, 10, 'light'], [10, 11, 'wake'], [11, 29, 'light'], [29, 31, 'wake'], [31, 50, 'deep'],
-    ]);
+    assert.deepEqual(
+      out.map((s) => [s.start / m, s.end / m, s.stage]),
+      [
+        [0, 10, 'light'],
+        [10, 11, 'wake'],
+        [11, 29, 'light'],
+        [29, 31, 'wake'],
+        [31, 50, 'deep'],
+      ],
+    );
   });
 });
 
 describe('fast legacy JSON scanner', () => {
-  const pretty = '[{\n  "dateTime" : "04/06/26 04:00:00",\n  "value" : {\n    "bpm" : 63,\n    "confidence" : 3\n  }\n},{\n  "dateTime" : "04/06/26 04:00:05",\n  "value" : {\n    "bpm" : 64,\n    "confidence" : 2\n  }\n}]';
+  const pretty =
+    '[{\n  "dateTime" : "04/06/26 04:00:00",\n  "value" : {\n    "bpm" : 63,\n    "confidence" : 3\n  }\n},{\n  "dateTime" : "04/06/26 04:00:05",\n  "value" : {\n    "bpm" : 64,\n    "confidence" : 2\n  }\n}]';
   const run = (text: string, bpm: boolean): [string, number][] | false => {
     const p = newParts();
     const out: [string, number][] = [];
@@ -137,8 +154,14 @@ describe('fast legacy JSON scanner', () => {
     return ok ? out : false;
   };
   it('reads Jackson pretty-printed and compact records', () => {
-    assert.deepEqual(run(pretty, true), [['2026-04-06T04:00:00.000Z', 63], ['2026-04-06T04:00:05.000Z', 64]]);
-    assert.deepEqual(run('[{"dateTime":"03/19/26 18:40:00","value":"0"},{"dateTime":"03/19/26 18:41:00","value":"0.8"}]', false), [['2026-03-19T18:40:00.000Z', 0], ['2026-03-19T18:41:00.000Z', 0.8]]);
+    assert.deepEqual(run(pretty, true), [
+      ['2026-04-06T04:00:00.000Z', 63],
+      ['2026-04-06T04:00:05.000Z', 64],
+    ]);
+    assert.deepEqual(run('[{"dateTime":"03/19/26 18:40:00","value":"0"},{"dateTime":"03/19/26 18:41:00","value":"0.8"}]', false), [
+      ['2026-03-19T18:40:00.000Z', 0],
+      ['2026-03-19T18:41:00.000Z', 0.8],
+    ]);
     assert.deepEqual(run('[]', false), []);
   });
   it('gives up on anything else (the generic reader decides)', () => {

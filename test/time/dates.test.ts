@@ -1,8 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, addDays, calendarDay, dateOfDay, dayNumber, dayStart, daysFromCivil, daysInMonth,
-  formatIso, formatOffset, isValidDateTime, localDateAtOffset, localDayAtOffset, systemClock, utcDay, wallClockMs,
+  DAY_MS,
+  HOUR_MS,
+  MINUTE_MS,
+  SECOND_MS,
+  addDays,
+  calendarDay,
+  dateOfDay,
+  dayNumber,
+  dayStart,
+  daysFromCivil,
+  daysInMonth,
+  formatIso,
+  formatOffset,
+  isValidDateTime,
+  localDateAtOffset,
+  localDayAtOffset,
+  systemClock,
+  utcDay,
+  wallClockMs,
 } from '../../src/time/index.js';
 
 test('durations', () => {
@@ -24,7 +41,16 @@ test('utcDay and dayStart', () => {
 test('daysFromCivil agrees with Date.UTC, leap days and centuries included', () => {
   assert.equal(daysFromCivil(1970, 1, 1), 0);
   assert.equal(daysFromCivil(1969, 12, 31), -1);
-  for (const [y, m, d] of [[2028, 2, 29], [2028, 3, 1], [2000, 2, 29], [2100, 3, 1], [2028, 12, 31], [2029, 1, 1], [1900, 3, 1], [1601, 1, 1]] as const) {
+  for (const [y, m, d] of [
+    [2028, 2, 29],
+    [2028, 3, 1],
+    [2000, 2, 29],
+    [2100, 3, 1],
+    [2028, 12, 31],
+    [2029, 1, 1],
+    [1900, 3, 1],
+    [1601, 1, 1],
+  ] as const) {
     assert.equal(daysFromCivil(y, m, d) * DAY_MS, Date.UTC(y, m - 1, d), `${y}-${m}-${d}`);
   }
   assert.equal(wallClockMs(2028, 2, 29, 23, 59, 59, 999), Date.UTC(2028, 1, 29, 23, 59, 59, 999));

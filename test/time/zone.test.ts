@@ -87,7 +87,11 @@ test('LocalSequence counts gaps; spring-forward series stays increasing', () => 
 
 test('fromWallClock is fromLocal of "local ms"', () => {
   const ny = new Zone('America/New_York');
-  for (const [mo, d, h, mi] of [[3, 8, 2, 30], [11, 1, 1, 30], [4, 6, 0, 0]] as const) {
+  for (const [mo, d, h, mi] of [
+    [3, 8, 2, 30],
+    [11, 1, 1, 30],
+    [4, 6, 0, 0],
+  ] as const) {
     assert.deepEqual(ny.fromWallClock(Date.UTC(2026, mo - 1, d, h, mi)), ny.fromLocal(2026, mo, d, h, mi, 0));
     assert.deepEqual(ny.fromWallClock(Date.UTC(2026, mo - 1, d, h, mi), 'later'), ny.fromLocal(2026, mo, d, h, mi, 0, 0, 'later'));
   }
@@ -136,7 +140,7 @@ test('Pacific/Chatham (UTC+13:45 in summer, +12:45 in winter)', () => {
   assert.equal(c.localDate(Date.UTC(2028, 1, 29, 10, 15)), '2028-03-01');
 });
 
-test('negative offsets: St John\'s (-03:30 / -02:30) and Honolulu (-10:00)', () => {
+test("negative offsets: St John's (-03:30 / -02:30) and Honolulu (-10:00)", () => {
   const sj = new Zone('America/St_Johns');
   assert.equal(sj.offsetAt(Date.UTC(2026, 0, 15)), -210);
   assert.equal(sj.offsetAt(Date.UTC(2026, 6, 15)), -150);

@@ -33,19 +33,22 @@ export function addonCommand(): Command {
     .summary('run as the Home Assistant add-on (options from /data/options.json, MQTT from the Supervisor)')
     .description(
       'The entry point of the Home Assistant add-on image. Reads the add-on options, asks the Supervisor for the MQTT broker ' +
-      '(when the options name none) and the time zone, writes the configuration to <data>/fitbit-bridge.yaml and runs ' +
-      '`fitbit-bridge run` with the store and tokens in <data> and HTTP on 0.0.0.0:<port> for ingress. ' +
-      'Outside the add-on use `fitbit-bridge run` with a config file instead.',
+        '(when the options name none) and the time zone, writes the configuration to <data>/fitbit-bridge.yaml and runs ' +
+        '`fitbit-bridge run` with the store and tokens in <data> and HTTP on 0.0.0.0:<port> for ingress. ' +
+        'Outside the add-on use `fitbit-bridge run` with a config file instead.',
     )
     .option('--options <file>', 'add-on options written by the Supervisor', '/data/options.json')
     .option('--data <dir>', 'persistent data folder (store, tokens, generated configuration)', '/data')
     .option('--supervisor <url>', 'Supervisor API base URL', 'http://supervisor')
     .option('--port <n>', 'HTTP port (the ingress_port of config.yaml)', parsePort, 8099)
-    .option('--base-config <file>', 'optional YAML with further configuration keys (the add-on\'s config folder)', '/config/config.yaml')
+    .option('--base-config <file>', "optional YAML with further configuration keys (the add-on's config folder)", '/config/config.yaml')
     .option('--no-sync', 'do not sync from the API')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Environment: SUPERVISOR_TOKEN (set by the Supervisor), TZ (fallback time zone).
-Every FITBIT_BRIDGE_* variable is ignored here: the add-on options are the configuration.`)
+Every FITBIT_BRIDGE_* variable is ignored here: the add-on options are the configuration.`,
+    )
     .action(async (flags: AddonFlags) => {
       const logger = createLogger('info');
       let prepared;
@@ -60,7 +63,7 @@ Every FITBIT_BRIDGE_* variable is ignored here: the add-on options are the confi
           logger,
         });
       } catch (e) {
-        if (e instanceof AddonError) throw new CliError(e.message, 'Fix the add-on options or the add-on\'s services, then restart the add-on', EXIT.USAGE, e);
+        if (e instanceof AddonError) throw new CliError(e.message, "Fix the add-on options or the add-on's services, then restart the add-on", EXIT.USAGE, e);
         throw e;
       }
       const env = addonRunEnv(process.env, prepared.configFile);

@@ -14,19 +14,22 @@ export function doctorCommand(): Command {
     .summary('check the setup and say what to fix')
     .description(
       'Checks, one line each with ok / warn / PROBLEM and what to do: the configuration loads (and from which file and variables), ' +
-      'each account\'s Google authorisation (missing, refused, expired or ending within a day), the Google token endpoint and API, ' +
-      'the MQTT broker and the remote-write TSDB (when configured) are reachable with the configured credentials, the free space ' +
-      'of the store\'s disk, the store itself (opened read-only: quick_check, schema version, size, WAL) and that the token files are private. ' +
-      'Safe beside a running `fitbit-bridge run`: it changes nothing (the remote-write check sends an empty write request).',
+        "each account's Google authorisation (missing, refused, expired or ending within a day), the Google token endpoint and API, " +
+        'the MQTT broker and the remote-write TSDB (when configured) are reachable with the configured credentials, the free space ' +
+        "of the store's disk, the store itself (opened read-only: quick_check, schema version, size, WAL) and that the token files are private. " +
+        'Safe beside a running `fitbit-bridge run`: it changes nothing (the remote-write check sends an empty write request).',
     )
     .option('--json', 'print the checks as JSON on stdout')
     .option('--timeout <seconds>', 'timeout of each network check', parseSeconds, 5)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   fitbit-bridge doctor
   fitbit-bridge doctor --json | jq '.checks[] | select(.status != "ok")'
 
-Exit code: 0 when nothing is a problem (warnings allowed), 1 when something is.`)
+Exit code: 0 when nothing is a problem (warnings allowed), 1 when something is.`,
+    )
     .action(async (flags: { json?: boolean; timeout: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const mod = await import('../../doctor/index.js');

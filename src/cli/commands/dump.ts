@@ -28,11 +28,14 @@ export function dumpCommand(): Command {
     .option('--metric <id...>', 'only these metrics (repeatable or comma-separated; see `fitbit-bridge stats`)', parseMetrics)
     .addOption(new Option('--format <format>', 'file format (default: dump.format of the config, csv)').choices([...DUMP_FORMATS]))
     .option('--no-progress', 'no progress bar')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   fitbit-bridge dump ~/fitbit-dump
   fitbit-bridge dump out --from 2024-01-01 --to 2024-12-31 --metric heart_rate,steps --format jsonl
-  fitbit-bridge dump out --account alice --metric sleep --metric resting_heart_rate`)
+  fitbit-bridge dump out --account alice --metric sleep --metric resting_heart_rate`,
+    )
     .action(async (dirArg: string | undefined, flags: DumpFlags, cmd: Command) => {
       if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to) {
         throw usageError(`--from ${flags.from} is after --to ${flags.to}`, 'Swap the dates or fix one of them');
@@ -47,7 +50,10 @@ Examples:
         if (flags.account !== undefined) {
           const known = new Set([...store.accounts().map((a) => a.name), ...store.listSeries().map((s) => s.account)]);
           if (!known.has(flags.account)) {
-            throw usageError(`no account "${flags.account}" in ${store.path} (known: ${[...known].sort().join(', ') || 'none'})`, 'Check the spelling, or import data for it first');
+            throw usageError(
+              `no account "${flags.account}" in ${store.path} (known: ${[...known].sort().join(', ') || 'none'})`,
+              'Check the spelling, or import data for it first',
+            );
           }
         }
         const mod = await import('../../sinks/dump/dump.js');

@@ -56,7 +56,9 @@ export function emulatorOptions(flags: EmulatorFlags): GoogleEmulatorOptions {
 
 /** What the command prints once the emulator listens. */
 export function emulatorBanner(e: GoogleEmulator): string {
-  const v = Object.entries(e.api.variants).map(([k, x]) => `${k}=${String(x)}`).join(' ');
+  const v = Object.entries(e.api.variants)
+    .map(([k, x]) => `${k}=${String(x)}`)
+    .join(' ');
   return [
     `Google emulator listening on ${e.url}`,
     `  synthetic user: seed ${e.user.seed}, ${e.user.timezone}, ${e.user.firstDay} .. ${e.user.lastDay} (healthUserId ${e.user.healthUserId})`,
@@ -79,11 +81,13 @@ export function emulatorBanner(e: GoogleEmulator): string {
 }
 
 export function emulatorCommand(): Command {
-  const variants = Object.entries(VARIANT_CHOICES).map(([k, vs]) => `${k}=${vs.join('|')}`).join(', ');
+  const variants = Object.entries(VARIANT_CHOICES)
+    .map(([k, vs]) => `${k}=${vs.join('|')}`)
+    .join(', ');
   return new Command('emulator')
     .summary('run the local Google OAuth + Health API emulator')
     .description(
-      'Serve Google OAuth and the Google Health API v4 from a deterministic synthetic user (the same truth the demo\'s Takeout archive holds), so the bridge can be run and tested without an account or network. Runs until SIGINT / SIGTERM.',
+      "Serve Google OAuth and the Google Health API v4 from a deterministic synthetic user (the same truth the demo's Takeout archive holds), so the bridge can be run and tested without an account or network. Runs until SIGINT / SIGTERM.",
     )
     .option('--port <n>', 'port to listen on (default: a free one)', intIn(0, 65535, 'a port'))
     .option('--host <addr>', 'address to bind (default 127.0.0.1)')
@@ -94,13 +98,16 @@ export function emulatorCommand(): Command {
     .option('--quota <n>', 'requests per user per minute (default 300)', intIn(1, 1_000_000, 'a quota'))
     .option('--lag <seconds>', 'points appear this long after their end (late phone sync; default 0)', intIn(0, 7 * 86_400, 'seconds'))
     .option('--variant <key=value>', `an uncertain API behaviour, repeatable: ${variants}`, collect)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   fitbit-bridge emulator --port 8787
   fitbit-bridge emulator --days 90 --timezone Europe/Berlin --variant sleepFilterMember=civil_start_time
   curl -X POST localhost:8787/__emulator/faults -d '{"kind":"503","times":3}'
 
-Fault kinds for /__emulator/faults: ${FAULT_KINDS.join(', ')}.`)
+Fault kinds for /__emulator/faults: ${FAULT_KINDS.join(', ')}.`,
+    )
     .action(async (flags: EmulatorFlags) => {
       const emu = await startGoogleEmulator(emulatorOptions(flags));
       process.stdout.write(emulatorBanner(emu));

@@ -23,13 +23,16 @@ export function exportOpenMetricsCommand(): Command {
     .option('--from <date>', 'first local date, YYYY-MM-DD (inclusive)', parseDate)
     .option('--to <date>', 'last local date, YYYY-MM-DD (inclusive)', parseDate)
     .option('--metric <id...>', 'only these metrics (repeatable or comma-separated; see `fitbit-bridge stats`)', parseMetrics)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   fitbit-bridge export-openmetrics history.om
   promtool tsdb create-blocks-from openmetrics history.om ./blocks
   fitbit-bridge export-openmetrics - --from 2020-01-01 --to 2023-12-31 --metric heart_rate,steps > old.om
 
-Do not backfill the last 3 hours this way (Prometheus' head block holds them): use --to, or remote write.`)
+Do not backfill the last 3 hours this way (Prometheus' head block holds them): use --to, or remote write.`,
+    )
     .action(async (file: string, flags: ExportFlags, cmd: Command) => {
       if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to) {
         throw usageError(`--from ${flags.from} is after --to ${flags.to}`, 'Swap the dates or fix one of them');
@@ -40,12 +43,16 @@ Do not backfill the last 3 hours this way (Prometheus' head block holds them): u
         if (flags.account !== undefined) {
           const known = new Set([...store.accounts().map((a) => a.name), ...store.listSeries().map((s) => s.account)]);
           if (!known.has(flags.account)) {
-            throw usageError(`no account "${flags.account}" in ${store.path} (known: ${[...known].sort().join(', ') || 'none'})`, 'Check the spelling, or import data for it first');
+            throw usageError(
+              `no account "${flags.account}" in ${store.path} (known: ${[...known].sort().join(', ') || 'none'})`,
+              'Check the spelling, or import data for it first',
+            );
           }
         }
         const mod = await import('../../sinks/openmetrics/export.js');
         const s = await mod.exportOpenMetrics({
-          store, file,
+          store,
+          file,
           ...(flags.account !== undefined ? { account: flags.account } : {}),
           ...(flags.from !== undefined ? { from: flags.from } : {}),
           ...(flags.to !== undefined ? { to: flags.to } : {}),

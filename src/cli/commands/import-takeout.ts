@@ -34,14 +34,21 @@ export function importTakeoutCommand(): Command {
     )
     .argument('<path...>', 'Takeout archives (.zip, .tgz) or extracted Takeout folders')
     .option('--account <name>', 'account to import into (default: the first account of the config)', parseAccountName)
-    .option('--timezone <iana>', 'IANA time zone for records stamped in local time (default: the account\'s timezone in the config, then takeout.timezone, then the export\'s Profile.csv, then the zone of earlier imports)', parseTimeZone)
-    .option('--force', 'import even if the export belongs to another Fitbit profile than the account\'s earlier imports')
+    .option(
+      '--timezone <iana>',
+      "IANA time zone for records stamped in local time (default: the account's timezone in the config, then takeout.timezone, then the export's Profile.csv, then the zone of earlier imports)",
+      parseTimeZone,
+    )
+    .option('--force', "import even if the export belongs to another Fitbit profile than the account's earlier imports")
     .option('--no-progress', 'no progress bar (progress is logged every few seconds instead)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   fitbit-bridge import-takeout ~/Downloads/takeout-20250101T000000Z-001.zip ~/Downloads/takeout-20250101T000000Z-002.zip
   fitbit-bridge import-takeout --account alice --timezone Europe/Berlin ~/Takeout
-  fitbit-bridge --db /srv/fitbit/bridge.db import-takeout takeout.tgz`)
+  fitbit-bridge --db /srv/fitbit/bridge.db import-takeout takeout.tgz`,
+    )
     .action(async (paths: string[], flags: ImportFlags, cmd: Command) => {
       checkInputPaths(paths);
       const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>());
@@ -53,7 +60,7 @@ Examples:
         const summary = await mod.importTakeout({
           paths,
           account,
-          ...(timezone !== undefined ? { timezone, timezoneFrom: flags.timezone !== undefined ? 'flag' as const : 'config' as const } : {}),
+          ...(timezone !== undefined ? { timezone, timezoneFrom: flags.timezone !== undefined ? ('flag' as const) : ('config' as const) } : {}),
           force: flags.force ?? false,
           store,
           logger: ctx.logger,

@@ -14,14 +14,17 @@ export function runCommand(): Command {
     .summary('run the bridge: scheduled sync, /healthz, /auth, /metrics and the sinks')
     .description(
       'The long-running bridge. Every account with a token file is synced from the Google Health API on the schedule of the config ' +
-      '(schedule.recent, schedule.daily, schedule.backfill); the HTTP server on http.bind:http.port serves /healthz, /auth (authorise an account from any browser) and /metrics. ' +
-      'Works without any Google account too (Takeout-only): then it serves what is in the store. Stops cleanly on SIGTERM or Ctrl-C.',
+        '(schedule.recent, schedule.daily, schedule.backfill); the HTTP server on http.bind:http.port serves /healthz, /auth (authorise an account from any browser) and /metrics. ' +
+        'Works without any Google account too (Takeout-only): then it serves what is in the store. Stops cleanly on SIGTERM or Ctrl-C.',
     )
     .option('--no-sync', 'do not sync from the API (serve and publish what is in the store)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   fitbit-bridge run
-  FITBIT_BRIDGE_HTTP__PORT=9000 fitbit-bridge run --log-level debug`)
+  FITBIT_BRIDGE_HTTP__PORT=9000 fitbit-bridge run --log-level debug`,
+    )
     .action(async (flags: RunFlags, cmd: Command) => {
       const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>());
       // loaded here, not at the top: the other commands (and --help) do not load the bridge's parts
@@ -57,7 +60,10 @@ Examples:
         store.close();
         throw e;
       }
-      ctx.logger.info({ version, url: controller.http?.url() ?? null, accounts: controller.accountStatuses().map((a) => `${a.name}:${a.auth}`) }, 'fitbit-bridge is running');
+      ctx.logger.info(
+        { version, url: controller.http?.url() ?? null, accounts: controller.accountStatuses().map((a) => `${a.name}:${a.auth}`) },
+        'fitbit-bridge is running',
+      );
       await done;
     });
 }

@@ -114,8 +114,14 @@ export function collectStats(store: Store, account?: string): StoreStats {
           groups.set(k, g);
         }
         g.sessions++;
-        if (s.start < g.firstT) { g.firstT = s.start; g.first = formatIso(s.start, s.startOffset); }
-        if (s.end > g.lastT) { g.lastT = s.end; g.last = formatIso(s.end, s.endOffset); }
+        if (s.start < g.firstT) {
+          g.firstT = s.start;
+          g.first = formatIso(s.start, s.startOffset);
+        }
+        if (s.end > g.lastT) {
+          g.lastT = s.end;
+          g.last = formatIso(s.end, s.endOffset);
+        }
       }
       for (const g of [...groups.values()].sort((a, b) => a.source.localeCompare(b.source) || a.layer.localeCompare(b.layer))) {
         const { firstT: _f, lastT: _l, ...rest } = g;
@@ -154,13 +160,17 @@ function fmtBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
 }
 
 function table(headers: string[], rows: string[][], rightAligned: Set<number>): string[] {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => `  ${cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd();
+  const line = (cells: string[]): string =>
+    `  ${cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd();
   return [line(headers), ...rows.map(line)];
 }
 
@@ -170,7 +180,9 @@ export function formatStats(s: StoreStats): string {
   const bps = s.store.bytesPerSample === null ? '' : `, ${s.store.bytesPerSample.toFixed(1)} bytes/sample`;
   out.push(`Store ${s.store.path}: ${fmtBytes(s.store.bytes)} on disk, ${fmtInt(s.store.samples)} samples, ${fmtInt(s.store.sessions)} sessions${bps}`);
   for (const k of s.sinks) {
-    out.push(`Sink ${k.name}: ${k.changesBehind === 0 ? 'caught up' : `${fmtInt(k.blocksBehind)} changed day blocks / sessions not delivered yet (${fmtInt(k.changesBehind)} changes behind)`}`);
+    out.push(
+      `Sink ${k.name}: ${k.changesBehind === 0 ? 'caught up' : `${fmtInt(k.blocksBehind)} changed day blocks / sessions not delivered yet (${fmtInt(k.changesBehind)} changes behind)`}`,
+    );
   }
   if (s.accounts.length === 0) {
     out.push('No data yet. Import some: fitbit-bridge import-takeout <path>');
@@ -181,13 +193,23 @@ export function formatStats(s: StoreStats): string {
     out.push('', `Account ${a.name}${extra ? ` (${extra})` : ''}`);
     const ser = s.series.filter((x) => x.account === a.name);
     if (ser.length > 0) {
-      out.push(...table(['metric', 'unit', 'source', 'samples', 'first', 'last'],
-        ser.map((x) => [x.metric, x.unit, x.source, fmtInt(x.samples), x.first ?? '-', x.last ?? '-']), new Set([3])));
+      out.push(
+        ...table(
+          ['metric', 'unit', 'source', 'samples', 'first', 'last'],
+          ser.map((x) => [x.metric, x.unit, x.source, fmtInt(x.samples), x.first ?? '-', x.last ?? '-']),
+          new Set([3]),
+        ),
+      );
     } else out.push('  no samples');
     const ses = s.sessions.filter((x) => x.account === a.name);
     if (ses.length > 0) {
-      out.push(...table(['sessions', 'source', 'layer', 'count', 'first start', 'last end'],
-        ses.map((x) => [x.kind, x.source, x.layer, fmtInt(x.sessions), x.first ?? '-', x.last ?? '-']), new Set([3])));
+      out.push(
+        ...table(
+          ['sessions', 'source', 'layer', 'count', 'first start', 'last end'],
+          ses.map((x) => [x.kind, x.source, x.layer, fmtInt(x.sessions), x.first ?? '-', x.last ?? '-']),
+          new Set([3]),
+        ),
+      );
     }
   }
   return out.join('\n');
@@ -197,14 +219,17 @@ export function statsCommand(): Command {
   return new Command('stats')
     .summary('show what the store holds')
     .description(
-      'Show, per account, metric and data source, the number of samples and the first and last instant (local time with its UTC offset); session counts per kind, source and layer; the store\'s path, size on disk and bytes per sample; and how far behind the store the sinks (MQTT, remote write) are.',
+      "Show, per account, metric and data source, the number of samples and the first and last instant (local time with its UTC offset); session counts per kind, source and layer; the store's path, size on disk and bytes per sample; and how far behind the store the sinks (MQTT, remote write) are.",
     )
     .option('--json', 'print machine-readable JSON on stdout')
     .option('--account <name>', 'only this account', parseAccountName)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   fitbit-bridge stats
-  fitbit-bridge stats --json --account alice | jq '.series[] | select(.metric == "heart_rate")'`)
+  fitbit-bridge stats --json --account alice | jq '.series[] | select(.metric == "heart_rate")'`,
+    )
     .action(async (flags: { json?: boolean; account?: string }, cmd: Command) => {
       const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>());
       const store = await ctx.openStore({ readonly: true, mustExist: true });
@@ -212,7 +237,10 @@ Examples:
         const stats = collectStats(store, flags.account);
         if (flags.account !== undefined && stats.accounts.length === 0) {
           const known = [...new Set([...store.accounts().map((a) => a.name), ...store.listSeries().map((x) => x.account)])].sort();
-          throw usageError(`no account "${flags.account}" in ${store.path} (known: ${known.join(', ') || 'none'})`, 'Check the spelling, or leave --account out');
+          throw usageError(
+            `no account "${flags.account}" in ${store.path} (known: ${known.join(', ') || 'none'})`,
+            'Check the spelling, or leave --account out',
+          );
         }
         process.stdout.write(flags.json ? `${JSON.stringify(stats, null, 2)}\n` : `${formatStats(stats)}\n`);
       } finally {

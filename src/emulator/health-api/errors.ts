@@ -26,7 +26,11 @@ export function badRequest(field: string, description: string): Detail {
 
 /** A handler's error answer: HTTP status, body and extra headers. */
 export class ApiError extends Error {
-  constructor(readonly httpStatus: number, readonly body: RpcStatusBody, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly httpStatus: number,
+    readonly body: RpcStatusBody,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(body.error.message);
   }
 }
@@ -41,10 +45,7 @@ export function invalidArgument(field: string, message: string): ApiError {
  * the others are *invented* in the same style.
  */
 export type FilterErrorReason =
-  | 'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER'
-  | 'INVALID_DATA_POINT_FILTER_OPERATOR'
-  | 'INVALID_DATA_POINT_FILTER_SYNTAX'
-  | 'INVALID_DATA_POINT_FILTER_VALUE';
+  'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER' | 'INVALID_DATA_POINT_FILTER_OPERATOR' | 'INVALID_DATA_POINT_FILTER_SYNTAX' | 'INVALID_DATA_POINT_FILTER_VALUE';
 
 /** The 400 body of a rejected filter (shape of the reference's example). */
 export function filterErrorBody(reason: FilterErrorReason, description: string): RpcStatusBody {
@@ -72,26 +73,33 @@ export const ACCOUNT_NOT_LINKED_BODY: RpcStatusBody = {
     code: 400,
     message: 'The account is not linked to Google Health.',
     status: 'FAILED_PRECONDITION',
-    details: [{
-      '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-      reason: 'ACCOUNT_NOT_LINKED',
-      domain: 'health.googleapis.com',
-      metadata: { redirect_uri: 'https://fitbit.google.com/auth/signup' },
-    }],
+    details: [
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'ACCOUNT_NOT_LINKED',
+        domain: 'health.googleapis.com',
+        metadata: { redirect_uri: 'https://fitbit.google.com/auth/signup' },
+      },
+    ],
   },
 };
 
 /** The usual Google per-user rate-limit body (the reference's form; not documented for this API). */
 export function quotaExceededBody(limit: number): RpcStatusBody {
-  return rpcError(429, 'RESOURCE_EXHAUSTED',
+  return rpcError(
+    429,
+    'RESOURCE_EXHAUSTED',
     `Quota exceeded for quota metric 'Requests' and limit 'Requests per minute per user' of service 'health.googleapis.com' for consumer 'project_number:0'.`,
-    [errorInfo('RATE_LIMIT_EXCEEDED', 'googleapis.com', {
-      service: 'health.googleapis.com',
-      quota_metric: 'health.googleapis.com/requests',
-      quota_limit: 'RequestsPerMinutePerUser',
-      quota_limit_value: String(limit),
-      consumer: 'projects/0',
-    })]);
+    [
+      errorInfo('RATE_LIMIT_EXCEEDED', 'googleapis.com', {
+        service: 'health.googleapis.com',
+        quota_metric: 'health.googleapis.com/requests',
+        quota_limit: 'RequestsPerMinutePerUser',
+        quota_limit_value: String(limit),
+        consumer: 'projects/0',
+      }),
+    ],
+  );
 }
 
 /** Google's generic 500 and 503 bodies (for fault injection). */

@@ -28,7 +28,10 @@ export interface Bound {
 export type Filter = Bound[][];
 
 export class FilterError extends Error {
-  constructor(readonly reason: FilterErrorReason, readonly description: string) {
+  constructor(
+    readonly reason: FilterErrorReason,
+    readonly description: string,
+  ) {
     super(description);
   }
 }
@@ -74,7 +77,12 @@ const CIVIL_RE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 function fieldsToMs(y: string, mo: string, d: string, h = '0', mi = '0', s = '0', frac?: string): number | null {
-  const Y = Number(y), M = Number(mo), D = Number(d), H = Number(h), I = Number(mi), S = Number(s);
+  const Y = Number(y),
+    M = Number(mo),
+    D = Number(d),
+    H = Number(h),
+    I = Number(mi),
+    S = Number(s);
   const ms = Date.UTC(Y, M - 1, D, H, I, S) + (frac ? Math.floor(Number(`0${frac}`) * 1000) : 0);
   const dt = new Date(Date.UTC(Y, M - 1, D, H, I, S));
   if (Y < 1 || dt.getUTCFullYear() !== Y || dt.getUTCMonth() !== M - 1 || dt.getUTCDate() !== D || H > 23 || I > 59 || S > 59) return null;
@@ -90,7 +98,8 @@ export function parsePhysical(v: string): number | null {
   const z = m[8] as string;
   if (z === 'Z' || z === 'z') return base;
   const sign = z[0] === '-' ? -1 : 1;
-  const oh = Number(z.slice(1, 3)), om = Number(z.slice(4, 6));
+  const oh = Number(z.slice(1, 3)),
+    om = Number(z.slice(4, 6));
   if (oh > 23 || om > 59) return null;
   return base - sign * (oh * 60 + om) * 60_000;
 }
@@ -128,9 +137,12 @@ export function parseFilter(filter: string, spec: FilterSpec): Filter {
   const out: Filter = [];
   let i = 0;
   const syntax = (tok: Token | undefined, what: string): FilterError =>
-    new FilterError('INVALID_DATA_POINT_FILTER_SYNTAX', tok
-      ? `Unexpected '${tok.text}', expected ${what}. ${where(filter, tok.at)}`
-      : `Unexpected end of filter, expected ${what}. ${where(filter, filter.length)}`);
+    new FilterError(
+      'INVALID_DATA_POINT_FILTER_SYNTAX',
+      tok
+        ? `Unexpected '${tok.text}', expected ${what}. ${where(filter, tok.at)}`
+        : `Unexpected end of filter, expected ${what}. ${where(filter, filter.length)}`,
+    );
   const firstMember = `'${spec.filterId}.${Object.keys(spec.members)[0] ?? ''}'`;
 
   const term = (): Bound => {
@@ -146,13 +158,19 @@ export function parseFilter(filter: string, spec: FilterSpec): Filter {
     }
     if (!op || op.kind !== 'op') throw syntax(op, "an operator ('>=' or '<')");
     if (op.text !== '>=' && op.text !== '<') {
-      throw new FilterError('INVALID_DATA_POINT_FILTER_OPERATOR', `Operator '${op.text}' is not supported for filtering; use '>=' or '<'. ${where(filter, op.at)}`);
+      throw new FilterError(
+        'INVALID_DATA_POINT_FILTER_OPERATOR',
+        `Operator '${op.text}' is not supported for filtering; use '>=' or '<'. ${where(filter, op.at)}`,
+      );
     }
     if (!val || val.kind !== 'string') throw syntax(val, 'a quoted value');
     const form = kind === 'date' ? 'date' : isPhysical(kind) ? 'physical' : 'civil';
     const ms = form === 'physical' ? parsePhysical(val.text) : form === 'civil' ? parseCivil(val.text) : parseDate(val.text);
     if (ms === null) {
-      throw new FilterError('INVALID_DATA_POINT_FILTER_VALUE', `Invalid value "${val.text}" for member '${mem.text}': expected ${WANT[form]}. ${where(filter, val.at)}`);
+      throw new FilterError(
+        'INVALID_DATA_POINT_FILTER_VALUE',
+        `Invalid value "${val.text}" for member '${mem.text}': expected ${WANT[form]}. ${where(filter, val.at)}`,
+      );
     }
     i += 3;
     return { kind, op: op.text, ms };
@@ -190,7 +208,10 @@ export function matches(f: Filter, value: (kind: MemberKind) => number): boolean
     let ok = false;
     for (const b of clause) {
       const x = value(b.kind);
-      if (b.op === '>=' ? x >= b.ms : x < b.ms) { ok = true; break; }
+      if (b.op === '>=' ? x >= b.ms : x < b.ms) {
+        ok = true;
+        break;
+      }
     }
     if (!ok) return false;
   }

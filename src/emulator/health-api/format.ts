@@ -4,7 +4,11 @@
  * Sample containers of a data point.
  */
 import type {
-  CivilDateTime, Date as ApiDate, ObservationSampleTime, ObservationTimeInterval, SessionTimeInterval,
+  CivilDateTime,
+  Date as ApiDate,
+  ObservationSampleTime,
+  ObservationTimeInterval,
+  SessionTimeInterval,
 } from '../../sources/google-health/api-types.js';
 import { MINUTE_MS } from '../../time/index.js';
 

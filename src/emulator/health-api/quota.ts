@@ -8,7 +8,10 @@ export class SlidingQuota {
   /** Admitted request instants, ascending. */
   private readonly admitted: number[] = [];
 
-  constructor(readonly limit: number, private readonly retryAfterHeader: boolean) {}
+  constructor(
+    readonly limit: number,
+    private readonly retryAfterHeader: boolean,
+  ) {}
 
   /** Requests admitted in (now - 60 s, now]. */
   used(now: number): number {

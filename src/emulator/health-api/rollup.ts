@@ -77,8 +77,14 @@ function requireOp(type: DataTypeDef, op: 'rollUp' | 'dailyRollUp'): NonNullable
 const DURATION_RE = /^(\d+)(?:\.(\d{1,9}))?s$/;
 
 /** Aggregates visible reconciled rows with start in [from, to) into windows; `windowOf` maps a row to its window index. */
-function collect(truth: Truth, type: DataTypeDef, family: ReturnType<typeof sourceFamilyOf>, days: [number, number],
-  visible: (r: Row) => boolean, keep: (r: Row) => number | null): Map<number, { rows: Row[]; ctx: Map<Row, DayContext> }> {
+function collect(
+  truth: Truth,
+  type: DataTypeDef,
+  family: ReturnType<typeof sourceFamilyOf>,
+  days: [number, number],
+  visible: (r: Row) => boolean,
+  keep: (r: Row) => number | null,
+): Map<number, { rows: Row[]; ctx: Map<Row, DayContext> }> {
   const windows = new Map<number, { rows: Row[]; ctx: Map<Row, DayContext> }>();
   for (let d = days[0]; d <= days[1]; d++) {
     const c = truth.day(d);
@@ -89,7 +95,10 @@ function collect(truth: Truth, type: DataTypeDef, family: ReturnType<typeof sour
       const w = keep(r);
       if (w === null) continue;
       let e = windows.get(w);
-      if (!e) { e = { rows: [], ctx: new Map() }; windows.set(w, e); }
+      if (!e) {
+        e = { rows: [], ctx: new Map() };
+        windows.set(w, e);
+      }
       e.rows.push(r);
       e.ctx.set(r, c);
     }
@@ -117,8 +126,9 @@ export async function rollUp(truth: Truth, type: DataTypeDef, req: IncomingMessa
   const binding = JSON.stringify(['rollUp', type.id, start, end, windowMs, family]);
   const position = decodeToken(typeof body.pageToken === 'string' ? body.pageToken : '', binding);
 
-  const windows = collect(truth, type, family, truth.daysOf(start, end), visible,
-    (r) => (r.t >= start && r.t < end ? Math.floor((r.t - start) / windowMs) : null));
+  const windows = collect(truth, type, family, truth.daysOf(start, end), visible, (r) =>
+    r.t >= start && r.t < end ? Math.floor((r.t - start) / windowMs) : null,
+  );
   const out: Json[] = [];
   let seen = 0;
   let more = false;
@@ -128,7 +138,10 @@ export async function rollUp(truth: Truth, type: DataTypeDef, req: IncomingMessa
     const value = spec.value(e.rows, (r) => e.ctx.get(r) as DayContext);
     if (value === null) continue;
     if (seen++ < position) continue;
-    if (out.length === pageSize) { more = true; break; }
+    if (out.length === pageSize) {
+      more = true;
+      break;
+    }
     const ws0 = start + w * windowMs;
     out.push({ startTime: fmtTimestamp(ws0), endTime: fmtTimestamp(Math.min(end, ws0 + windowMs)), [spec.key]: value });
   }
@@ -144,9 +157,15 @@ function civilMs(v: unknown, at: string): { ms: number; midnight: boolean } {
   const d = fields(o.date, ['year', 'month', 'day'], `${at}.date`);
   const t = fields(o.time, ['hours', 'minutes', 'seconds', 'nanos'], `${at}.time`);
   const n = (x: unknown): number => (x === undefined ? 0 : Number(x));
-  const Y = n(d.year), M = n(d.month), D = n(d.day);
-  const h = n(t.hours), mi = n(t.minutes), s = n(t.seconds), ns = n(t.nanos);
-  const valid = [Y, M, D, h, mi, s, ns].every(Number.isInteger) && Y >= 1 && M >= 1 && M <= 12 && D >= 1 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59;
+  const Y = n(d.year),
+    M = n(d.month),
+    D = n(d.day);
+  const h = n(t.hours),
+    mi = n(t.minutes),
+    s = n(t.seconds),
+    ns = n(t.nanos);
+  const valid =
+    [Y, M, D, h, mi, s, ns].every(Number.isInteger) && Y >= 1 && M >= 1 && M <= 12 && D >= 1 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59;
   const ms = Date.UTC(Y, M - 1, D, h, mi, s) + Math.floor(ns / 1e6);
   if (!valid || new Date(Date.UTC(Y, M - 1, D)).getUTCDate() !== D) {
     throw invalidArgument(at, `${at} must be a valid civil date-time.`);
@@ -169,12 +188,14 @@ export async function dailyRollUp(truth: Truth, type: DataTypeDef, req: Incoming
     throw invalidArgument('range', `The range must not be longer than ${spec.maxDays} days for data type '${type.id}'.`);
   }
   const days = body.windowSizeDays === undefined ? 1 : Number(body.windowSizeDays);
-  if (!Number.isInteger(days) || days < 0) throw invalidArgument('window_size_days', `Invalid value at 'window_size_days' (TYPE_INT32), "${String(body.windowSizeDays)}"`);
+  if (!Number.isInteger(days) || days < 0)
+    throw invalidArgument('window_size_days', `Invalid value at 'window_size_days' (TYPE_INT32), "${String(body.windowSizeDays)}"`);
   const windowDays = days === 0 ? 1 : days;
   const pageSize = pageSizeOf(body.pageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   const family = sourceFamilyOf(body.dataSourceFamily);
   const windowMs = windowDays * DAY_MS;
-  const firstDay = Math.floor(s.ms / DAY_MS), lastDay = Math.floor((end - 1) / DAY_MS);
+  const firstDay = Math.floor(s.ms / DAY_MS),
+    lastDay = Math.floor((end - 1) / DAY_MS);
   const windows = collect(truth, type, family, [Math.max(truth.firstDayN, firstDay - 1), Math.min(truth.lastDayN, lastDay + 1)], visible, (r) => {
     const c = r.t + r.off * MINUTE_MS;
     return c >= s.ms && c < end ? Math.floor((c - s.ms) / windowMs) : null;
@@ -192,5 +213,3 @@ export async function dailyRollUp(truth: Truth, type: DataTypeDef, req: Incoming
   }
   return out.length ? { rollupDataPoints: out } : {};
 }
-
-

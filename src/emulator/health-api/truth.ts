@@ -20,7 +20,6 @@ import { invalidArgument } from './errors.js';
 import { isPhysical, type Filter, type MemberKind } from './filter.js';
 import { isWearable, type DataTypeDef, type DayContext, type Row } from './types.js';
 
-
 export type SourceFamily = 'all-sources' | 'google-wearables' | 'google-sources';
 
 export const SOURCE_FAMILIES: readonly SourceFamily[] = ['all-sources', 'google-wearables', 'google-sources'];
@@ -31,7 +30,10 @@ export function sourceFamilyOf(raw: unknown): SourceFamily {
   const m = /^users\/[^/]+\/dataSourceFamilies\/([a-z-]+)$/.exec(String(raw));
   const f = m?.[1] as SourceFamily | undefined;
   if (!f || !SOURCE_FAMILIES.includes(f)) {
-    throw invalidArgument('data_source_family', `Invalid data source family "${String(raw)}": expected users/me/dataSourceFamilies/{all-sources|google-wearables|google-sources}.`);
+    throw invalidArgument(
+      'data_source_family',
+      `Invalid data source family "${String(raw)}": expected users/me/dataSourceFamilies/{all-sources|google-wearables|google-sources}.`,
+    );
   }
   return f;
 }
@@ -39,10 +41,17 @@ export function sourceFamilyOf(raw: unknown): SourceFamily {
 /** The comparable value of a row for a filter member. */
 export function memberValue(r: Row, kind: MemberKind): number {
   switch (kind) {
-    case 'start': case 'sample': return r.t;
-    case 'end': return r.end;
-    case 'civil_start': case 'civil_sample': case 'date': return r.t + r.off * MINUTE_MS;
-    case 'civil_end': return r.end + r.endOff * MINUTE_MS;
+    case 'start':
+    case 'sample':
+      return r.t;
+    case 'end':
+      return r.end;
+    case 'civil_start':
+    case 'civil_sample':
+    case 'date':
+      return r.t + r.off * MINUTE_MS;
+    case 'civil_end':
+      return r.end + r.endOff * MINUTE_MS;
   }
 }
 
@@ -62,11 +71,13 @@ export function reconcileRows(rows: readonly Row[], point: boolean): Row[] {
   const asc = [...kept].sort((a, b) => a.t - b.t);
   const overlaps = (r: Row): boolean => {
     // first kept row whose end is after r.t (kept rows of one source do not overlap: ends ascend too)
-    let lo = 0, hi = asc.length;
+    let lo = 0,
+      hi = asc.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       const a = asc[mid] as Row;
-      if (point ? a.t < r.t : a.end <= r.t) lo = mid + 1; else hi = mid;
+      if (point ? a.t < r.t : a.end <= r.t) lo = mid + 1;
+      else hi = mid;
     }
     const a = asc[lo];
     if (!a) return false;
@@ -131,7 +142,8 @@ export class Truth {
 
   /** Local days (day numbers, clamped to the user's) that can hold rows passing the filter's AND-ed single bounds. */
   candidateDays(filter: Filter): [number, number] {
-    let lo = this.firstDayN, hi = this.lastDayN;
+    let lo = this.firstDayN,
+      hi = this.lastDayN;
     for (const clause of filter) {
       if (clause.length !== 1) continue;
       const b = clause[0];

@@ -8,12 +8,8 @@
  * (integers), weight kg → g, energy kcal, percentages, ms, °C and bpm as they are. Two truth values
  * are not integers but the API field is int64 (see `LOSSY`): they are rounded.
  */
-import type {
-  DataSource, SleepStage, StageSummary,
-} from '../../sources/google-health/api-types.js';
-import {
-  PHONE, TRACKER, WEIGHT_SOURCE, type SleepLevel, type SyntheticDay,
-} from '../../synthetic/model.js';
+import type { DataSource, SleepStage, StageSummary } from '../../sources/google-health/api-types.js';
+import { PHONE, TRACKER, WEIGHT_SOURCE, type SleepLevel, type SyntheticDay } from '../../synthetic/model.js';
 import type { OffsetMap } from '../../synthetic/time.js';
 import { MINUTE_MS } from '../../time/index.js';
 import type { MemberKind } from './filter.js';
@@ -93,7 +89,11 @@ export const SESSION_PAGE_SIZE = 25;
 
 // ---- data sources ------------------------------------------------------------------------------
 
-const TRACKER_SOURCE: DataSource = { recordingMethod: 'PASSIVELY_MEASURED', platform: 'FITBIT', device: { displayName: TRACKER, manufacturer: 'Fitbit', formFactor: 'FITNESS_BAND' } };
+const TRACKER_SOURCE: DataSource = {
+  recordingMethod: 'PASSIVELY_MEASURED',
+  platform: 'FITBIT',
+  device: { displayName: TRACKER, manufacturer: 'Fitbit', formFactor: 'FITNESS_BAND' },
+};
 const PHONE_SOURCE: DataSource = { recordingMethod: 'PASSIVELY_MEASURED', platform: 'FITBIT', device: { displayName: PHONE, formFactor: 'PHONE' } };
 const MANUAL_SOURCE: DataSource = { recordingMethod: 'MANUAL', platform: 'FITBIT', device: { displayName: WEIGHT_SOURCE, formFactor: 'PHONE' } };
 
@@ -125,7 +125,16 @@ function minuteRows(c: DayContext, series: { source: string; t: number[]; offset
     for (let i = 0; i < s.t.length; i++) {
       const t = s.t[i] as number;
       const v = s.v[i] as number;
-      rows.push({ t, end: t + MINUTE_MS, off: s.offset[i] as number, endOff: c.offs.get(t + MINUTE_MS), src: s.source, v: scale === 1 ? v : Math.round(v * scale), k: i, visibleAt: t + MINUTE_MS });
+      rows.push({
+        t,
+        end: t + MINUTE_MS,
+        off: s.offset[i] as number,
+        endOff: c.offs.get(t + MINUTE_MS),
+        src: s.source,
+        v: scale === 1 ? v : Math.round(v * scale),
+        k: i,
+        visibleAt: t + MINUTE_MS,
+      });
     }
   }
   return rows;
@@ -135,7 +144,16 @@ function sampleRows(series: { source: string; t: number[]; offset: number[]; v: 
   const rows: Row[] = [];
   for (let i = 0; i < series.t.length; i++) {
     const t = series.t[i] as number;
-    rows.push({ t, end: t, off: series.offset[i] as number, endOff: series.offset[i] as number, src: series.source, v: series.v[i] as number, k: i, visibleAt: t });
+    rows.push({
+      t,
+      end: t,
+      off: series.offset[i] as number,
+      endOff: series.offset[i] as number,
+      src: series.source,
+      v: series.v[i] as number,
+      k: i,
+      visibleAt: t,
+    });
   }
   return rows;
 }
@@ -169,14 +187,16 @@ function sumOf(rows: readonly Row[]): number {
 const kcal = (x: number): number => Math.round(x * 100) / 100;
 
 const intSum = (key: string, field: string, maxDays: 14 | 90 = 90): RollupSpec => ({
-  key, maxDays,
+  key,
+  maxDays,
   value: (rows) => {
     const s = sumOf(rows);
     return s === 0 ? null : { [field]: String(s) };
   },
 });
 const kcalSum = (key: string, maxDays: 14 | 90): RollupSpec => ({
-  key, maxDays,
+  key,
+  maxDays,
   value: (rows) => {
     const s = kcal(sumOf(rows));
     return s === 0 ? null : { kcalSum: s };
@@ -184,7 +204,13 @@ const kcalSum = (key: string, maxDays: 14 | 90): RollupSpec => ({
 });
 
 const STAGE: Record<SleepLevel, NonNullable<SleepStage['type']>> = {
-  wake: 'AWAKE', awake: 'AWAKE', light: 'LIGHT', deep: 'DEEP', rem: 'REM', asleep: 'ASLEEP', restless: 'RESTLESS',
+  wake: 'AWAKE',
+  awake: 'AWAKE',
+  light: 'LIGHT',
+  deep: 'DEEP',
+  rem: 'REM',
+  asleep: 'ASLEEP',
+  restless: 'RESTLESS',
 };
 
 const EXERCISE_TYPE = { Walk: 'WALKING', Run: 'RUNNING', Bike: 'BIKING' } as const;
@@ -207,60 +233,131 @@ export const LOSSY: readonly { dataType: string; field: string; why: string }[] 
 
 const served: DataTypeDef[] = [
   {
-    id: 'steps', filterId: 'steps', key: 'steps', record: 'interval', scope: 'activity_and_fitness', ops: ALL_OPS,
-    members: () => INTERVAL, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'steps',
+    filterId: 'steps',
+    key: 'steps',
+    record: 'interval',
+    scope: 'activity_and_fitness',
+    ops: ALL_OPS,
+    members: () => INTERVAL,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => minuteRows(c, c.day.steps, 1),
     body: (_c, r) => compact({ interval: iv(r), count: int64(r.v) }),
     rollup: intSum('steps', 'countSum'),
   },
   {
-    id: 'distance', filterId: 'distance', key: 'distance', record: 'interval', scope: 'activity_and_fitness', ops: ALL_OPS,
-    members: () => INTERVAL, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'distance',
+    filterId: 'distance',
+    key: 'distance',
+    record: 'interval',
+    scope: 'activity_and_fitness',
+    ops: ALL_OPS,
+    members: () => INTERVAL,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => minuteRows(c, c.day.distance, 1000), // metres → millimetres
     body: (_c, r) => compact({ interval: iv(r), millimeters: int64(r.v) }),
     rollup: intSum('distance', 'millimetersSum'),
   },
   {
-    id: 'floors', filterId: 'floors', key: 'floors', record: 'interval', scope: 'activity_and_fitness', ops: ops('reconcile', 'rollUp', 'dailyRollUp'),
-    members: () => INTERVAL, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'floors',
+    filterId: 'floors',
+    key: 'floors',
+    record: 'interval',
+    scope: 'activity_and_fitness',
+    ops: ops('reconcile', 'rollUp', 'dailyRollUp'),
+    members: () => INTERVAL,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => minuteRows(c, c.day.floors, 1),
     body: (_c, r) => compact({ interval: iv(r), count: int64(r.v) }),
     rollup: intSum('floors', 'countSum'),
   },
   {
-    id: 'altitude', filterId: 'altitude', key: 'altitude', record: 'interval', scope: 'activity_and_fitness', ops: ALL_OPS,
-    members: () => INTERVAL, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'altitude',
+    filterId: 'altitude',
+    key: 'altitude',
+    record: 'interval',
+    scope: 'activity_and_fitness',
+    ops: ALL_OPS,
+    members: () => INTERVAL,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => minuteRows(c, c.day.altitude, 1000), // metres of gain → millimetres
     body: (_c, r) => compact({ interval: iv(r), gainMillimeters: int64(r.v) }),
     rollup: intSum('altitude', 'gainMillimetersSum'),
   },
   {
-    id: 'active-energy-burned', filterId: 'active_energy_burned', key: 'activeEnergyBurned', record: 'interval', scope: 'activity_and_fitness', ops: ALL_OPS,
-    members: () => INTERVAL, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'active-energy-burned',
+    filterId: 'active_energy_burned',
+    key: 'activeEnergyBurned',
+    record: 'interval',
+    scope: 'activity_and_fitness',
+    ops: ALL_OPS,
+    members: () => INTERVAL,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => minuteRows(c, [c.day.activeEnergy], 1),
     body: (_c, r) => compact({ interval: iv(r), kcal: dbl(r.v) }),
     rollup: kcalSum('activeEnergyBurned', 90),
   },
   {
     // total energy per minute (basal included) exists only as rollups
-    id: 'total-calories', filterId: 'total_calories', key: 'totalCalories', record: 'interval', scope: 'activity_and_fitness', ops: ops('rollUp', 'dailyRollUp'),
-    members: () => INTERVAL, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'total-calories',
+    filterId: 'total_calories',
+    key: 'totalCalories',
+    record: 'interval',
+    scope: 'activity_and_fitness',
+    ops: ops('rollUp', 'dailyRollUp'),
+    members: () => INTERVAL,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => minuteRows(c, c.day.calories, 1),
     body: (_c, r) => compact({ interval: iv(r), kcal: dbl(r.v) }),
     rollup: kcalSum('totalCalories', 14),
   },
   {
-    id: 'active-zone-minutes', filterId: 'active_zone_minutes', key: 'activeZoneMinutes', record: 'interval', scope: 'activity_and_fitness', ops: ALL_OPS,
-    members: () => INTERVAL, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
-    rows: (c) => c.day.activeZoneMinutes.map((a, i) => ({ t: a.t, end: a.t + MINUTE_MS, off: a.offset, endOff: c.offs.get(a.t + MINUTE_MS), src: TRACKER, v: a.minutes, k: i, visibleAt: a.t + MINUTE_MS })),
+    id: 'active-zone-minutes',
+    filterId: 'active_zone_minutes',
+    key: 'activeZoneMinutes',
+    record: 'interval',
+    scope: 'activity_and_fitness',
+    ops: ALL_OPS,
+    members: () => INTERVAL,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
+    rows: (c) =>
+      c.day.activeZoneMinutes.map((a, i) => ({
+        t: a.t,
+        end: a.t + MINUTE_MS,
+        off: a.offset,
+        endOff: c.offs.get(a.t + MINUTE_MS),
+        src: TRACKER,
+        v: a.minutes,
+        k: i,
+        visibleAt: a.t + MINUTE_MS,
+      })),
     body: (c, r) => compact({ interval: iv(r), activeZoneMinutes: int64(r.v), heartRateZone: c.day.activeZoneMinutes[r.k]?.zone }),
     rollup: {
-      key: 'activeZoneMinutes', maxDays: 90,
+      key: 'activeZoneMinutes',
+      maxDays: 90,
       value: (rows, ctx) => {
-        let fat = 0, cardio = 0, peak = 0;
+        let fat = 0,
+          cardio = 0,
+          peak = 0;
         for (const r of rows) {
           const z = ctx(r).day.activeZoneMinutes[r.k]?.zone;
-          if (z === 'FAT_BURN') fat += r.v; else if (z === 'CARDIO') cardio += r.v; else if (z === 'PEAK') peak += r.v;
+          if (z === 'FAT_BURN') fat += r.v;
+          else if (z === 'CARDIO') cardio += r.v;
+          else if (z === 'PEAK') peak += r.v;
         }
         if (fat + cardio + peak === 0) return null;
         return compact({ sumInFatBurnHeartZone: int64(fat), sumInCardioHeartZone: int64(cardio), sumInPeakHeartZone: int64(peak) });
@@ -268,32 +365,67 @@ const served: DataTypeDef[] = [
     },
   },
   {
-    id: 'heart-rate', filterId: 'heart_rate', key: 'heartRate', record: 'sample', scope: 'health_metrics_and_measurements', ops: ALL_OPS,
-    members: () => SAMPLE, defaultPageSize: (v) => v.heartRateDefaultPageSize, maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'heart-rate',
+    filterId: 'heart_rate',
+    key: 'heartRate',
+    record: 'sample',
+    scope: 'health_metrics_and_measurements',
+    ops: ALL_OPS,
+    members: () => SAMPLE,
+    defaultPageSize: (v) => v.heartRateDefaultPageSize,
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => sampleRows(c.day.heartRate),
     body: (_c, r) => compact({ sampleTime: st(r), beatsPerMinute: int64(r.v) }),
     rollup: {
-      key: 'heartRate', maxDays: 14,
+      key: 'heartRate',
+      maxDays: 14,
       value: (rows) => {
         if (!rows.length) return null;
-        let min = Infinity, max = -Infinity, sum = 0;
-        for (const r of rows) { sum += r.v; if (r.v < min) min = r.v; if (r.v > max) max = r.v; }
+        let min = Infinity,
+          max = -Infinity,
+          sum = 0;
+        for (const r of rows) {
+          sum += r.v;
+          if (r.v < min) min = r.v;
+          if (r.v > max) max = r.v;
+        }
         return compact({ beatsPerMinuteMin: dbl(min), beatsPerMinuteAvg: dbl(sum / rows.length), beatsPerMinuteMax: dbl(max) });
       },
     },
   },
   {
-    id: 'heart-rate-variability', filterId: 'heart_rate_variability', key: 'heartRateVariability', record: 'sample', scope: 'health_metrics_and_measurements', ops: LIST_OPS,
-    members: () => SAMPLE, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'heart-rate-variability',
+    filterId: 'heart_rate_variability',
+    key: 'heartRateVariability',
+    record: 'sample',
+    scope: 'health_metrics_and_measurements',
+    ops: LIST_OPS,
+    members: () => SAMPLE,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => c.day.hrv.map((h, i) => ({ t: h.t, end: h.t, off: h.offset, endOff: h.offset, src: TRACKER, v: h.rmssd, k: i, visibleAt: h.t })),
     body: (c, r) => {
       const h = c.day.hrv[r.k];
-      return compact({ sampleTime: st(r), rootMeanSquareOfSuccessiveDifferencesMilliseconds: dbl(h?.rmssd ?? 0), standardDeviationMilliseconds: dbl(h?.sdnn ?? 0) });
+      return compact({
+        sampleTime: st(r),
+        rootMeanSquareOfSuccessiveDifferencesMilliseconds: dbl(h?.rmssd ?? 0),
+        standardDeviationMilliseconds: dbl(h?.sdnn ?? 0),
+      });
     },
   },
   {
-    id: 'daily-heart-rate-variability', filterId: 'daily_heart_rate_variability', key: 'dailyHeartRateVariability', record: 'daily', scope: 'health_metrics_and_measurements', ops: LIST_OPS,
-    members: () => DAILY, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'daily-heart-rate-variability',
+    filterId: 'daily_heart_rate_variability',
+    key: 'dailyHeartRateVariability',
+    record: 'daily',
+    scope: 'health_metrics_and_measurements',
+    ops: LIST_OPS,
+    members: () => DAILY,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => (c.day.daily.hrv ? dailyRow(c, c.day.daily.hrv.rmssd, sleepDerivedAt(c.day)) : []),
     body: (c) => {
       const h = c.day.daily.hrv;
@@ -307,40 +439,83 @@ const served: DataTypeDef[] = [
     },
   },
   {
-    id: 'daily-resting-heart-rate', filterId: 'daily_resting_heart_rate', key: 'dailyRestingHeartRate', record: 'daily', scope: 'health_metrics_and_measurements', ops: LIST_OPS,
-    members: () => DAILY, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'daily-resting-heart-rate',
+    filterId: 'daily_resting_heart_rate',
+    key: 'dailyRestingHeartRate',
+    record: 'daily',
+    scope: 'health_metrics_and_measurements',
+    ops: LIST_OPS,
+    members: () => DAILY,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     // the whole day's heart rate goes into it: it exists once the day is over
     rows: (c) => (c.day.daily.restingHeartRate ? dailyRow(c, Math.round(c.day.daily.restingHeartRate.value), c.day.end) : []),
     body: (c, r) => compact({ date: date(c), beatsPerMinute: int64(r.v), dailyRestingHeartRateMetadata: { calculationMethod: 'WITH_SLEEP' } }),
   },
   {
-    id: 'oxygen-saturation', filterId: 'oxygen_saturation', key: 'oxygenSaturation', record: 'sample', scope: 'health_metrics_and_measurements', ops: LIST_OPS,
-    members: () => SAMPLE, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'oxygen-saturation',
+    filterId: 'oxygen_saturation',
+    key: 'oxygenSaturation',
+    record: 'sample',
+    scope: 'health_metrics_and_measurements',
+    ops: LIST_OPS,
+    members: () => SAMPLE,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => sampleRows(c.day.spo2),
     body: (_c, r) => compact({ sampleTime: st(r), percentage: dbl(r.v) }),
   },
   {
-    id: 'daily-oxygen-saturation', filterId: 'daily_oxygen_saturation', key: 'dailyOxygenSaturation', record: 'daily', scope: 'health_metrics_and_measurements', ops: LIST_OPS,
-    members: () => DAILY, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'daily-oxygen-saturation',
+    filterId: 'daily_oxygen_saturation',
+    key: 'dailyOxygenSaturation',
+    record: 'daily',
+    scope: 'health_metrics_and_measurements',
+    ops: LIST_OPS,
+    members: () => DAILY,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => (c.day.daily.spo2 ? dailyRow(c, c.day.daily.spo2.avg, sleepDerivedAt(c.day)) : []),
     body: (c) => {
       const s = c.day.daily.spo2;
       return compact({
-        date: date(c), averagePercentage: dbl(s?.avg ?? 0), lowerBoundPercentage: dbl(s?.lower ?? 0),
-        upperBoundPercentage: dbl(s?.upper ?? 0), standardDeviationPercentage: dbl(s?.stddev ?? 0),
+        date: date(c),
+        averagePercentage: dbl(s?.avg ?? 0),
+        lowerBoundPercentage: dbl(s?.lower ?? 0),
+        upperBoundPercentage: dbl(s?.upper ?? 0),
+        standardDeviationPercentage: dbl(s?.stddev ?? 0),
       });
     },
   },
   {
-    id: 'daily-respiratory-rate', filterId: 'daily_respiratory_rate', key: 'dailyRespiratoryRate', record: 'daily', scope: 'health_metrics_and_measurements', ops: LIST_OPS,
-    members: () => DAILY, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'daily-respiratory-rate',
+    filterId: 'daily_respiratory_rate',
+    key: 'dailyRespiratoryRate',
+    record: 'daily',
+    scope: 'health_metrics_and_measurements',
+    ops: LIST_OPS,
+    members: () => DAILY,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => (c.day.daily.respiratoryRate ? dailyRow(c, c.day.daily.respiratoryRate.full, sleepDerivedAt(c.day)) : []),
     body: (c, r) => compact({ date: date(c), breathsPerMinute: dbl(r.v) }),
   },
   {
     // one per main sleep, stamped at the sleep's end (the summary exists once the sleep is over)
-    id: 'respiratory-rate-sleep-summary', filterId: 'respiratory_rate_sleep_summary', key: 'respiratoryRateSleepSummary', record: 'sample', scope: 'health_metrics_and_measurements', ops: LIST_OPS,
-    members: () => SAMPLE, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'respiratory-rate-sleep-summary',
+    filterId: 'respiratory_rate_sleep_summary',
+    key: 'respiratoryRateSleepSummary',
+    record: 'sample',
+    scope: 'health_metrics_and_measurements',
+    ops: LIST_OPS,
+    members: () => SAMPLE,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => {
       const rr = c.day.daily.respiratoryRate;
       const end = mainSleepEnd(c.day);
@@ -349,40 +524,88 @@ const served: DataTypeDef[] = [
     body: (c, r) => {
       const rr = c.day.daily.respiratoryRate;
       const stat = (x: number | undefined) => (x ? { breathsPerMinute: x } : undefined);
-      return compact({ sampleTime: st(r), fullSleepStats: stat(rr?.full), deepSleepStats: stat(rr?.deep), lightSleepStats: stat(rr?.light), remSleepStats: stat(rr?.rem) });
+      return compact({
+        sampleTime: st(r),
+        fullSleepStats: stat(rr?.full),
+        deepSleepStats: stat(rr?.deep),
+        lightSleepStats: stat(rr?.light),
+        remSleepStats: stat(rr?.rem),
+      });
     },
   },
   {
-    id: 'daily-sleep-temperature-derivations', filterId: 'daily_sleep_temperature_derivations', key: 'dailySleepTemperatureDerivations', record: 'daily', scope: 'health_metrics_and_measurements', ops: LIST_OPS,
-    members: () => DAILY, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: false,
+    id: 'daily-sleep-temperature-derivations',
+    filterId: 'daily_sleep_temperature_derivations',
+    key: 'dailySleepTemperatureDerivations',
+    record: 'daily',
+    scope: 'health_metrics_and_measurements',
+    ops: LIST_OPS,
+    members: () => DAILY,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: false,
     rows: (c) => (c.day.daily.skinTemperature ? dailyRow(c, c.day.daily.skinTemperature.nightly, sleepDerivedAt(c.day)) : []),
     body: (c) => {
       const s = c.day.daily.skinTemperature;
-      return compact({ date: date(c), nightlyTemperatureCelsius: dbl(s?.nightly ?? 0), baselineTemperatureCelsius: dbl(s?.baseline ?? 0), relativeNightlyStddev30dCelsius: dbl(s?.relativeStddev30d ?? 0) });
+      return compact({
+        date: date(c),
+        nightlyTemperatureCelsius: dbl(s?.nightly ?? 0),
+        baselineTemperatureCelsius: dbl(s?.baseline ?? 0),
+        relativeNightlyStddev30dCelsius: dbl(s?.relativeStddev30d ?? 0),
+      });
     },
   },
   {
-    id: 'weight', filterId: 'weight', key: 'weight', record: 'sample', scope: 'health_metrics_and_measurements', ops: ops('list', 'reconcile', 'rollUp', 'dailyRollUp', 'get'),
-    members: () => SAMPLE, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE, identifiable: true,
+    id: 'weight',
+    filterId: 'weight',
+    key: 'weight',
+    record: 'sample',
+    scope: 'health_metrics_and_measurements',
+    ops: ops('list', 'reconcile', 'rollUp', 'dailyRollUp', 'get'),
+    members: () => SAMPLE,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: true,
     rows: (c) => c.day.weights.map((w, i) => ({ t: w.t, end: w.t, off: w.offset, endOff: w.offset, src: WEIGHT_SOURCE, v: w.grams, k: i, visibleAt: w.t })),
     body: (_c, r) => compact({ sampleTime: st(r), weightGrams: dbl(r.v) }),
     dataSource: () => MANUAL_SOURCE,
     rollup: {
-      key: 'weight', maxDays: 90,
+      key: 'weight',
+      maxDays: 90,
       value: (rows) => (rows.length ? { weightGramsAvg: sumOf(rows) / rows.length } : null),
     },
   },
   {
-    id: 'sleep', filterId: 'sleep', key: 'sleep', record: 'session', scope: 'sleep', ops: ops('list', 'reconcile', 'get'),
+    id: 'sleep',
+    filterId: 'sleep',
+    key: 'sleep',
+    record: 'session',
+    scope: 'sleep',
+    ops: ops('list', 'reconcile', 'get'),
     members: (v) => (v.sleepFilterMember === 'end_time' ? SLEEP_END : SLEEP_START),
-    defaultPageSize: fixed(SESSION_PAGE_SIZE), maxPageSize: SESSION_PAGE_SIZE, identifiable: true,
-    rows: (c) => c.day.sleeps.map((s, i) => ({ t: s.start, end: s.end, off: s.startOffset, endOff: s.endOffset, src: TRACKER, v: s.end - s.start, k: i, visibleAt: s.end })),
+    defaultPageSize: fixed(SESSION_PAGE_SIZE),
+    maxPageSize: SESSION_PAGE_SIZE,
+    identifiable: true,
+    rows: (c) =>
+      c.day.sleeps.map((s, i) => ({
+        t: s.start,
+        end: s.end,
+        off: s.startOffset,
+        endOff: s.endOffset,
+        src: TRACKER,
+        v: s.end - s.start,
+        k: i,
+        visibleAt: s.end,
+      })),
     body: (c, r) => {
       const s = c.day.sleeps[r.k];
       if (!s) return {};
       const stages: SleepStage[] = s.segments.map((g) => ({
-        startTime: fmtTimestamp(g.start), startUtcOffset: fmtOffsetDuration(g.startOffset),
-        endTime: fmtTimestamp(g.end), endUtcOffset: fmtOffsetDuration(g.endOffset), type: STAGE[g.level],
+        startTime: fmtTimestamp(g.start),
+        startUtcOffset: fmtOffsetDuration(g.startOffset),
+        endTime: fmtTimestamp(g.end),
+        endUtcOffset: fmtOffsetDuration(g.endOffset),
+        type: STAGE[g.level],
       }));
       const byType = new Map<string, { minutes: number; count: number }>();
       for (const g of s.segments) {
@@ -392,23 +615,52 @@ const served: DataTypeDef[] = [
         e.count++;
         byType.set(k, e);
       }
-      const stagesSummary: StageSummary[] = [...byType].map(([type, e]) => compact({ type: type, minutes: int64(Math.floor(e.minutes)), count: int64(e.count) }));
+      const stagesSummary: StageSummary[] = [...byType].map(([type, e]) =>
+        compact({ type: type, minutes: int64(Math.floor(e.minutes)), count: int64(e.count) }),
+      );
       return compact({
         interval: sessionInterval(s.start, s.startOffset, s.end, s.endOffset),
         type: s.type === 'stages' ? 'STAGES' : 'CLASSIC',
         stages,
-        metadata: compact({ externalId: String(s.logId), processed: true, nap: s.mainSleep ? undefined : true, stagesStatus: s.type === 'stages' ? 'SUCCEEDED' : 'REJECTED_NAP' }),
+        metadata: compact({
+          externalId: String(s.logId),
+          processed: true,
+          nap: s.mainSleep ? undefined : true,
+          stagesStatus: s.type === 'stages' ? 'SUCCEEDED' : 'REJECTED_NAP',
+        }),
         summary: compact({
-          minutesAsleep: int64(s.minutesAsleep), minutesAwake: int64(s.minutesAwake), minutesInSleepPeriod: int64(s.timeInBed),
-          minutesToFallAsleep: int64(s.minutesToFallAsleep), minutesAfterWakeUp: int64(s.minutesAfterWakeup), stagesSummary,
+          minutesAsleep: int64(s.minutesAsleep),
+          minutesAwake: int64(s.minutesAwake),
+          minutesInSleepPeriod: int64(s.timeInBed),
+          minutesToFallAsleep: int64(s.minutesToFallAsleep),
+          minutesAfterWakeUp: int64(s.minutesAfterWakeup),
+          stagesSummary,
         }),
       });
     },
   },
   {
-    id: 'exercise', filterId: 'exercise', key: 'exercise', record: 'session', scope: 'activity_and_fitness', ops: ops('list', 'reconcile', 'get'),
-    members: () => SESSION, defaultPageSize: fixed(SESSION_PAGE_SIZE), maxPageSize: SESSION_PAGE_SIZE, identifiable: true,
-    rows: (c) => c.day.exercises.map((e, i) => ({ t: e.start, end: e.end, off: e.startOffset, endOff: e.endOffset, src: e.source, v: e.end - e.start, k: i, visibleAt: e.end })),
+    id: 'exercise',
+    filterId: 'exercise',
+    key: 'exercise',
+    record: 'session',
+    scope: 'activity_and_fitness',
+    ops: ops('list', 'reconcile', 'get'),
+    members: () => SESSION,
+    defaultPageSize: fixed(SESSION_PAGE_SIZE),
+    maxPageSize: SESSION_PAGE_SIZE,
+    identifiable: true,
+    rows: (c) =>
+      c.day.exercises.map((e, i) => ({
+        t: e.start,
+        end: e.end,
+        off: e.startOffset,
+        endOff: e.endOffset,
+        src: e.source,
+        v: e.end - e.start,
+        k: i,
+        visibleAt: e.end,
+      })),
     body: (c, r) => {
       const e = c.day.exercises[r.k];
       if (!e) return {};
@@ -418,8 +670,11 @@ const served: DataTypeDef[] = [
         displayName: e.activityName,
         activeDuration: fmtDurationMs(e.end - e.start),
         metricsSummary: compact({
-          caloriesKcal: dbl(e.calories), distanceMillimeters: dbl(Math.round(e.distanceM * 1000)), steps: int64(e.steps),
-          averageHeartRateBeatsPerMinute: int64(e.averageHeartRate), activeZoneMinutes: int64(e.activeZoneMinutes),
+          caloriesKcal: dbl(e.calories),
+          distanceMillimeters: dbl(Math.round(e.distanceM * 1000)),
+          steps: int64(e.steps),
+          averageHeartRateBeatsPerMinute: int64(e.averageHeartRate),
+          activeZoneMinutes: int64(e.activeZoneMinutes),
         }),
       });
     },
@@ -453,9 +708,18 @@ const MEMBERS_OF: Record<RecordKind, Record<string, MemberKind>> = { interval: I
 function emptyType([id, key, record, scope, rollup]: (typeof EMPTY)[number]): DataTypeDef {
   const members = id === 'electrocardiogram' ? { 'interval.start_time': 'start' as const } : MEMBERS_OF[record];
   return {
-    id, filterId: id.replace(/-/g, '_'), key, record, scope,
-    ops: rollup ? ALL_OPS : LIST_OPS, members: () => members, defaultPageSize: fixed(DEFAULT_PAGE_SIZE), maxPageSize: MAX_PAGE_SIZE,
-    identifiable: record === 'session', rows: () => [], body: () => ({}),
+    id,
+    filterId: id.replace(/-/g, '_'),
+    key,
+    record,
+    scope,
+    ops: rollup ? ALL_OPS : LIST_OPS,
+    members: () => members,
+    defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
+    maxPageSize: MAX_PAGE_SIZE,
+    identifiable: record === 'session',
+    rows: () => [],
+    body: () => ({}),
     ...(rollup ? { rollup: { key: rollup, maxDays: id === 'active-minutes' ? 14 : 90, value: () => null } } : {}),
   };
 }

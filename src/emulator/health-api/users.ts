@@ -61,16 +61,18 @@ export function settings(timezone: string, now: number, user: string): Settings 
 }
 
 function devices(user: string, lastSync: number): PairedDevice[] {
-  return [{
-    name: `users/${user}/pairedDevices/${TRACKER_DEVICE_ID}`,
-    deviceType: 'TRACKER',
-    deviceVersion: TRACKER,
-    batteryStatus: 'High',
-    batteryLevel: 82,
-    lastSyncTime: fmtTimestamp(Math.floor(lastSync / 1000) * 1000),
-    macAddress: 'C4:7F:0E:21:9A:3D',
-    features: ['STEPS', 'DISTANCE', 'CALORIES', 'ELEVATION', 'ACTIVE_ZONE_MINUTES', 'HEART_RATE', 'SLEEP', 'SMART_SLEEP', 'SPO2', 'SKIN_TEMPERATURE'],
-  }];
+  return [
+    {
+      name: `users/${user}/pairedDevices/${TRACKER_DEVICE_ID}`,
+      deviceType: 'TRACKER',
+      deviceVersion: TRACKER,
+      batteryStatus: 'High',
+      batteryLevel: 82,
+      lastSyncTime: fmtTimestamp(Math.floor(lastSync / 1000) * 1000),
+      macAddress: 'C4:7F:0E:21:9A:3D',
+      features: ['STEPS', 'DISTANCE', 'CALORIES', 'ELEVATION', 'ACTIVE_ZONE_MINUTES', 'HEART_RATE', 'SLEEP', 'SMART_SLEEP', 'SPO2', 'SKIN_TEMPERATURE'],
+    },
+  ];
 }
 
 export function listPairedDevices(url: URL, user: string, lastSync: number): Record<string, unknown> {

@@ -27,13 +27,32 @@ import type { SeriesKey, StoredSession, Store } from '../../store/types.js';
 import { DAY_MS, dateOfDay, localDayAtOffset } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
 import {
-  columnsOf, compareRaw, compareRows, dateToDay, exerciseRow, renderFile, renderSamples, sleepRows,
-  stableJson, type DumpFormat, type RawSample, type Row,
+  columnsOf,
+  compareRaw,
+  compareRows,
+  dateToDay,
+  exerciseRow,
+  renderFile,
+  renderSamples,
+  sleepRows,
+  stableJson,
+  type DumpFormat,
+  type RawSample,
+  type Row,
 } from './format.js';
 import { createProgress } from './progress.js';
 import {
-  appendJournal, DUMP_LAYOUT_VERSION, readJournal, readState, removeJournal, sameSettings, STATE_FILE, writeFileAtomic, writeState,
-  type DumpSettings, type DumpState,
+  appendJournal,
+  DUMP_LAYOUT_VERSION,
+  readJournal,
+  readState,
+  removeJournal,
+  sameSettings,
+  STATE_FILE,
+  writeFileAtomic,
+  writeState,
+  type DumpSettings,
+  type DumpState,
 } from './state.js';
 
 export interface DumpOptions {
@@ -167,7 +186,9 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
   const files = new Map<string, number>(full || !prev ? [] : Object.entries(prev.files));
   logger.info(
     { dir, full, sinceSeq: prev?.seq ?? null, seq },
-    full ? `dump: full run into ${dir} (${!prev ? 'no previous dump state' : prev.seq > seq ? 'the store is older than the dump' : 'settings changed'})` : `dump: incremental run into ${dir} (changes since seq ${prev?.seq})`,
+    full
+      ? `dump: full run into ${dir} (${!prev ? 'no previous dump state' : prev.seq > seq ? 'the store is older than the dump' : 'settings changed'})`
+      : `dump: incremental run into ${dir} (changes since seq ${prev?.seq})`,
   );
 
   // ---- plan: which local days to render, per account and metric ------------------------------
@@ -249,9 +270,10 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
   try {
     for (const t of targets.values()) {
       if (t.days.size === 0) continue;
-      const series: SeriesKey[] = t.def.kind === 'session'
-        ? []
-        : store.listSeries({ account: t.account, metric: t.def.id }).map((s) => ({ account: s.account, metric: s.metric, source: s.source }));
+      const series: SeriesKey[] =
+        t.def.kind === 'session'
+          ? []
+          : store.listSeries({ account: t.account, metric: t.def.id }).map((s) => ({ account: s.account, metric: s.metric, source: s.source }));
       for (const chunk of chunks([...t.days].sort((a, b) => a - b))) {
         const first = chunk[0] ?? 0;
         const last = chunk[chunk.length - 1] ?? first;
@@ -384,7 +406,12 @@ function parseRel(rel: string): ParsedRel | null {
   return null;
 }
 
-interface Tally { files: number; samples: number; first: string | null; last: string | null }
+interface Tally {
+  files: number;
+  samples: number;
+  first: string | null;
+  last: string | null;
+}
 
 function tally(into: Tally, rows: number, date: string): void {
   into.files++;
@@ -394,7 +421,9 @@ function tally(into: Tally, rows: number, date: string): void {
 }
 
 function summarize(
-  dir: string, files: Map<string, number>, defs: MetricDef[],
+  dir: string,
+  files: Map<string, number>,
+  defs: MetricDef[],
   run: { filesWritten: number; filesUnchanged: number; filesRemoved: number; seq: number; full: boolean },
 ): DumpSummary {
   const metrics: DumpSummary['metrics'] = {};
@@ -467,9 +496,10 @@ function buildManifest(m: ManifestInput): Record<string, unknown> {
     generated: new Date().toISOString(),
     format: m.format,
     layout: `${m.nested ? '<account>/' : ''}<metric>/<YYYY-MM-DD>.${ext}`,
-    dayRule: 'One file per local calendar day. Samples: the local date of each sample (its UTC instant plus its own stored UTC offset). '
-      + 'Sleep: the local date of the session end (the morning you woke up). Exercise: the local date of the session start. '
-      + 'Timestamps are ISO 8601 with the UTC offset in force at that instant.',
+    dayRule:
+      'One file per local calendar day. Samples: the local date of each sample (its UTC instant plus its own stored UTC offset). ' +
+      'Sleep: the local date of the session end (the morning you woke up). Exercise: the local date of the session start. ' +
+      'Timestamps are ISO 8601 with the UTC offset in force at that instant.',
     from: m.fromDate,
     to: m.toDate,
     timezones,
@@ -499,7 +529,9 @@ function fmtInt(n: number): string {
 export function formatDumpSummary(s: DumpSummary): string {
   const lines: string[] = [];
   lines.push(`Dump in ${s.dir} (${s.full ? 'full run' : 'incremental run'}, store seq ${s.seq})`);
-  lines.push(`  files: ${fmtInt(s.filesWritten)} written, ${fmtInt(s.filesUnchanged)} unchanged, ${fmtInt(s.filesRemoved)} removed; ${fmtInt(s.days)} days in the dump`);
+  lines.push(
+    `  files: ${fmtInt(s.filesWritten)} written, ${fmtInt(s.filesUnchanged)} unchanged, ${fmtInt(s.filesRemoved)} removed; ${fmtInt(s.days)} days in the dump`,
+  );
   const ids = Object.keys(s.metrics).sort();
   const rows = ids
     .map((id) => ({ id, m: s.metrics[id] }))

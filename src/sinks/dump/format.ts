@@ -212,7 +212,8 @@ export function exerciseRow(s: StoredSession): Row {
   const activity = activityOf(s.details);
   const durationS = Math.round((s.end - s.start) / 1000);
   return {
-    t: s.start, source: s.source,
+    t: s.start,
+    source: s.source,
     csv: [start, end, activity, s.source, String(durationS), stableJson(s.details)],
     json: { start, end, activity: activity === '' ? null : activity, source: s.source, duration_s: durationS, details: sortKeys(s.details) },
   };

@@ -18,8 +18,13 @@ export function createProgress(total: number, logger: Logger, wantBar: boolean):
     );
     bar.start(total, 0, { label: '' });
     return {
-      tick(label) { done++; bar.update(done, { label }); },
-      stop() { bar.stop(); },
+      tick(label) {
+        done++;
+        bar.update(done, { label });
+      },
+      stop() {
+        bar.stop();
+      },
     };
   }
   let last = Date.now();
@@ -32,6 +37,8 @@ export function createProgress(total: number, logger: Logger, wantBar: boolean):
         logger.info({ done, total, at: label }, `dump: ${done}/${total} days (${label})`);
       }
     },
-    stop() { /* nothing to clean up */ },
+    stop() {
+      /* nothing to clean up */
+    },
   };
 }

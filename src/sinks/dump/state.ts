@@ -49,8 +49,16 @@ export function readState(dir: string): { state: DumpState | null; problem: stri
   }
   try {
     const s = JSON.parse(text) as Partial<DumpState> | null;
-    if (!s || s.generator !== 'fitbit-bridge' || s.stateVersion !== 1 || typeof s.seq !== 'number'
-      || !s.settings || typeof s.settings !== 'object' || !s.files || typeof s.files !== 'object') {
+    if (
+      !s ||
+      s.generator !== 'fitbit-bridge' ||
+      s.stateVersion !== 1 ||
+      typeof s.seq !== 'number' ||
+      !s.settings ||
+      typeof s.settings !== 'object' ||
+      !s.files ||
+      typeof s.files !== 'object'
+    ) {
       return { state: null, problem: `${file}: expected a fitbit-bridge dump state (stateVersion 1); ignoring it` };
     }
     return { state: s as DumpState, problem: null };
@@ -66,7 +74,9 @@ export function writeState(dir: string, state: DumpState): void {
 /** Paths listed in the journal of an unfinished run. */
 export function readJournal(dir: string): string[] {
   try {
-    return readFileSync(join(dir, JOURNAL_FILE), 'utf8').split('\n').filter((l) => l !== '');
+    return readFileSync(join(dir, JOURNAL_FILE), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
   } catch {
     return [];
   }

@@ -146,7 +146,13 @@ class MqttSink implements MqttExtension {
     this.names = [...named.values()];
     for (const a of ctx.config.accounts) this.accountCfg.set(a.name, a);
     this.discovery = cfg.discovery
-      ? discoveryMessages({ topics: this.topics, accounts: this.names, version: ctx.version, stepGoal: cfg.step_goal ?? null, expireAfter: cfg.expire_after_seconds })
+      ? discoveryMessages({
+          topics: this.topics,
+          accounts: this.names,
+          version: ctx.version,
+          stepGoal: cfg.step_goal ?? null,
+          expireAfter: cfg.expire_after_seconds,
+        })
       : [];
     this.discoveryTopics = new Set(this.discovery.map((m) => m.topic));
     this.cursor = new SinkCursor(ctx.store, 'mqtt', this.clock);
@@ -154,7 +160,8 @@ class MqttSink implements MqttExtension {
 
     // store changes come through the follower; status changes (auth, last sync) are not writes
     this.following = ctx.follower.subscribe({
-      name: 'mqtt', pass: () => this.pass(),
+      name: 'mqtt',
+      pass: () => this.pass(),
       retry: { minMs: this.opts.retryMinMs ?? 2000, maxMs: this.opts.retryMaxMs ?? 60_000 },
     });
     const kick = (): void => this.kick();
@@ -165,7 +172,10 @@ class MqttSink implements MqttExtension {
       ctx.events.off('sync:finished', kick);
     });
 
-    this.tickTimer = setInterval(() => { this.kick(); this.checkLag(); }, this.opts.tickMs ?? 60_000);
+    this.tickTimer = setInterval(() => {
+      this.kick();
+      this.checkLag();
+    }, this.opts.tickMs ?? 60_000);
     this.tickTimer.unref();
 
     const options: IClientOptions = {
@@ -187,7 +197,10 @@ class MqttSink implements MqttExtension {
     if (cfg.ca !== undefined) options.ca = cfg.ca;
     if (cfg.cert !== undefined) options.cert = cfg.cert;
     if (cfg.key !== undefined) options.key = cfg.key;
-    this.log.info({ server: redactUrl(cfg.server), base_topic: cfg.base_topic, discovery: cfg.discovery, accounts: this.names.map((n) => n.topic) }, 'connecting to the MQTT broker');
+    this.log.info(
+      { server: redactUrl(cfg.server), base_topic: cfg.base_topic, discovery: cfg.discovery, accounts: this.names.map((n) => n.topic) },
+      'connecting to the MQTT broker',
+    );
     const client = connect(cfg.server, options);
     this.client = client;
     client.on('connect', () => this.onConnect());
@@ -211,7 +224,7 @@ class MqttSink implements MqttExtension {
       try {
         await withTimeout(client.publishAsync(this.topics.bridgeState, 'offline', { qos: 1, retain: true }), 2000);
       } catch (e) {
-        this.log?.warn({ err: errMsg(e) }, 'could not publish the bridge\'s offline state');
+        this.log?.warn({ err: errMsg(e) }, "could not publish the bridge's offline state");
       }
       await withTimeout(client.endAsync(), 2000).catch(() => client.end(true));
     } else {
@@ -257,7 +270,7 @@ class MqttSink implements MqttExtension {
     this.log?.info({ reconnect: this.everConnected }, this.everConnected ? 'reconnected to the MQTT broker; republishing' : 'connected to the MQTT broker');
     this.everConnected = true;
     client.subscribe([topics.haStatus, topics.discoveryWildcard], { qos: 1 }, (err) => {
-      if (err) this.log?.warn({ err: errMsg(err) }, 'could not subscribe to Home Assistant\'s status and discovery topics');
+      if (err) this.log?.warn({ err: errMsg(err) }, "could not subscribe to Home Assistant's status and discovery topics");
     });
     this.kick();
   }
@@ -268,7 +281,12 @@ class MqttSink implements MqttExtension {
     if (this.stopping) return;
     if (wasConnected || !this.outageLogged) {
       this.outageLogged = true;
-      this.log?.warn({ pending: this.lag().seqBehind }, wasConnected ? 'lost the MQTT broker; reconnecting with backoff (nothing is lost: delivery resumes from the cursor)' : 'cannot reach the MQTT broker; retrying with backoff');
+      this.log?.warn(
+        { pending: this.lag().seqBehind },
+        wasConnected
+          ? 'lost the MQTT broker; reconnecting with backoff (nothing is lost: delivery resumes from the cursor)'
+          : 'cannot reach the MQTT broker; retrying with backoff',
+      );
     }
     if (this.reconnectTimer) return;
     const min = this.opts.reconnectMinMs ?? 1000;
@@ -360,12 +378,17 @@ class MqttSink implements MqttExtension {
     try {
       await withTimeout(Promise.all(out.map((m) => client.publishAsync(m.topic, m.payload, { qos: 1, retain: true }))), timeout);
     } catch (e) {
-      throw new Error(`MQTT publishes were not all acknowledged (${out.length} messages, ${pending.upto - cursor.position()} changes pending; the cursor stays where it was): ${errMsg(e)}`);
+      throw new Error(
+        `MQTT publishes were not all acknowledged (${out.length} messages, ${pending.upto - cursor.position()} changes pending; the cursor stays where it was): ${errMsg(e)}`,
+      );
     }
     for (const m of out) this.published.set(m.topic, m.identity);
     cursor.commit(pending.upto);
     this.lastDeliveredAt = now;
-    this.log?.debug({ published: out.length, upto: pending.upto, blocks: pending.blocks.length, sessions: pending.sessions.length, ms: Math.round(performance.now() - t0) }, 'MQTT pass');
+    this.log?.debug(
+      { published: out.length, upto: pending.upto, blocks: pending.blocks.length, sessions: pending.sessions.length, ms: Math.round(performance.now() - t0) },
+      'MQTT pass',
+    );
     this.checkLag();
     return pending.upto < store.currentSeq();
   }
@@ -430,7 +453,16 @@ function sleep(ms: number): Promise<void> {
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e instanceof Error ? e : new Error(String(e))); });
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
   });
 }
 

@@ -49,7 +49,14 @@ export const SENSOR_DEVICE_CLASSES: Readonly<Record<string, DeviceClassRule>> = 
 
 /** binary_sensor/__init__.py: BinarySensorDeviceClass (subset). */
 export const BINARY_SENSOR_DEVICE_CLASSES: ReadonlySet<string> = new Set([
-  'battery', 'connectivity', 'moving', 'occupancy', 'presence', 'problem', 'running', 'update',
+  'battery',
+  'connectivity',
+  'moving',
+  'occupancy',
+  'presence',
+  'problem',
+  'running',
+  'update',
 ]);
 
 /**
@@ -71,7 +78,8 @@ export function discoveryProblems(component: string, p: Record<string, unknown>)
   if (typeof p.object_id === 'string' && p.default_entity_id !== `${component}.${p.object_id}`) {
     out.push(`default_entity_id ${String(p.default_entity_id)} is not ${component}.${p.object_id}`);
   }
-  if (p.entity_category !== undefined && p.entity_category !== 'diagnostic') out.push(`entity_category ${String(p.entity_category)} (sensors may only be diagnostic)`);
+  if (p.entity_category !== undefined && p.entity_category !== 'diagnostic')
+    out.push(`entity_category ${String(p.entity_category)} (sensors may only be diagnostic)`);
   const dev = p.device as Record<string, unknown> | undefined;
   if (dev) {
     if (!Array.isArray(dev.identifiers) || dev.identifiers.length === 0) out.push('device without identifiers');

@@ -24,13 +24,16 @@ export function shortHash(s: string): string {
 
 export function topicSegment(name: string): string {
   let s = name.replace(/[^A-Za-z0-9_.-]/g, '_');
-  if (s === '' ) s = '_';
+  if (s === '') s = '_';
   if (s.toLowerCase() === 'bridge') s = `${s}_account`;
   return s;
 }
 
 export function idPart(name: string): string {
-  let s = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  let s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   if (s === '') s = 'x';
   if (s === 'bridge') s = 'bridge_account';
   return s;

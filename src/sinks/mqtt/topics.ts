@@ -14,8 +14,15 @@ export class Topics {
   /** The base topic as an id part. */
   readonly baseId: string;
 
-  constructor(readonly base: string, readonly prefix: string) {
-    this.baseId = base.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'fitbit_bridge';
+  constructor(
+    readonly base: string,
+    readonly prefix: string,
+  ) {
+    this.baseId =
+      base
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '_')
+        .replace(/^_+|_+$/g, '') || 'fitbit_bridge';
   }
 
   get bridgeState(): string {

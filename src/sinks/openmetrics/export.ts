@@ -11,14 +11,20 @@
 import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import {
-  METRICS, prometheusDailyName, prometheusHistoryName, type MetricDef, type MetricId, type SessionKind,
-} from '../../metrics/registry.js';
+import { METRICS, prometheusDailyName, prometheusHistoryName, type MetricDef, type MetricId, type SessionKind } from '../../metrics/registry.js';
 import type { SeriesInfo, Store } from '../../store/types.js';
 import { dayNumber } from '../../time/index.js';
 import type { Label } from '../remote-write/protobuf.js';
 import {
-  blockColumns, dailySums, hasDailySum, historyLabels, seriesLabels, sessionDaily, sessionDay, type DailyPoint, type DayRange,
+  blockColumns,
+  dailySums,
+  hasDailySum,
+  historyLabels,
+  seriesLabels,
+  sessionDaily,
+  sessionDay,
+  type DailyPoint,
+  type DayRange,
 } from '../remote-write/series.js';
 import { SLEEP_STAGE_CODES, SLEEP_STAGE_HISTORY, sleepStageSamples } from '../remote-write/sleep-stages.js';
 
@@ -96,7 +102,12 @@ class LineWriter {
 
 function help(m: MetricDef, daily: boolean): string {
   const unit = m.prometheus.factor !== undefined ? ` (base unit; stored as ${m.unit})` : ` (${m.unit})`;
-  if (daily) return escapeHelp(m.kind === 'session' ? `Time ${m.id === 'sleep' ? 'asleep in the nights that ended' : 'exercising in the workouts that started'} on the local day, in seconds; stamped at local midnight.` : `${m.title} per local day${unit}; stamped at local midnight.`);
+  if (daily)
+    return escapeHelp(
+      m.kind === 'session'
+        ? `Time ${m.id === 'sleep' ? 'asleep in the nights that ended' : 'exercising in the workouts that started'} on the local day, in seconds; stamped at local midnight.`
+        : `${m.title} per local day${unit}; stamped at local midnight.`,
+    );
   return escapeHelp(`${m.title}${unit}. ${m.description}`);
 }
 
@@ -149,7 +160,10 @@ export async function writeOpenMetrics(opts: OpenMetricsExportOptions, out: Writ
       const kind = m.id as SessionKind;
       const name = prometheusDailyName(m);
       if (name === null) continue;
-      const accounts = opts.account !== undefined ? [opts.account] : [...new Set([...store.accounts().map((a) => a.name), ...store.listSeries().map((s) => s.account)])].sort();
+      const accounts =
+        opts.account !== undefined
+          ? [opts.account]
+          : [...new Set([...store.accounts().map((a) => a.name), ...store.listSeries().map((s) => s.account)])].sort();
       const pts: DailyPoint[] = [];
       for (const account of accounts) {
         const days = new Set(store.sessions(account, kind).map((s) => sessionDay(s)));
@@ -169,11 +183,19 @@ export async function writeOpenMetrics(opts: OpenMetricsExportOptions, out: Writ
             for (let i = 0; i < t.length; i++) stages.push({ labels, day: 0, t: t[i]!, v: v[i]! }); // day: unused by points()
           }
         }
-        await points(SLEEP_STAGE_HISTORY, `Sleep stage per minute (${Object.entries(SLEEP_STAGE_CODES).map(([k, c]) => `${c} ${k}`).join(', ')}).`, stages);
+        await points(
+          SLEEP_STAGE_HISTORY,
+          `Sleep stage per minute (${Object.entries(SLEEP_STAGE_CODES)
+            .map(([k, c]) => `${c} ${k}`)
+            .join(', ')}).`,
+          stages,
+        );
       }
       continue;
     }
-    const series: SeriesInfo[] = store.listSeries({ metric: m.id, ...accountFilter }).filter((s) => s.count > 0)
+    const series: SeriesInfo[] = store
+      .listSeries({ metric: m.id, ...accountFilter })
+      .filter((s) => s.count > 0)
       .sort((a, b) => (a.account + '\0' + a.source < b.account + '\0' + b.source ? -1 : 1));
     if (series.length === 0) continue;
     const localDays = new Map<number, Set<number>>();

@@ -20,9 +20,7 @@ import type { Extension, ExtensionContext, SinkStatus } from '../../run/extensio
 import { sendText } from '../../run/http.js';
 import { systemClock, type Clock } from '../../time/index.js';
 import { resolveTimezone } from '../latest.js';
-import {
-  collectGauges, GAUGE_SPECS, NEWEST_SAMPLE_GAUGE, SLEEP_STAGE_GAUGE, type GaugeAccount, type GaugeSample,
-} from './gauges.js';
+import { collectGauges, GAUGE_SPECS, NEWEST_SAMPLE_GAUGE, SLEEP_STAGE_GAUGE, type GaugeAccount, type GaugeSample } from './gauges.js';
 
 export interface PrometheusExtensionOptions {
   /** The clock of the latest values ("today", last night). Default Date.now. */
@@ -39,31 +37,116 @@ export interface PrometheusExtension extends Extension {
 /** The bridge's own metrics: name, type and labels (docs and tests). */
 export const BRIDGE_METRICS = [
   { name: 'fitbit_bridge_info', type: 'gauge', labels: ['version'], help: 'Build information of the running bridge (always 1).' },
-  { name: 'fitbit_bridge_sync_last_attempt_timestamp_seconds', type: 'gauge', labels: ['account'], help: 'When the last sync of the account started (Unix time).' },
-  { name: 'fitbit_bridge_sync_last_success_timestamp_seconds', type: 'gauge', labels: ['account'], help: 'When the last successful sync of the account ended (Unix time).' },
-  { name: 'fitbit_bridge_sync_last_failure_timestamp_seconds', type: 'gauge', labels: ['account'], help: 'When the last failed sync of the account ended (Unix time).' },
-  { name: 'fitbit_bridge_sync_failing', type: 'gauge', labels: ['account'], help: '1 while the account\'s last sync failed (see the log for the error), else 0.' },
-  { name: 'fitbit_bridge_sync_runs_total', type: 'counter', labels: ['account', 'mode', 'result'], help: 'Sync jobs run, by mode (recent, daily, backfill) and result (ok, error).' },
+  {
+    name: 'fitbit_bridge_sync_last_attempt_timestamp_seconds',
+    type: 'gauge',
+    labels: ['account'],
+    help: 'When the last sync of the account started (Unix time).',
+  },
+  {
+    name: 'fitbit_bridge_sync_last_success_timestamp_seconds',
+    type: 'gauge',
+    labels: ['account'],
+    help: 'When the last successful sync of the account ended (Unix time).',
+  },
+  {
+    name: 'fitbit_bridge_sync_last_failure_timestamp_seconds',
+    type: 'gauge',
+    labels: ['account'],
+    help: 'When the last failed sync of the account ended (Unix time).',
+  },
+  {
+    name: 'fitbit_bridge_sync_failing',
+    type: 'gauge',
+    labels: ['account'],
+    help: "1 while the account's last sync failed (see the log for the error), else 0.",
+  },
+  {
+    name: 'fitbit_bridge_sync_runs_total',
+    type: 'counter',
+    labels: ['account', 'mode', 'result'],
+    help: 'Sync jobs run, by mode (recent, daily, backfill) and result (ok, error).',
+  },
   { name: 'fitbit_bridge_sync_failures_total', type: 'counter', labels: ['account'], help: 'Sync jobs that failed, per account.' },
-  { name: 'fitbit_bridge_sync_duration_seconds', type: 'histogram', labels: ['account', 'mode'], help: 'How long sync jobs took, by mode (recent, daily, backfill).' },
+  {
+    name: 'fitbit_bridge_sync_duration_seconds',
+    type: 'histogram',
+    labels: ['account', 'mode'],
+    help: 'How long sync jobs took, by mode (recent, daily, backfill).',
+  },
   { name: 'fitbit_bridge_sync_added_samples_total', type: 'counter', labels: ['account'], help: 'Samples and sessions added or changed by syncs.' },
-  { name: 'fitbit_bridge_account_reauth_needed', type: 'gauge', labels: ['account'], help: '1 when the account needs a new Google authorisation (fitbit-bridge auth or the /auth page), else 0.' },
-  { name: 'fitbit_bridge_api_quota_remaining', type: 'gauge', labels: ['account'], help: 'Google Health API requests left in the current minute (per user quota).' },
-  { name: 'fitbit_bridge_api_requests_total', type: 'counter', labels: ['account', 'outcome'], help: 'Google Health API requests, by outcome (ok, rate_limited, server_error, timeout, …).' },
+  {
+    name: 'fitbit_bridge_account_reauth_needed',
+    type: 'gauge',
+    labels: ['account'],
+    help: '1 when the account needs a new Google authorisation (fitbit-bridge auth or the /auth page), else 0.',
+  },
+  {
+    name: 'fitbit_bridge_api_quota_remaining',
+    type: 'gauge',
+    labels: ['account'],
+    help: 'Google Health API requests left in the current minute (per user quota).',
+  },
+  {
+    name: 'fitbit_bridge_api_requests_total',
+    type: 'counter',
+    labels: ['account', 'outcome'],
+    help: 'Google Health API requests, by outcome (ok, rate_limited, server_error, timeout, …).',
+  },
   { name: 'fitbit_bridge_store_samples', type: 'gauge', labels: ['account'], help: 'Samples held in the store per account.' },
   { name: 'fitbit_bridge_store_series', type: 'gauge', labels: ['account'], help: 'Series (metric, data source) held in the store per account.' },
   { name: 'fitbit_bridge_store_size_bytes', type: 'gauge', labels: [], help: 'Size of the SQLite store on disk (main file + WAL).' },
-  { name: 'fitbit_bridge_store_change_sequence', type: 'gauge', labels: [], help: 'The store\'s change sequence (grows with every write that changed something).' },
+  {
+    name: 'fitbit_bridge_store_change_sequence',
+    type: 'gauge',
+    labels: [],
+    help: "The store's change sequence (grows with every write that changed something).",
+  },
   { name: 'fitbit_bridge_sink_up', type: 'gauge', labels: ['sink'], help: '1 when the sink is running and connected to its receiver, else 0.' },
-  { name: 'fitbit_bridge_sink_lag_seconds', type: 'gauge', labels: ['sink'], help: 'How long the sink has been behind the store (0 when it has delivered every change).' },
-  { name: 'fitbit_bridge_sink_pending_changes', type: 'gauge', labels: ['sink'], help: 'Store changes (change sequence numbers) the sink has not delivered yet.' },
-  { name: 'fitbit_bridge_sink_last_delivery_timestamp_seconds', type: 'gauge', labels: ['sink'], help: 'When the sink last delivered to its receiver (Unix time).' },
+  {
+    name: 'fitbit_bridge_sink_lag_seconds',
+    type: 'gauge',
+    labels: ['sink'],
+    help: 'How long the sink has been behind the store (0 when it has delivered every change).',
+  },
+  {
+    name: 'fitbit_bridge_sink_pending_changes',
+    type: 'gauge',
+    labels: ['sink'],
+    help: 'Store changes (change sequence numbers) the sink has not delivered yet.',
+  },
+  {
+    name: 'fitbit_bridge_sink_last_delivery_timestamp_seconds',
+    type: 'gauge',
+    labels: ['sink'],
+    help: 'When the sink last delivered to its receiver (Unix time).',
+  },
   { name: 'fitbit_bridge_remote_write_samples_total', type: 'counter', labels: [], help: 'Samples the remote-write receiver accepted.' },
-  { name: 'fitbit_bridge_remote_write_rejected_samples_total', type: 'counter', labels: [], help: 'Samples the remote-write receiver rejected (isolated by bisection and logged).' },
-  { name: 'fitbit_bridge_remote_write_requests_total', type: 'counter', labels: [], help: 'Remote-write HTTP requests (retries and bisection halves included).' },
-  { name: 'fitbit_bridge_remote_write_retries_total', type: 'counter', labels: [], help: 'Remote-write requests sent again after a 5xx, 429, timeout or network error.' },
+  {
+    name: 'fitbit_bridge_remote_write_rejected_samples_total',
+    type: 'counter',
+    labels: [],
+    help: 'Samples the remote-write receiver rejected (isolated by bisection and logged).',
+  },
+  {
+    name: 'fitbit_bridge_remote_write_requests_total',
+    type: 'counter',
+    labels: [],
+    help: 'Remote-write HTTP requests (retries and bisection halves included).',
+  },
+  {
+    name: 'fitbit_bridge_remote_write_retries_total',
+    type: 'counter',
+    labels: [],
+    help: 'Remote-write requests sent again after a 5xx, 429, timeout or network error.',
+  },
   { name: 'fitbit_bridge_remote_write_sent_bytes_total', type: 'counter', labels: [], help: 'Compressed bytes of the accepted remote-write requests.' },
-  { name: 'fitbit_bridge_remote_write_daily_values_pending', type: 'gauge', labels: [], help: 'Per-day values (a metric and source, or sleep / exercise, on one local day) waiting to settle before they are written.' },
+  {
+    name: 'fitbit_bridge_remote_write_daily_values_pending',
+    type: 'gauge',
+    labels: [],
+    help: 'Per-day values (a metric and source, or sleep / exercise, on one local day) waiting to settle before they are written.',
+  },
 ] as const;
 
 /** Default process metrics left out: gauges named like counters (their by-type gauges remain). */
@@ -80,7 +163,8 @@ function def(name: BridgeMetricName): { name: string; help: string; labelNames: 
 /** A counter that mirrors a running total kept elsewhere (read at scrape time). */
 function mirroredCounter(registry: Registry, name: BridgeMetricName, read: () => number): Counter {
   return new Counter({
-    ...def(name), registers: [registry],
+    ...def(name),
+    registers: [registry],
     collect(this: Counter) {
       this.reset();
       this.inc(read());
@@ -160,7 +244,10 @@ export function prometheusExtension(opts: PrometheusExtensionOptions = {}): Prom
       const onRequest = (e: { account: string; outcome: string }): void => requests.inc({ account: e.account, outcome: e.outcome });
       c.events.on('sync:finished', onFinished);
       c.events.on('api:request', onRequest);
-      listeners.push(() => c.events.off('sync:finished', onFinished), () => c.events.off('api:request', onRequest));
+      listeners.push(
+        () => c.events.off('sync:finished', onFinished),
+        () => c.events.off('api:request', onRequest),
+      );
 
       // sinks
       const sinkUp = g('fitbit_bridge_sink_up');
@@ -173,8 +260,12 @@ export function prometheusExtension(opts: PrometheusExtensionOptions = {}): Prom
       // remote write's own metrics exist only while a remote-write sink runs
       let rwMetrics: { daysPending: Gauge } | null = null;
       const rwNames: BridgeMetricName[] = [
-        'fitbit_bridge_remote_write_samples_total', 'fitbit_bridge_remote_write_rejected_samples_total', 'fitbit_bridge_remote_write_requests_total',
-        'fitbit_bridge_remote_write_retries_total', 'fitbit_bridge_remote_write_sent_bytes_total', 'fitbit_bridge_remote_write_daily_values_pending',
+        'fitbit_bridge_remote_write_samples_total',
+        'fitbit_bridge_remote_write_rejected_samples_total',
+        'fitbit_bridge_remote_write_requests_total',
+        'fitbit_bridge_remote_write_retries_total',
+        'fitbit_bridge_remote_write_sent_bytes_total',
+        'fitbit_bridge_remote_write_daily_values_pending',
       ];
       const syncRwMetrics = (on: boolean): { daysPending: Gauge } | null => {
         if (on && !rwMetrics) {
@@ -193,15 +284,26 @@ export function prometheusExtension(opts: PrometheusExtensionOptions = {}): Prom
 
       // latest values
       const gauges = new Map<string, Gauge>();
-      for (const spec of GAUGE_SPECS) gauges.set(spec.name, new Gauge({ name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] }));
-      gauges.set(NEWEST_SAMPLE_GAUGE, new Gauge({
-        name: NEWEST_SAMPLE_GAUGE, help: 'When the newest stored sample of the series was measured (Unix time), per account, metric id and data source.',
-        labelNames: ['account', 'metric', 'source'], registers: [registry],
-      }));
-      gauges.set(SLEEP_STAGE_GAUGE, new Gauge({
-        name: SLEEP_STAGE_GAUGE, help: 'The current sleep stage (during a sleep still going on), else the last stage of the newest sleep: 1 for that stage, 0 for the others.',
-        labelNames: ['account', 'stage'], registers: [registry],
-      }));
+      for (const spec of GAUGE_SPECS)
+        gauges.set(spec.name, new Gauge({ name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] }));
+      gauges.set(
+        NEWEST_SAMPLE_GAUGE,
+        new Gauge({
+          name: NEWEST_SAMPLE_GAUGE,
+          help: 'When the newest stored sample of the series was measured (Unix time), per account, metric id and data source.',
+          labelNames: ['account', 'metric', 'source'],
+          registers: [registry],
+        }),
+      );
+      gauges.set(
+        SLEEP_STAGE_GAUGE,
+        new Gauge({
+          name: SLEEP_STAGE_GAUGE,
+          help: 'The current sleep stage (during a sleep still going on), else the last stage of the newest sleep: 1 for that stage, 0 for the others.',
+          labelNames: ['account', 'stage'],
+          registers: [registry],
+        }),
+      );
 
       refresh.length = 0;
       refresh.push(() => {

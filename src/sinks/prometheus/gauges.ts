@@ -22,9 +22,7 @@
  * sources (devices, apps; at most MAX_SOURCES per account and metric, the most recent ones),
  * `metric` from the registry, `stage` from the seven normalised stages.
  */
-import {
-  METRICS, prometheusFactor, prometheusGaugeName, type MetricDef, type MetricId,
-} from '../../metrics/registry.js';
+import { METRICS, prometheusFactor, prometheusGaugeName, type MetricDef, type MetricId } from '../../metrics/registry.js';
 import type { SeriesInfo, Store } from '../../store/types.js';
 import { DAY_MS } from '../../time/index.js';
 import { computeLatest, SLEEP_STAGES, type LatestKey } from '../latest.js';
@@ -59,7 +57,7 @@ const LATEST_BACKED: Partial<Record<MetricId, { key: LatestKey; what: string; sc
   calories: { key: 'calories_today', what: 'so far in the current local day' },
   distance: { key: 'distance_today', what: 'so far in the current local day' },
   floors: { key: 'floors_today', what: 'so far in the current local day' },
-  sleep: { key: 'sleep_duration', what: 'in last night\'s main sleep (the newest one that ended today or yesterday, local time)', scale: 60 },
+  sleep: { key: 'sleep_duration', what: "in last night's main sleep (the newest one that ended today or yesterday, local time)", scale: 60 },
 };
 
 function unitNote(m: MetricDef): string {
@@ -73,15 +71,26 @@ export function gaugeSpecFor(m: MetricDef): GaugeSpec | null {
   const name = prometheusGaugeName(m);
   const backed = LATEST_BACKED[m.id];
   if (backed) {
-    const what = m.kind === 'session' ? `Time asleep, in seconds, ${backed.what}` : `${m.title} ${backed.what}${unitNote(m)}, all sources combined (per minute the highest source)`;
-    return { metric: m.id, name, help: `${what}.`, from: { kind: 'latest', key: backed.key, scale: (backed.scale ?? 1) * prometheusFactor(m) }, labels: ['account', 'source'] };
+    const what =
+      m.kind === 'session'
+        ? `Time asleep, in seconds, ${backed.what}`
+        : `${m.title} ${backed.what}${unitNote(m)}, all sources combined (per minute the highest source)`;
+    return {
+      metric: m.id,
+      name,
+      help: `${what}.`,
+      from: { kind: 'latest', key: backed.key, scale: (backed.scale ?? 1) * prometheusFactor(m) },
+      labels: ['account', 'source'],
+    };
   }
   if (m.kind === 'session' || m.prometheus.dailySum === true) return null;
   const what = m.kind === 'daily' ? 'the newest daily value' : 'the newest stored sample';
   return {
-    metric: m.id, name,
+    metric: m.id,
+    name,
     help: `${m.title}${unitNote(m)}: ${what} of each data source (when: ${NEWEST_SAMPLE_GAUGE}).`,
-    from: { kind: 'series' }, labels: ['account', 'source'],
+    from: { kind: 'series' },
+    labels: ['account', 'source'],
   };
 }
 

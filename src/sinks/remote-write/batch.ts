@@ -7,7 +7,10 @@ export class Batcher {
   private chunks: SeriesChunk[] = [];
   private n = 0;
 
-  constructor(private readonly maxSamples: number, private readonly send: SendBatch) {
+  constructor(
+    private readonly maxSamples: number,
+    private readonly send: SendBatch,
+  ) {
     if (!(maxSamples >= 1)) throw new RangeError(`batch size must be at least 1, got ${maxSamples}`);
   }
 

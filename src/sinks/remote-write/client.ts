@@ -127,7 +127,13 @@ function parseRetryAfter(h: string | string[] | undefined): number | null {
 
 export class RemoteWriteClient extends EventEmitter<ClientEvents> {
   readonly stats: ClientStats = {
-    samplesSent: 0, samplesRejected: 0, requests: 0, retries: 0, bytesSent: 0, lastSuccessAt: null, lastError: null,
+    samplesSent: 0,
+    samplesRejected: 0,
+    requests: 0,
+    retries: 0,
+    bytesSent: 0,
+    lastSuccessAt: null,
+    lastError: null,
   };
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
@@ -182,9 +188,16 @@ export class RemoteWriteClient extends EventEmitter<ClientEvents> {
           const c = chunks[0]!;
           const rej: RejectedSample = { labels: c.labels.labels, t: c.t[0]!, v: c.v[0]!, status: out.status, reason: out.error };
           this.stats.samplesRejected++;
-          this.opts.logger.warn({
-            series: Object.fromEntries(rej.labels), timestamp: new Date(rej.t).toISOString(), value: rej.v, status: rej.status, reason: rej.reason,
-          }, 'remote write: the receiver rejected a sample; it is skipped (the rest is delivered)');
+          this.opts.logger.warn(
+            {
+              series: Object.fromEntries(rej.labels),
+              timestamp: new Date(rej.t).toISOString(),
+              value: rej.v,
+              status: rej.status,
+              reason: rej.reason,
+            },
+            'remote write: the receiver rejected a sample; it is skipped (the rest is delivered)',
+          );
           this.emit('rejected', rej);
           return;
         }
@@ -201,7 +214,11 @@ export class RemoteWriteClient extends EventEmitter<ClientEvents> {
       if (out.retryAfterMs !== null) delayMs = Math.min(this.maxBackoffMs, Math.max(delayMs, out.retryAfterMs));
       delayMs = Math.round(delayMs * (0.8 + Math.random() * 0.4));
       const log = { status: out.status, error: out.error, attempt, retry_in_ms: delayMs };
-      if (out.config) this.opts.logger.error(log, 'remote write: the receiver refuses the requests (check remote_write.url and the credentials); nothing is dropped, retrying');
+      if (out.config)
+        this.opts.logger.error(
+          log,
+          'remote write: the receiver refuses the requests (check remote_write.url and the credentials); nothing is dropped, retrying',
+        );
       else if (attempt === 1 || attempt % 10 === 0) this.opts.logger.warn(log, 'remote write: the receiver is unavailable; retrying');
       this.emit('retry', { status: out.status, error: out.error, delayMs, attempt });
       try {

@@ -53,7 +53,13 @@ export interface RemoteWriteExtensionOptions {
 }
 
 const EMPTY_STATS: ClientStats = {
-  samplesSent: 0, samplesRejected: 0, requests: 0, retries: 0, bytesSent: 0, lastSuccessAt: null, lastError: null,
+  samplesSent: 0,
+  samplesRejected: 0,
+  requests: 0,
+  retries: 0,
+  bytesSent: 0,
+  lastSuccessAt: null,
+  lastError: null,
 };
 
 export function remoteWriteExtension(opts: RemoteWriteExtensionOptions = {}): RemoteWriteExtension {
@@ -105,7 +111,8 @@ export function remoteWriteExtension(opts: RemoteWriteExtensionOptions = {}): Re
       const signal = (abort = new AbortController()).signal;
       sink = s;
       following = ctx.follower.subscribe({
-        name: 'remote-write', pass: () => pass(ctx, s, signal),
+        name: 'remote-write',
+        pass: () => pass(ctx, s, signal),
         retry: { minMs: opts.retryMinMs ?? 10_000, maxMs: opts.retryMaxMs ?? 60_000 },
       });
       // per-day values are sent once their day has settled: a matter of time, not of a change
@@ -141,11 +148,18 @@ export function remoteWriteExtension(opts: RemoteWriteExtensionOptions = {}): Re
       if (!sink) return null;
       const lag = sink.lag();
       return {
-        sink: 'remote_write', up: clientStats.lastError === null, lagSeconds: lag.seconds, pendingChanges: lag.seqBehind,
+        sink: 'remote_write',
+        up: clientStats.lastError === null,
+        lagSeconds: lag.seconds,
+        pendingChanges: lag.seqBehind,
         lastDeliveryAt: clientStats.lastSuccessAt,
         remoteWrite: {
-          samplesSent: clientStats.samplesSent, samplesRejected: clientStats.samplesRejected, requests: clientStats.requests,
-          retries: clientStats.retries, bytesSent: clientStats.bytesSent, dailyWaiting: lag.dailyWaiting,
+          samplesSent: clientStats.samplesSent,
+          samplesRejected: clientStats.samplesRejected,
+          requests: clientStats.requests,
+          retries: clientStats.retries,
+          bytesSent: clientStats.bytesSent,
+          dailyWaiting: lag.dailyWaiting,
         },
       };
     },

@@ -22,13 +22,23 @@ export function createRemoteWrite(opts: {
   const { config: cfg } = opts;
   if (cfg.url === undefined) throw new Error('remote_write.url is not set');
   const client = new RemoteWriteClient({
-    url: cfg.url, username: cfg.username, password: cfg.password, bearerToken: cfg.bearer_token, headers: cfg.headers,
-    timeoutMs: cfg.timeout_seconds * 1000, maxBackoffMs: cfg.max_backoff_seconds * 1000, logger: opts.logger,
+    url: cfg.url,
+    username: cfg.username,
+    password: cfg.password,
+    bearerToken: cfg.bearer_token,
+    headers: cfg.headers,
+    timeoutMs: cfg.timeout_seconds * 1000,
+    maxBackoffMs: cfg.max_backoff_seconds * 1000,
+    logger: opts.logger,
     ...(opts.minBackoffMs !== undefined ? { minBackoffMs: opts.minBackoffMs } : {}),
     ...(opts.userAgent !== undefined ? { userAgent: opts.userAgent } : {}),
   });
   const sink = new RemoteWriteSink({
-    store: opts.store, client, logger: opts.logger, batchSamples: cfg.batch_samples, from: cfg.from,
+    store: opts.store,
+    client,
+    logger: opts.logger,
+    batchSamples: cfg.batch_samples,
+    from: cfg.from,
     dailySettleMs: cfg.daily_settle_hours * 3_600_000,
     ...(opts.blocksPerPass !== undefined ? { blocksPerPass: opts.blocksPerPass } : {}),
   });

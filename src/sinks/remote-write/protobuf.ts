@@ -168,8 +168,10 @@ function fields(buf: Uint8Array, visit: (field: number, wire: number, value: big
     const field = tag >> 3;
     const wire = tag & 7;
     if (wire === 0) visit(field, wire, readVarint(buf, pos));
-    else if (wire === 1) { visit(field, wire, view.getFloat64(pos.p, true)); pos.p += 8; }
-    else if (wire === 2) {
+    else if (wire === 1) {
+      visit(field, wire, view.getFloat64(pos.p, true));
+      pos.p += 8;
+    } else if (wire === 2) {
       const len = Number(readVarint(buf, pos));
       visit(field, wire, buf.subarray(pos.p, pos.p + len));
       pos.p += len;

@@ -13,9 +13,7 @@
  * Labels are bounded: `account` (configured names), `source` (device / app names). Series of
  * different data sources are never summed.
  */
-import {
-  metric as metricDef, prometheusDailyName, prometheusFactor, prometheusHistoryName, type MetricDef, type SessionKind,
-} from '../../metrics/registry.js';
+import { metric as metricDef, prometheusDailyName, prometheusFactor, prometheusHistoryName, type MetricDef, type SessionKind } from '../../metrics/registry.js';
 import type { SeriesKey, Store, StoredSession } from '../../store/types.js';
 import { DAY_MS, MINUTE_MS, localDayAtOffset } from '../../time/index.js';
 import type { Label } from './protobuf.js';

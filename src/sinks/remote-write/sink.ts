@@ -20,7 +20,16 @@ import { Batcher } from './batch.js';
 import type { RemoteWriteClient } from './client.js';
 import { encodeLabels, type EncodedLabels, type Label } from './protobuf.js';
 import {
-  blockColumns, dailySums, hasDailySum, historyLabels, labelsKey, seriesLabels, sessionDaily, sessionDay, type DailyPoint, type DayRange,
+  blockColumns,
+  dailySums,
+  hasDailySum,
+  historyLabels,
+  labelsKey,
+  seriesLabels,
+  sessionDaily,
+  sessionDay,
+  type DailyPoint,
+  type DayRange,
 } from './series.js';
 import { SLEEP_STAGE_HISTORY, sleepStageSamples } from './sleep-stages.js';
 
@@ -136,7 +145,11 @@ export class RemoteWriteSink {
     }
     for (const list of bySeries.values()) {
       list.sort((a, b) => a.t - b.t);
-      await batcher.add(this.encoded(list[0]!.labels), Float64Array.from(list, (p) => p.t), Float64Array.from(list, (p) => p.v));
+      await batcher.add(
+        this.encoded(list[0]!.labels),
+        Float64Array.from(list, (p) => p.t),
+        Float64Array.from(list, (p) => p.v),
+      );
     }
   }
 
@@ -183,7 +196,14 @@ export class RemoteWriteSink {
       const cols = blockColumns(store, b.key, b.day, this.range);
       await batcher.add(this.encoded(labels), cols.t, cols.v);
       if (hasDailySum(metricDef(b.key.metric))) {
-        const days = cols.localDays.size > 0 ? cols.localDays : new Map([[b.day - 1, 0], [b.day, 0], [b.day + 1, 0]]);
+        const days =
+          cols.localDays.size > 0
+            ? cols.localDays
+            : new Map([
+                [b.day - 1, 0],
+                [b.day, 0],
+                [b.day + 1, 0],
+              ]);
         for (const [day, offset] of days) {
           const e = { kind: 'sum' as const, account: b.key.account, metric: b.key.metric, source: b.key.source, day };
           dirty.set(pendingKey(e), { e, offset });

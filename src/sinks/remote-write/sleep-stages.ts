@@ -18,7 +18,13 @@ export const SLEEP_STAGE_HISTORY = 'fitbit_history_sleep_stage';
 
 /** The value of each stage (a hypnogram order: deeper sleep is lower). */
 export const SLEEP_STAGE_CODES: Readonly<Record<SleepStage, number>> = {
-  deep: 1, light: 2, rem: 3, wake: 4, asleep: 5, restless: 6, unknown: 0,
+  deep: 1,
+  light: 2,
+  rem: 3,
+  wake: 4,
+  asleep: 5,
+  restless: 6,
+  unknown: 0,
 };
 
 /** Per data source: the minute samples of the stages of `sessions` (sleep only), ascending, one per instant. */

@@ -53,7 +53,11 @@ export function createAccountSource(opts: AccountSourceOptions): AccountSource {
   if (opts.clock) copts.clock = opts.clock;
   const client = new HealthClient(copts);
   return {
-    account: opts.account, tokens, client, quotaPerMinute: g.quota_per_minute, sync: opts.config.sync,
+    account: opts.account,
+    tokens,
+    client,
+    quotaPerMinute: g.quota_per_minute,
+    sync: opts.config.sync,
     close: () => client.close(),
   };
 }

@@ -28,8 +28,13 @@ export interface ApplyResult {
  * rate, non-REM heart rate): a stored value at the same instant that rounds to the API's value is
  * the same sample, more precise (Takeout has 2–3 decimals), and is kept.
  */
-export function applyPage(store: Store, account: string, page: MappedPage, exportMs: number,
-  hooks: { afterSamples?: () => void; rounded?: ReadonlySet<string> } = {}): ApplyResult {
+export function applyPage(
+  store: Store,
+  account: string,
+  page: MappedPage,
+  exportMs: number,
+  hooks: { afterSamples?: () => void; rounded?: ReadonlySet<string> } = {},
+): ApplyResult {
   const out: ApplyResult = { added: 0, changed: 0, unchanged: 0, sessions: 0, dedupedLegacy: 0 };
   for (const series of page.series.values()) {
     let s = series;
@@ -51,10 +56,15 @@ export function applyPage(store: Store, account: string, page: MappedPage, expor
     if (s.source !== LEGACY_JSON_SOURCE) {
       const leg = store.listSeries({ account, metric: s.metric, source: LEGACY_JSON_SOURCE })[0];
       if (leg && leg.count > 0 && leg.first !== null && leg.last !== null) {
-        const lo = leg.first, hi = leg.last;
+        const lo = leg.first,
+          hi = leg.last;
         const inRange = s.samples.filter((x) => x.t >= lo && x.t <= hi);
         if (inRange.length) {
-          out.dedupedLegacy += store.removeMatching({ account, metric: s.metric, source: LEGACY_JSON_SOURCE }, inRange, metricDef(s.metric).matchTolerance + 1e-9);
+          out.dedupedLegacy += store.removeMatching(
+            { account, metric: s.metric, source: LEGACY_JSON_SOURCE },
+            inRange,
+            metricDef(s.metric).matchTolerance + 1e-9,
+          );
         }
       }
     }
@@ -75,6 +85,9 @@ const roundedSets = new Map<string, ReadonlySet<string>>();
 export function roundedOf(def: { id: string; rounded?: readonly string[] }): ReadonlySet<string> | undefined {
   if (!def.rounded?.length) return undefined;
   let s = roundedSets.get(def.id);
-  if (!s) { s = new Set(def.rounded); roundedSets.set(def.id, s); }
+  if (!s) {
+    s = new Set(def.rounded);
+    roundedSets.set(def.id, s);
+  }
   return s;
 }

@@ -35,9 +35,7 @@ import type {
   Settings,
 } from './api-types.js';
 import type { Logger } from '../../util/log.js';
-import {
-  HealthApiError, HealthApiTransportError, UnexpectedResponseError, healthApiError, parseRetryAfter, reauthRequiredError,
-} from './errors.js';
+import { HealthApiError, HealthApiTransportError, UnexpectedResponseError, healthApiError, parseRetryAfter, reauthRequiredError } from './errors.js';
 import { DEFAULT_QUOTA_PER_MINUTE, SlidingWindowLimiter, abortReason, abortableSleep, raceAbort } from './rate-limit.js';
 import { DEFAULT_MAX_ATTEMPTS, rateLimitDelay, serverErrorDelay } from './retry.js';
 
@@ -56,7 +54,15 @@ export type RequestOutcome =
   | 'invalid_response';
 
 export const REQUEST_OUTCOMES: readonly RequestOutcome[] = [
-  'ok', 'rate_limited', 'server_error', 'timeout', 'network_error', 'truncated', 'unauthenticated', 'client_error', 'invalid_response',
+  'ok',
+  'rate_limited',
+  'server_error',
+  'timeout',
+  'network_error',
+  'truncated',
+  'unauthenticated',
+  'client_error',
+  'invalid_response',
 ];
 
 export interface RequestEvent {
@@ -218,7 +224,9 @@ export class HealthClient {
   /** dataPoints.list: one page. */
   listPage(dataType: string, q: ListQuery = {}): Promise<Page<ListDataPointsResponse>> {
     return this.call({
-      method: 'GET', path: this.dataPointsPath(dataType), schema: listSchema,
+      method: 'GET',
+      path: this.dataPointsPath(dataType),
+      schema: listSchema,
       query: { filter: q.filter, pageSize: q.pageSize, pageToken: q.pageToken },
     });
   }
@@ -226,7 +234,9 @@ export class HealthClient {
   /** dataPoints.reconcile: one page (merged across sources). */
   reconcilePage(dataType: string, q: ReconcileQuery = {}): Promise<Page<ReconcileDataPointsResponse>> {
     return this.call({
-      method: 'GET', path: `${this.dataPointsPath(dataType)}:reconcile`, schema: listSchema,
+      method: 'GET',
+      path: `${this.dataPointsPath(dataType)}:reconcile`,
+      schema: listSchema,
       query: { filter: q.filter, pageSize: q.pageSize, pageToken: q.pageToken, dataSourceFamily: q.dataSourceFamily },
     });
   }
@@ -274,7 +284,12 @@ export class HealthClient {
 
   /** pairedDevices.list: one page. */
   pairedDevicesPage(q: { pageSize?: number; pageToken?: string } = {}): Promise<Page<ListPairedDevicesResponse>> {
-    return this.call({ method: 'GET', path: this.userPath('pairedDevices'), schema: pairedDevicesSchema, query: { pageSize: q.pageSize, pageToken: q.pageToken } });
+    return this.call({
+      method: 'GET',
+      path: this.userPath('pairedDevices'),
+      schema: pairedDevicesSchema,
+      query: { pageSize: q.pageSize, pageToken: q.pageToken },
+    });
   }
 
   /** Every paired device (all pages, 100 a page). */
@@ -316,7 +331,12 @@ export class HealthClient {
       const next = (page.body as { nextPageToken?: unknown }).nextPageToken;
       if (typeof next !== 'string' || next === '') return;
       if (seen.has(next)) {
-        throw new UnexpectedResponseError(200, null, next.slice(0, 200), `the Google Health API sent a page token of ${path} for the second time; stopping instead of looping`);
+        throw new UnexpectedResponseError(
+          200,
+          null,
+          next.slice(0, 200),
+          `the Google Health API sent a page token of ${path} for the second time; stopping instead of looping`,
+        );
       }
       seen.add(next);
       token = next;
@@ -375,14 +395,22 @@ export class HealthClient {
       };
       if (payload !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
       const res = await request(url, {
-        dispatcher: this.agent, method: method as 'GET' | 'POST', headers, body: payload, signal: ctl.signal,
-        headersTimeout: this.timeoutMs + 1000, bodyTimeout: this.timeoutMs + 1000,
+        dispatcher: this.agent,
+        method: method as 'GET' | 'POST',
+        headers,
+        body: payload,
+        signal: ctl.signal,
+        headersTimeout: this.timeoutMs + 1000,
+        bodyTimeout: this.timeoutMs + 1000,
       });
       status = res.statusCode;
       const text = await res.body.text();
       return {
-        kind: 'response', status: res.statusCode, text,
-        contentType: header(res.headers, 'content-type'), retryAfter: header(res.headers, 'retry-after'),
+        kind: 'response',
+        status: res.statusCode,
+        text,
+        contentType: header(res.headers, 'content-type'),
+        retryAfter: header(res.headers, 'retry-after'),
       };
     } catch (e) {
       if (outer?.aborted) throw abortReason(outer);
@@ -452,8 +480,12 @@ export class HealthClient {
           this.emit({ method, path, status, outcome: 'invalid_response', ms, attempt });
           const issue = v.error.issues[0];
           const where = issue ? `${issue.path.join('.') || '(top level)'}: ${issue.message}` : 'unexpected shape';
-          throw new UnexpectedResponseError(a.status, a.contentType, a.text.slice(0, 200),
-            `${what}: the Google Health API answered HTTP ${a.status} with JSON of an unexpected shape (${where})`);
+          throw new UnexpectedResponseError(
+            a.status,
+            a.contentType,
+            a.text.slice(0, 200),
+            `${what}: the Google Health API answered HTTP ${a.status} with JSON of an unexpected shape (${where})`,
+          );
         }
         outcome = 'truncated';
         const e = healthApiError(a.status, a.text, a.contentType);
@@ -470,12 +502,26 @@ export class HealthClient {
         else outcome = 'client_error';
       } else if (a.kind === 'timeout') {
         outcome = 'timeout';
-        error = new HealthApiTransportError('timeout', method, path, counted, `${what}: no complete answer from the Google Health API within ${this.timeoutMs} ms`);
+        error = new HealthApiTransportError(
+          'timeout',
+          method,
+          path,
+          counted,
+          `${what}: no complete answer from the Google Health API within ${this.timeoutMs} ms`,
+        );
       } else {
         outcome = a.status !== null ? 'truncated' : 'network_error';
-        error = a.status !== null
-          ? new UnexpectedResponseError(a.status, null, '', `${what}: the connection broke while the Google Health API's answer was being read (truncated body: ${describe(a.error)})`)
-          : new HealthApiTransportError('network', method, path, counted, `${what}: could not reach the Google Health API (${describe(a.error)})`, { cause: a.error });
+        error =
+          a.status !== null
+            ? new UnexpectedResponseError(
+                a.status,
+                null,
+                '',
+                `${what}: the connection broke while the Google Health API's answer was being read (truncated body: ${describe(a.error)})`,
+              )
+            : new HealthApiTransportError('network', method, path, counted, `${what}: could not reach the Google Health API (${describe(a.error)})`, {
+                cause: a.error,
+              });
       }
       this.emit({ method, path, status, outcome, ms, attempt });
 

@@ -56,7 +56,19 @@ export interface Coverage {
 }
 
 export function emptyCoverage(): Coverage {
-  return { v: 1, from: null, to: null, syncedUntil: null, backfillDone: false, firstData: null, lastData: null, member: null, segments: [], window: null, lastError: null };
+  return {
+    v: 1,
+    from: null,
+    to: null,
+    syncedUntil: null,
+    backfillDone: false,
+    firstData: null,
+    lastData: null,
+    member: null,
+    segments: [],
+    window: null,
+    lastError: null,
+  };
 }
 
 export function readCoverage(store: Store, account: string, dataType: string): Coverage {
@@ -104,8 +116,12 @@ export function markCovered(c: Coverage, from: string, toExclusive: string, at: 
   if (b < a) return;
   const out: { a: number; b: number; at: number }[] = [];
   for (const s of c.segments) {
-    const sa = dayNumber(s.from), sb = dayNumber(s.to);
-    if (sb < a || sa > b) { out.push({ a: sa, b: sb, at: s.at }); continue; }
+    const sa = dayNumber(s.from),
+      sb = dayNumber(s.to);
+    if (sb < a || sa > b) {
+      out.push({ a: sa, b: sb, at: s.at });
+      continue;
+    }
     if (sa < a) out.push({ a: sa, b: a - 1, at: s.at });
     if (sb > b) out.push({ a: b + 1, b: sb, at: s.at });
   }
@@ -131,8 +147,10 @@ export function markCovered(c: Coverage, from: string, toExclusive: string, at: 
 export function gaps(c: Coverage): { from: string; to: string }[] {
   const out: { from: string; to: string }[] = [];
   for (let i = 1; i < c.segments.length; i++) {
-    const prev = c.segments[i - 1]!, cur = c.segments[i]!;
-    const a = dayNumber(prev.to) + 1, b = dayNumber(cur.from) - 1;
+    const prev = c.segments[i - 1]!,
+      cur = c.segments[i]!;
+    const a = dayNumber(prev.to) + 1,
+      b = dayNumber(cur.from) - 1;
     if (a <= b) out.push({ from: dateOfDay(a), to: dateOfDay(b) });
   }
   return out;

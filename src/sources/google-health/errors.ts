@@ -79,22 +79,29 @@ export class HealthApiError extends BridgeError {
 /** A response that is not a google.rpc.Status (e.g. Google's HTML 404 page, a proxy's page, a truncated body). */
 export class UnexpectedResponseError extends BridgeError {
   override readonly name = 'UnexpectedResponseError';
-  constructor(readonly httpStatus: number, readonly contentType: string | null, readonly bodyStart: string, what: string) {
+  constructor(
+    readonly httpStatus: number,
+    readonly contentType: string | null,
+    readonly bodyStart: string,
+    what: string,
+  ) {
     super(what, '', EXIT.PARTIAL);
   }
 }
 
 const ADVICE: Record<HealthApiErrorKind, string> = {
-  'unauthenticated': 'The access token was refused; the bridge refreshes it once, and if that fails the account needs `fitbit-bridge auth` again.',
-  'account-not-linked': 'This Google account has no Fitbit data linked to Google Health: open the Fitbit app, sign in with this Google account and finish moving the Fitbit account to Google, then run `fitbit-bridge auth` again.',
+  unauthenticated: 'The access token was refused; the bridge refreshes it once, and if that fails the account needs `fitbit-bridge auth` again.',
+  'account-not-linked':
+    'This Google account has no Fitbit data linked to Google Health: open the Fitbit app, sign in with this Google account and finish moving the Fitbit account to Google, then run `fitbit-bridge auth` again.',
   'missing-scope': 'A permission this data needs was not granted: run `fitbit-bridge auth` again and tick every requested permission on the consent screen.',
   'permission-denied': 'Google refused access; run `fitbit-bridge auth` again to renew the consent.',
-  'invalid-filter': 'The API rejected a filter of fitbit-bridge; please report this with the log line (the bridge retries with the alternative filter where one exists).',
+  'invalid-filter':
+    'The API rejected a filter of fitbit-bridge; please report this with the log line (the bridge retries with the alternative filter where one exists).',
   'invalid-argument': 'The API rejected a request of fitbit-bridge; please report this with the log line.',
   'not-found': 'The API does not know this resource.',
   'rate-limited': 'The per-user quota (300 requests a minute) is used up; the bridge waits and goes on.',
-  'server': 'Google had a temporary problem; the bridge backs off and tries again.',
-  'other': 'Unexpected answer from the Google Health API.',
+  server: 'Google had a temporary problem; the bridge backs off and tries again.',
+  other: 'Unexpected answer from the Google Health API.',
 };
 
 function classify(http: number, status: string | null, reason: string | null): HealthApiErrorKind {
@@ -124,7 +131,12 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
  * Turns an error response into a typed error. `body` is the response text; `contentType` and
  * `retryAfter` the headers of the same name.
  */
-export function healthApiError(httpStatus: number, body: string, contentType: string | null = null, retryAfter: string | null = null): HealthApiError | UnexpectedResponseError {
+export function healthApiError(
+  httpStatus: number,
+  body: string,
+  contentType: string | null = null,
+  retryAfter: string | null = null,
+): HealthApiError | UnexpectedResponseError {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -139,7 +151,12 @@ export function healthApiError(httpStatus: number, body: string, contentType: st
   const parsed = statusBodySchema.safeParse(json);
   if (!parsed.success) {
     const start = body.slice(0, 200);
-    return new UnexpectedResponseError(httpStatus, contentType, start, `the Google Health API answered HTTP ${httpStatus} with JSON that is not a google.rpc.Status: ${start}`);
+    return new UnexpectedResponseError(
+      httpStatus,
+      contentType,
+      start,
+      `the Google Health API answered HTTP ${httpStatus} with JSON that is not a google.rpc.Status: ${start}`,
+    );
   }
   const e = parsed.data.error;
   let reason: string | null = null;
@@ -171,9 +188,16 @@ export function healthApiError(httpStatus: number, body: string, contentType: st
  * 'unauthenticated'; `reauthNeeded` is always true.
  */
 export function reauthRequiredError(what: string, status: string | null = 'UNAUTHENTICATED'): HealthApiError {
-  return new HealthApiError('unauthenticated', 401, status, null, null,
-    `${what}: Google Health API 401${status ? ` ${status}` : ''} again right after a token refresh`, null,
-    'the authorisation is no longer valid: run `fitbit-bridge auth` again for this account.');
+  return new HealthApiError(
+    'unauthenticated',
+    401,
+    status,
+    null,
+    null,
+    `${what}: Google Health API 401${status ? ` ${status}` : ''} again right after a token refresh`,
+    null,
+    'the authorisation is no longer valid: run `fitbit-bridge auth` again for this account.',
+  );
 }
 
 export type TransportFailure = 'timeout' | 'network';

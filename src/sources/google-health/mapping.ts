@@ -62,7 +62,11 @@ export interface MapContext {
 
 /** The page body itself is not a list / rollUp response (the whole page is refused). */
 export class PageFormatError extends Error {
-  constructor(readonly dataType: string, readonly page: string, message: string) {
+  constructor(
+    readonly dataType: string,
+    readonly page: string,
+    message: string,
+  ) {
     super(`${dataType}: ${page}: ${message}`);
     this.name = 'PageFormatError';
   }
@@ -81,7 +85,12 @@ export function parseTimestamp(x: unknown): number {
   if (typeof x !== 'string') return NaN;
   const m = TS_RE.exec(x);
   if (!m) return NaN;
-  const y = +m[1]!, mo = +m[2]!, d = +m[3]!, h = +m[4]!, mi = +m[5]!, s = +m[6]!;
+  const y = +m[1]!,
+    mo = +m[2]!,
+    d = +m[3]!,
+    h = +m[4]!,
+    mi = +m[5]!,
+    s = +m[6]!;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return NaN;
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000 + 1e-9) : 0;
   let t = daysFromCivil(y, mo, d) * DAY_MS + h * HOUR_MS + mi * MINUTE_MS + s * 1000 + ms;
@@ -125,7 +134,9 @@ export function numField(x: unknown): number {
 
 function dateParts(x: unknown): { y: number; mo: number; d: number } | null {
   if (!isObj(x)) return null;
-  const y = x.year, mo = x.month, d = x.day;
+  const y = x.year,
+    mo = x.month,
+    d = x.day;
   if (typeof y !== 'number' || typeof mo !== 'number' || typeof d !== 'number') return null;
   if (!Number.isInteger(y) || y < 1 || !Number.isInteger(mo) || mo < 1 || mo > 12 || !Number.isInteger(d) || d < 1 || d > 31) return null;
   return { y, mo, d };
@@ -153,7 +164,13 @@ function converter(factor: number | undefined): (raw: number) => number {
 // ---- enums ---------------------------------------------------------------------------------
 
 const STAGES: Record<string, SleepStage> = {
-  AWAKE: 'wake', WAKE: 'wake', LIGHT: 'light', DEEP: 'deep', REM: 'rem', ASLEEP: 'asleep', RESTLESS: 'restless',
+  AWAKE: 'wake',
+  WAKE: 'wake',
+  LIGHT: 'light',
+  DEEP: 'deep',
+  REM: 'rem',
+  ASLEEP: 'asleep',
+  RESTLESS: 'restless',
 };
 
 /** Sleep stage enum → SleepStage; unknown values (open enum) → 'unknown'. */
@@ -199,7 +216,10 @@ class Out implements MappedPage {
   minDay: string | null = null;
   maxDay: string | null = null;
   nextPageToken: string | null = null;
-  constructor(private readonly def: DataTypeDef, private readonly ctx: MapContext) {}
+  constructor(
+    private readonly def: DataTypeDef,
+    private readonly ctx: MapContext,
+  ) {}
 
   push(metric: MetricId, source: string, t: number, offset: number, v: number): void {
     const key = `${metric}\u0000${source}`;
@@ -231,7 +251,10 @@ function sourceOf(dp: Record<string, unknown>): string {
   return UNKNOWN_DEVICE_SOURCE;
 }
 
-interface Stamp { t: number; offset: number }
+interface Stamp {
+  t: number;
+  offset: number;
+}
 
 /** Instant and offset of an interval start / sample time; offset from the zone when the point has none. */
 function stampOf(tRaw: unknown, offRaw: unknown, zone: Zone): Stamp | string {
@@ -256,7 +279,10 @@ function mapValues(out: Out, fields: FieldMap[], rec: Record<string, unknown>, s
   }
   fields.forEach((f, i) => {
     const raw = vals[i]!;
-    if (raw === 0) { out.zeros++; return; }
+    if (raw === 0) {
+      out.zeros++;
+      return;
+    }
     out.push(f.metric, source, st.t, st.offset, f.convert(raw));
   });
   return true;
@@ -299,7 +325,12 @@ function mapListPoint(def: DataTypeDef, out: Out, dp: unknown, index: number, ct
   }
 }
 
-interface Span { start: number; startOffset: number; end: number; endOffset: number }
+interface Span {
+  start: number;
+  startOffset: number;
+  end: number;
+  endOffset: number;
+}
 
 function spanOf(iv: unknown, zone: Zone): Span | string {
   if (!isObj(iv)) return 'no interval';
@@ -333,7 +364,8 @@ function mapSleep(out: Out, dp: Record<string, unknown>, rec: Record<string, unk
   if (rawStages !== undefined && !Array.isArray(rawStages)) return out.skip(index, 'stages is not a list');
   for (const [k, g] of (rawStages ?? []).entries()) {
     if (!isObj(g)) return out.skip(index, `stage ${k} is not an object`);
-    const a = parseTimestamp(g.startTime), b = parseTimestamp(g.endTime);
+    const a = parseTimestamp(g.startTime),
+      b = parseTimestamp(g.endTime);
     if (!Number.isFinite(a) || !Number.isFinite(b) || b < a) return out.skip(index, `stage ${k} has no valid startTime / endTime`);
     const s = sleepStageOf(g.type);
     if (!s.known) out.unknownEnums++;
@@ -366,9 +398,18 @@ function mapSleep(out: Out, dp: Record<string, unknown>, rec: Record<string, unk
   // proto3 omits false: with metadata present, an absent `nap` is a main sleep
   const mainSleep = !isObj(rec.metadata) ? null : typeof meta.mainSleep === 'boolean' ? meta.mainSleep : meta.nap !== true;
   out.sessions.push({
-    account: ctx.account, kind: 'sleep', source, layer: 'api',
-    start: span.start, startOffset: span.startOffset, end: span.end, endOffset: span.endOffset,
-    externalId: idOf(dp, meta.externalId), mainSleep, segments, details,
+    account: ctx.account,
+    kind: 'sleep',
+    source,
+    layer: 'api',
+    start: span.start,
+    startOffset: span.startOffset,
+    end: span.end,
+    endOffset: span.endOffset,
+    externalId: idOf(dp, meta.externalId),
+    mainSleep,
+    segments,
+    details,
   });
   out.day(localDateAtOffset(span.end, span.endOffset));
 }
@@ -399,9 +440,18 @@ function mapExercise(out: Out, dp: Record<string, unknown>, rec: Record<string, 
   const gain = num(ms.elevationGainMillimeters);
   if (gain !== null) details.elevationGain = gain / 1000;
   out.sessions.push({
-    account: ctx.account, kind: 'exercise', source, layer: 'api',
-    start: span.start, startOffset: span.startOffset, end: span.end, endOffset: span.endOffset,
-    externalId: idOf(dp, null), mainSleep: null, segments: [], details,
+    account: ctx.account,
+    kind: 'exercise',
+    source,
+    layer: 'api',
+    start: span.start,
+    startOffset: span.startOffset,
+    end: span.end,
+    endOffset: span.endOffset,
+    externalId: idOf(dp, null),
+    mainSleep: null,
+    segments: [],
+    details,
   });
   const civil = isObj(rec.interval) ? dateParts(isObj(rec.interval.civilStartTime) ? rec.interval.civilStartTime.date : undefined) : null;
   out.day(civil ? fmtDate(civil.y, civil.mo, civil.d) : localDateAtOffset(span.start, span.startOffset));
@@ -412,7 +462,10 @@ function mapRollupPoint(def: DataTypeDef, out: Out, rp: unknown, index: number, 
   const t = parseTimestamp(rp.startTime);
   if (!Number.isFinite(t)) return out.skip(index, `startTime ${JSON.stringify(rp.startTime)} is not an RFC 3339 timestamp`);
   const rec = rp[def.unionKey];
-  if (rec === undefined) { out.zeros++; return; }
+  if (rec === undefined) {
+    out.zeros++;
+    return;
+  }
   if (!isObj(rec)) return out.skip(index, `"${def.unionKey}" is not an object`);
   const offset = ctx.zone.offsetAt(t);
   if (mapValues(out, fieldsOf(def), rec, ROLLUP_SOURCE, { t, offset }, index)) out.day(localDateAtOffset(t, offset));

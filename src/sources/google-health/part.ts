@@ -81,7 +81,12 @@ export function liveSyncRunner(ctx: ExtensionContext): SyncRunner {
   const { config, store, logger, events } = ctx;
   const clients = new Map<string, HealthClient>();
   let engine: ReturnType<typeof loadEngine> | null = null;
-  const clientFor = (HealthClient: Awaited<ReturnType<typeof loadEngine>>['HealthClient'], account: string, tokens: TokenManager, signal: AbortSignal): HealthClient => {
+  const clientFor = (
+    HealthClient: Awaited<ReturnType<typeof loadEngine>>['HealthClient'],
+    account: string,
+    tokens: TokenManager,
+    signal: AbortSignal,
+  ): HealthClient => {
     let c = clients.get(account);
     if (!c) {
       c = new HealthClient({
@@ -89,7 +94,9 @@ export function liveSyncRunner(ctx: ExtensionContext): SyncRunner {
         getAccessToken: (o) => tokens.getAccessToken(o),
         quotaPerMinute: config.google.quota_per_minute,
         logger: logger.child({ account }),
-        onRequest: (e) => { events.emit('api:request', { account, outcome: e.outcome, status: e.status, ms: e.ms }); },
+        onRequest: (e) => {
+          events.emit('api:request', { account, outcome: e.outcome, status: e.status, ms: e.ms });
+        },
         // the source's shutdown signal: a stop cuts waits and retries short (the transaction of a page is never cut)
         signal,
       });
@@ -103,8 +110,15 @@ export function liveSyncRunner(ctx: ExtensionContext): SyncRunner {
     const log = logger.child({ account, job });
     const timezone = await resolveAccountTimezone(config, store, account, client, log);
     const r = await syncAccount({
-      store, client, account, timezone, mode: job, config: config.sync,
-      quotaPerMinute: config.google.quota_per_minute, logger: log, signal,
+      store,
+      client,
+      account,
+      timezone,
+      mode: job,
+      config: config.sync,
+      quotaPerMinute: config.google.quota_per_minute,
+      logger: log,
+      signal,
       ...(job === 'backfill' ? { maxRequests: Math.max(1, Math.floor(config.google.quota_per_minute / 2)) } : {}),
     });
     return { added: r.added + r.changed + r.sessions, requests: r.requests, quotaLeft: client.stats.quotaLeft() };
@@ -118,7 +132,9 @@ export function liveSyncRunner(ctx: ExtensionContext): SyncRunner {
  */
 export function registerAuthPageWithoutSource(ctx: ExtensionContext): void {
   registerAuthPage(ctx.http, {
-    client: oauthClientOrNull(ctx), logger: ctx.logger, accounts: () => ctx.accounts(),
+    client: oauthClientOrNull(ctx),
+    logger: ctx.logger,
+    accounts: () => ctx.accounts(),
     redirectBase: () => loopbackBase(ctx),
     onAuthorized: (name) => {
       const status = ctx.accountBook.get(name);
@@ -156,13 +172,18 @@ export class GoogleHealthSource implements Extension {
       this.accounts.set(a.name, { status, tokens, queue: [], running: null });
     }
     registerAuthPage(ctx.http, {
-      client, logger, accounts: () => ctx.accounts(),
+      client,
+      logger,
+      accounts: () => ctx.accounts(),
       redirectBase: () => loopbackBase(ctx),
       onAuthorized: (name) => this.authorized(name),
     });
     for (const a of this.accounts.values()) {
       if (a.tokens && (a.status.auth === 'missing' || a.status.auth === 'reauth-needed')) {
-        logger.warn({ account: a.status.name, auth: a.status.auth }, `account ${a.status.name} is not authorised: open ${ctx.http.url() ?? 'the bridge'}/auth or run: fitbit-bridge auth --account ${a.status.name}`);
+        logger.warn(
+          { account: a.status.name, auth: a.status.auth },
+          `account ${a.status.name} is not authorised: open ${ctx.http.url() ?? 'the bridge'}/auth or run: fitbit-bridge auth --account ${a.status.name}`,
+        );
       }
     }
     const live = [...this.accounts.values()].filter((a) => a.tokens !== null);
@@ -189,7 +210,10 @@ export class GoogleHealthSource implements Extension {
     if (a.status.auth === 'missing' || a.status.auth === 'reauth-needed') return;
     if (a.queue.includes(job)) return;
     a.queue.push(job);
-    if (!a.running) a.running = this.drain(a).finally(() => { a.running = null; });
+    if (!a.running)
+      a.running = this.drain(a).finally(() => {
+        a.running = null;
+      });
   }
 
   /** Resolves when no account has queued or running work. */
@@ -245,7 +269,10 @@ export class GoogleHealthSource implements Extension {
     const today = new Date().toISOString().slice(0, 10);
     if (a.warnedExpiry === today) return;
     a.warnedExpiry = today;
-    this.ctx.logger.warn({ account: a.status.name }, `the Google authorisation of account ${a.status.name} ends within a day (apps in Testing mode: 7 days after consent): open ${this.ctx.http.url() ?? 'the bridge'}/auth or run: fitbit-bridge auth --account ${a.status.name}`);
+    this.ctx.logger.warn(
+      { account: a.status.name },
+      `the Google authorisation of account ${a.status.name} ends within a day (apps in Testing mode: 7 days after consent): open ${this.ctx.http.url() ?? 'the bridge'}/auth or run: fitbit-bridge auth --account ${a.status.name}`,
+    );
   }
 
   private authorized(name: string): void {

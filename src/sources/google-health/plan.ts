@@ -14,15 +14,27 @@ export type SyncMode = 'recent' | 'daily' | 'backfill' | 'all';
 
 /** Typical points per day (a Fitbit tracker worn all day), for estimates only. */
 const POINTS_PER_DAY: Record<string, number> = {
-  'heart-rate': 17_000, steps: 700, distance: 700, altitude: 30, 'active-energy-burned': 1000, 'active-zone-minutes': 60,
-  'heart-rate-variability': 90, 'oxygen-saturation': 450, 'total-calories': 1440, floors: 30, weight: 0.3,
-  sleep: 1.2, exercise: 0.5, 'respiratory-rate-sleep-summary': 1.1,
+  'heart-rate': 17_000,
+  steps: 700,
+  distance: 700,
+  altitude: 30,
+  'active-energy-burned': 1000,
+  'active-zone-minutes': 60,
+  'heart-rate-variability': 90,
+  'oxygen-saturation': 450,
+  'total-calories': 1440,
+  floors: 30,
+  weight: 0.3,
+  sleep: 1.2,
+  exercise: 0.5,
+  'respiratory-rate-sleep-summary': 1.1,
 };
 
 /** [from, to) cut into windows of `days`, oldest first (or newest first). */
 export function split(from: string, to: string, days: number, newestFirst = false): WindowSpec[] {
   const out: WindowSpec[] = [];
-  const a = dayNumber(from), b = dayNumber(to);
+  const a = dayNumber(from),
+    b = dayNumber(to);
   for (let x = a; x < b; x += days) out.push({ from: dateOfDay(x), to: dateOfDay(Math.min(b, x + days)) });
   return newestFirst ? out.reverse() : out;
 }
@@ -122,7 +134,7 @@ export function planSync(opts: PlanOptions): SyncPlan {
     let upper = false;
     if (back && !cov.backfillDone) {
       const floor = addDays(today, -cfg.backfill_days);
-      const top = cov.from ?? (incremental[0]?.from ?? addDays(today, 1));
+      const top = cov.from ?? incremental[0]?.from ?? addDays(today, 1);
       const known = oldestStoredDay(opts.store, opts.account, zone, def.metrics) ?? oldestStoredDay(opts.store, opts.account, zone);
       const bottom = known !== null && known > floor ? known : floor;
       upper = known === null;
@@ -132,8 +144,15 @@ export function planSync(opts: PlanOptions): SyncPlan {
       requests += windowRequests(def, wins) + (def.method === 'list' ? 1 : 0);
     }
     const tp: TypePlan = {
-      type: def.id, method: def.method, incremental, coveredFrom: cov.from, coveredTo: cov.to, backfillDone: cov.backfillDone,
-      backfillDays, backfillUpperBound: upper, requests,
+      type: def.id,
+      method: def.method,
+      incremental,
+      coveredFrom: cov.from,
+      coveredTo: cov.to,
+      backfillDone: cov.backfillDone,
+      backfillDays,
+      backfillUpperBound: upper,
+      requests,
     };
     if (def.note) tp.note = def.note;
     types.push(tp);

@@ -69,9 +69,7 @@ export function windowDays(win: WindowSpec): number {
 
 /** Stable key of a page: method, filter / range, page size and page number (not the token, which may differ per fetch). */
 export function requestKey(r: PageRequest): string {
-  const what = r.method === 'rollUp'
-    ? JSON.stringify({ range: r.body?.range, windowSize: r.body?.windowSize })
-    : r.filter ?? '';
+  const what = r.method === 'rollUp' ? JSON.stringify({ range: r.body?.range, windowSize: r.body?.windowSize }) : (r.filter ?? '');
   return createHash('sha256').update(`${r.method}\u0000${r.dataType}\u0000${what}\u0000${r.pageSize}\u0000${r.page}`).digest('base64url').slice(0, 32);
 }
 

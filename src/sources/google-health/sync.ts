@@ -35,9 +35,7 @@ import type { Logger } from '../../util/log.js';
 import { Zone, addDays, dayNumber, systemClock, type Clock } from '../../time/index.js';
 import { applyPage, roundedOf } from './apply.js';
 import type { HealthClient } from './client.js';
-import {
-  markCovered, maxDate, minDate, readCoverage, writeCoverage, type Coverage, type PendingWindow,
-} from './coverage.js';
+import { markCovered, maxDate, minDate, readCoverage, writeCoverage, type Coverage, type PendingWindow } from './coverage.js';
 import { typesForMode, type DataTypeDef, type FilterMember } from './datatypes.js';
 import { HealthApiError } from './errors.js';
 import { mapPage, type MappedPage } from './mapping.js';
@@ -156,7 +154,17 @@ class AccountSync {
     this.now = opts.now ?? systemClock;
     this.runAt = this.now();
     this.report = {
-      account: opts.account, mode: opts.mode, requests: 0, pages: 0, added: 0, changed: 0, sessions: 0, types: {}, warnings: [], stopped: null, durationMs: 0,
+      account: opts.account,
+      mode: opts.mode,
+      requests: 0,
+      pages: 0,
+      added: 0,
+      changed: 0,
+      sessions: 0,
+      types: {},
+      warnings: [],
+      stopped: null,
+      durationMs: 0,
     };
   }
 
@@ -167,8 +175,14 @@ class AccountSync {
   async run(): Promise<SyncReport> {
     const o = this.opts;
     const plan = planSync({
-      store: o.store, account: o.account, timezone: o.timezone, mode: o.mode, config: o.config, now: this.now,
-      ...(o.types ? { types: o.types } : {}), ...(o.quotaPerMinute !== undefined ? { quotaPerMinute: o.quotaPerMinute } : {}),
+      store: o.store,
+      account: o.account,
+      timezone: o.timezone,
+      mode: o.mode,
+      config: o.config,
+      now: this.now,
+      ...(o.types ? { types: o.types } : {}),
+      ...(o.quotaPerMinute !== undefined ? { quotaPerMinute: o.quotaPerMinute } : {}),
     });
     this.report.plan = { requests: plan.requests, etaSeconds: plan.etaSeconds };
     this.planned = plan.requests;
@@ -214,8 +228,19 @@ class AccountSync {
 
   private newTypeReport(): TypeReport {
     return {
-      requests: 0, pages: 0, points: 0, added: 0, changed: 0, sessions: 0, skipped: 0, zeros: 0, unknownEnums: 0,
-      coveredFrom: null, coveredTo: null, backfillDone: false, member: null,
+      requests: 0,
+      pages: 0,
+      points: 0,
+      added: 0,
+      changed: 0,
+      sessions: 0,
+      skipped: 0,
+      zeros: 0,
+      unknownEnums: 0,
+      coveredFrom: null,
+      coveredTo: null,
+      backfillDone: false,
+      member: null,
     };
   }
 
@@ -278,7 +303,10 @@ class AccountSync {
       }
       if (cursor <= stopAt) {
         // a floor only the store suggests (the list types' backfill is not finished) ends this run, not the backfill
-        if (settled) this.commitCoverage(st, (c) => { c.backfillDone = true; });
+        if (settled)
+          this.commitCoverage(st, (c) => {
+            c.backfillDone = true;
+          });
         return;
       }
       if (!firstWin) failpoint('sync.between-windows');
@@ -287,14 +315,19 @@ class AccountSync {
       if (from < stopAt) from = stopAt;
       const win = { from, to: cursor };
       const points = await this.fetchWindow(st, win, 'backfill');
-      if (points > 0) { emptyRun = 0; continue; }
+      if (points > 0) {
+        emptyRun = 0;
+        continue;
+      }
       if (def.method === 'list') {
         await this.probe(st, win.from);
       } else {
         emptyRun += dayNumber(win.to) - dayNumber(win.from);
         const limit = st.cov.firstData !== null ? ROLLUP_EMPTY_RUN_DAYS : ROLLUP_EMPTY_RUN_DAYS_NO_DATA;
         if (this.rollupFloor() === null && emptyRun >= limit) {
-          this.commitCoverage(st, (c) => { c.backfillDone = true; });
+          this.commitCoverage(st, (c) => {
+            c.backfillDone = true;
+          });
           return;
         }
       }
@@ -353,7 +386,10 @@ class AccountSync {
    * Sends a request built for the type's current filter member; on INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER
    * switches to the next member (sleep) and tries again. Returns the answer and the member used.
    */
-  private async send(st: TypeState, build: (m: FilterMember | null) => PageRequest): Promise<{ req: PageRequest; body: unknown; raw: string; fetchedAt: number; member: FilterMember | null }> {
+  private async send(
+    st: TypeState,
+    build: (m: FilterMember | null) => PageRequest,
+  ): Promise<{ req: PageRequest; body: unknown; raw: string; fetchedAt: number; member: FilterMember | null }> {
     let member = this.member(st);
     for (;;) {
       const req = build(member);
@@ -372,7 +408,10 @@ class AccountSync {
         const i = member ? members.indexOf(member) : -1;
         if (e instanceof HealthApiError && e.detailedReason === FILTER_MEMBER_REASON && i >= 0 && i + 1 < members.length) {
           const next = members[i + 1]!;
-          this.opts.logger?.info({ account: this.opts.account, dataType: st.def.id, refused: member?.member, next: next.member }, `${st.def.id}: the API refused the filter member ${member?.member}; trying ${next.member}`);
+          this.opts.logger?.info(
+            { account: this.opts.account, dataType: st.def.id, refused: member?.member, next: next.member },
+            `${st.def.id}: the API refused the filter member ${member?.member}; trying ${next.member}`,
+          );
           failpoint('sync.filter-fallback');
           member = next;
           st.cov = { ...st.cov, member: next.member, window: null };
@@ -386,7 +425,8 @@ class AccountSync {
   /** Fetches every page of a window; returns the number of data points it held. */
   private async fetchWindow(st: TypeState, win: WindowSpec, phase: 'backfill' | 'incremental'): Promise<number> {
     const pend = st.cov.window;
-    const resume = pend && pend.phase === phase && pend.from === win.from && pend.to === win.to && pend.member === (this.member(st)?.member ?? null) ? pend : null;
+    const resume =
+      pend && pend.phase === phase && pend.from === win.from && pend.to === win.to && pend.member === (this.member(st)?.member ?? null) ? pend : null;
     let pageToken: string | undefined = resume?.pageToken;
     let page = resume?.pages ?? 0;
     let points = resume?.points ?? 0;
@@ -412,21 +452,39 @@ class AccountSync {
       points += mapped.points;
       const last = mapped.nextPageToken === null;
       const memberName = got.member?.member ?? null;
-      this.commitPage(st, got.req, got.raw, got.fetchedAt, mapped, fetchId, (c) => {
-        c.member = memberName;
-        c.firstData = minDate(c.firstData, mapped.minDay);
-        c.lastData = maxDate(c.lastData, mapped.maxDay);
-        c.lastError = null;
-        if (!last) {
-          const w: PendingWindow = { phase, from: win.from, to: win.to, member: memberName, pageToken: mapped.nextPageToken as string, pages: page + 1, points, fetchId };
-          c.window = w;
-          return;
-        }
-        c.window = null;
-        markCovered(c, win.from, win.to, this.runAt);
-        const reach = Math.min(got.fetchedAt, this.zone.midnightOfDate(win.to));
-        if (win.to > this.zone.localDate(this.runAt) || c.syncedUntil === null) c.syncedUntil = Math.max(c.syncedUntil ?? -Infinity, reach);
-      }, last ? win : null);
+      this.commitPage(
+        st,
+        got.req,
+        got.raw,
+        got.fetchedAt,
+        mapped,
+        fetchId,
+        (c) => {
+          c.member = memberName;
+          c.firstData = minDate(c.firstData, mapped.minDay);
+          c.lastData = maxDate(c.lastData, mapped.maxDay);
+          c.lastError = null;
+          if (!last) {
+            const w: PendingWindow = {
+              phase,
+              from: win.from,
+              to: win.to,
+              member: memberName,
+              pageToken: mapped.nextPageToken as string,
+              pages: page + 1,
+              points,
+              fetchId,
+            };
+            c.window = w;
+            return;
+          }
+          c.window = null;
+          markCovered(c, win.from, win.to, this.runAt);
+          const reach = Math.min(got.fetchedAt, this.zone.midnightOfDate(win.to));
+          if (win.to > this.zone.localDate(this.runAt) || c.syncedUntil === null) c.syncedUntil = Math.max(c.syncedUntil ?? -Infinity, reach);
+        },
+        last ? win : null,
+      );
       failpoint('sync.after-commit');
       if (last) return points;
       failpoint('sync.between-pages');
@@ -439,15 +497,27 @@ class AccountSync {
   private async probe(st: TypeState, before: string): Promise<void> {
     failpoint('sync.before-probe');
     const got = await this.send(st, (m) => ({
-      method: 'list', dataType: st.def.id, filter: windowFilter(st.def, m as FilterMember, { to: before }, this.zone),
-      pageSize: 1, page: 0, from: '', to: before, tz: this.opts.timezone,
+      method: 'list',
+      dataType: st.def.id,
+      filter: windowFilter(st.def, m as FilterMember, { to: before }, this.zone),
+      pageSize: 1,
+      page: 0,
+      from: '',
+      to: before,
+      tz: this.opts.timezone,
     }));
     const mapped = mapPage(st.def, got.body, { account: this.opts.account, zone: this.zone, page: `probe before ${before}` });
     failpoint('sync.after-probe');
     const memberName = got.member?.member ?? null;
     if (mapped.points === 0 || mapped.maxDay === null) {
-      this.commitCoverage(st, (c) => { c.member = memberName; c.backfillDone = true; });
-      this.opts.logger?.info({ account: this.opts.account, dataType: st.def.id, firstData: st.cov.firstData }, `${st.def.id}: backfill complete (no data before ${before})`);
+      this.commitCoverage(st, (c) => {
+        c.member = memberName;
+        c.backfillDone = true;
+      });
+      this.opts.logger?.info(
+        { account: this.opts.account, dataType: st.def.id, firstData: st.cov.firstData },
+        `${st.def.id}: backfill complete (no data before ${before})`,
+      );
       return;
     }
     // everything in [newest older point's day + 1, before) is known to be empty
@@ -472,8 +542,16 @@ class AccountSync {
   }
 
   /** One page: raw page, samples, sessions and the coverage update in ONE transaction. */
-  private commitPage(st: TypeState, req: PageRequest, raw: string, fetchedAt: number, mapped: MappedPage, fetchId: string,
-    change: (c: Coverage) => void, completed: WindowSpec | null): void {
+  private commitPage(
+    st: TypeState,
+    req: PageRequest,
+    raw: string,
+    fetchedAt: number,
+    mapped: MappedPage,
+    fetchId: string,
+    change: (c: Coverage) => void,
+    completed: WindowSpec | null,
+  ): void {
     const o = this.opts;
     const next: Coverage = structuredClone(st.cov);
     change(next);
@@ -481,8 +559,15 @@ class AccountSync {
       failpoint('sync.tx-begin');
       if (o.config.keep_raw_pages) {
         this.store.putRawPage({
-          account: o.account, dataType: st.def.id, requestKey: requestKey(req), request: JSON.stringify(req),
-          windowFrom: req.from, windowTo: req.to, fetchId, fetchedAt, body: raw,
+          account: o.account,
+          dataType: st.def.id,
+          requestKey: requestKey(req),
+          request: JSON.stringify(req),
+          windowFrom: req.from,
+          windowTo: req.to,
+          fetchId,
+          fetchedAt,
+          body: raw,
         });
         // a complete fetch of a window supersedes older fetches of windows inside it
         if (completed) this.store.pruneRawPages(o.account, st.def.id, completed.from, completed.to, fetchId);
@@ -512,7 +597,8 @@ class AccountSync {
       o.logger?.warn({ account: o.account, dataType: st.def.id }, w);
       if (this.report.warnings.length < MAX_REPORT_WARNINGS) this.report.warnings.push(w);
     }
-    if (mapped.unknownEnums) o.logger?.info({ account: o.account, dataType: st.def.id, count: mapped.unknownEnums }, 'enum values unknown to the bridge mapped to "unknown"');
+    if (mapped.unknownEnums)
+      o.logger?.info({ account: o.account, dataType: st.def.id, count: mapped.unknownEnums }, 'enum values unknown to the bridge mapped to "unknown"');
   }
 }
 
@@ -524,8 +610,13 @@ export async function syncAccount(opts: SyncOptions): Promise<SyncReport> {
 /** `planSync` with the options of `syncAccount` (what `sync --dry-run` shows). */
 export function planAccount(opts: Omit<SyncOptions, 'client'>): SyncPlan {
   return planSync({
-    store: opts.store, account: opts.account, timezone: opts.timezone, mode: opts.mode, config: opts.config,
-    ...(opts.types ? { types: opts.types } : {}), ...(opts.now ? { now: opts.now } : {}),
+    store: opts.store,
+    account: opts.account,
+    timezone: opts.timezone,
+    mode: opts.mode,
+    config: opts.config,
+    ...(opts.types ? { types: opts.types } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
     ...(opts.quotaPerMinute !== undefined ? { quotaPerMinute: opts.quotaPerMinute } : {}),
   });
 }

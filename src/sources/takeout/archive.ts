@@ -49,7 +49,12 @@ export interface ArchiveEntry {
 export type ArchiveProblem = 'unreadable' | 'other-profile';
 
 export class ArchiveError extends BridgeError {
-  constructor(public readonly file: string, message: string, public readonly entry?: string, public readonly problem: ArchiveProblem = 'unreadable') {
+  constructor(
+    public readonly file: string,
+    message: string,
+    public readonly entry?: string,
+    public readonly problem: ArchiveProblem = 'unreadable',
+  ) {
     super(message, '', problem === 'other-profile' ? EXIT.USAGE : EXIT.INPUT);
     this.name = 'ArchiveError';
   }
@@ -80,7 +85,10 @@ export async function listInputs(paths: string[]): Promise<{ path: string; kind:
       st = await fsp.stat(p);
     } catch (e) {
       const code = errCode(e);
-      throw new ArchiveError(p, code === 'ENOENT' ? `${p}: no such file or folder` : code === 'EACCES' ? `${p}: permission denied` : `${p}: cannot access: ${errText(e)}`);
+      throw new ArchiveError(
+        p,
+        code === 'ENOENT' ? `${p}: no such file or folder` : code === 'EACCES' ? `${p}: permission denied` : `${p}: cannot access: ${errText(e)}`,
+      );
     }
     if (st.isDirectory()) {
       try {
@@ -96,7 +104,11 @@ export async function listInputs(paths: string[]): Promise<{ path: string; kind:
     const magic = Buffer.alloc(4);
     try {
       const fh = await fsp.open(p, 'r');
-      try { await fh.read(magic, 0, 4, 0); } finally { await fh.close(); }
+      try {
+        await fh.read(magic, 0, 4, 0);
+      } finally {
+        await fh.close();
+      }
     } catch (e) {
       throw new ArchiveError(p, errCode(e) === 'EACCES' ? `${p}: permission denied` : `${p}: cannot read: ${errText(e)}`);
     }
@@ -107,7 +119,10 @@ export async function listInputs(paths: string[]): Promise<{ path: string; kind:
     } else if (magic[0] === 0x1f && magic[1] === 0x8b) {
       out.push({ path: p, kind: 'tgz', bytes: st.size });
     } else {
-      throw new ArchiveError(p, `${p}: not a recognised Takeout archive (expected a .zip or .tgz file, or an extracted folder; the content is neither zip nor gzip)`);
+      throw new ArchiveError(
+        p,
+        `${p}: not a recognised Takeout archive (expected a .zip or .tgz file, or an extracted folder; the content is neither zip nor gzip)`,
+      );
     }
   }
   return out;
@@ -145,9 +160,12 @@ function openZip(file: string): Promise<yauzl.ZipFile> {
       if (err || !zf) {
         const msg = errText(err);
         const truncated = /central directory|end of central|signature not found|not enough|unexpected EOF|truncated/i.test(msg);
-        reject(new ArchiveError(file, truncated
-          ? `${file}: the zip looks truncated or incomplete (is it still downloading?): ${msg}`
-          : `${file}: cannot read zip: ${msg}`));
+        reject(
+          new ArchiveError(
+            file,
+            truncated ? `${file}: the zip looks truncated or incomplete (is it still downloading?): ${msg}` : `${file}: cannot read zip: ${msg}`,
+          ),
+        );
         return;
       }
       resolve(zf);
@@ -157,9 +175,18 @@ function openZip(file: string): Promise<yauzl.ZipFile> {
 
 function nextZipEntry(zf: yauzl.ZipFile): Promise<yauzl.Entry | null> {
   return new Promise((resolve, reject) => {
-    const onEntry = (e: yauzl.Entry): void => { done(); resolve(e); };
-    const onEnd = (): void => { done(); resolve(null); };
-    const onError = (e: Error): void => { done(); reject(e); };
+    const onEntry = (e: yauzl.Entry): void => {
+      done();
+      resolve(e);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(null);
+    };
+    const onError = (e: Error): void => {
+      done();
+      reject(e);
+    };
     const done = (): void => {
       zf.removeListener('entry', onEntry);
       zf.removeListener('end', onEnd);
@@ -176,13 +203,18 @@ function nextZipEntry(zf: yauzl.ZipFile): Promise<yauzl.Entry | null> {
 class CrcCheck extends Transform {
   private crc = 0;
   private readonly hasCrc = typeof (zlib as { crc32?: unknown }).crc32 === 'function';
-  constructor(private readonly expected: number, private readonly fail: (msg: string) => Error) { super(); }
+  constructor(
+    private readonly expected: number,
+    private readonly fail: (msg: string) => Error,
+  ) {
+    super();
+  }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (this.hasCrc) this.crc = zlib.crc32(chunk, this.crc);
     cb(null, chunk);
   }
   override _flush(cb: TransformCallback): void {
-    if (this.hasCrc && (this.crc >>> 0) !== (this.expected >>> 0)) {
+    if (this.hasCrc && this.crc >>> 0 !== this.expected >>> 0) {
       cb(this.fail(`CRC-32 mismatch (the entry is corrupt)`));
       return;
     }
@@ -210,16 +242,23 @@ async function* zipEntries(file: string): AsyncGenerator<ArchiveEntry> {
         path: name,
         size: entry.uncompressedSize,
         compressedSize: entry.compressedSize,
-        open: () => new Promise<EntryStream>((resolve, reject) => {
-          if (entry.isEncrypted()) { reject(fail('the entry is encrypted')); return; }
-          zf.openReadStream(entry, (err, rs) => {
-            if (err || !rs) { reject(fail(errText(err))); return; }
-            const out = new CrcCheck(entry.crc32, fail);
-            rs.on('error', (er: Error) => out.destroy(er instanceof ArchiveError ? er : fail(errText(er))));
-            rs.pipe(out);
-            resolve(out);
-          });
-        }),
+        open: () =>
+          new Promise<EntryStream>((resolve, reject) => {
+            if (entry.isEncrypted()) {
+              reject(fail('the entry is encrypted'));
+              return;
+            }
+            zf.openReadStream(entry, (err, rs) => {
+              if (err || !rs) {
+                reject(fail(errText(err)));
+                return;
+              }
+              const out = new CrcCheck(entry.crc32, fail);
+              rs.on('error', (er: Error) => out.destroy(er instanceof ArchiveError ? er : fail(errText(er))));
+              rs.pipe(out);
+              resolve(out);
+            });
+          }),
       };
     }
   } finally {
@@ -235,13 +274,18 @@ async function* tgzEntries(file: string): AsyncGenerator<ArchiveEntry> {
   const extract = tarStream.extract();
   let readBytes = 0;
   let reported = 0;
-  fileStream.on('data', (b: Buffer | string) => { readBytes += b.length; });
+  fileStream.on('data', (b: Buffer | string) => {
+    readBytes += b.length;
+  });
   const wrap = (e: unknown): ArchiveError => {
     if (e instanceof ArchiveError) return e;
     const msg = errText(e);
-    return new ArchiveError(file, /unexpected end|Unexpected end of data|premature|truncated/i.test(msg)
-      ? `${file}: the archive looks truncated or incomplete (is it still downloading?): ${msg}`
-      : `${file}: cannot read tgz: ${msg}`);
+    return new ArchiveError(
+      file,
+      /unexpected end|Unexpected end of data|premature|truncated/i.test(msg)
+        ? `${file}: the archive looks truncated or incomplete (is it still downloading?): ${msg}`
+        : `${file}: cannot read tgz: ${msg}`,
+    );
   };
   fileStream.on('error', (e) => extract.destroy(wrap(e)));
   gunzip.on('error', (e) => extract.destroy(wrap(e)));
@@ -255,7 +299,9 @@ async function* tgzEntries(file: string): AsyncGenerator<ArchiveEntry> {
     if (c.ended) return;
     c.src.removeAllListeners('data');
     if (c.out && !c.out.destroyed) c.out.destroy();
-    c.src.on('data', () => { /* drain */ });
+    c.src.on('data', () => {
+      /* drain */
+    });
     c.src.resume();
   };
   try {
@@ -267,12 +313,19 @@ async function* tgzEntries(file: string): AsyncGenerator<ArchiveEntry> {
         src.resume();
         continue;
       }
-      const name = h.name.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/^\/+/, '');
+      const name = h.name
+        .replace(/\\/g, '/')
+        .replace(/^(\.\/)+/, '')
+        .replace(/^\/+/, '');
       const fail = (msg: string): ArchiveError => new ArchiveError(file, `${file}: entry ${name}: ${msg}`, name);
       const c: { src: TarEntry; out: PassThrough | null; ended: boolean } = { src, out: null, ended: false };
       current = c;
-      src.on('end', () => { c.ended = true; });
-      src.on('error', (e: Error) => { if (c.out && !c.out.destroyed) c.out.destroy(fail(wrap(e).message)); });
+      src.on('end', () => {
+        c.ended = true;
+      });
+      src.on('error', (e: Error) => {
+        if (c.out && !c.out.destroyed) c.out.destroy(fail(wrap(e).message));
+      });
       const compressed = Math.max(0, readBytes - reported);
       reported = readBytes;
       yield {
@@ -285,7 +338,9 @@ async function* tgzEntries(file: string): AsyncGenerator<ArchiveEntry> {
           if (c.out) throw fail('the entry was already opened');
           const out = new PassThrough();
           c.out = out;
-          src.on('data', (chunk: Buffer) => { if (!out.destroyed && !out.write(chunk)) src.pause(); });
+          src.on('data', (chunk: Buffer) => {
+            if (!out.destroyed && !out.write(chunk)) src.pause();
+          });
           out.on('drain', () => src.resume());
           src.on('end', () => out.end());
           return out;
@@ -311,7 +366,11 @@ async function* tgzEntries(file: string): AsyncGenerator<ArchiveEntry> {
 
 // ---------------------------------------------------------------------------------- folder
 
-interface WalkedFile { rel: string; full: string; size: number }
+interface WalkedFile {
+  rel: string;
+  full: string;
+  size: number;
+}
 
 async function walk(root: string, rel: string): Promise<WalkedFile[]> {
   const dir = rel ? join(root, rel) : root;
@@ -345,12 +404,16 @@ async function* dirEntries(root: string): AsyncGenerator<ArchiveEntry> {
       path: f.rel,
       size: f.size,
       compressedSize: f.size,
-      open: () => new Promise<EntryStream>((resolve, reject) => {
-        const s = createReadStream(f.full, { highWaterMark: 256 * 1024 });
-        const onErr = (e: Error): void => reject(new ArchiveError(root, `${root}: entry ${f.rel}: ${errText(e)}`, f.rel));
-        s.once('error', onErr);
-        s.once('open', () => { s.removeListener('error', onErr); resolve(s); });
-      }),
+      open: () =>
+        new Promise<EntryStream>((resolve, reject) => {
+          const s = createReadStream(f.full, { highWaterMark: 256 * 1024 });
+          const onErr = (e: Error): void => reject(new ArchiveError(root, `${root}: entry ${f.rel}: ${errText(e)}`, f.rel));
+          s.once('error', onErr);
+          s.once('open', () => {
+            s.removeListener('error', onErr);
+            resolve(s);
+          });
+        }),
     };
   }
 }

@@ -18,7 +18,11 @@ export interface CsvBatch {
 }
 
 export class CsvFileError extends Error {
-  constructor(public readonly file: string, public readonly line: number, message: string) {
+  constructor(
+    public readonly file: string,
+    public readonly line: number,
+    message: string,
+  ) {
     super(`${file}:${line}: ${message}`);
     this.name = 'CsvFileError';
   }
@@ -96,7 +100,15 @@ function parseQuoted(text: string, start: number, eof: boolean): QuotedResult | 
       return { fields, end: n, innerLines };
     }
     const c = text.charCodeAt(i);
-    if (c === 44) { i++; if (i >= n && !eof) return null; if (i >= n) { fields.push(''); return { fields, end: n, innerLines }; } continue; }
+    if (c === 44) {
+      i++;
+      if (i >= n && !eof) return null;
+      if (i >= n) {
+        fields.push('');
+        return { fields, end: n, innerLines };
+      }
+      continue;
+    }
     if (c === 13) {
       if (i + 1 >= n && !eof) return null;
       if (i + 1 < n && text.charCodeAt(i + 1) === 10) return { fields, end: i + 2, innerLines };
@@ -129,7 +141,10 @@ export async function* readCsv(stream: AsyncIterable<Buffer | string>, file: str
 
   const emitRow = (fields: string[], at: number): void => {
     if (header === null) header = fields;
-    else { rows.push(fields); lines.push(at); }
+    else {
+      rows.push(fields);
+      lines.push(at);
+    }
   };
 
   const process = (text: string, eof: boolean): string => {

@@ -57,7 +57,10 @@ export class DropFolderPart implements Extension {
     this.log = ctx.logger.child({ extension: this.name });
     const timezone = acct.timezone ?? t.timezone;
     this.watcher = new DropFolderWatcher({
-      dir: this.dir, account, store: ctx.store, logger: this.log,
+      dir: this.dir,
+      account,
+      store: ctx.store,
+      logger: this.log,
       settleMs: t.drop_settle_seconds * 1000,
       ...(timezone !== undefined ? { timezone } : {}),
       ...(this.opts.clock ? { clock: this.opts.clock } : {}),

@@ -50,7 +50,6 @@ import type { Logger } from '../../util/log.js';
 import { listInputs } from './archive.js';
 import { importTakeout, type ImportSummary } from './import.js';
 
-
 export type DropKind = 'zip' | 'tgz' | 'dir';
 
 export interface DropFolderOptions {
@@ -223,7 +222,15 @@ export async function dropIncomplete(path: string, kind: DropKind): Promise<stri
   try {
     await listInputs([path]); // zip: magic + central directory, the importer's own check
     if (kind === 'tgz') {
-      await pipeline(createReadStream(path), createGunzip(), new Writable({ write(_c, _e, cb) { cb(); } }));
+      await pipeline(
+        createReadStream(path),
+        createGunzip(),
+        new Writable({
+          write(_c, _e, cb) {
+            cb();
+          },
+        }),
+      );
     }
     return null;
   } catch (e) {
@@ -254,7 +261,9 @@ export class DropFolderWatcher {
   /** Looks at the folder once and imports what is ready. Concurrent calls share one scan. */
   scan(): Promise<DropEvent[]> {
     if (this.running) return this.running;
-    this.running = this.scanOnce().finally(() => { this.running = null; });
+    this.running = this.scanOnce().finally(() => {
+      this.running = null;
+    });
     return this.running;
   }
 
@@ -415,7 +424,12 @@ export class DropFolderWatcher {
       const missing: number[] = [];
       for (let i = 1; i <= max; i++) if (!have.has(i)) missing.push(i);
       if (missing.length > 0) {
-        return { kind: 'waiting', group, files, detail: `waiting for part${missing.length === 1 ? '' : 's'} ${missing.map((i) => String(i).padStart(3, '0')).join(', ')}` };
+        return {
+          kind: 'waiting',
+          group,
+          files,
+          detail: `waiting for part${missing.length === 1 ? '' : 's'} ${missing.map((i) => String(i).padStart(3, '0')).join(', ')}`,
+        };
       }
     }
     // settled
@@ -424,14 +438,22 @@ export class DropFolderWatcher {
       return !o || now - o.since < this.opts.settleMs;
     });
     if (unsettled.length > 0) {
-      return { kind: 'waiting', group, files, detail: `waiting for ${unsettled.map((m) => m.name).join(', ')} to stop changing (${Math.round(this.opts.settleMs / 1000)} s)` };
+      return {
+        kind: 'waiting',
+        group,
+        files,
+        detail: `waiting for ${unsettled.map((m) => m.name).join(', ')} to stop changing (${Math.round(this.opts.settleMs / 1000)} s)`,
+      };
     }
 
     // a failure recorded for exactly this content (also across restarts): only a change retries it
     const prevFail = state.failed.find((f) => f.group === group && f.fingerprint === fp);
     if (prevFail && !(h && h.retryAt !== undefined)) {
       this.handled.set(group, { fingerprint: fp });
-      this.log.info({ group, files, error: prevFail.error }, 'not retrying an export that failed before; it is tried again when it changes (touch it to force)');
+      this.log.info(
+        { group, files, error: prevFail.error },
+        'not retrying an export that failed before; it is tried again when it changes (touch it to force)',
+      );
       return null;
     }
 
@@ -444,10 +466,12 @@ export class DropFolderWatcher {
     // new content only
     let hashes: string[];
     try {
-      hashes = await Promise.all(list.map(async (m) => {
-        const known = state.imported.find((r) => r.name === m.name && r.size === m.size && r.mtimeMs === m.mtimeMs);
-        return known ? known.hash : dropContentHash(m.path, m.kind, this.opts.hashBytes);
-      }));
+      hashes = await Promise.all(
+        list.map(async (m) => {
+          const known = state.imported.find((r) => r.name === m.name && r.size === m.size && r.mtimeMs === m.mtimeMs);
+          return known ? known.hash : dropContentHash(m.path, m.kind, this.opts.hashBytes);
+        }),
+      );
     } catch (e) {
       return this.fail(group, files, fp, `cannot read: ${errText(e)}`, isTransient(e));
     }
@@ -484,19 +508,40 @@ export class DropFolderWatcher {
     const sessions = Object.values(summary.sessions).reduce((a, s) => a + s.added, 0);
     if (summary.exitCode !== 0 || summary.files.failed.length > 0) {
       const failed = summary.files.failed.map((f) => `${f.file}: ${f.error}`);
-      const ev = this.fail(group, files, fp, `${failed.length} file(s) inside failed (the rest is stored: ${added} samples, ${sessions} sessions): ${failed.slice(0, 5).join('; ')}`, false);
+      const ev = this.fail(
+        group,
+        files,
+        fp,
+        `${failed.length} file(s) inside failed (the rest is stored: ${added} samples, ${sessions} sessions): ${failed.slice(0, 5).join('; ')}`,
+        false,
+      );
       return { ...ev, summary };
     }
     remember();
     const detail = `imported ${summary.files.imported} files: ${added} samples added or changed, ${sessions} sessions`;
-    this.log.info({ group, files: fresh.map((m) => m.name), account: this.opts.account, added, sessions, filesImported: summary.files.imported, conflicts: summary.conflicts }, `drop folder: ${detail}`);
+    this.log.info(
+      {
+        group,
+        files: fresh.map((m) => m.name),
+        account: this.opts.account,
+        added,
+        sessions,
+        filesImported: summary.files.imported,
+        conflicts: summary.conflicts,
+      },
+      `drop folder: ${detail}`,
+    );
     return { kind: 'imported', group, files, detail, summary };
   }
 
   private runImport(paths: string[]): Promise<ImportSummary> {
     if (this.opts.importer) return this.opts.importer(paths);
     return importTakeout({
-      paths, account: this.opts.account, store: this.opts.store, logger: this.log, progress: false,
+      paths,
+      account: this.opts.account,
+      store: this.opts.store,
+      logger: this.log,
+      progress: false,
       ...(this.opts.timezone !== undefined ? { timezone: this.opts.timezone, timezoneFrom: 'config' as const } : {}),
     });
   }

@@ -46,7 +46,14 @@ export const FILE_KINDS: readonly FileKind[] = [
   { id: 'json.distance', label: 'distance JSON', format: 'json', clock: 'utc', name: re(`distance-${D}\\.json`), parse: lj.parseDistanceJson },
   { id: 'json.altitude', label: 'altitude JSON', format: 'json', clock: 'utc', name: re(`altitude-${D}\\.json`), parse: lj.parseAltitudeJson },
   { id: 'json.calories', label: 'calories JSON', format: 'json', clock: 'local', name: re(`calories-${D}\\.json`), parse: lj.parseCaloriesJson },
-  { id: 'json.resting_heart_rate', label: 'resting_heart_rate JSON', format: 'json', clock: 'local', name: re(`resting_heart_rate-${D}\\.json`), parse: ld.parseRestingHeartRateJson },
+  {
+    id: 'json.resting_heart_rate',
+    label: 'resting_heart_rate JSON',
+    format: 'json',
+    clock: 'local',
+    name: re(`resting_heart_rate-${D}\\.json`),
+    parse: ld.parseRestingHeartRateJson,
+  },
   { id: 'json.weight', label: 'weight JSON', format: 'json', clock: 'local', name: re(`weight-${D}\\.json`), parse: ld.parseWeightJson },
   { id: 'json.sleep', label: 'sleep JSON', format: 'json', clock: 'local', name: re(`sleep-${D}\\.json`), parse: ls.parseSleepJson },
   { id: 'json.exercise', label: 'exercise JSON', format: 'json', clock: 'utc', name: re(`exercise-\\d+\\.json`), parse: ld.parseExerciseJson },
@@ -57,26 +64,124 @@ export const FILE_KINDS: readonly FileKind[] = [
   { id: 'csv.calories', label: 'calories CSV', format: 'csv', clock: 'utc', name: re(`calories_${D}\\.csv`), parse: gc.parseCaloriesCsv },
   { id: 'csv.altitude', label: 'altitude CSV', format: 'csv', clock: 'utc', name: re(`altitude_${D}\\.csv`), parse: gc.parseAltitudeCsv },
   { id: 'csv.floors', label: 'floors CSV', format: 'csv', clock: 'utc', name: re(`floors_${D}\\.csv`), parse: gc.parseFloorsCsv },
-  { id: 'csv.active_zone_minutes', label: 'active_zone_minutes CSV', format: 'csv', clock: 'utc', name: re(`active_zone_minutes_${D}\\.csv`), parse: gc.parseAzmCsv },
-  { id: 'csv.heart_rate_variability', label: 'heart_rate_variability CSV', format: 'csv', clock: 'utc', name: re(`heart_rate_variability_${D}\\.csv`), parse: gc.parseHrvCsv },
-  { id: 'csv.oxygen_saturation', label: 'oxygen_saturation CSV', format: 'csv', clock: 'utc', name: re(`oxygen_saturation_${D}\\.csv`), parse: gc.parseSpo2Csv },
+  {
+    id: 'csv.active_zone_minutes',
+    label: 'active_zone_minutes CSV',
+    format: 'csv',
+    clock: 'utc',
+    name: re(`active_zone_minutes_${D}\\.csv`),
+    parse: gc.parseAzmCsv,
+  },
+  {
+    id: 'csv.heart_rate_variability',
+    label: 'heart_rate_variability CSV',
+    format: 'csv',
+    clock: 'utc',
+    name: re(`heart_rate_variability_${D}\\.csv`),
+    parse: gc.parseHrvCsv,
+  },
+  {
+    id: 'csv.oxygen_saturation',
+    label: 'oxygen_saturation CSV',
+    format: 'csv',
+    clock: 'utc',
+    name: re(`oxygen_saturation_${D}\\.csv`),
+    parse: gc.parseSpo2Csv,
+  },
   { id: 'csv.weight', label: 'weight CSV', format: 'csv', clock: 'utc', name: re(`weight(_${D})?\\.csv`), parse: gc.parseWeightCsv },
-  { id: 'csv.daily_resting_heart_rate', label: 'daily_resting_heart_rate CSV', format: 'csv', clock: 'local', name: re(`daily_resting_heart_rate(_${D})?\\.csv`), parse: gc.parseDailyRestingHeartRateCsv },
-  { id: 'csv.daily_heart_rate_variability', label: 'daily_heart_rate_variability CSV', format: 'csv', clock: 'local', name: re(`daily_heart_rate_variability(_${D})?\\.csv`), parse: gc.parseDailyHrvCsv },
-  { id: 'csv.daily_oxygen_saturation', label: 'daily_oxygen_saturation CSV', format: 'csv', clock: 'local', name: re(`daily_oxygen_saturation(_${D})?\\.csv`), parse: gc.parseDailySpo2Csv },
-  { id: 'csv.daily_respiratory_rate', label: 'daily_respiratory_rate CSV', format: 'csv', clock: 'local', name: re(`daily_respiratory_rate(_${D})?\\.csv`), parse: gc.parseDailyRespiratoryRateCsv },
-  { id: 'csv.daily_sleep_temperature_derivations', label: 'daily_sleep_temperature_derivations CSV', format: 'csv', clock: 'local', name: re(`daily_sleep_temperature_derivations(_${D})?\\.csv`), parse: gc.parseDailyTemperatureCsv },
+  {
+    id: 'csv.daily_resting_heart_rate',
+    label: 'daily_resting_heart_rate CSV',
+    format: 'csv',
+    clock: 'local',
+    name: re(`daily_resting_heart_rate(_${D})?\\.csv`),
+    parse: gc.parseDailyRestingHeartRateCsv,
+  },
+  {
+    id: 'csv.daily_heart_rate_variability',
+    label: 'daily_heart_rate_variability CSV',
+    format: 'csv',
+    clock: 'local',
+    name: re(`daily_heart_rate_variability(_${D})?\\.csv`),
+    parse: gc.parseDailyHrvCsv,
+  },
+  {
+    id: 'csv.daily_oxygen_saturation',
+    label: 'daily_oxygen_saturation CSV',
+    format: 'csv',
+    clock: 'local',
+    name: re(`daily_oxygen_saturation(_${D})?\\.csv`),
+    parse: gc.parseDailySpo2Csv,
+  },
+  {
+    id: 'csv.daily_respiratory_rate',
+    label: 'daily_respiratory_rate CSV',
+    format: 'csv',
+    clock: 'local',
+    name: re(`daily_respiratory_rate(_${D})?\\.csv`),
+    parse: gc.parseDailyRespiratoryRateCsv,
+  },
+  {
+    id: 'csv.daily_sleep_temperature_derivations',
+    label: 'daily_sleep_temperature_derivations CSV',
+    format: 'csv',
+    clock: 'local',
+    name: re(`daily_sleep_temperature_derivations(_${D})?\\.csv`),
+    parse: gc.parseDailyTemperatureCsv,
+  },
   // ---- old Fitbit CSV folders (no data source: legacy layer)
-  { id: 'hrv.details', label: 'Heart Rate Variability Details', format: 'csv', clock: 'local', name: re(`Heart Rate Variability Details - ${D}\\.csv`), parse: hc.parseHrvDetailsCsv },
-  { id: 'hrv.daily', label: 'Daily Heart Rate Variability Summary', format: 'csv', clock: 'local', name: re(`Daily Heart Rate Variability Summary - .*\\.csv`), parse: hc.parseDailyHrvSummaryCsv },
-  { id: 'resp.daily', label: 'Daily Respiratory Rate Summary', format: 'csv', clock: 'local', name: re(`Daily Respiratory Rate Summary - .*\\.csv`), parse: hc.parseDailyRespiratorySummaryCsv },
+  {
+    id: 'hrv.details',
+    label: 'Heart Rate Variability Details',
+    format: 'csv',
+    clock: 'local',
+    name: re(`Heart Rate Variability Details - ${D}\\.csv`),
+    parse: hc.parseHrvDetailsCsv,
+  },
+  {
+    id: 'hrv.daily',
+    label: 'Daily Heart Rate Variability Summary',
+    format: 'csv',
+    clock: 'local',
+    name: re(`Daily Heart Rate Variability Summary - .*\\.csv`),
+    parse: hc.parseDailyHrvSummaryCsv,
+  },
+  {
+    id: 'resp.daily',
+    label: 'Daily Respiratory Rate Summary',
+    format: 'csv',
+    clock: 'local',
+    name: re(`Daily Respiratory Rate Summary - .*\\.csv`),
+    parse: hc.parseDailyRespiratorySummaryCsv,
+  },
   { id: 'spo2.minute', label: 'Minute SpO2', format: 'csv', clock: 'utc', name: re(`Minute SpO2 - .*\\.csv`), parse: hc.parseMinuteSpo2Csv },
   { id: 'spo2.daily', label: 'Daily SpO2', format: 'csv', clock: 'local', name: re(`Daily SpO2 - .*\\.csv`), parse: hc.parseDailySpo2SummaryCsv },
-  { id: 'temp.computed', label: 'Computed Temperature', format: 'csv', clock: 'local', name: re(`Computed Temperature - .*\\.csv`), parse: hc.parseComputedTemperatureCsv },
-  { id: 'azm.local', label: 'Active Zone Minutes (AZM)', format: 'csv', clock: 'local', name: re(`Active Zone Minutes - .*\\.csv`), parse: hc.parseAzmLocalCsv },
+  {
+    id: 'temp.computed',
+    label: 'Computed Temperature',
+    format: 'csv',
+    clock: 'local',
+    name: re(`Computed Temperature - .*\\.csv`),
+    parse: hc.parseComputedTemperatureCsv,
+  },
+  {
+    id: 'azm.local',
+    label: 'Active Zone Minutes (AZM)',
+    format: 'csv',
+    clock: 'local',
+    name: re(`Active Zone Minutes - .*\\.csv`),
+    parse: hc.parseAzmLocalCsv,
+  },
   // ---- sessions with explicit offsets
   { id: 'csv.user_sleeps', label: 'UserSleeps', format: 'csv', clock: 'offset', name: re(`UserSleeps(_.*)?\\.csv`), parse: sc.parseUserSleepsCsv },
-  { id: 'csv.user_sleep_stages', label: 'UserSleepStages', format: 'csv', clock: 'offset', name: re(`UserSleepStages(_.*)?\\.csv`), parse: sc.parseUserSleepStagesCsv },
+  {
+    id: 'csv.user_sleep_stages',
+    label: 'UserSleepStages',
+    format: 'csv',
+    clock: 'offset',
+    name: re(`UserSleepStages(_.*)?\\.csv`),
+    parse: sc.parseUserSleepStagesCsv,
+  },
   { id: 'csv.user_exercises', label: 'UserExercises', format: 'csv', clock: 'offset', name: re(`UserExercises(_.*)?\\.csv`), parse: sc.parseUserExercisesCsv },
 ];
 
@@ -87,11 +192,7 @@ export const PROFILE_PARENT = /^(Your Profile|Profile|Personal & Account|Account
 /** Known files that carry nothing to import. */
 const IGNORED: RegExp[] = [/_readme\.txt$/i, /^README\.txt$/i, /^archive_browser\.html$/i];
 
-export type Classified =
-  | { type: 'kind'; kind: FileKind }
-  | { type: 'profile' }
-  | { type: 'ignored' }
-  | { type: 'unknown' };
+export type Classified = { type: 'kind'; kind: FileKind } | { type: 'profile' } | { type: 'ignored' } | { type: 'unknown' };
 
 /** Splits an archive path into basename and parent folder name. */
 export function baseAndParent(path: string): { base: string; parent: string } {

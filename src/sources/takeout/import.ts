@@ -40,8 +40,14 @@ import cliProgress from 'cli-progress';
 import { STATE_KEYS } from '../../store/state-keys.js';
 import { metric as metricDef, type MetricId } from '../../metrics/registry.js';
 import {
-  LEGACY_JSON_SOURCE, StoreFullError,
-  type SeriesInfo, type SeriesKey, type SessionRecord, type SessionSegment, type Store, type StoredSession,
+  LEGACY_JSON_SOURCE,
+  StoreFullError,
+  type SeriesInfo,
+  type SeriesKey,
+  type SessionRecord,
+  type SessionSegment,
+  type Store,
+  type StoredSession,
 } from '../../store/types.js';
 import { DAY_MS, Zone, localDateAtOffset } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
@@ -103,7 +109,6 @@ const MAX_WARNINGS_PER_FILE = 20;
 const SMALL_FILE = 64;
 const PROGRESS_LOG_MS = 5000;
 
-
 async function readAll(s: AsyncIterable<Buffer | string>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of s) parts.push(typeof c === 'string' ? Buffer.from(c) : c);
@@ -113,8 +118,12 @@ async function readAll(s: AsyncIterable<Buffer | string>): Promise<Buffer> {
 async function drain(s: AsyncIterable<unknown> | null): Promise<void> {
   if (!s) return;
   try {
-    for await (const _ of s) { /* discard */ }
-  } catch { /* already reported */ }
+    for await (const _ of s) {
+      /* discard */
+    }
+  } catch {
+    /* already reported */
+  }
 }
 
 function noZoneMessage(kind: FileKind): string {
@@ -134,9 +143,18 @@ function mergeSegments(a: readonly SessionSegment[], b: readonly SessionSegment[
 
 function toRecord(s: StoredSession): SessionRecord {
   return {
-    account: s.account, kind: s.kind, source: s.source, layer: s.layer, start: s.start, startOffset: s.startOffset,
-    end: s.end, endOffset: s.endOffset, externalId: s.externalId ?? null, mainSleep: s.mainSleep ?? null,
-    segments: s.segments, details: s.details,
+    account: s.account,
+    kind: s.kind,
+    source: s.source,
+    layer: s.layer,
+    start: s.start,
+    startOffset: s.startOffset,
+    end: s.end,
+    endOffset: s.endOffset,
+    externalId: s.externalId ?? null,
+    mainSleep: s.mainSleep ?? null,
+    segments: s.segments,
+    details: s.details,
   };
 }
 
@@ -151,10 +169,15 @@ class Run {
   private readonly pendingStages = new Map<string, StageGroup>();
   private noZoneUtcWarned = false;
   private readonly notesSeen = new Set<string>();
-  private get pendingKey(): string { return STATE_KEYS.pendingSleepStages(this.opts.account); }
+  private get pendingKey(): string {
+    return STATE_KEYS.pendingSleepStages(this.opts.account);
+  }
 
   constructor(
-    readonly opts: ImportOptions, readonly zone: Zone | null, readonly profile: ProfileInfo | null, zoneInfo: ImportSummary['zone'],
+    readonly opts: ImportOptions,
+    readonly zone: Zone | null,
+    readonly profile: ProfileInfo | null,
+    zoneInfo: ImportSummary['zone'],
     /** Profile.csv files the pre-pass could not read, by archive + path. */
     private readonly profileErrors: Map<string, string>,
   ) {
@@ -162,16 +185,31 @@ class Run {
     try {
       const saved = JSON.parse(opts.store.getState(this.pendingKey) ?? '[]') as StageGroup[];
       for (const g of saved) this.pendingStages.set(g.sleepId, g);
-    } catch { /* ignore a damaged state value */ }
+    } catch {
+      /* ignore a damaged state value */
+    }
     this.summary = {
-      account: opts.account, profileId: profile?.id ?? null, zone: zoneInfo, zoneUse: [],
+      account: opts.account,
+      profileId: profile?.id ?? null,
+      zone: zoneInfo,
+      zoneUse: [],
       files: { seen: 0, imported: 0, noData: 0, unknown: [], failed: [] },
-      warnings: [], warningCount: 0, metrics: {}, sessions: {}, conflicts: 0, dedupedJsonSamples: 0, exitCode: 0,
+      warnings: [],
+      warningCount: 0,
+      metrics: {},
+      sessions: {},
+      conflicts: 0,
+      dedupedJsonSamples: 0,
+      exitCode: 0,
     };
   }
 
-  get store(): Store { return this.opts.store; }
-  get account(): string { return this.opts.account; }
+  get store(): Store {
+    return this.opts.store;
+  }
+  get account(): string {
+    return this.opts.account;
+  }
 
   warn(file: string, line: number | undefined, message: string, perFile?: { n: number }): void {
     this.summary.warningCount++;
@@ -189,7 +227,10 @@ class Run {
 
   noteClock(clock: Clock | 'failed-no-zone', label: string): void {
     let s = this.clocks.get(clock);
-    if (!s) { s = new Set(); this.clocks.set(clock, s); }
+    if (!s) {
+      s = new Set();
+      this.clocks.set(clock, s);
+    }
     s.add(label);
   }
 
@@ -209,15 +250,21 @@ class Run {
     if (c.type === 'ignored') return;
     if (c.type === 'profile') {
       const err = this.profileErrors.get(`${e.archive}\u0000${e.path}`);
-      if (err) this.fail(e.path, err); else f.imported++;
+      if (err) this.fail(e.path, err);
+      else f.imported++;
       return;
     }
     if (c.type === 'unknown') {
       if (e.size <= SMALL_FILE) {
         try {
           const buf = await readAll(await e.open());
-          if (isNoDataFile(buf)) { f.noData++; return; }
-        } catch { /* listed as unknown */ }
+          if (isNoDataFile(buf)) {
+            f.noData++;
+            return;
+          }
+        } catch {
+          /* listed as unknown */
+        }
       }
       f.unknown.push(e.path);
       return;
@@ -234,7 +281,10 @@ class Run {
       if (e.size <= SMALL_FILE) {
         const buf = await readAll(stream);
         stream = null;
-        if (isNoDataFile(buf)) { f.noData++; return; }
+        if (isNoDataFile(buf)) {
+          f.noData++;
+          return;
+        }
         stream = Readable.from([buf]);
       }
     } catch (err) {
@@ -244,7 +294,11 @@ class Run {
     const out = new FileOutput();
     const perFile = { n: 0 };
     const ctx: ParseContext = {
-      file: e.path, account: this.account, zone: this.zone, profile: this.profile, out,
+      file: e.path,
+      account: this.account,
+      zone: this.zone,
+      profile: this.profile,
+      out,
       warn: (line, message) => this.warn(e.path, line, message, perFile),
       knownWeightsKg: (a, b) => this.knownWeightsKg(a, b),
     };
@@ -286,7 +340,10 @@ class Run {
       const byMetric = new Map<MetricId, SeriesInfo[]>();
       for (const b of out.series.values()) {
         let series = byMetric.get(b.metric);
-        if (!series) { series = this.store.listSeries({ account: this.account, metric: b.metric }); byMetric.set(b.metric, series); }
+        if (!series) {
+          series = this.store.listSeries({ account: this.account, metric: b.metric });
+          byMetric.set(b.metric, series);
+        }
         this.writeSeries(b, exportMs, series);
       }
       this.writeSessions(out.sessions, out.stageGroups);
@@ -303,7 +360,11 @@ class Run {
       const others = series.filter((s) => s.metric === b.metric && s.source !== LEGACY_JSON_SOURCE && s.count > 0);
       if (others.length) {
         let sorted = true;
-        for (let i = 1; i < samples.length; i++) if ((samples[i] as { t: number }).t < (samples[i - 1] as { t: number }).t) { sorted = false; break; }
+        for (let i = 1; i < samples.length; i++)
+          if ((samples[i] as { t: number }).t < (samples[i - 1] as { t: number }).t) {
+            sorted = false;
+            break;
+          }
         if (!sorted) samples.sort((x, y) => x.t - y.t);
         const drop = new Uint8Array(samples.length);
         let dropped = 0;
@@ -317,15 +378,21 @@ class Run {
           for (const o of others) {
             if (o.first === null || o.last === null || o.last < day * DAY_MS || o.first >= (day + 1) * DAY_MS) continue;
             const st = store.readDayColumns({ account: o.account, metric: o.metric, source: o.source }, day);
-            const stT = st.t, stV = st.v, stN = st.n;
-            let a = i, k = 0;
+            const stT = st.t,
+              stV = st.v,
+              stN = st.n;
+            let a = i,
+              k = 0;
             while (a < j && k < stN) {
               const sa = samples[a] as { t: number; v: number };
               const tb = stT[k] as number;
               if (sa.t < tb) a++;
               else if (sa.t > tb) k++;
               else {
-                if (!drop[a] && Math.abs(sa.v - (stV[k] as number)) <= tol + 1e-9) { drop[a] = 1; dropped++; }
+                if (!drop[a] && Math.abs(sa.v - (stV[k] as number)) <= tol + 1e-9) {
+                  drop[a] = 1;
+                  dropped++;
+                }
                 a++;
               }
             }
@@ -340,7 +407,8 @@ class Run {
     } else {
       const leg = series.find((x) => x.metric === b.metric && x.source === LEGACY_JSON_SOURCE);
       if (leg && leg.count > 0 && leg.first !== null && leg.last !== null) {
-        const lo = leg.first, hi = leg.last;
+        const lo = leg.first,
+          hi = leg.last;
         const inRange = samples.filter((s) => s.t >= lo && s.t <= hi);
         if (inRange.length) {
           const removed = store.removeMatching({ account: this.account, metric: b.metric, source: LEGACY_JSON_SOURCE }, inRange, tol + 1e-9);
@@ -352,7 +420,10 @@ class Run {
         }
       }
     }
-    if (!samples.length) { this.touchMetric(b.metric); return; }
+    if (!samples.length) {
+      this.touchMetric(b.metric);
+      return;
+    }
     const key: SeriesKey = { account: this.account, metric: b.metric, source: b.source };
     const r = store.writeSamples(key, samples, { exportMs });
     const m = this.touchMetric(b.metric);
@@ -361,10 +432,19 @@ class Run {
     m.unchanged += r.unchanged + r.keptNewer;
     this.summary.conflicts += r.changed + r.keptNewer;
     let fl = this.firstLast.get(b.metric);
-    if (!fl) { fl = { tMin: Infinity, oMin: 0, tMax: -Infinity, oMax: 0 }; this.firstLast.set(b.metric, fl); }
+    if (!fl) {
+      fl = { tMin: Infinity, oMin: 0, tMax: -Infinity, oMax: 0 };
+      this.firstLast.set(b.metric, fl);
+    }
     for (const s of samples) {
-      if (s.t < fl.tMin) { fl.tMin = s.t; fl.oMin = s.offset; }
-      if (s.t > fl.tMax) { fl.tMax = s.t; fl.oMax = s.offset; }
+      if (s.t < fl.tMin) {
+        fl.tMin = s.t;
+        fl.oMin = s.offset;
+      }
+      if (s.t > fl.tMax) {
+        fl.tMax = s.t;
+        fl.oMax = s.offset;
+      }
     }
     m.first = localDateAtOffset(fl.tMin, fl.oMin);
     m.last = localDateAtOffset(fl.tMax, fl.oMax);
@@ -372,14 +452,21 @@ class Run {
 
   private touchMetric(id: MetricId): MetricSummary {
     let m = this.summary.metrics[id];
-    if (!m) { m = { added: 0, changed: 0, unchanged: 0, first: null, last: null }; this.summary.metrics[id] = m; }
+    if (!m) {
+      m = { added: 0, changed: 0, unchanged: 0, first: null, last: null };
+      this.summary.metrics[id] = m;
+    }
     return m;
   }
 
   private countSession(key: string, changed: boolean): void {
     let c = this.summary.sessions[key];
-    if (!c) { c = { added: 0, unchanged: 0 }; this.summary.sessions[key] = c; }
-    if (changed) c.added++; else c.unchanged++;
+    if (!c) {
+      c = { added: 0, unchanged: 0 };
+      this.summary.sessions[key] = c;
+    }
+    if (changed) c.added++;
+    else c.unchanged++;
   }
 
   /** Stored CSV-layer sleep sessions overlapping [from, to), by sleep id. */
@@ -396,8 +483,12 @@ class Run {
     const csvSleeps = sessions.filter((s) => s.kind === 'sleep' && s.layer === 'takeout-csv');
     let stored: Map<string, StoredSession> | null = null;
     if (csvSleeps.length) {
-      let lo = Infinity, hi = -Infinity;
-      for (const s of csvSleeps) { lo = Math.min(lo, s.start); hi = Math.max(hi, s.end); }
+      let lo = Infinity,
+        hi = -Infinity;
+      for (const s of csvSleeps) {
+        lo = Math.min(lo, s.start);
+        hi = Math.max(hi, s.end);
+      }
       stored = this.storedCsvSleeps(lo - DAY_MS, hi + DAY_MS);
     }
     for (const s of sessions) {
@@ -407,15 +498,23 @@ class Run {
         const prev = stored?.get(id);
         const pend = this.pendingStages.get(id);
         let segs: SessionSegment[] = prev && prev.start === s.start && prev.source === s.source ? prev.segments : [];
-        if (pend) { segs = mergeSegments(segs, pend.segments); this.pendingStages.delete(id); }
+        if (pend) {
+          segs = mergeSegments(segs, pend.segments);
+          this.pendingStages.delete(id);
+        }
         rec = { ...s, segments: segs };
         this.csvSleeps.set(id, rec);
       }
       this.countSession(`${rec.kind} (${rec.layer})`, store.upsertSession(rec));
     }
     if (groups.length) {
-      let lo = Infinity, hi = -Infinity;
-      for (const g of groups) for (const x of g.segments) { lo = Math.min(lo, x.start); hi = Math.max(hi, x.end); }
+      let lo = Infinity,
+        hi = -Infinity;
+      for (const g of groups)
+        for (const x of g.segments) {
+          lo = Math.min(lo, x.start);
+          hi = Math.max(hi, x.end);
+        }
       const st = this.storedCsvSleeps(lo - DAY_MS, hi + DAY_MS);
       for (const g of groups) {
         const known = this.csvSleeps.get(g.sleepId) ?? (st.has(g.sleepId) ? toRecord(st.get(g.sleepId) as StoredSession) : undefined);
@@ -435,7 +534,10 @@ class Run {
     const s = this.summary;
     if (this.pendingStages.size) {
       s.warningCount++;
-      s.warnings.push({ file: 'UserSleepStages', message: `${this.pendingStages.size} sleep(s) in UserSleepStages have no UserSleeps row yet (ids ${[...this.pendingStages.keys()].slice(0, 5).join(', ')}${this.pendingStages.size > 5 ? ', …' : ''}); their stages are kept and joined when the UserSleeps file is imported` });
+      s.warnings.push({
+        file: 'UserSleepStages',
+        message: `${this.pendingStages.size} sleep(s) in UserSleepStages have no UserSleeps row yet (ids ${[...this.pendingStages.keys()].slice(0, 5).join(', ')}${this.pendingStages.size > 5 ? ', …' : ''}); their stages are kept and joined when the UserSleeps file is imported`,
+      });
     }
     const saved = this.opts.store.getState(this.pendingKey);
     const now = this.pendingStages.size ? JSON.stringify([...this.pendingStages.values()]) : null;
@@ -445,7 +547,8 @@ class Run {
     const zn = this.zone ? `${this.zone.name} (from ${zoneFromLabel(s.zone.from)})` : null;
     const list = (k: string): string => [...(this.clocks.get(k) ?? [])].sort().join(', ');
     if (this.clocks.has('local')) s.zoneUse.push(`local time, converted with ${zn}: ${list('local')}`);
-    if (this.clocks.has('utc')) s.zoneUse.push(zn ? `UTC stamps, offsets from ${zn}: ${list('utc')}` : `UTC stamps, offsets stored as +00:00 (no zone known): ${list('utc')}`);
+    if (this.clocks.has('utc'))
+      s.zoneUse.push(zn ? `UTC stamps, offsets from ${zn}: ${list('utc')}` : `UTC stamps, offsets stored as +00:00 (no zone known): ${list('utc')}`);
     if (this.clocks.has('offset')) s.zoneUse.push(`UTC stamps with the explicit offsets in the file: ${list('offset')}`);
     if (this.clocks.has('failed-no-zone')) s.zoneUse.push(`NOT imported (local time, no zone known; pass --timezone): ${list('failed-no-zone')}`);
     s.exitCode = s.files.failed.length ? 1 : 0;
@@ -453,7 +556,11 @@ class Run {
   }
 }
 
-interface FoundProfile { archive: string; file: string; info: ProfileInfo }
+interface FoundProfile {
+  archive: string;
+  file: string;
+  info: ProfileInfo;
+}
 
 /** Pre-pass: Profile.csv of each input (only that file is opened; a .tgz is streamed once for it). */
 async function findProfiles(paths: string[], logger: Logger, errors: Map<string, string>): Promise<FoundProfile[]> {
@@ -480,16 +587,30 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
   const { store, logger, account } = opts;
   const inputs = await listInputs(opts.paths);
   const profileErrors = new Map<string, string>();
-  const profiles = await findProfiles(inputs.map((i) => i.path), logger, profileErrors);
+  const profiles = await findProfiles(
+    inputs.map((i) => i.path),
+    logger,
+    profileErrors,
+  );
   const acct = store.getAccount(account);
   const ids = [...new Set(profiles.map((p) => p.info.id).filter((x): x is string => !!x))];
   if (ids.length > 1 && !opts.force) {
-    throw new ArchiveError(profiles[0]?.archive ?? '', `the inputs hold different Fitbit profiles (${ids.join(', ')}): import them into different accounts, or pass --force`, undefined, 'other-profile');
+    throw new ArchiveError(
+      profiles[0]?.archive ?? '',
+      `the inputs hold different Fitbit profiles (${ids.join(', ')}): import them into different accounts, or pass --force`,
+      undefined,
+      'other-profile',
+    );
   }
   const profile = profiles[0]?.info ?? null;
   if (profile?.id && acct?.profileId && acct.profileId !== profile.id && !opts.force) {
     const p = profiles.find((x) => x.info.id === profile.id) as FoundProfile;
-    throw new ArchiveError(p.archive, `${p.archive}: this export belongs to Fitbit profile ${profile.id}, but account "${account}" holds profile ${acct.profileId}; nothing was imported. Use another --account, or --force to import anyway`, undefined, 'other-profile');
+    throw new ArchiveError(
+      p.archive,
+      `${p.archive}: this export belongs to Fitbit profile ${profile.id}, but account "${account}" holds profile ${acct.profileId}; nothing was imported. Use another --account, or --force to import anyway`,
+      undefined,
+      'other-profile',
+    );
   }
 
   let zone: Zone | null = null;
@@ -500,7 +621,9 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
   };
   if (opts.timezone) pick(opts.timezone, opts.timezoneFrom ?? 'flag');
   else if (profile?.timezone) {
-    try { pick(profile.timezone, 'profile'); } catch (err) {
+    try {
+      pick(profile.timezone, 'profile');
+    } catch (err) {
       if (acct?.timezone) pick(acct.timezone, 'account');
       else throw new Error(`Profile.csv time zone: ${errText(err)}; pass --timezone`);
     }
@@ -512,21 +635,33 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
   // progress
   const totalBytes = inputs.reduce((a, i) => a + i.bytes, 0);
   let doneBytes = 0;
-  const bar = opts.progress && process.stderr.isTTY
-    ? new cliProgress.SingleBar({
-      stream: process.stderr, hideCursor: true, etaBuffer: 50,
-      format: 'importing |{bar}| {percentage}% | {done}/{totalMb} MB | {files} files | ETA {eta_formatted}',
-    }, cliProgress.Presets.shades_classic)
-    : null;
+  const bar =
+    opts.progress && process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          {
+            stream: process.stderr,
+            hideCursor: true,
+            etaBuffer: 50,
+            format: 'importing |{bar}| {percentage}% | {done}/{totalMb} MB | {files} files | ETA {eta_formatted}',
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
   const mb = (b: number): string => (b / 1048576).toFixed(1);
   bar?.start(Math.max(1, totalBytes), 0, { done: mb(0), totalMb: mb(totalBytes), files: 0 });
   let lastLog = Date.now();
   const tick = (): void => {
-    if (bar) { bar.update(Math.min(doneBytes, totalBytes), { done: mb(doneBytes), totalMb: mb(totalBytes), files: f.seen }); return; }
+    if (bar) {
+      bar.update(Math.min(doneBytes, totalBytes), { done: mb(doneBytes), totalMb: mb(totalBytes), files: f.seen });
+      return;
+    }
     const now = Date.now();
     if (now - lastLog >= PROGRESS_LOG_MS) {
       lastLog = now;
-      logger.info({ files: f.seen, mb: Number(mb(doneBytes)), totalMb: Number(mb(totalBytes)) }, `import: ${f.seen} files, ${mb(doneBytes)} of ${mb(totalBytes)} MB`);
+      logger.info(
+        { files: f.seen, mb: Number(mb(doneBytes)), totalMb: Number(mb(totalBytes)) },
+        `import: ${f.seen} files, ${mb(doneBytes)} of ${mb(totalBytes)} MB`,
+      );
     }
   };
 
@@ -560,14 +695,15 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
   }
 
   const summary = run.finish();
-  const name = zone ? (zone as Zone).name : acct?.timezone ?? null;
-  store.write(() => store.setAccount({
-    name: account,
-    profileId: profile?.id ?? acct?.profileId ?? null,
-    timezone: name,
-  }));
+  const name = zone ? (zone as Zone).name : (acct?.timezone ?? null);
+  store.write(() =>
+    store.setAccount({
+      name: account,
+      profileId: profile?.id ?? acct?.profileId ?? null,
+      timezone: name,
+    }),
+  );
   if (!summary.profileId) summary.profileId = acct?.profileId ?? null;
   logger.info({ account, files: f.seen, imported: f.imported, failed: f.failed.length, warnings: summary.warningCount }, 'takeout import done');
   return summary;
 }
-

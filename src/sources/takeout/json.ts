@@ -78,7 +78,12 @@ function parseWhole(buf: Buffer, file: string): unknown {
   } catch (e) {
     const msg = errText(e);
     if (/end of JSON input|Unterminated/i.test(msg)) {
-      throw new JsonFileError(file, `${file}: JSON ends unexpectedly after ${buf.length} bytes (line ${lineAt(body, body.length)}); the file looks truncated`, buf.length, lineAt(body, body.length));
+      throw new JsonFileError(
+        file,
+        `${file}: JSON ends unexpectedly after ${buf.length} bytes (line ${lineAt(body, body.length)}); the file looks truncated`,
+        buf.length,
+        lineAt(body, body.length),
+      );
     }
     const m = /position (\d+)/.exec(msg);
     if (m) {
@@ -98,11 +103,17 @@ function parseWhole(buf: Buffer, file: string): unknown {
 function* batchesOf(value: unknown, file: string, bytes: number, batchSize: number): Generator<unknown[]> {
   if (isEmptyValue(value)) return;
   if (Array.isArray(value)) {
-    if (value.length <= batchSize) { yield value; return; }
+    if (value.length <= batchSize) {
+      yield value;
+      return;
+    }
     for (let i = 0; i < value.length; i += batchSize) yield value.slice(i, i + batchSize);
     return;
   }
-  if (typeof value === 'object') { yield [value]; return; }
+  if (typeof value === 'object') {
+    yield [value];
+    return;
+  }
   if (bytes < NO_DATA_MAX) return; // a tiny scalar: treat as a "no data" marker
   throw new JsonFileError(file, `${file}: expected a JSON array or object at the top level, found ${typeof value}`, 0, 1);
 }
@@ -135,7 +146,10 @@ export async function* readJsonArray(
       const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
       head.push(b);
       total += b.length;
-      if (total > threshold) { streaming = true; break; } // sizeHint was wrong: switch to streaming
+      if (total > threshold) {
+        streaming = true;
+        break;
+      } // sizeHint was wrong: switch to streaming
     }
     if (!streaming) {
       if (total === 0) return;
@@ -148,12 +162,7 @@ export async function* readJsonArray(
   yield* streamArray(head, it, file, batchSize);
 }
 
-async function* streamArray(
-  head: Buffer[],
-  it: AsyncIterator<Buffer | string>,
-  file: string,
-  batchSize: number,
-): AsyncGenerator<unknown[]> {
+async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, file: string, batchSize: number): AsyncGenerator<unknown[]> {
   // Peek at the first significant byte to tell an array from an object.
   const pre: Buffer[] = [...head];
   let first = -1;
@@ -168,7 +177,10 @@ async function* streamArray(
   let ended = false;
   while (first < 0) {
     const r = await it.next();
-    if (r.done) { ended = true; break; }
+    if (r.done) {
+      ended = true;
+      break;
+    }
     const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
     pre.push(b);
     first = scan(b, pre.length === 1);
@@ -199,11 +211,20 @@ async function* streamArray(
     for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) newlines++;
   };
   async function* source(): AsyncGenerator<Buffer> {
-    for (const b of pre) { count(b); yield b; }
-    if (ended) { srcEnded = true; return; }
+    for (const b of pre) {
+      count(b);
+      yield b;
+    }
+    if (ended) {
+      srcEnded = true;
+      return;
+    }
     for (;;) {
       const r = await it.next();
-      if (r.done) { srcEnded = true; return; }
+      if (r.done) {
+        srcEnded = true;
+        return;
+      }
       const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
       count(b);
       yield b;
@@ -213,17 +234,27 @@ async function* streamArray(
   const parser = ParserMod.make({ packValues: true, streamValues: false });
   const arr = StreamArrayMod.make();
   let failure: Error | null = null;
-  pipeline(src, parser, arr, (err) => { if (err) failure = err; });
+  pipeline(src, parser, arr, (err) => {
+    if (err) failure = err;
+  });
   let batch: unknown[] = [];
   try {
     for await (const item of arr as AsyncIterable<{ key: number; value: unknown }>) {
       batch.push(item.value);
-      if (batch.length >= batchSize) { const out = batch; batch = []; yield out; }
+      if (batch.length >= batchSize) {
+        const out = batch;
+        batch = [];
+        yield out;
+      }
     }
   } catch (e) {
     failure = e instanceof Error ? e : new Error(String(e));
   } finally {
-    if (!arr.destroyed) { src.destroy(); parser.destroy(); arr.destroy(); }
+    if (!arr.destroyed) {
+      src.destroy();
+      parser.destroy();
+      arr.destroy();
+    }
   }
   if (failure !== null) {
     const msg = failure.message;

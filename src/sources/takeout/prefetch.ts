@@ -35,7 +35,10 @@ function startWorker(workerData: ReaderWorkerData): Worker {
 /** The entries of one pass ('csv': Google-layer CSV kinds only; 'rest': the others), read in this thread. */
 export async function* passEntries(path: string, pass: ReaderWorkerData['pass']): AsyncGenerator<ArchiveEntry> {
   for await (const e of readEntries([path])) {
-    if (pass === 'all') { yield e; continue; }
+    if (pass === 'all') {
+      yield e;
+      continue;
+    }
     const c = classify(e.path);
     const csv = c.type === 'kind' && c.kind.id.startsWith('csv.');
     if ((pass === 'csv') === csv) yield e;
@@ -46,7 +49,10 @@ export async function* passEntries(path: string, pass: ReaderWorkerData['pass'])
 export async function* prefetchedEntries(path: string, opts: PrefetchOptions): AsyncGenerator<ArchiveEntry> {
   let started = false;
   try {
-    for await (const e of workerEntries(path, opts, () => { started = true; })) yield e;
+    for await (const e of workerEntries(path, opts, () => {
+      started = true;
+    }))
+      yield e;
   } catch (err) {
     if (started || !(err instanceof WorkerStartError)) throw err;
     yield* passEntries(path, opts.pass);
@@ -57,7 +63,11 @@ class WorkerStartError extends Error {}
 
 async function* workerEntries(path: string, opts: PrefetchOptions, onStart: () => void): AsyncGenerator<ArchiveEntry> {
   const data: ReaderWorkerData = {
-    path, pass: opts.pass, windowBytes: opts.windowBytes ?? 24 * 1024 * 1024, wholeMax: opts.wholeMax ?? 16 * 1024 * 1024, smallFile: opts.smallFile ?? 64,
+    path,
+    pass: opts.pass,
+    windowBytes: opts.windowBytes ?? 24 * 1024 * 1024,
+    wholeMax: opts.wholeMax ?? 16 * 1024 * 1024,
+    smallFile: opts.smallFile ?? 64,
   };
   let w: Worker;
   try {
@@ -70,18 +80,37 @@ async function* workerEntries(path: string, opts: PrefetchOptions, onStart: () =
   let wake: (() => void) | null = null;
   let exited = false;
   let startError: string | null = null;
-  w.on('message', (m: WorkerMsg) => { gotAny = true; queue.push(m); const f = wake; wake = null; f?.(); });
+  w.on('message', (m: WorkerMsg) => {
+    gotAny = true;
+    queue.push(m);
+    const f = wake;
+    wake = null;
+    f?.();
+  });
   w.on('error', (e: Error) => {
     if (!gotAny) startError = e.message;
     queue.push({ type: 'fatal', message: `${path}: reader thread failed: ${e.message}` });
-    const f = wake; wake = null; f?.();
+    const f = wake;
+    wake = null;
+    f?.();
   });
-  w.on('exit', () => { exited = true; queue.push({ type: 'fatal', message: `${path}: reader thread stopped` }); const f = wake; wake = null; f?.(); });
+  w.on('exit', () => {
+    exited = true;
+    queue.push({ type: 'fatal', message: `${path}: reader thread stopped` });
+    const f = wake;
+    wake = null;
+    f?.();
+  });
   const next = async (): Promise<WorkerMsg> => {
-    while (queue.length === 0) await new Promise<void>((r) => { wake = r; });
+    while (queue.length === 0)
+      await new Promise<void>((r) => {
+        wake = r;
+      });
     return queue.shift() as WorkerMsg;
   };
-  const ack = (bytes: number): void => { if (!exited) w.postMessage({ type: 'ack', bytes }); };
+  const ack = (bytes: number): void => {
+    if (!exited) w.postMessage({ type: 'ack', bytes });
+  };
   try {
     for (;;) {
       const m = await next();

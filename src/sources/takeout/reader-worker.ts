@@ -45,7 +45,10 @@ if (port) {
   const room = async (): Promise<void> => {
     while (inFlight > wd.windowBytes) await new Promise<void>((r) => waiters.push(r));
   };
-  const nextBig = (): Promise<Msg> => new Promise((r) => { bigWaiter = r; });
+  const nextBig = (): Promise<Msg> =>
+    new Promise((r) => {
+      bigWaiter = r;
+    });
 
   const run = async (): Promise<void> => {
     try {
@@ -56,7 +59,10 @@ if (port) {
         if (wd.pass === 'rest' && csv) continue;
         const head = { type: 'entry' as const, path: e.path, size: e.size, compressedSize: e.compressedSize };
         const wanted = c.type === 'kind' || (c.type === 'unknown' && e.size <= wd.smallFile);
-        if (!wanted) { port.postMessage(head); continue; }
+        if (!wanted) {
+          port.postMessage(head);
+          continue;
+        }
         if (e.size > wd.wholeMax) {
           port.postMessage({ ...head, big: true });
           const m = await nextBig();
@@ -79,10 +85,16 @@ if (port) {
         try {
           const parts: Buffer[] = [];
           let n = 0;
-          for await (const chunk of await e.open()) { parts.push(chunk); n += chunk.length; }
+          for await (const chunk of await e.open()) {
+            parts.push(chunk);
+            n += chunk.length;
+          }
           const data = new Uint8Array(n);
           let o = 0;
-          for (const p of parts) { data.set(p, o); o += p.length; }
+          for (const p of parts) {
+            data.set(p, o);
+            o += p.length;
+          }
           inFlight += n;
           port.postMessage({ ...head, data }, [data.buffer]);
         } catch (err) {

@@ -24,12 +24,16 @@ function int(n: number): string {
 export function formatSummary(s: ImportSummary): string {
   const out: string[] = [];
   out.push(`Takeout import into account "${s.account}"${s.profileId ? ` (Fitbit profile ${s.profileId})` : ''}`);
-  out.push(s.zone.name === NO_ZONE
-    ? 'Time zone: none known (no --timezone, no Profile.csv, none stored for the account): local-time files were not imported'
-    : `Time zone: ${s.zone.name} (from ${zoneFromLabel(s.zone.from)})`);
+  out.push(
+    s.zone.name === NO_ZONE
+      ? 'Time zone: none known (no --timezone, no Profile.csv, none stored for the account): local-time files were not imported'
+      : `Time zone: ${s.zone.name} (from ${zoneFromLabel(s.zone.from)})`,
+  );
   for (const z of s.zoneUse) out.push(`  ${z}`);
   const f = s.files;
-  out.push(`Files: ${int(f.seen)} seen, ${int(f.imported)} imported, ${int(f.noData)} without data, ${int(f.unknown.length)} unknown, ${int(f.failed.length)} failed`);
+  out.push(
+    `Files: ${int(f.seen)} seen, ${int(f.imported)} imported, ${int(f.noData)} without data, ${int(f.unknown.length)} unknown, ${int(f.failed.length)} failed`,
+  );
   out.push('');
 
   const order = METRICS.map((m) => m.id as string);
@@ -41,7 +45,11 @@ export function formatSummary(s: ImportSummary): string {
     });
     const head = ['metric', 'added', 'changed', 'unchanged', 'first day', 'last day'];
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-    const line = (r: string[]): string => r.map((c, i) => (i >= 1 && i <= 3 ? lpad(c, w[i] as number) : pad(c, w[i] as number))).join('  ').trimEnd();
+    const line = (r: string[]): string =>
+      r
+        .map((c, i) => (i >= 1 && i <= 3 ? lpad(c, w[i] as number) : pad(c, w[i] as number)))
+        .join('  ')
+        .trimEnd();
     out.push(line(head));
     out.push(w.map((n) => '-'.repeat(n)).join('  '));
     for (const r of rows) out.push(line(r));
@@ -66,7 +74,8 @@ export function formatSummary(s: ImportSummary): string {
       const base = parts.pop() ?? '';
       const key = `${parts.pop() ?? ''}/${base.replace(/\d{4}-\d{2}-\d{2}/g, 'YYYY-MM-DD').replace(/\d+/g, 'N')}`;
       const g = groups.get(key);
-      if (g) g.n++; else groups.set(key, { n: 1, example: u });
+      if (g) g.n++;
+      else groups.set(key, { n: 1, example: u });
     }
     let shown = 0;
     for (const [key, g] of groups) {

@@ -20,8 +20,7 @@ function d4(s: string, i: number): number {
   return a < 0 || b < 0 ? -1 : a * 100 + b;
 }
 
-const UTC_RE =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)$/;
+const UTC_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)$/;
 
 /**
  * '2026-04-06T02:43:45Z', '2026-04-06T02:43:45.123Z', '2026-04-12 05:45:30+0000', '…+00:00',
@@ -29,15 +28,32 @@ const UTC_RE =
  * offset — use {@link parseNaiveStamp} for those). Fast path for the fixed 20-char Z form.
  */
 export function parseUtcStamp(s: string): number | null {
-  if (s.length === 20 && s.charCodeAt(19) === 90 /* Z */ && s.charCodeAt(10) === 84 /* T */ &&
-      s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58) {
-    const y = d4(s, 0), mo = d2(s, 5), d = d2(s, 8), h = d2(s, 11), mi = d2(s, 14), sec = d2(s, 17);
+  if (
+    s.length === 20 &&
+    s.charCodeAt(19) === 90 /* Z */ &&
+    s.charCodeAt(10) === 84 /* T */ &&
+    s.charCodeAt(4) === 45 &&
+    s.charCodeAt(7) === 45 &&
+    s.charCodeAt(13) === 58 &&
+    s.charCodeAt(16) === 58
+  ) {
+    const y = d4(s, 0),
+      mo = d2(s, 5),
+      d = d2(s, 8),
+      h = d2(s, 11),
+      mi = d2(s, 14),
+      sec = d2(s, 17);
     if (y < 0 || !isValidDateTime(y, mo, d, h, mi, sec)) return null;
     return daysFromCivil(y, mo, d) * DAY_MS + h * HOUR_MS + mi * MINUTE_MS + sec * 1000;
   }
   const m = UTC_RE.exec(s.trim());
   if (!m) return null;
-  const y = +m[1]!, mo = +m[2]!, d = +m[3]!, h = +m[4]!, mi = +m[5]!, sec = m[6] ? +m[6] : 0;
+  const y = +m[1]!,
+    mo = +m[2]!,
+    d = +m[3]!,
+    h = +m[4]!,
+    mi = +m[5]!,
+    sec = m[6] ? +m[6] : 0;
   if (!isValidDateTime(y, mo, d, h, mi, sec)) return null;
   const ms = m[7] ? Math.floor(+(m[7] + '00').slice(0, 3)) : 0;
   const off = parseOffset(m[8]!);
@@ -54,7 +70,8 @@ export function parseOffset(s: string): number | null {
   if (t === 'Z' || t === 'z' || t === 'UTC' || t === 'GMT') return 0;
   let m = OFFSET_RE.exec(t);
   if (m) {
-    const h = +m[2]!, mi = m[3] ? +m[3] : 0;
+    const h = +m[2]!,
+      mi = m[3] ? +m[3] : 0;
     if (h > 18 || mi > 59) return null;
     return (m[1] === '-' ? -1 : 1) * (h * 60 + mi);
   }
@@ -78,13 +95,18 @@ export function parseLegacyStamp(s: string): [number, number, number, number, nu
   else if (n === 19 || n === 10) yLen = 4;
   else return null;
   if (s.charCodeAt(2) !== 47 || s.charCodeAt(5) !== 47) return null;
-  const mo = d2(s, 0), d = d2(s, 3);
+  const mo = d2(s, 0),
+    d = d2(s, 3);
   const y = yLen === 2 ? (d2(s, 6) < 0 ? -1 : 2000 + d2(s, 6)) : d4(s, 6);
-  let h = 0, mi = 0, sec = 0;
+  let h = 0,
+    mi = 0,
+    sec = 0;
   const tp = 6 + yLen;
   if (n > tp) {
     if (s.charCodeAt(tp) !== 32 || s.charCodeAt(tp + 3) !== 58 || s.charCodeAt(tp + 6) !== 58) return null;
-    h = d2(s, tp + 1); mi = d2(s, tp + 4); sec = d2(s, tp + 7);
+    h = d2(s, tp + 1);
+    mi = d2(s, tp + 4);
+    sec = d2(s, tp + 7);
   }
   if (y < 0 || !isValidDateTime(y, mo, d, h, mi, sec)) return null;
   return [y, mo, d, h, mi, sec];
@@ -106,8 +128,12 @@ export function parseNaiveStamp(s: string, ignoreSuffix = false): [number, numbe
     const r = rest.trim();
     if (!(r === 'Z' || r === 'z' || (m[4] !== undefined && parseOffset(r) !== null))) return null;
   }
-  const y = +m[1]!, mo = +m[2]!, d = +m[3]!;
-  const h = m[4] ? +m[4] : 0, mi = m[5] ? +m[5] : 0, sec = m[6] ? +m[6] : 0;
+  const y = +m[1]!,
+    mo = +m[2]!,
+    d = +m[3]!;
+  const h = m[4] ? +m[4] : 0,
+    mi = m[5] ? +m[5] : 0,
+    sec = m[6] ? +m[6] : 0;
   if (!isValidDateTime(y, mo, d, h, mi, sec)) return null;
   const ms = m[7] ? Math.floor(+(m[7] + '00').slice(0, 3)) : 0;
   return [y, mo, d, h, mi, sec, ms];

@@ -9,7 +9,10 @@ import { DAY_MS, HOUR_MS, LocalSequence, MINUTE_MS, daysFromCivil, type Zone } f
 /** Samples of one (metric, source) collected from one file. */
 export class SeriesBuffer {
   readonly samples: Sample[] = [];
-  constructor(readonly metric: MetricId, readonly source: string) {}
+  constructor(
+    readonly metric: MetricId,
+    readonly source: string,
+  ) {}
   push(t: number, offset: number, v: number): void {
     this.samples.push({ t, offset, v });
   }
@@ -108,7 +111,10 @@ const DC = { key: -1, day: 0 };
 /** UTC ms of wall-clock parts read as UTC (the day number is memoised: stamps come in runs). */
 export function utcOf(p: StampParts): number {
   const key = (p.y * 16 + p.mo) * 32 + p.d;
-  if (key !== DC.key) { DC.key = key; DC.day = daysFromCivil(p.y, p.mo, p.d); }
+  if (key !== DC.key) {
+    DC.key = key;
+    DC.day = daysFromCivil(p.y, p.mo, p.d);
+  }
   return DC.day * DAY_MS + p.h * HOUR_MS + p.mi * MINUTE_MS + p.s * 1000 + p.ms;
 }
 
@@ -116,7 +122,13 @@ export function utcOf(p: StampParts): number {
 
 /** Reusable parse result; `zone` is 'none' (naive), 'Z', or 'offset' with `off` minutes east. */
 export interface StampParts {
-  y: number; mo: number; d: number; h: number; mi: number; s: number; ms: number;
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  ms: number;
   zone: 'none' | 'Z' | 'offset';
   off: number;
 }
@@ -139,10 +151,17 @@ function valid(p: StampParts): boolean {
 
 /** `MM/DD/YY HH:MM:SS` at position i of a larger text (the fast JSON scanner). */
 export function parseLegacyAt(s: string, i: number, p: StampParts): boolean {
-  if (s.charCodeAt(i + 2) !== 47 || s.charCodeAt(i + 5) !== 47 || s.charCodeAt(i + 8) !== 32 || s.charCodeAt(i + 11) !== 58 || s.charCodeAt(i + 14) !== 58) return false;
-  p.mo = d2(s, i); p.d = d2(s, i + 3); p.y = 2000 + d2(s, i + 6);
-  p.h = d2(s, i + 9); p.mi = d2(s, i + 12); p.s = d2(s, i + 15);
-  p.ms = 0; p.zone = 'none'; p.off = 0;
+  if (s.charCodeAt(i + 2) !== 47 || s.charCodeAt(i + 5) !== 47 || s.charCodeAt(i + 8) !== 32 || s.charCodeAt(i + 11) !== 58 || s.charCodeAt(i + 14) !== 58)
+    return false;
+  p.mo = d2(s, i);
+  p.d = d2(s, i + 3);
+  p.y = 2000 + d2(s, i + 6);
+  p.h = d2(s, i + 9);
+  p.mi = d2(s, i + 12);
+  p.s = d2(s, i + 15);
+  p.ms = 0;
+  p.zone = 'none';
+  p.off = 0;
   return valid(p);
 }
 
@@ -150,14 +169,22 @@ export function parseLegacyAt(s: string, i: number, p: StampParts): boolean {
 export function parseLegacy(s: string, p: StampParts): boolean {
   if (s.length !== 17 && s.length !== 8) return false;
   if (s.charCodeAt(2) !== 47 || s.charCodeAt(5) !== 47) return false;
-  p.mo = d2(s, 0); p.d = d2(s, 3); p.y = 2000 + d2(s, 6);
+  p.mo = d2(s, 0);
+  p.d = d2(s, 3);
+  p.y = 2000 + d2(s, 6);
   if (s.length === 17) {
     if (s.charCodeAt(8) !== 32 || s.charCodeAt(11) !== 58 || s.charCodeAt(14) !== 58) return false;
-    p.h = d2(s, 9); p.mi = d2(s, 12); p.s = d2(s, 15);
+    p.h = d2(s, 9);
+    p.mi = d2(s, 12);
+    p.s = d2(s, 15);
   } else {
-    p.h = 0; p.mi = 0; p.s = 0;
+    p.h = 0;
+    p.mi = 0;
+    p.s = 0;
   }
-  p.ms = 0; p.zone = 'none'; p.off = 0;
+  p.ms = 0;
+  p.zone = 'none';
+  p.off = 0;
   return valid(p);
 }
 
@@ -168,14 +195,22 @@ export function parseLegacy(s: string, p: StampParts): boolean {
 export function parseIso(s: string, p: StampParts): boolean {
   const n = s.length;
   if (n < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return false;
-  p.y = d2(s, 0) * 100 + d2(s, 2); p.mo = d2(s, 5); p.d = d2(s, 8);
-  p.h = 0; p.mi = 0; p.s = 0; p.ms = 0; p.zone = 'none'; p.off = 0;
+  p.y = d2(s, 0) * 100 + d2(s, 2);
+  p.mo = d2(s, 5);
+  p.d = d2(s, 8);
+  p.h = 0;
+  p.mi = 0;
+  p.s = 0;
+  p.ms = 0;
+  p.zone = 'none';
+  p.off = 0;
   let i = 10;
   if (i < n) {
     const sep = s.charCodeAt(i);
     if (sep !== 84 && sep !== 32) return false; // 'T' or ' '
     if (n < i + 6 || s.charCodeAt(i + 3) !== 58) return false;
-    p.h = d2(s, i + 1); p.mi = d2(s, i + 4);
+    p.h = d2(s, i + 1);
+    p.mi = d2(s, i + 4);
     i += 6;
     if (i < n && s.charCodeAt(i) === 58) {
       if (n < i + 3) return false;
@@ -183,12 +218,14 @@ export function parseIso(s: string, p: StampParts): boolean {
       i += 3;
       if (i < n && s.charCodeAt(i) === 46) {
         i++;
-        let ms = 0, k = 0;
+        let ms = 0,
+          k = 0;
         while (i < n) {
           const c = dig(s, i);
           if (c < 0) break;
           if (k < 3) ms = ms * 10 + c;
-          k++; i++;
+          k++;
+          i++;
         }
         if (k === 0) return false;
         for (; k < 3; k++) ms *= 10;
@@ -197,17 +234,26 @@ export function parseIso(s: string, p: StampParts): boolean {
     }
     if (i < n) {
       const c = s.charCodeAt(i);
-      if (c === 90 && i === n - 1) { p.zone = 'Z'; i++; }
-      else if (c === 43 || c === 45) {
+      if (c === 90 && i === n - 1) {
+        p.zone = 'Z';
+        i++;
+      } else if (c === 43 || c === 45) {
         const sign = c === 45 ? -1 : 1;
         const rest = n - i - 1;
-        let hh: number, mm = 0;
-        if (rest === 5 && s.charCodeAt(i + 3) === 58) { hh = d2(s, i + 1); mm = d2(s, i + 4); }
-        else if (rest === 4) { hh = d2(s, i + 1); mm = d2(s, i + 3); }
-        else if (rest === 2) { hh = d2(s, i + 1); }
-        else return false;
+        let hh: number,
+          mm = 0;
+        if (rest === 5 && s.charCodeAt(i + 3) === 58) {
+          hh = d2(s, i + 1);
+          mm = d2(s, i + 4);
+        } else if (rest === 4) {
+          hh = d2(s, i + 1);
+          mm = d2(s, i + 3);
+        } else if (rest === 2) {
+          hh = d2(s, i + 1);
+        } else return false;
         if (hh < 0 || hh > 18 || mm < 0 || mm > 59) return false;
-        p.zone = 'offset'; p.off = sign * (hh * 60 + mm);
+        p.zone = 'offset';
+        p.off = sign * (hh * 60 + mm);
         i = n;
       } else return false;
     }
@@ -222,11 +268,28 @@ const ZC = { key: -1, day: 0 };
  * number memoised; NaN for anything else (the caller then uses {@link parseIso}).
  */
 export function fastUtcZ(s: string): number {
-  if (s.length !== 20 || s.charCodeAt(19) !== 90 || s.charCodeAt(10) !== 84 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
-  const y = d2(s, 0) * 100 + d2(s, 2), mo = d2(s, 5), d = d2(s, 8), h = d2(s, 11), mi = d2(s, 14), sec = d2(s, 17);
+  if (
+    s.length !== 20 ||
+    s.charCodeAt(19) !== 90 ||
+    s.charCodeAt(10) !== 84 ||
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  )
+    return NaN;
+  const y = d2(s, 0) * 100 + d2(s, 2),
+    mo = d2(s, 5),
+    d = d2(s, 8),
+    h = d2(s, 11),
+    mi = d2(s, 14),
+    sec = d2(s, 17);
   if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return NaN;
   const key = (y * 16 + mo) * 32 + d;
-  if (key !== ZC.key) { ZC.key = key; ZC.day = daysFromCivil(y, mo, d); }
+  if (key !== ZC.key) {
+    ZC.key = key;
+    ZC.day = daysFromCivil(y, mo, d);
+  }
   return ZC.day * DAY_MS + h * HOUR_MS + mi * MINUTE_MS + sec * 1000;
 }
 
@@ -237,11 +300,17 @@ export function parseOffsetText(s: string): number | null {
   const c = t.charCodeAt(0);
   if (c !== 43 && c !== 45) return null;
   const sign = c === 45 ? -1 : 1;
-  let hh: number, mm = 0;
-  if (t.length === 6 && t.charCodeAt(3) === 58) { hh = d2(t, 1); mm = d2(t, 4); }
-  else if (t.length === 5) { hh = d2(t, 1); mm = d2(t, 3); }
-  else if (t.length === 3) { hh = d2(t, 1); }
-  else return null;
+  let hh: number,
+    mm = 0;
+  if (t.length === 6 && t.charCodeAt(3) === 58) {
+    hh = d2(t, 1);
+    mm = d2(t, 4);
+  } else if (t.length === 5) {
+    hh = d2(t, 1);
+    mm = d2(t, 3);
+  } else if (t.length === 3) {
+    hh = d2(t, 1);
+  } else return null;
   if (hh < 0 || hh > 18 || mm < 0 || mm > 59) return null;
   return sign * (hh * 60 + mm);
 }
@@ -284,14 +353,26 @@ export class LocalClock {
       const a = this.zone.fromLocal(y, mo, d, h, Math.floor(mi / 15) * 15, 0, 0, 'earlier');
       const bl = b * BUCKET + BUCKET - 1;
       const e = new Date(bl);
-      const z = this.zone.fromLocal(e.getUTCFullYear(), e.getUTCMonth() + 1, e.getUTCDate(), e.getUTCHours(), e.getUTCMinutes(), e.getUTCSeconds(), e.getUTCMilliseconds(), 'earlier');
+      const z = this.zone.fromLocal(
+        e.getUTCFullYear(),
+        e.getUTCMonth() + 1,
+        e.getUTCDate(),
+        e.getUTCHours(),
+        e.getUTCMinutes(),
+        e.getUTCSeconds(),
+        e.getUTCMilliseconds(),
+        'earlier',
+      );
       if (!a.gap && !a.ambiguous && !z.gap && !z.ambiguous && a.offset === z.offset && a.t === b * BUCKET - a.offset * MINUTE_MS) {
         this.bucket = b;
         this.off = a.offset;
       }
     }
     if (b === this.bucket) {
-      if (this.dirty) { this.seq = new LocalSequence(this.zone); this.dirty = false; }
+      if (this.dirty) {
+        this.seq = new LocalSequence(this.zone);
+        this.dirty = false;
+      }
       return { t: local - this.off * MINUTE_MS, offset: this.off };
     }
     this.dirty = true;
@@ -313,11 +394,15 @@ export function col(header: readonly string[], ...names: string[]): number {
 }
 
 /** The error of a local-time file met without a zone. */
-export const NO_ZONE_MESSAGE = 'the stamps are local time and no time zone is known (no --timezone, no Profile.csv timezone, none stored for the account): pass --timezone <IANA name>, e.g. --timezone America/New_York';
+export const NO_ZONE_MESSAGE =
+  'the stamps are local time and no time zone is known (no --timezone, no Profile.csv timezone, none stored for the account): pass --timezone <IANA name>, e.g. --timezone America/New_York';
 
 /** Thrown by parsers for whole-file problems (wrong header, no zone for local stamps). */
 export class FileFormatError extends Error {
-  constructor(readonly file: string, message: string) {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
     super(`${file}: ${message}`);
     this.name = 'FileFormatError';
   }

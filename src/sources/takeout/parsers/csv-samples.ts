@@ -14,8 +14,18 @@ import { LEGACY_JSON_SOURCE } from '../../../store/types.js';
 import { MINUTE_MS } from '../../../time/index.js';
 import { readCsv } from '../csv.js';
 import {
-  FileFormatError, NO_ZONE_MESSAGE, fastUtcZ, OffsetCache, type LocalClock, newParts, newSequence, num, parseIso, utcOf,
-  type ParseContext, type SeriesBuffer,
+  FileFormatError,
+  NO_ZONE_MESSAGE,
+  fastUtcZ,
+  OffsetCache,
+  type LocalClock,
+  newParts,
+  newSequence,
+  num,
+  parseIso,
+  utcOf,
+  type ParseContext,
+  type SeriesBuffer,
 } from './common.js';
 
 export type CsvStream = AsyncIterable<Buffer | string>;
@@ -64,7 +74,9 @@ export function csvSamples(spec: CsvSampleSpec) {
     const offs = new OffsetCache(zone);
     const p = newParts();
     let seq: LocalClock | null = null;
-    let iT = -1, iS = -1, iOnly = -1;
+    let iT = -1,
+      iS = -1,
+      iOnly = -1;
     const onlyVals = spec.only?.values.map((v) => v.toLowerCase()) ?? [];
     let cols: { c: ValueCol; i: number; mul: number; div: number; last: SeriesBuffer | null; lastSrc: string }[] = [];
     let headerDone = false;
@@ -72,14 +84,17 @@ export function csvSamples(spec: CsvSampleSpec) {
     let autoMax = -Infinity;
     let autoIsMm = false;
     const legacy = spec.source === null;
-    const defSrc = legacy ? LEGACY_JSON_SOURCE : spec.defaultSource ?? GOOGLE_DEFAULT_SOURCE;
+    const defSrc = legacy ? LEGACY_JSON_SOURCE : (spec.defaultSource ?? GOOGLE_DEFAULT_SOURCE);
     const mode = spec.mode;
     for await (const batch of readCsv(stream, ctx.file)) {
       if (!headerDone) {
         headerDone = true;
         const h = batch.header.map(normName);
         const find = (names: string[]): number => {
-          for (const n of names) { const i = h.indexOf(n); if (i >= 0) return i; }
+          for (const n of names) {
+            const i = h.indexOf(n);
+            if (i >= 0) return i;
+          }
           return -1;
         };
         iT = find(spec.time);
@@ -89,21 +104,29 @@ export function csvSamples(spec: CsvSampleSpec) {
         if (spec.only) iOnly = find(spec.only.names);
         for (const c of spec.cols) {
           const i = find(c.names);
-          if (i < 0) { if (!c.optional) missing.push(c.names[0] as string); continue; }
+          if (i < 0) {
+            if (!c.optional) missing.push(c.names[0] as string);
+            continue;
+          }
           const mul = c.mul ?? 1;
           let div = c.div ?? 1;
           if (c.autoMm) {
             const name = h[i] as string;
-            if (name.includes('gain') || name.includes('millimet') || name.endsWith(' mm')) { div = 1000; }
-            else autoIsMm = true; // decided after the file is read
+            if (name.includes('gain') || name.includes('millimet') || name.endsWith(' mm')) {
+              div = 1000;
+            } else autoIsMm = true; // decided after the file is read
           }
           cols.push({ c, i, mul, div, last: null, lastSrc: '\u0000' });
         }
         if (missing.length || cols.length === 0) {
-          throw new FileFormatError(ctx.file, `unexpected CSV header "${batch.header.join(',')}" (line 1): expected column(s) ${missing.map((m) => `"${m}"`).join(', ') || 'with values'}`);
+          throw new FileFormatError(
+            ctx.file,
+            `unexpected CSV header "${batch.header.join(',')}" (line 1): expected column(s) ${missing.map((m) => `"${m}"`).join(', ') || 'with values'}`,
+          );
         }
       }
-      const rows = batch.rows, lines = batch.lines;
+      const rows = batch.rows,
+        lines = batch.lines;
       for (let r = 0; r < rows.length; r++) {
         const row = rows[r] as string[];
         const line = lines[r] as number;
@@ -112,23 +135,28 @@ export function csvSamples(spec: CsvSampleSpec) {
         let t: number, off: number;
         const fz = mode === 'instant' && !spec.forceLocal && ts !== undefined ? fastUtcZ(ts) : NaN;
         if (fz === fz) {
-          t = fz; off = offs.at(t);
+          t = fz;
+          off = offs.at(t);
         } else if (ts === undefined || !parseIso(ts, p)) {
           ctx.warn(line, `timestamp ${JSON.stringify(ts ?? '')} is not an ISO date/time; row skipped`);
           continue;
         } else if (mode !== 'instant') {
           if (!zone) throw new FileFormatError(ctx.file, NO_ZONE);
           const m = zone.midnight(p.y, p.mo, p.d);
-          t = m.t; off = m.offset;
+          t = m.t;
+          off = m.offset;
         } else if (p.zone === 'Z' && !spec.forceLocal) {
-          t = utcOf(p); off = offs.at(t);
+          t = utcOf(p);
+          off = offs.at(t);
         } else if (p.zone === 'offset' && !spec.forceLocal) {
-          t = utcOf(p) - p.off * MINUTE_MS; off = p.off;
+          t = utcOf(p) - p.off * MINUTE_MS;
+          off = p.off;
         } else {
           if (!zone) throw new FileFormatError(ctx.file, NO_ZONE);
           seq ??= newSequence(zone);
           const x = seq.next(p.y, p.mo, p.d, p.h, p.mi, p.s, p.ms);
-          t = x.t; off = x.offset;
+          t = x.t;
+          off = x.offset;
         }
         let src = defSrc;
         if (iS >= 0) {

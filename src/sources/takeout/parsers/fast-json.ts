@@ -34,15 +34,28 @@ function numberAt(t: string, i: number): number {
   const st = i;
   let c = t.charCodeAt(i);
   const neg = c === 45;
-  if (neg) { i++; c = t.charCodeAt(i); }
-  let ip = 0, digits = 0;
-  while (c >= 48 && c <= 57) { ip = ip * 10 + (c - 48); i++; digits++; c = t.charCodeAt(i); }
+  if (neg) {
+    i++;
+    c = t.charCodeAt(i);
+  }
+  let ip = 0,
+    digits = 0;
+  while (c >= 48 && c <= 57) {
+    ip = ip * 10 + (c - 48);
+    i++;
+    digits++;
+    c = t.charCodeAt(i);
+  }
   if (!digits || c === 101 || c === 69) return NaN; // exponents: let the generic reader do it
   if (c === 46) {
     i++;
     c = t.charCodeAt(i);
     let fd = 0;
-    while (c >= 48 && c <= 57) { i++; fd++; c = t.charCodeAt(i); }
+    while (c >= 48 && c <= 57) {
+      i++;
+      fd++;
+      c = t.charCodeAt(i);
+    }
     if (!fd || c === 101 || c === 69) return NaN;
     NUM.end = i;
     return +t.slice(st, i); // exact decimal semantics
@@ -54,7 +67,12 @@ function numberAt(t: string, i: number): number {
 /** Scratch: value of the last record read. */
 const REC = { v: 0 };
 
-interface Template { p1: string; p2: string; p3: string | null; p4: string }
+interface Template {
+  p1: string;
+  p2: string;
+  p3: string | null;
+  p4: string;
+}
 
 /** Exact layouts Fitbit writes (Jackson pretty-printed, and compact): matched with native compares. */
 const TEMPLATES_BPM: Template[] = [
@@ -142,7 +160,10 @@ export function scanLegacyIntraday(text: string, bpm: boolean, p: StampParts, on
       for (const x of tpls) {
         if (x === tpl) continue;
         j = templateRecord(text, i, x, p);
-        if (j >= 0) { tpl = x; break; }
+        if (j >= 0) {
+          tpl = x;
+          break;
+        }
       }
       if (j < 0) j = tokenRecord(text, i, bpm, p);
       if (j < 0) return false;
@@ -150,8 +171,14 @@ export function scanLegacyIntraday(text: string, bpm: boolean, p: StampParts, on
     onRecord(REC.v);
     i = j;
     let c = text.charCodeAt(i);
-    if (c !== 44 && c !== 93) { i = skipWs(text, i); c = text.charCodeAt(i); }
-    if (c === 44) { i = skipWs(text, i + 1); continue; }
+    if (c !== 44 && c !== 93) {
+      i = skipWs(text, i);
+      c = text.charCodeAt(i);
+    }
+    if (c === 44) {
+      i = skipWs(text, i + 1);
+      continue;
+    }
     if (c === 93) return skipWs(text, i + 1) === n;
     return false;
   }

@@ -8,7 +8,10 @@
 import { csvSamples } from './csv-samples.js';
 
 export const parseHrvDetailsCsv = csvSamples({
-  time: ['timestamp'], mode: 'instant', source: null, cols: [
+  time: ['timestamp'],
+  mode: 'instant',
+  source: null,
+  cols: [
     { metric: 'hrv_rmssd', names: ['rmssd'] },
     { metric: 'hrv_coverage', names: ['coverage'], optional: true },
     { metric: 'hrv_low_frequency', names: ['low frequency'], optional: true },
@@ -16,25 +19,43 @@ export const parseHrvDetailsCsv = csvSamples({
   ],
 });
 export const parseDailyHrvSummaryCsv = csvSamples({
-  time: ['timestamp'], mode: 'date', source: null, cols: [
+  time: ['timestamp'],
+  mode: 'date',
+  source: null,
+  cols: [
     { metric: 'hrv_daily_rmssd', names: ['rmssd'] },
     { metric: 'hrv_daily_nremhr', names: ['nremhr'], optional: true },
     { metric: 'hrv_daily_entropy', names: ['entropy'], optional: true },
   ],
 });
 export const parseDailyRespiratorySummaryCsv = csvSamples({
-  time: ['timestamp'], mode: 'date', source: null, cols: [{ metric: 'respiratory_rate', names: ['daily respiratory rate', 'full sleep breathing rate', 'breathing rate'] }],
+  time: ['timestamp'],
+  mode: 'date',
+  source: null,
+  cols: [{ metric: 'respiratory_rate', names: ['daily respiratory rate', 'full sleep breathing rate', 'breathing rate'] }],
 });
 export const parseMinuteSpo2Csv = csvSamples({ time: ['timestamp'], mode: 'instant', source: null, cols: [{ metric: 'spo2', names: ['value', 'spo2'] }] });
 export const parseDailySpo2SummaryCsv = csvSamples({
-  time: ['timestamp'], mode: 'date', source: null, cols: [
+  time: ['timestamp'],
+  mode: 'date',
+  source: null,
+  cols: [
     { metric: 'spo2_daily_avg', names: ['average value'] },
     { metric: 'spo2_daily_lower', names: ['lower bound'], optional: true },
     { metric: 'spo2_daily_upper', names: ['upper bound'], optional: true },
   ],
 });
 export const parseComputedTemperatureCsv = csvSamples({
-  time: ['sleep end'], mode: 'date', source: null, only: { names: ['type'], values: ['sleep'] },
+  time: ['sleep end'],
+  mode: 'date',
+  source: null,
+  only: { names: ['type'], values: ['sleep'] },
   cols: [{ metric: 'skin_temperature', names: ['nightly temperature'] }],
 });
-export const parseAzmLocalCsv = csvSamples({ time: ['date time'], mode: 'instant', source: null, forceLocal: true, cols: [{ metric: 'active_zone_minutes', names: ['total minutes'] }] });
+export const parseAzmLocalCsv = csvSamples({
+  time: ['date time'],
+  mode: 'instant',
+  source: null,
+  forceLocal: true,
+  cols: [{ metric: 'active_zone_minutes', names: ['total minutes'] }],
+});

@@ -9,10 +9,7 @@
 import { LEGACY_JSON_SOURCE } from '../../../store/types.js';
 import { DAY_MS, MINUTE_MS } from '../../../time/index.js';
 import { readJsonArray } from '../json.js';
-import {
-  FileFormatError, NO_ZONE_MESSAGE, OffsetCache, jnum, newParts, newSequence, parseIso, parseLegacy, utcOf,
-  type ParseContext,
-} from './common.js';
+import { FileFormatError, NO_ZONE_MESSAGE, OffsetCache, jnum, newParts, newSequence, parseIso, parseLegacy, utcOf, type ParseContext } from './common.js';
 import type { JsonStream } from './legacy-intraday.js';
 
 export const EXERCISE_JSON_SOURCE = 'Fitbit exercise log';
@@ -62,22 +59,30 @@ type WeightUnit = 'lb' | 'kg';
 function decideWeightUnit(ctx: ParseContext, recs: { w: number; bmi: number; t: number }[]): { unit: WeightUnit; why: string; sure: boolean } {
   const pu = ctx.profile?.weightUnit?.toUpperCase() ?? null;
   if (pu) {
-    if (pu.includes('POUND') || pu === 'LB' || pu === 'LBS' || pu === 'US' || pu === 'EN_US') return { unit: 'lb', why: `Profile.csv weight_unit ${pu}`, sure: true };
+    if (pu.includes('POUND') || pu === 'LB' || pu === 'LBS' || pu === 'US' || pu === 'EN_US')
+      return { unit: 'lb', why: `Profile.csv weight_unit ${pu}`, sure: true };
     if (pu.includes('KILO') || pu === 'KG' || pu === 'METRIC') return { unit: 'kg', why: `Profile.csv weight_unit ${pu}`, sure: true };
   }
   // BMI and height
   const h = ctx.profile?.heightCm;
-  let lbVotes = 0, kgVotes = 0;
+  let lbVotes = 0,
+    kgVotes = 0;
   for (const r of recs) {
     if (!(r.bmi > 5 && r.bmi < 80)) continue;
     if (h && h > 80 && h < 250) {
       const kg = r.bmi * (h / 100) ** 2;
-      const dKg = Math.abs(r.w - kg), dLb = Math.abs(r.w * LB_TO_KG - kg);
-      if (Math.min(dKg, dLb) < kg * 0.05) { if (dLb < dKg) lbVotes++; else kgVotes++; }
+      const dKg = Math.abs(r.w - kg),
+        dLb = Math.abs(r.w * LB_TO_KG - kg);
+      if (Math.min(dKg, dLb) < kg * 0.05) {
+        if (dLb < dKg) lbVotes++;
+        else kgVotes++;
+      }
     } else {
       // plausible heights 1.30–2.20 m
-      const lo = r.bmi * 1.3 ** 2, hi = r.bmi * 2.2 ** 2;
-      const asKg = r.w >= lo && r.w <= hi, asLb = r.w * LB_TO_KG >= lo && r.w * LB_TO_KG <= hi;
+      const lo = r.bmi * 1.3 ** 2,
+        hi = r.bmi * 2.2 ** 2;
+      const asKg = r.w >= lo && r.w <= hi,
+        asLb = r.w * LB_TO_KG >= lo && r.w * LB_TO_KG <= hi;
       if (asKg && !asLb) kgVotes++;
       else if (asLb && !asKg) lbVotes++;
     }
@@ -87,8 +92,12 @@ function decideWeightUnit(ctx: ParseContext, recs: { w: number; bmi: number; t: 
   }
   // weight.csv (grams) already seen
   if (recs.length) {
-    let from = Infinity, to = -Infinity;
-    for (const r of recs) { from = Math.min(from, r.t); to = Math.max(to, r.t); }
+    let from = Infinity,
+      to = -Infinity;
+    for (const r of recs) {
+      from = Math.min(from, r.t);
+      to = Math.max(to, r.t);
+    }
     const known = ctx.knownWeightsKg(from - DAY_MS, to + DAY_MS);
     if (known.length) {
       known.sort((a, b) => a - b);
@@ -99,7 +108,11 @@ function decideWeightUnit(ctx: ParseContext, recs: { w: number; bmi: number; t: 
       return { unit, why: 'comparison with weight.csv (grams)', sure: true };
     }
   }
-  return { unit: 'lb', why: 'nothing to decide by (no profile unit, height, BMI or weight.csv): ASSUMED pounds, Fitbit\'s default; pass a Profile.csv or check the values', sure: false };
+  return {
+    unit: 'lb',
+    why: "nothing to decide by (no profile unit, height, BMI or weight.csv): ASSUMED pounds, Fitbit's default; pass a Profile.csv or check the values",
+    sure: false,
+  };
 }
 
 export async function parseWeightJson(stream: JsonStream, ctx: ParseContext, size: number): Promise<void> {

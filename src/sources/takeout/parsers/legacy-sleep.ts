@@ -14,13 +14,21 @@ export const SLEEP_JSON_SOURCE = 'Fitbit sleep log';
 
 export function sleepStage(level: string): SleepStage {
   switch (level.toLowerCase()) {
-    case 'wake': case 'awake': return 'wake';
-    case 'light': return 'light';
-    case 'deep': return 'deep';
-    case 'rem': return 'rem';
-    case 'asleep': return 'asleep';
-    case 'restless': return 'restless';
-    default: return 'unknown';
+    case 'wake':
+    case 'awake':
+      return 'wake';
+    case 'light':
+      return 'light';
+    case 'deep':
+      return 'deep';
+    case 'rem':
+      return 'rem';
+    case 'asleep':
+      return 'asleep';
+    case 'restless':
+      return 'restless';
+    default:
+      return 'unknown';
   }
 }
 
@@ -44,11 +52,16 @@ export function mergeShortData(data: SessionSegment[], shorts: SessionSegment[])
   return out;
 }
 
-interface RawLevel { dateTime?: unknown; level?: unknown; seconds?: unknown }
+interface RawLevel {
+  dateTime?: unknown;
+  level?: unknown;
+  seconds?: unknown;
+}
 
 function convertLog(rec: Record<string, unknown>, zone: Zone, idx: number, ctx: ParseContext): void {
   const p = newParts();
-  const st = rec.startTime, et = rec.endTime;
+  const st = rec.startTime,
+    et = rec.endTime;
   if (typeof st !== 'string' || !parseIso(st, p)) throw new Error(`startTime ${JSON.stringify(st)} is not a local ISO stamp`);
   const seq = newSequence(zone);
   const start = seq.next(p.y, p.mo, p.d, p.h, p.mi, p.s, p.ms);

@@ -14,11 +14,14 @@ function clean(s: string | undefined): string | null {
 export async function readProfileCsv(stream: CsvStream, file: string): Promise<ProfileInfo> {
   for await (const batch of readCsv(stream, file)) {
     const h = batch.header.map(normName);
-    const iId = h.indexOf('id'), iTz = h.indexOf('timezone');
+    const iId = h.indexOf('id'),
+      iTz = h.indexOf('timezone');
     if (iId < 0 && iTz < 0) throw new FileFormatError(file, `unexpected CSV header "${batch.header.join(',')}" (line 1): expected columns "id" and "timezone"`);
     const row = batch.rows[0];
     if (!row) break;
-    const iUnit = h.indexOf('weight unit'), iH = h.indexOf('height'), iHu = h.indexOf('height unit');
+    const iUnit = h.indexOf('weight unit'),
+      iH = h.indexOf('height'),
+      iHu = h.indexOf('height unit');
     let heightCm: number | null = null;
     const hv = num(row[iH]);
     if (iH >= 0 && Number.isFinite(hv) && hv > 0) {

@@ -14,14 +14,19 @@ import { sleepStage } from './legacy-sleep.js';
 
 export const CSV_SESSION_DEFAULT_SOURCE = 'Google export';
 
-interface Cols { [k: string]: number }
+interface Cols {
+  [k: string]: number;
+}
 
 function header(file: string, raw: string[], spec: Record<string, string[]>, optional: Record<string, string[]>): Cols {
   const h = raw.map(normName);
   const out: Cols = {};
   const missing: string[] = [];
   const find = (names: string[]): number => {
-    for (const n of names) { const i = h.indexOf(n); if (i >= 0) return i; }
+    for (const n of names) {
+      const i = h.indexOf(n);
+      if (i >= 0) return i;
+    }
     return -1;
   };
   for (const [k, names] of Object.entries(spec)) {
@@ -63,9 +68,16 @@ export async function parseUserSleepsCsv(stream: CsvStream, ctx: ParseContext): 
   let skip = new Set<number>();
   for await (const batch of readCsv(stream, ctx.file)) {
     if (!c) {
-      c = header(ctx.file, batch.header, {
-        id: ['sleep id'], start: ['sleep start'], end: ['sleep end'],
-      }, { so: ['start utc offset'], eo: ['end utc offset'], src: ['data source'], type: ['sleep type'] });
+      c = header(
+        ctx.file,
+        batch.header,
+        {
+          id: ['sleep id'],
+          start: ['sleep start'],
+          end: ['sleep end'],
+        },
+        { so: ['start utc offset'], eo: ['end utc offset'], src: ['data source'], type: ['sleep type'] },
+      );
       hdr = batch.header.map((h) => h.trim());
       skip = new Set([c.start, c.end, c.so, c.eo, c.src].filter((i): i is number => i !== undefined && i >= 0));
     }
@@ -82,13 +94,26 @@ export async function parseUserSleepsCsv(stream: CsvStream, ctx: ParseContext): 
       const so = parseOffsetText(cell(row, c.so) ?? '');
       const eo = parseOffsetText(cell(row, c.eo) ?? '');
       if (so === null || eo === null) {
-        ctx.warn(line, `start_utc_offset / end_utc_offset ${JSON.stringify(cell(row, c.so))} / ${JSON.stringify(cell(row, c.eo))} is not like -04:00; row skipped`);
+        ctx.warn(
+          line,
+          `start_utc_offset / end_utc_offset ${JSON.stringify(cell(row, c.so))} / ${JSON.stringify(cell(row, c.eo))} is not like -04:00; row skipped`,
+        );
         continue;
       }
       const details = detailsOf(row, hdr, skip);
       ctx.out.sessions.push({
-        account: ctx.account, kind: 'sleep', source: cell(row, c.src)?.trim() || CSV_SESSION_DEFAULT_SOURCE, layer: 'takeout-csv',
-        start, startOffset: so, end, endOffset: eo, externalId: id, mainSleep: null, segments: [], details,
+        account: ctx.account,
+        kind: 'sleep',
+        source: cell(row, c.src)?.trim() || CSV_SESSION_DEFAULT_SOURCE,
+        layer: 'takeout-csv',
+        start,
+        startOffset: so,
+        end,
+        endOffset: eo,
+        externalId: id,
+        mainSleep: null,
+        segments: [],
+        details,
       });
     }
   }
@@ -100,9 +125,17 @@ export async function parseUserSleepStagesCsv(stream: CsvStream, ctx: ParseConte
   const groups = new Map<string, StageGroup>();
   for await (const batch of readCsv(stream, ctx.file)) {
     if (!c) {
-      c = header(ctx.file, batch.header, {
-        id: ['sleep id'], type: ['sleep stage type'], start: ['sleep stage start'], end: ['sleep stage end'],
-      }, { src: ['data source'] });
+      c = header(
+        ctx.file,
+        batch.header,
+        {
+          id: ['sleep id'],
+          type: ['sleep stage type'],
+          start: ['sleep stage start'],
+          end: ['sleep stage end'],
+        },
+        { src: ['data source'] },
+      );
     }
     for (let r = 0; r < batch.rows.length; r++) {
       const row = batch.rows[r] as string[];
@@ -136,10 +169,21 @@ export async function parseUserExercisesCsv(stream: CsvStream, ctx: ParseContext
   let skip = new Set<number>();
   for await (const batch of readCsv(stream, ctx.file)) {
     if (!c) {
-      c = header(ctx.file, batch.header, { id: ['exercise id'], start: ['exercise start'], end: ['exercise end'] }, {
-        off: ['utc offset'], src: ['data source'], name: ['activity name'], cal: ['tracker total calories'], steps: ['tracker total steps'],
-        dist: ['tracker total distance mm'], hr: ['tracker avg heart rate'], units: ['distance units'],
-      });
+      c = header(
+        ctx.file,
+        batch.header,
+        { id: ['exercise id'], start: ['exercise start'], end: ['exercise end'] },
+        {
+          off: ['utc offset'],
+          src: ['data source'],
+          name: ['activity name'],
+          cal: ['tracker total calories'],
+          steps: ['tracker total steps'],
+          dist: ['tracker total distance mm'],
+          hr: ['tracker avg heart rate'],
+          units: ['distance units'],
+        },
+      );
       hdr = batch.header.map((h) => h.trim());
       skip = new Set([c.start, c.end, c.off, c.src].filter((i): i is number => i !== undefined && i >= 0));
     }
@@ -169,8 +213,18 @@ export async function parseUserExercisesCsv(stream: CsvStream, ctx: ParseContext
       details.distanceUnit = 'Kilometer';
       details.duration = end - start;
       ctx.out.sessions.push({
-        account: ctx.account, kind: 'exercise', source: cell(row, c.src)?.trim() || CSV_SESSION_DEFAULT_SOURCE, layer: 'takeout-csv',
-        start, startOffset: off, end, endOffset: off, externalId: id, mainSleep: null, segments: [], details,
+        account: ctx.account,
+        kind: 'exercise',
+        source: cell(row, c.src)?.trim() || CSV_SESSION_DEFAULT_SOURCE,
+        layer: 'takeout-csv',
+        start,
+        startOffset: off,
+        end,
+        endOffset: off,
+        externalId: id,
+        mainSleep: null,
+        segments: [],
+        details,
       });
     }
   }
