@@ -99,7 +99,7 @@ function messages(): { where: string; text: string }[] {
   }
   const errors = readFileSync(join(root, 'src/sources/google-health/errors.ts'), 'utf8');
   for (const kind of ['account-not-linked', 'missing-scope', 'permission-denied']) {
-    const m = new RegExp(`'${kind}': '([^']+)'`).exec(errors);
+    const m = new RegExp(`'${kind}':\\s*'([^']+)'`).exec(errors);
     assert.ok(m, `advice for ${kind}`);
     out.push({ where: `errors.ts ADVICE ${kind}`, text: (m[1] as string).split(':')[0] as string });
   }
