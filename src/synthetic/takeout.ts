@@ -1,7 +1,8 @@
 /**
  * Renders synthetic days as a Google Takeout Fitbit export (both layers, with the real quirks).
- * See /work/shared/reference/takeout-format.md. Files are produced one at a time, each as soon as
- * it is complete, so memory stays bounded (at most one chunk of each kind is open).
+ * The layout follows real Fitbit Takeout exports (README: "How the import reads your export").
+ * Files are produced one at a time, each as soon as it is complete, so memory stays bounded (at
+ * most one chunk of each kind is open).
  *
  * Layers and their clocks:
  * - `Global Export Data/` JSON: heart_rate/steps/distance/altitude stamped in UTC (`MM/DD/YY HH:MM:SS`),

@@ -1,6 +1,6 @@
 // Shared set-up of the HealthClient tests (not a test file itself): the real emulator (OAuth +
 // Health API) on a virtual clock, a TokenManager on a temp dir, and a fault-injecting HTTP proxy
-// that plays Google's error answers verbatim from ../shared/reference/google-health-api.md.
+// that plays Google's error answers verbatim as Google documents them (google.rpc.Status bodies).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HealthApiError, UnexpectedResponseError, healthApiError, parseRetryAfter } from '../../src/sources/google-health/errors.js';
 
-// Bodies verbatim from ../shared/reference/google-health-api.md ("Quotas and errors").
+// Bodies verbatim as Google documents them for the Health API (quotas and errors; google.rpc.Status).
 const BODIES = {
   unauthenticated:
     '{"error":{"code":401,"message":"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. …","status":"UNAUTHENTICATED"}}',

@@ -1,7 +1,7 @@
 /**
  * The Google Health API data types the bridge syncs: how each is asked for (path id, filter id and
  * member, method, page size, how many days one request covers) and what it becomes (metrics of the
- * registry, sessions). Facts from ../shared/reference/google-health-api.md; the metric side comes
+ * registry, sessions). Facts from the Google Health API v4 documentation and its discovery document (test/fixtures/google-health/); the metric side comes
  * from src/metrics/registry.ts (`googleHealth`), so the two tables cannot drift apart silently
  * (test/sync/mapping.test.ts checks every registry entry with a `googleHealth` is reachable here).
  */
