@@ -21,6 +21,9 @@ import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../../util/log.js';
 import { encodeWriteRequest, type SeriesChunk } from './protobuf.js';
 import { snappyCompress } from './snappy.js';
+import { emptyClientStats, type ClientStats } from './stats.js';
+
+export type { ClientStats } from './stats.js';
 
 export interface RemoteWriteClientOptions {
   url: string;
@@ -43,23 +46,6 @@ export interface RejectedSample {
   v: number;
   status: number;
   reason: string;
-}
-
-export interface ClientStats {
-  /** Samples the receiver accepted. */
-  samplesSent: number;
-  /** Samples the receiver rejected on their own (isolated by bisection). */
-  samplesRejected: number;
-  /** HTTP requests made (including retries and bisection halves). */
-  requests: number;
-  /** Requests repeated after a 5xx / 429 / network error / configuration error. */
-  retries: number;
-  /** Compressed bytes of the accepted requests. */
-  bytesSent: number;
-  /** Unix ms of the last accepted request, null if none. */
-  lastSuccessAt: number | null;
-  /** The last failure (cleared by the next success). */
-  lastError: string | null;
 }
 
 export interface ClientEvents {
@@ -126,15 +112,7 @@ function parseRetryAfter(h: string | string[] | undefined): number | null {
 }
 
 export class RemoteWriteClient extends EventEmitter<ClientEvents> {
-  readonly stats: ClientStats = {
-    samplesSent: 0,
-    samplesRejected: 0,
-    requests: 0,
-    retries: 0,
-    bytesSent: 0,
-    lastSuccessAt: null,
-    lastError: null,
-  };
+  readonly stats: ClientStats = emptyClientStats();
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly minBackoffMs: number;

@@ -14,7 +14,8 @@ import { EventEmitter } from 'node:events';
 import type { Extension, ExtensionContext, SinkStatus } from '../../run/extension.js';
 import type { Following } from '../../run/store-follower.js';
 import type { CursorLag } from '../cursor.js';
-import type { ClientStats, RejectedSample } from './client.js';
+import type { RejectedSample } from './client.js';
+import { emptyClientStats, type ClientStats } from './stats.js';
 import type { RemoteWriteSink } from './sink.js';
 
 export interface RemoteWriteStats extends ClientStats {
@@ -52,20 +53,10 @@ export interface RemoteWriteExtensionOptions {
   lagLogMs?: number;
 }
 
-const EMPTY_STATS: ClientStats = {
-  samplesSent: 0,
-  samplesRejected: 0,
-  requests: 0,
-  retries: 0,
-  bytesSent: 0,
-  lastSuccessAt: null,
-  lastError: null,
-};
-
 export function remoteWriteExtension(opts: RemoteWriteExtensionOptions = {}): RemoteWriteExtension {
   const events = new EventEmitter<RemoteWriteExtensionEvents>();
   let sink: RemoteWriteSink | null = null;
-  let clientStats: ClientStats = EMPTY_STATS;
+  let clientStats: ClientStats = emptyClientStats();
   let abort: AbortController | null = null;
   let timer: NodeJS.Timeout | null = null;
   let following: Following | null = null;
