@@ -111,7 +111,7 @@ const defs = [
     googleHealth: { dataType: 'total-calories', field: 'kcalSum', rollupOnly: true },
     matchTolerance: 0.01,
     prometheus: { name: 'energy_burned_kcal', dailySum: true },
-    note: 'Total energy. The API has it only as a total-calories rollUp (60 s windows) merged across all sources, so the sync stores it under the source "Google Health (all sources)", beside (not merged with) the Takeout per-device series; active-energy-burned is a different quantity (active_energy).',
+    note: 'Total energy. The API has it only as a total-calories rollUp (60 s windows, no device; a rollUp of all sources sums a phone\'s and a watch\'s minutes), so the sync asks the tracker family (`google-wearables`) and stores it under the source "Google Health (wearables)", and all sources only for the minutes the tracker leaves empty, under "Google Health (all sources)": no minute is in both. Both sit beside (not merged with) the Takeout per-device series; active-energy-burned is a different quantity (active_energy).',
   },
   {
     id: 'active_energy',
@@ -145,7 +145,7 @@ const defs = [
     takeout: ['Physical Activity_GoogleData/floors_YYYY-MM-01.csv'],
     googleHealth: { dataType: 'floors', field: 'countSum', rollupOnly: true },
     matchTolerance: 0.5,
-    note: 'The API has floors only as a rollUp merged across all sources: the sync stores it under the source "Google Health (all sources)", beside (not merged with) the Takeout per-device series.',
+    note: 'The API has floors only as a rollUp (no device): like calories, the tracker family under the source "Google Health (wearables)", all sources only for the minutes it leaves empty under "Google Health (all sources)", beside (not merged with) the Takeout per-device series.',
     prometheus: { name: 'floors', dailySum: true },
   },
   {

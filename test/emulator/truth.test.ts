@@ -192,16 +192,42 @@ test('reconcile: per minute the tracker if it has a point, else the phone = the 
   );
   assert.equal(wear.length, d.steps.find((s) => s.source === TRACKER)?.t.length);
   assert.equal((await c.get(dp('steps', ':reconcile'), { dataSourceFamily: 'users/me/dataSourceFamilies/nope' })).status, 400);
-  // the rollUp of a day is the reconciled sum
-  const r = await c.post(dp('steps', ':rollUp'), {
-    range: { startTime: new Date(d.start).toISOString(), endTime: new Date(d.end).toISOString() },
-    windowSize: '86400s',
-  });
-  const sum = [...grid.values()].reduce((a, b) => a + b, 0);
-  assert.deepEqual(
-    (r.body as { rollupDataPoints: { steps: unknown }[] }).rollupDataPoints.map((w) => w.steps),
-    [{ countSum: String(sum) }],
+});
+
+test('rollUp per dataSourceFamily: all sources sum phone and tracker (the reported double count), google-wearables the tracker only', async () => {
+  const d = day('2024-03-09');
+  const range = { startTime: new Date(d.start).toISOString(), endTime: new Date(d.end).toISOString() };
+  const sumOf = (source: string): number => (d.steps.find((s) => s.source === source)?.v ?? []).reduce((a, b) => a + b, 0);
+  const tracker = sumOf(TRACKER),
+    phone = sumOf(PHONE);
+  const trackerMinutes = new Set(d.steps.find((s) => s.source === TRACKER)?.t);
+  assert.ok(
+    d.steps.find((s) => s.source === PHONE)?.t.some((t) => trackerMinutes.has(t)),
+    'the day has minutes both the phone and the tracker counted (the double count is exercised)',
   );
+  const day1 = async (family?: string): Promise<unknown> => {
+    const r = await c.post(dp('steps', ':rollUp'), { range, windowSize: '86400s', ...(family ? { dataSourceFamily: family } : {}) });
+    assert.equal(r.status, 200, r.text);
+    return (r.body as { rollupDataPoints: { steps: unknown }[] }).rollupDataPoints.map((w) => w.steps);
+  };
+  assert.deepEqual(await day1(), [{ countSum: String(tracker + phone) }], 'default: every source summed');
+  assert.deepEqual(await day1('users/me/dataSourceFamilies/all-sources'), [{ countSum: String(tracker + phone) }]);
+  assert.deepEqual(await day1('users/me/dataSourceFamilies/google-sources'), [{ countSum: String(tracker + phone) }], 'both are first-party sources');
+  assert.deepEqual(await day1('users/me/dataSourceFamilies/google-wearables'), [{ countSum: String(tracker) }]);
+  // dailyRollUp likewise
+  const daily = async (family?: string): Promise<unknown> => {
+    const [y, m, dd] = '2024-03-09'.split('-').map(Number);
+    const r = await c.post(dp('steps', ':dailyRollUp'), {
+      range: { start: { date: { year: y, month: m, day: dd } }, end: { date: { year: y, month: m, day: (dd ?? 0) + 1 } } },
+      ...(family ? { dataSourceFamily: family } : {}),
+    });
+    assert.equal(r.status, 200, r.text);
+    return (r.body as { rollupDataPoints: { steps: unknown }[] }).rollupDataPoints.map((w) => w.steps);
+  };
+  assert.deepEqual(await daily(), [{ countSum: String(tracker + phone) }]);
+  assert.deepEqual(await daily('users/me/dataSourceFamilies/google-wearables'), [{ countSum: String(tracker) }]);
+  const bad = await c.post(dp('steps', ':rollUp'), { range, windowSize: '60s', dataSourceFamily: 'users/me/dataSourceFamilies/phones' });
+  assert.equal(bad.status, 400);
 });
 
 test('the current day is served up to now; dataLagMs hides the newest points', async () => {

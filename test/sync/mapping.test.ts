@@ -7,7 +7,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { METRICS } from '../../src/metrics/registry.js';
-import { DATA_TYPES, ROLLUP_SOURCE, UNKNOWN_DEVICE_SOURCE, dataType, typesForMode } from '../../src/sources/google-health/datatypes.js';
+import {
+  DATA_TYPES,
+  ROLLUP_SOURCE,
+  UNKNOWN_DEVICE_SOURCE,
+  WEARABLES_ROLLUP_SOURCE,
+  dataType,
+  typesForMode,
+} from '../../src/sources/google-health/datatypes.js';
 import { mapPage, parseOffsetDuration, parseTimestamp, PageFormatError, type MappedPage } from '../../src/sources/google-health/mapping.js';
 import { Zone } from '../../src/time/index.js';
 import { windowFilter, rollUpBody } from '../../src/sources/google-health/requests.js';
@@ -131,6 +138,16 @@ describe('data type table', () => {
       windowSize: '60s',
       pageSize: 10000,
     });
+    assert.deepEqual(rollUpBody(dataType('total-calories'), win, zone, 'google-wearables'), {
+      range: { startTime: '2026-03-07T05:00:00Z', endTime: '2026-03-09T04:00:00Z' },
+      windowSize: '60s',
+      pageSize: 10000,
+      dataSourceFamily: 'users/me/dataSourceFamilies/google-wearables',
+    });
+    // the API refuses total-calories rollUps over 14 days (floors: 90): never sent
+    assert.throws(() => rollUpBody(dataType('total-calories'), { from: '2026-03-01', to: '2026-03-16' }, zone), /14 days/);
+    assert.doesNotThrow(() => rollUpBody(dataType('floors'), { from: '2026-01-01', to: '2026-03-01' }, zone));
+    assert.throws(() => rollUpBody(dataType('floors'), { from: '2026-01-01', to: '2026-04-02' }, zone), /90 days/);
   });
 });
 
@@ -294,8 +311,28 @@ describe('daily types: stamped at local midnight of their date', () => {
   });
 });
 
-describe('rollUp types: merged across sources, no device', () => {
-  it('total-calories → calories, floors (int64) → floors, zero windows absent', () => {
+describe('rollUp types: per source family, no device', () => {
+  it('rollUp types ask the tracker family first, then all sources; each window within the range limit', () => {
+    for (const id of ['total-calories', 'floors']) {
+      const d = dataType(id);
+      assert.deepEqual(d.families, ['google-wearables', 'all-sources']);
+      assert.ok(
+        d.maxRangeDays !== undefined && d.windowDays <= d.maxRangeDays - 1,
+        `${id}: a window of ${d.windowDays} local days stays within the limit across DST`,
+      );
+    }
+    assert.equal(dataType('total-calories').maxRangeDays, 14);
+    assert.equal(dataType('floors').maxRangeDays, 90);
+    const rec = { rollupDataPoints: [{ startTime: '2026-04-06T04:43:00Z', endTime: '2026-04-06T04:44:00Z', totalCalories: { kcalSum: 1.37 } }] };
+    const wear = mapPage(dataType('total-calories'), rec, { ...ctx, family: 'users/me/dataSourceFamilies/google-wearables' });
+    assert.deepEqual(samples(wear), { [`calories/${WEARABLES_ROLLUP_SOURCE}`]: [{ t: T, offset: -240, v: 1.37 }] });
+    assert.deepEqual(wear.yieldsTo, []);
+    const all = mapPage(dataType('total-calories'), rec, { ...ctx, family: 'users/me/dataSourceFamilies/all-sources' });
+    assert.deepEqual(samples(all), { [`calories/${ROLLUP_SOURCE}`]: [{ t: T, offset: -240, v: 1.37 }] });
+    assert.deepEqual(all.yieldsTo, [WEARABLES_ROLLUP_SOURCE], 'all sources yield to the tracker minute by minute');
+  });
+
+  it('total-calories → calories, floors (int64) → floors, zero windows absent (no family: all sources, as pages kept before families were asked)', () => {
     const p = mapPage(
       dataType('total-calories'),
       {

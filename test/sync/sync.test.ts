@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isMetricId, metric as metricDef, type MetricId, type SessionKind } from '../../src/metrics/registry.js';
 import { readCoverage } from '../../src/sources/google-health/coverage.js';
-import { ROLLUP_SOURCE } from '../../src/sources/google-health/datatypes.js';
+import { ROLLUP_SOURCE, WEARABLES_ROLLUP_SOURCE } from '../../src/sources/google-health/datatypes.js';
 import { rebuildAccount } from '../../src/sources/google-health/rebuild.js';
 import { planSync, syncAccount, type SyncReport } from '../../src/sources/google-health/sync.js';
 import { storeDigest } from '../../src/store/digest.js';
@@ -26,7 +26,7 @@ after(() => tmp.cleanup());
 const DAYS = 7;
 /** Registry metrics with no API counterpart (HRV details of the legacy CSV folders). */
 const NO_COUNTERPART = new Set<MetricId>(['hrv_coverage', 'hrv_low_frequency', 'hrv_high_frequency']);
-/** rollUp-only metrics: merged across sources, stored under ROLLUP_SOURCE. */
+/** rollUp-only metrics: the synthetic tracker has them all, stored under WEARABLES_ROLLUP_SOURCE (all sources yield every minute to it). */
 const ROLLUP = new Set<MetricId>(['calories', 'floors']);
 
 function truth(): DayTotals {
@@ -92,7 +92,7 @@ function compare(store: Store, want: DayTotals): string[] {
     if (NO_COUNTERPART.has(id)) continue;
     const def = metricDef(id);
     for (const [source, w] of Object.entries(bySource)) {
-      const src = ROLLUP.has(id) ? ROLLUP_SOURCE : source;
+      const src = ROLLUP.has(id) ? WEARABLES_ROLLUP_SOURCE : source;
       const got = def.kind === 'session' ? sessionsGot(store, id as SessionKind, src) : seriesGot(store, id, src);
       const where = `${id} / ${src}`;
       checked++;
@@ -162,6 +162,22 @@ describe('sync of a synthetic week from the emulator', () => {
     const cal = readCoverage(store, ACCOUNT, 'total-calories');
     assert.ok(cal.from !== null && cal.from >= addDays(FIRST, -7), `total-calories covered from ${cal.from}`);
     assert.equal(readCoverage(store, ACCOUNT, 'sleep').member, 'interval.end_time');
+  });
+
+  it('rollUp types ask the tracker family, then all sources, per window; no minute is stored twice', () => {
+    for (const type of ['total-calories', 'floors']) {
+      const families = new Set<string>();
+      for (const p of store.rawPages(ACCOUNT, type)) {
+        const req = JSON.parse(p.request) as { body?: { dataSourceFamily?: string } };
+        families.add(String(req.body?.dataSourceFamily));
+      }
+      assert.deepEqual([...families].sort(), ['users/me/dataSourceFamilies/all-sources', 'users/me/dataSourceFamilies/google-wearables'], type);
+    }
+    // the synthetic tracker has every calorie and floor: all sources yield each minute to it
+    for (const metric of ['calories', 'floors'] as const) {
+      assert.ok(seriesGot(store, metric, WEARABLES_ROLLUP_SOURCE).count > 0, metric);
+      assert.equal(seriesGot(store, metric, ROLLUP_SOURCE).count, 0, `${metric}: nothing under ${ROLLUP_SOURCE}`);
+    }
   });
 
   it('keeps the raw pages, compressed', () => {

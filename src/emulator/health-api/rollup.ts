@@ -1,13 +1,16 @@
 /**
- * dataPoints.rollUp (physical windows) and dataPoints.dailyRollUp (civil day windows) over the
- * reconciled points (truth.ts). Both: zero windows are left out; a point counts in the window
+ * dataPoints.rollUp (physical windows) and dataPoints.dailyRollUp (civil day windows) over every
+ * point of the request's `dataSourceFamily` (truth.ts `familyRows`; default `all-sources`), NOT
+ * reconciled: as reported live, phone and watch minutes are both counted (summed) unless the
+ * family is `google-wearables`. Both: zero windows are left out; a point counts in the window
  * holding its start (sample: its instant); windows are returned oldest first.
  * rollUp: closed-open `range`, `windowSize` a Duration ("60s"); pages of `pageSize` (default
  * 1440, max 10000) non-empty windows with `nextPageToken`. dailyRollUp: `range.start` must be a
  * midnight; `windowSizeDays` (default 1); the end is exclusive or inclusive per the variant
  * `dailyRollUpEnd`; DailyRollUpDataPointsResponse has no `nextPageToken` field in the discovery
  * document, so at most `pageSize` windows are returned and nothing more.
- * Range limits (discovery): 14 days for heart-rate, active-minutes, total-calories, 90 for
+ * Range limits (discovery): 14 days for heart-rate, active-minutes, total-calories,
+ * calories-in-heart-rate-zone, 90 for
  * the others; beyond → 400 INVALID_ARGUMENT (*invented* wording). Request bodies are parsed like
  * Google's proto3 JSON parser: camelCase or snake_case names, unknown names rejected.
  */
@@ -76,7 +79,7 @@ function requireOp(type: DataTypeDef, op: 'rollUp' | 'dailyRollUp'): NonNullable
 
 const DURATION_RE = /^(\d+)(?:\.(\d{1,9}))?s$/;
 
-/** Aggregates visible reconciled rows with start in [from, to) into windows; `windowOf` maps a row to its window index. */
+/** Aggregates visible rows of the family with start in [from, to) into windows; `keep` maps a row to its window index. */
 function collect(
   truth: Truth,
   type: DataTypeDef,
@@ -88,7 +91,7 @@ function collect(
   const windows = new Map<number, { rows: Row[]; ctx: Map<Row, DayContext> }>();
   for (let d = days[0]; d <= days[1]; d++) {
     const c = truth.day(d);
-    const rows = truth.reconciled(type, d, family);
+    const rows = truth.familyRows(type, d, family);
     for (let i = rows.length - 1; i >= 0; i--) {
       const r = rows[i] as Row;
       if (!visible(r)) continue;

@@ -3,8 +3,7 @@
  * each type's rows per day (newest first), their reconciled form, and visibility (a point exists
  * once `clock() >= visibleAt + dataLagMs`).
  *
- * THE RECONCILE RULE (dataPoints.reconcile, and the input of rollUp / dailyRollUp, which the
- * discovery document defines over reconciled points): sources are ranked, the tracker
+ * THE RECONCILE RULE (dataPoints.reconcile): sources are ranked, the tracker
  * (`Inspire 3`) first, every other source (`Fitbit App`) after it. A point of a lower-ranked
  * source is dropped when it overlaps a kept point of a higher-ranked one: for intervals and
  * sessions [start, end) intersect, for samples and daily records the instant / date is the same.
@@ -12,6 +11,11 @@
  * the phone's" - the per-minute grid the Takeout JSON layer prints. `dataSourceFamily` filters
  * first: `google-wearables` keeps only the tracker, `all-sources` and `google-sources` keep both
  * (both are Fitbit first-party sources).
+ *
+ * rollUp / dailyRollUp do NOT reconcile (although the discovery document says "reconciled data
+ * points"): as reported live, a rollUp without a family aggregates every source of the family,
+ * so where the phone and the tracker both counted a minute the sum counts it twice;
+ * `google-wearables` (the tracker only) does not (`familyRows`).
  */
 import { syntheticDay } from '../../synthetic/model.js';
 import { OffsetMap } from '../../synthetic/time.js';
@@ -138,6 +142,12 @@ export class Truth {
       c.reconciled.set(key, r);
     }
     return r;
+  }
+
+  /** Every row of the type on a day from the family's sources, not reconciled (the input of rollUps), newest first. */
+  familyRows(type: DataTypeDef, dayN: number, family: SourceFamily): Row[] {
+    const all = this.rows(type, dayN);
+    return family === 'google-wearables' ? all.filter((x) => isWearable(x.src)) : all;
   }
 
   /** Local days (day numbers, clamped to the user's) that can hold rows passing the filter's AND-ed single bounds. */

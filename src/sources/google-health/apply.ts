@@ -7,9 +7,14 @@
  * that matches an API sample of a device series (same metric and instant, value within the
  * metric's tolerance) is that sample, and is removed from the legacy series — exactly what the
  * importer does when a CSV row arrives after the JSON file.
+ *
+ * A page that yields to other sources (rollUp windows of a later source family, `yieldsTo`) stores
+ * nothing at an instant where one of those series of the same metric has a sample, and removes
+ * what it stored there before: the tracker family's minute and the all-sources minute are never
+ * both kept, so no total counts a minute twice.
  */
 import { metric as metricDef } from '../../metrics/registry.js';
-import { LEGACY_JSON_SOURCE, type SeriesKey, type Store } from '../../store/types.js';
+import { LEGACY_JSON_SOURCE, type Sample, type SampleColumns, type SeriesKey, type Store } from '../../store/types.js';
 import { utcDay } from '../../time/index.js';
 import type { MappedPage } from './mapping.js';
 
@@ -21,6 +26,27 @@ export interface ApplyResult {
   sessions: number;
   /** Legacy-layer samples found to be the same as an API sample and removed. */
   dedupedLegacy: number;
+  /** Samples not stored (or removed) because a preceding source has a sample at that instant (`yieldsTo`). */
+  yielded: number;
+}
+
+/** The instants of `samples` where a series of `sources` has a sample (day blocks read once). */
+function takenInstants(store: Store, account: string, metric: string, sources: readonly string[], samples: readonly Sample[]): Set<number> {
+  const taken = new Set<number>();
+  for (const source of sources) {
+    const key: SeriesKey = { account, metric: metric as SeriesKey['metric'], source };
+    const days = new Map<number, SampleColumns>();
+    for (const x of samples) {
+      const d = utcDay(x.t);
+      let c = days.get(d);
+      if (!c) {
+        c = store.readDayColumns(key, d);
+        days.set(d, c);
+      }
+      if (c.n && c.t.includes(x.t)) taken.add(x.t);
+    }
+  }
+  return taken;
 }
 
 /**
@@ -35,9 +61,20 @@ export function applyPage(
   exportMs: number,
   hooks: { afterSamples?: () => void; rounded?: ReadonlySet<string> } = {},
 ): ApplyResult {
-  const out: ApplyResult = { added: 0, changed: 0, unchanged: 0, sessions: 0, dedupedLegacy: 0 };
+  const out: ApplyResult = { added: 0, changed: 0, unchanged: 0, sessions: 0, dedupedLegacy: 0, yielded: 0 };
   for (const series of page.series.values()) {
     let s = series;
+    if (page.yieldsTo.length) {
+      const taken = takenInstants(store, account, s.metric, page.yieldsTo, s.samples);
+      if (taken.size) {
+        const key: SeriesKey = { account, metric: s.metric, source: s.source };
+        const stale: Sample[] = [];
+        for (const d of new Set([...taken].map(utcDay))) for (const y of store.readDay(key, d)) if (taken.has(y.t)) stale.push(y);
+        if (stale.length) store.removeMatching(key, stale, 1e-9);
+        out.yielded += taken.size;
+        s = { ...s, samples: s.samples.filter((x) => !taken.has(x.t)) };
+      }
+    }
     if (hooks.rounded?.has(s.metric)) {
       const key: SeriesKey = { account, metric: s.metric, source: s.source };
       const keep = s.samples.filter((x) => {

@@ -16,6 +16,7 @@
 import { STATE_KEYS } from '../../store/state-keys.js';
 import type { Store } from '../../store/types.js';
 import { dateOfDay, dayNumber } from '../../time/index.js';
+import type { SourceFamily } from './datatypes.js';
 
 export interface CoverageSegment {
   /** Local dates, inclusive. */
@@ -31,7 +32,9 @@ export interface PendingWindow {
   from: string;
   to: string;
   member: string | null;
-  /** The next page's token. */
+  /** rollUp types: the source family of the next page (datatypes.ts `families`). */
+  family?: SourceFamily;
+  /** The next page's token ('' = the first page of `family`). */
   pageToken: string;
   /** Pages committed so far. */
   pages: number;

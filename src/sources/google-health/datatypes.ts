@@ -38,8 +38,14 @@ export interface DataTypeDef {
   maxPageSize: number;
   /** Local days one request window spans (the widest that keeps pages few; rollUp: within its range limit). */
   windowDays: number;
-  /** Maximum range of one rollUp request, in days. */
+  /** Maximum range of one rollUp request, in days (discovery: 14 for heart-rate, active-minutes, total-calories, calories-in-heart-rate-zone; 90 for the others). */
   maxRangeDays?: number;
+  /**
+   * rollUp types: the `dataSourceFamily` of each request of a window, in order. The first family's
+   * windows are stored under its own source; each later family's only where the earlier ones have
+   * no value (see ROLLUP_FAMILY_SOURCES), so no minute is counted twice.
+   */
+  families?: readonly SourceFamily[];
   /** Scope area (after `googlehealth.`) needed to read it. */
   scope: 'activity_and_fitness' | 'health_metrics_and_measurements' | 'sleep';
   group: TypeGroup;
@@ -58,8 +64,60 @@ const DAILY: FilterMember[] = [{ member: 'date', kind: 'date' }];
 export const MAX_PAGE_SIZE = 10_000;
 export const SESSION_PAGE_SIZE = 25;
 
-/** Source name of rollUp-only values (total-calories, floors): merged across all data sources, no device breakdown. */
+/**
+ * `dataSourceFamily` of a rollUp (discovery: RollUpDataPointsRequest.dataSourceFamily):
+ * `all-sources` (the default when omitted; reported live to SUM a phone's and a watch's minutes),
+ * `google-wearables` (tracker devices), `google-sources` (Google first-party sources).
+ */
+export type SourceFamily = 'all-sources' | 'google-wearables' | 'google-sources';
+
+/** The request value of a family: `users/me/dataSourceFamilies/<family>`. */
+export function familyName(f: SourceFamily): string {
+  return `users/me/dataSourceFamilies/${f}`;
+}
+
+/** The family of a request value (absent: `all-sources`, the API's default), or null when unknown. */
+export function familyOf(name: unknown): SourceFamily | null {
+  if (name === undefined || name === null || name === '') return 'all-sources';
+  const m = /^users\/[^/]+\/dataSourceFamilies\/(all-sources|google-wearables|google-sources)$/.exec(String(name));
+  return m ? (m[1] as SourceFamily) : null;
+}
+
+/** Source name of rollUp-only values (total-calories, floors) of the tracker family (`google-wearables`). */
+export const WEARABLES_ROLLUP_SOURCE = 'Google Health (wearables)';
+/**
+ * Source name of rollUp-only values of every source (`all-sources`, also what a rollUp without a
+ * family returned before the bridge asked per family): merged across data sources, no device.
+ */
 export const ROLLUP_SOURCE = 'Google Health (all sources)';
+/** Source name of rollUp-only values of Google's first-party sources (`google-sources`). */
+export const GOOGLE_SOURCES_ROLLUP_SOURCE = 'Google Health (Google sources)';
+
+/** The series each family's rollUp windows are stored in. */
+export const ROLLUP_FAMILY_SOURCES: Readonly<Record<SourceFamily, string>> = {
+  'google-wearables': WEARABLES_ROLLUP_SOURCE,
+  'all-sources': ROLLUP_SOURCE,
+  'google-sources': GOOGLE_SOURCES_ROLLUP_SOURCE,
+};
+
+/**
+ * The families a rollUp type asks, in precedence order: the tracker first, then every source for
+ * the minutes the tracker has no value (phone only, Health Connect apps). Both families are
+ * documented for rollUp; `all-sources` rather than `google-sources` keeps third-party (Health
+ * Connect) sources, which no Google family holds.
+ */
+export const ROLLUP_FAMILIES: readonly SourceFamily[] = ['google-wearables', 'all-sources'];
+
+/**
+ * Where the windows of a rollUp page of `family` go: the family's source, and the sources of the
+ * families before it in the type's order, which take precedence minute by minute (a window is
+ * not stored where one of them has a value, and a value stored there earlier is removed).
+ */
+export function rollupPlacement(def: Pick<DataTypeDef, 'families'>, family: SourceFamily): { source: string; yieldsTo: string[] } {
+  const order = def.families ?? [];
+  const i = order.indexOf(family);
+  return { source: ROLLUP_FAMILY_SOURCES[family], yieldsTo: (i < 0 ? [] : order.slice(0, i)).map((f) => ROLLUP_FAMILY_SOURCES[f]) };
+}
 /** Source name of points without a `dataSource.device.displayName`. */
 export const UNKNOWN_DEVICE_SOURCE = 'Google Health (unknown device)';
 
@@ -163,9 +221,10 @@ const DEFS: Def[] = [
     maxPageSize: MAX_PAGE_SIZE,
     windowDays: 6,
     maxRangeDays: 14,
+    families: ROLLUP_FAMILIES,
     scope: 'activity_and_fitness',
     group: 'recent',
-    note: `rollUp only (60 s windows, reconciled across sources): stored under the source "${ROLLUP_SOURCE}", not per device, so it does not merge with a Takeout device series`,
+    note: `rollUp only (60 s windows, no device): the tracker family under the source "${WEARABLES_ROLLUP_SOURCE}", the minutes it leaves empty from all sources under "${ROLLUP_SOURCE}" (never both for one minute); not per device, so it does not merge with a Takeout device series`,
   },
   {
     id: 'floors',
@@ -175,9 +234,10 @@ const DEFS: Def[] = [
     maxPageSize: MAX_PAGE_SIZE,
     windowDays: 60,
     maxRangeDays: 90,
+    families: ROLLUP_FAMILIES,
     scope: 'activity_and_fitness',
     group: 'recent',
-    note: `rollUp only (60 s windows, reconciled across sources): stored under the source "${ROLLUP_SOURCE}", not per device`,
+    note: `rollUp only (60 s windows, no device): the tracker family under the source "${WEARABLES_ROLLUP_SOURCE}", the minutes it leaves empty from all sources under "${ROLLUP_SOURCE}" (never both for one minute)`,
   },
   // ---- daily: daily values, per-sleep values, sessions, weight
   {

@@ -5,7 +5,8 @@
  *
  * - source = `dataSource.device.displayName` ("Inspire 3", "Fitbit App": the names of the Takeout
  *   CSV `data source` column); a point without one → UNKNOWN_DEVICE_SOURCE. rollUp-only values
- *   (total-calories, floors) are reconciled across sources and have no device: ROLLUP_SOURCE.
+ *   (total-calories, floors) have no device: the source of the family asked (WEARABLES_ROLLUP_SOURCE,
+ *   ROLLUP_SOURCE for all sources), a later family yielding minute by minute to an earlier one.
  * - interval points are stamped at the interval start (as the CSV layer stamps its minutes);
  *   sample points at `sampleTime.physicalTime`; daily records at LOCAL midnight of their date in
  *   the account's zone (like the Takeout `daily_*` / legacy daily parsers); rollUp windows at
@@ -23,7 +24,7 @@
 import { metric as metricDef, type MetricId } from '../../metrics/registry.js';
 import type { Sample, SessionRecord, SessionSegment, SleepStage } from '../../store/types.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, daysFromCivil, localDateAtOffset, type Zone } from '../../time/index.js';
-import { ROLLUP_SOURCE, UNKNOWN_DEVICE_SOURCE, type DataTypeDef } from './datatypes.js';
+import { UNKNOWN_DEVICE_SOURCE, familyOf, rollupPlacement, type DataTypeDef } from './datatypes.js';
 
 const MAX_OFFSET_MIN = 18 * 60;
 const MAX_WARNINGS = 20;
@@ -51,6 +52,11 @@ export interface MappedPage {
   minDay: string | null;
   maxDay: string | null;
   nextPageToken: string | null;
+  /**
+   * Sources whose samples take precedence over this page's, instant by instant (rollUp pages of a
+   * later source family: datatypes.ts `rollupPlacement`); empty for every other page.
+   */
+  yieldsTo: string[];
 }
 
 export interface MapContext {
@@ -58,6 +64,8 @@ export interface MapContext {
   zone: Zone;
   /** Names the page in warnings, e.g. `heart-rate page 3 of 2026-03-01..2026-03-07`. */
   page: string;
+  /** rollUp pages: the request's `dataSourceFamily` (absent: all sources, the API's default). */
+  family?: string;
 }
 
 /** The page body itself is not a list / rollUp response (the whole page is refused). */
@@ -216,6 +224,7 @@ class Out implements MappedPage {
   minDay: string | null = null;
   maxDay: string | null = null;
   nextPageToken: string | null = null;
+  yieldsTo: string[] = [];
   constructor(
     private readonly def: DataTypeDef,
     private readonly ctx: MapContext,
@@ -457,7 +466,7 @@ function mapExercise(out: Out, dp: Record<string, unknown>, rec: Record<string, 
   out.day(civil ? fmtDate(civil.y, civil.mo, civil.d) : localDateAtOffset(span.start, span.startOffset));
 }
 
-function mapRollupPoint(def: DataTypeDef, out: Out, rp: unknown, index: number, ctx: MapContext): void {
+function mapRollupPoint(def: DataTypeDef, out: Out, rp: unknown, index: number, ctx: MapContext, source: string): void {
   if (!isObj(rp)) return out.skip(index, 'not an object');
   const t = parseTimestamp(rp.startTime);
   if (!Number.isFinite(t)) return out.skip(index, `startTime ${JSON.stringify(rp.startTime)} is not an RFC 3339 timestamp`);
@@ -468,7 +477,7 @@ function mapRollupPoint(def: DataTypeDef, out: Out, rp: unknown, index: number, 
   }
   if (!isObj(rec)) return out.skip(index, `"${def.unionKey}" is not an object`);
   const offset = ctx.zone.offsetAt(t);
-  if (mapValues(out, fieldsOf(def), rec, ROLLUP_SOURCE, { t, offset }, index)) out.day(localDateAtOffset(t, offset));
+  if (mapValues(out, fieldsOf(def), rec, source, { t, offset }, index)) out.day(localDateAtOffset(t, offset));
 }
 
 /**
@@ -486,8 +495,11 @@ export function mapPage(def: DataTypeDef, body: unknown, ctx: MapContext): Mappe
   out.nextPageToken = typeof tok === 'string' && tok !== '' ? tok : null;
   const points = (list ?? []) as unknown[];
   out.points = points.length;
+  // rollUp windows carry no device: their source is the family asked (an unknown family: all sources)
+  const placement = def.method === 'rollUp' ? rollupPlacement(def, familyOf(ctx.family) ?? 'all-sources') : null;
+  if (placement) out.yieldsTo = placement.yieldsTo;
   for (let i = 0; i < points.length; i++) {
-    if (def.method === 'rollUp') mapRollupPoint(def, out, points[i], i, ctx);
+    if (placement) mapRollupPoint(def, out, points[i], i, ctx, placement.source);
     else mapListPoint(def, out, points[i], i, ctx);
   }
   return out;

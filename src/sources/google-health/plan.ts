@@ -101,7 +101,8 @@ function pagesFor(def: DataTypeDef, days: number): number {
 function windowRequests(def: DataTypeDef, wins: WindowSpec[]): number {
   let n = 0;
   for (const w of wins) n += pagesFor(def, dayNumber(w.to) - dayNumber(w.from));
-  return n;
+  // rollUp types ask each source family of a window in turn
+  return n * Math.max(1, def.families?.length ?? 1);
 }
 
 /** Oldest local day with a sample of the account in the store (any metric, any source), or null. */

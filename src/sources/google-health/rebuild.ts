@@ -71,7 +71,13 @@ export async function rebuildAccount(opts: RebuildOptions): Promise<RebuildRepor
     const zone = zoneNamed(tz);
     let mapped;
     try {
-      mapped = mapPage(def, body, { account: opts.account, zone, page: `raw page ${(req.page ?? 0) + 1} of ${req.from}..${req.to}` });
+      const family = req.method === 'rollUp' ? req.body?.dataSourceFamily : undefined;
+      mapped = mapPage(def, body, {
+        account: opts.account,
+        zone,
+        page: `raw page ${(req.page ?? 0) + 1} of ${req.from}..${req.to}`,
+        ...(typeof family === 'string' ? { family } : {}),
+      });
     } catch (e) {
       report.failed++;
       if (report.warnings.length < 50) report.warnings.push(errText(e));

@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { RollUpDataPointsRequest } from './api-types.js';
 import type { HealthClient } from './client.js';
-import { dayNumber, type Zone } from '../../time/index.js';
-import type { DataTypeDef, FilterMember } from './datatypes.js';
+import { DAY_MS, dayNumber, type Zone } from '../../time/index.js';
+import { familyName, type DataTypeDef, type FilterMember, type SourceFamily } from './datatypes.js';
 
 export interface WindowSpec {
   /** Local dates [from, to). */
@@ -52,13 +52,23 @@ export function windowFilter(def: DataTypeDef, member: FilterMember, win: { from
   return terms.join(' AND ');
 }
 
-export function rollUpBody(def: DataTypeDef, win: WindowSpec, zone: Zone, pageToken?: string): RollUpDataPointsRequest {
+/**
+ * The rollUp body of a window (60 s windows from its first local midnight), for one source family
+ * (omitted: the API's default, all sources). Throws when the window is longer than the type's
+ * rollUp range limit (the API would answer 400): windows are cut to `windowDays` ≤ the limit.
+ */
+export function rollUpBody(def: DataTypeDef, win: WindowSpec, zone: Zone, family?: SourceFamily): RollUpDataPointsRequest {
+  const start = zone.midnightOfDate(win.from),
+    end = zone.midnightOfDate(win.to);
+  if (def.maxRangeDays !== undefined && end - start > def.maxRangeDays * DAY_MS) {
+    throw new Error(`${def.id}: a rollUp of ${win.from}..${win.to} exceeds the API's range limit of ${def.maxRangeDays} days`);
+  }
   const body: RollUpDataPointsRequest = {
-    range: { startTime: isoZ(zone.midnightOfDate(win.from)), endTime: isoZ(zone.midnightOfDate(win.to)) },
+    range: { startTime: isoZ(start), endTime: isoZ(end) },
     windowSize: '60s',
     pageSize: def.maxPageSize,
   };
-  if (pageToken !== undefined) body.pageToken = pageToken;
+  if (family !== undefined) body.dataSourceFamily = familyName(family);
   return body;
 }
 
@@ -67,9 +77,13 @@ export function windowDays(win: WindowSpec): number {
   return dayNumber(win.to) - dayNumber(win.from);
 }
 
-/** Stable key of a page: method, filter / range, page size and page number (not the token, which may differ per fetch). */
+/** Stable key of a page: method, filter / range and source family, page size and page number (not the token, which may differ per fetch). */
 export function requestKey(r: PageRequest): string {
-  const what = r.method === 'rollUp' ? JSON.stringify({ range: r.body?.range, windowSize: r.body?.windowSize }) : (r.filter ?? '');
+  // a body without a family keeps the key it had before families were asked (JSON.stringify drops undefined)
+  const what =
+    r.method === 'rollUp'
+      ? JSON.stringify({ range: r.body?.range, windowSize: r.body?.windowSize, dataSourceFamily: r.body?.dataSourceFamily })
+      : (r.filter ?? '');
   return createHash('sha256').update(`${r.method}\u0000${r.dataType}\u0000${what}\u0000${r.pageSize}\u0000${r.page}`).digest('base64url').slice(0, 32);
 }
 

@@ -36,7 +36,7 @@ import { Zone, addDays, dayNumber, systemClock, type Clock } from '../../time/in
 import { applyPage, roundedOf } from './apply.js';
 import type { HealthClient } from './client.js';
 import { markCovered, maxDate, minDate, readCoverage, writeCoverage, type Coverage, type PendingWindow } from './coverage.js';
-import { typesForMode, type DataTypeDef, type FilterMember } from './datatypes.js';
+import { familyName, typesForMode, type DataTypeDef, type FilterMember, type SourceFamily } from './datatypes.js';
 import { HealthApiError } from './errors.js';
 import { mapPage, type MappedPage } from './mapping.js';
 import { incrementalWindows, oldestStoredDay, planSync, type SyncMode, type SyncPlan } from './plan.js';
@@ -362,11 +362,18 @@ class AccountSync {
     return m.find((x) => x.member === st.cov.member) ?? m[0]!;
   }
 
-  private buildRequest(st: TypeState, win: WindowSpec, member: FilterMember | null, page: number, pageToken: string | undefined): PageRequest {
+  private buildRequest(
+    st: TypeState,
+    win: WindowSpec,
+    member: FilterMember | null,
+    page: number,
+    pageToken: string | undefined,
+    family?: SourceFamily,
+  ): PageRequest {
     const def = st.def;
     const base = { dataType: def.id, pageSize: def.maxPageSize, page, from: win.from, to: win.to, tz: this.opts.timezone };
     if (def.method === 'rollUp') {
-      return { ...base, method: 'rollUp', body: rollUpBody(def, win, this.zone), ...(pageToken !== undefined ? { pageToken } : {}) };
+      return { ...base, method: 'rollUp', body: rollUpBody(def, win, this.zone, family), ...(pageToken !== undefined ? { pageToken } : {}) };
     }
     return { ...base, method: 'list', filter: windowFilter(def, member as FilterMember, win, this.zone), ...(pageToken !== undefined ? { pageToken } : {}) };
   }
@@ -422,19 +429,33 @@ class AccountSync {
     }
   }
 
-  /** Fetches every page of a window; returns the number of data points it held. */
+  /**
+   * Fetches every page of a window (rollUp types: of each source family in turn, datatypes.ts
+   * `families`); returns the number of data points (windows) it held.
+   */
   private async fetchWindow(st: TypeState, win: WindowSpec, phase: 'backfill' | 'incremental'): Promise<number> {
+    const families: (SourceFamily | undefined)[] = st.def.method === 'rollUp' && st.def.families?.length ? [...st.def.families] : [undefined];
     const pend = st.cov.window;
     const resume =
-      pend && pend.phase === phase && pend.from === win.from && pend.to === win.to && pend.member === (this.member(st)?.member ?? null) ? pend : null;
-    let pageToken: string | undefined = resume?.pageToken;
+      pend &&
+      pend.phase === phase &&
+      pend.from === win.from &&
+      pend.to === win.to &&
+      pend.member === (this.member(st)?.member ?? null) &&
+      families.includes(pend.family)
+        ? pend
+        : null;
+    let fi = resume ? families.indexOf(resume.family) : 0;
+    let family = families[fi];
+    // '' = the first page of the pending family
+    let pageToken: string | undefined = resume?.pageToken || undefined;
     let page = resume?.pages ?? 0;
     let points = resume?.points ?? 0;
     const fetchId = resume?.fetchId ?? `${this.runAt.toString(36)}-${randomBytes(4).toString('hex')}`;
     for (;;) {
       let got;
       try {
-        got = await this.send(st, (m) => this.buildRequest(st, win, m, page, pageToken));
+        got = await this.send(st, (m) => this.buildRequest(st, win, m, page, pageToken, family));
       } catch (e) {
         // a page token from a killed run the API no longer accepts: start the window again
         if (pageToken !== undefined && e instanceof HealthApiError && e.kind === 'invalid-argument' && /page.?token/i.test(e.message)) {
@@ -446,11 +467,17 @@ class AccountSync {
         }
         throw e;
       }
-      const label = `page ${page + 1} of ${win.from}..${addDays(win.to, -1)}`;
-      const mapped = mapPage(st.def, got.body, { account: this.opts.account, zone: this.zone, page: label });
+      const label = `page ${page + 1} of ${win.from}..${addDays(win.to, -1)}${family ? ` (${family})` : ''}`;
+      const mapped = mapPage(st.def, got.body, {
+        account: this.opts.account,
+        zone: this.zone,
+        page: label,
+        ...(family ? { family: familyName(family) } : {}),
+      });
       failpoint('sync.after-map');
       points += mapped.points;
-      const last = mapped.nextPageToken === null;
+      const lastPage = mapped.nextPageToken === null;
+      const last = lastPage && fi === families.length - 1;
       const memberName = got.member?.member ?? null;
       this.commitPage(
         st,
@@ -470,11 +497,14 @@ class AccountSync {
               from: win.from,
               to: win.to,
               member: memberName,
-              pageToken: mapped.nextPageToken as string,
+              // the family's next page, or the next family's first page ('')
+              pageToken: lastPage ? '' : (mapped.nextPageToken as string),
               pages: page + 1,
               points,
               fetchId,
             };
+            const nextFamily = lastPage ? families[fi + 1] : family;
+            if (nextFamily !== undefined) w.family = nextFamily;
             c.window = w;
             return;
           }
@@ -488,7 +518,11 @@ class AccountSync {
       failpoint('sync.after-commit');
       if (last) return points;
       failpoint('sync.between-pages');
-      pageToken = mapped.nextPageToken as string;
+      if (lastPage) {
+        fi++;
+        family = families[fi];
+        pageToken = undefined;
+      } else pageToken = mapped.nextPageToken as string;
       page++;
     }
   }
