@@ -6,6 +6,8 @@ import { METRICS, prometheusDailyName, prometheusFactor, prometheusHistoryName, 
 import { BRIDGE_METRICS } from '../sinks/prometheus/extension.js';
 import { gaugeSpecFor, NEWEST_SAMPLE_GAUGE, SLEEP_STAGE_GAUGE } from '../sinks/prometheus/gauges.js';
 import { SLEEP_STAGE_CODES, SLEEP_STAGE_HISTORY } from '../sinks/remote-write/sleep-stages.js';
+import { DATA_TYPES } from '../sources/google-health/datatypes.js';
+import { UNMAPPED_DATA_TYPES } from '../sources/google-health/unmapped.js';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|');
@@ -38,9 +40,38 @@ export function renderMetricsDoc(): string {
   for (const m of METRICS) {
     lines.push(`- **\`${m.id}\`**: ${m.description}${m.note ? ` ${m.note}` : ''}`);
   }
+  lines.push(...apiTypesSection());
   lines.push(...prometheusSection());
   lines.push('');
   return lines.join('\n');
+}
+
+/** Every Google Health API data type: the metrics it fills, or why it is not mapped. */
+function apiTypesSection(): string[] {
+  const lines = [
+    '',
+    '## Google Health API data types',
+    '',
+    'The data types the sync reads (`fitbit-bridge sync`) and the metrics they fill:',
+    '',
+    '| data type | metrics | note |',
+    '|---|---|---|',
+  ];
+  for (const d of [...DATA_TYPES].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    lines.push(`| \`${d.id}\` | ${d.metrics.map((m) => `\`${m}\``).join(', ')} | ${d.note ? cell(d.note) : ''} |`);
+  }
+  lines.push(
+    '',
+    '### Not mapped, and why',
+    '',
+    'Every other data type of the API (the discovery document the bridge is built against, and what',
+    'was published after it) is deliberately not mapped onto a metric:',
+    '',
+    '| data type | why not |',
+    '|---|---|',
+  );
+  for (const u of UNMAPPED_DATA_TYPES) lines.push(`| ${u.inDocument === false ? cell(u.id) : `\`${u.id}\``} | ${cell(u.why)} |`);
+  return lines;
 }
 
 function gaugeCell(m: MetricDef): string {

@@ -16,7 +16,7 @@ export type MetricKind = 'intraday' | 'daily' | 'session';
 export interface GoogleHealthSource {
   /** Data type id as used in URL paths (kebab-case). */
   dataType: string;
-  /** Field inside the data point's union member, e.g. `beatsPerMinute`. */
+  /** Field inside the data point's union member, e.g. `beatsPerMinute`; a dotted path into a nested message (`fullSleepStats.breathsPerMinute`). */
   field: string;
   /** Only available through rollUp / dailyRollUp, not `list`. */
   rollupOnly?: boolean;
@@ -238,6 +238,18 @@ const defs = [
     googleHealth: { dataType: 'weight', field: 'weightGrams', factor: 0.001 },
     matchTolerance: 0.05,
     prometheus: { name: 'weight_grams', factor: 1000 },
+  },
+  {
+    id: 'sleep_breathing_rate',
+    title: 'Breathing rate per sleep',
+    unit: 'breaths/min',
+    kind: 'intraday',
+    description: 'Average breathing rate over one sleep (every sleep of a day, naps included), stamped when it was measured (the end of the sleep).',
+    takeout: [],
+    googleHealth: { dataType: 'respiratory-rate-sleep-summary', field: 'fullSleepStats.breathsPerMinute' },
+    matchTolerance: 0.01,
+    note: 'Google Health API only (respiratory-rate-sleep-summary, full-sleep statistics; the per-stage rates are not stored). The daily value is respiratory_rate.',
+    prometheus: { name: 'sleep_respiratory_rate_breaths_per_minute' },
   },
   // ---- daily (stamped at local midnight) ------------------------------------------------------
   {

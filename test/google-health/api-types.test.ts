@@ -82,9 +82,19 @@ function checkEntry(metricId: string, dataType: string, field: string, rollupOnl
   if (!(m.description ?? '').includes(`\`${dataType}\``)) {
     return `${where}: ${container}.${member} is described as ${JSON.stringify(m.description)}, which does not name \`${dataType}\``;
   }
-  const fields = props(m.$ref);
-  if (!(field in fields)) {
-    return `${where}: schema ${m.$ref} (${container}.${member}) has no field '${field}'; it has: ${Object.keys(fields).sort().join(', ')}`;
+  // a dotted field walks nested messages (fullSleepStats.breathsPerMinute)
+  let schema = m.$ref;
+  const path = field.split('.');
+  for (const [i, f] of path.entries()) {
+    const fields = props(schema);
+    if (!(f in fields)) {
+      return `${where}: schema ${schema} (${container}.${member}) has no field '${f}'; it has: ${Object.keys(fields).sort().join(', ')}`;
+    }
+    if (i < path.length - 1) {
+      const ref = fields[f]?.$ref;
+      if (!ref) return `${where}: ${schema}.${f} is not a message`;
+      schema = ref;
+    }
   }
   return null;
 }

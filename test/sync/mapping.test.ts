@@ -300,14 +300,27 @@ describe('daily types: stamped at local midnight of their date', () => {
     );
   });
 
-  it('respiratory-rate-sleep-summary has no registry metric yet: counted, nothing stored', () => {
+  it('respiratory-rate-sleep-summary → sleep_breathing_rate (the full-sleep average, a nested field) at the sample time', () => {
     const p = list('respiratory-rate-sleep-summary', {
       dataSource: TRACKER,
-      respiratoryRateSleepSummary: { sampleTime, fullSleepStats: { breathsPerMinute: 14.2 } },
+      respiratoryRateSleepSummary: {
+        sampleTime,
+        fullSleepStats: { breathsPerMinute: 14.2, standardDeviation: 0.8 },
+        deepSleepStats: { breathsPerMinute: 13.1 },
+      },
     });
     assert.equal(p.points, 1);
-    assert.equal(p.series.size, 0);
     assert.equal(p.skipped, 0);
+    assert.deepEqual(samples(p), { 'sleep_breathing_rate/Inspire 3': [{ t: TS, offset: -240, v: 14.2 }] });
+    // no full-sleep statistics: nothing stored (an omitted value is zero); a string that is no number: skipped
+    const none = list('respiratory-rate-sleep-summary', { dataSource: TRACKER, respiratoryRateSleepSummary: { sampleTime } });
+    assert.equal(none.series.size, 0);
+    assert.equal(none.zeros, 1);
+    const bad = list('respiratory-rate-sleep-summary', {
+      dataSource: TRACKER,
+      respiratoryRateSleepSummary: { sampleTime, fullSleepStats: { breathsPerMinute: 'fast' } },
+    });
+    assert.equal(bad.skipped, 1);
   });
 });
 

@@ -303,8 +303,7 @@ const DEFS: Def[] = [
     windowDays: 366,
     scope: 'health_metrics_and_measurements',
     group: 'daily',
-    metrics: [],
-    note: 'no registry metric yet (per-sleep breathing rate by stage): synced and kept as raw pages, so `rebuild` can derive it once a metric exists',
+    note: 'one sample per sleep (sleep_breathing_rate, the full-sleep average); the per-stage rates stay in the raw pages',
   },
   {
     id: 'weight',

@@ -275,13 +275,24 @@ function stampOf(tRaw: unknown, offRaw: unknown, zone: Zone): Stamp | string {
   return { t, offset: off };
 }
 
+/** The value at a field path (`fullSleepStats.breathsPerMinute`): undefined when a message on the way is absent. */
+function fieldAt(rec: Record<string, unknown>, path: string): unknown {
+  let x: unknown = rec;
+  for (const k of path.split('.')) {
+    if (!isObj(x)) return undefined;
+    x = x[k];
+  }
+  return x;
+}
+
 function mapValues(out: Out, fields: FieldMap[], rec: Record<string, unknown>, source: string, st: Stamp, index: number): boolean {
   // validate every field first: a malformed point is skipped whole
   const vals: number[] = [];
   for (const f of fields) {
-    const raw = numField(rec[f.field]);
+    const v = fieldAt(rec, f.field);
+    const raw = numField(v);
     if (Number.isNaN(raw)) {
-      out.skip(index, `${f.field} ${JSON.stringify(rec[f.field])} is not a number`);
+      out.skip(index, `${f.field} ${JSON.stringify(v)} is not a number`);
       return false;
     }
     vals.push(raw);
