@@ -180,6 +180,12 @@ describe('sync of a synthetic week from the emulator', () => {
     }
   });
 
+  it('respiratory-rate-sleep-summary fills sleep_breathing_rate, one sample per main sleep', () => {
+    const got = seriesGot(store, 'sleep_breathing_rate', 'Inspire 3');
+    assert.ok(got.count >= DAYS - 2 && got.count <= DAYS + 1, `${got.count} per-sleep breathing rates in ${DAYS} days`);
+    assert.ok(got.sum / got.count > 8 && got.sum / got.count < 25, 'breaths per minute');
+  });
+
   it('keeps the raw pages, compressed', () => {
     const st = store.rawPageStats(ACCOUNT);
     assert.equal(st.pages, first.pages);
