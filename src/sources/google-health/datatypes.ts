@@ -60,7 +60,7 @@ export const SESSION_PAGE_SIZE = 25;
 
 /** Source name of rollUp-only values (total-calories, floors): merged across all data sources, no device breakdown. */
 export const ROLLUP_SOURCE = 'Google Health (all sources)';
-/** Source name of points without a `dataSource.device.displayName`. */
+/** Source name of points whose `dataSource` names no device, manufacturer, app or platform (and of reconciled points, which carry none): see `sourceLabel` in mapping.ts. */
 export const UNKNOWN_DEVICE_SOURCE = 'Google Health (unknown device)';
 
 function metricsOf(dataType: string): MetricId[] {
