@@ -6,8 +6,10 @@ import { METRICS, prometheusDailyName, prometheusFactor, prometheusHistoryName, 
 import { BRIDGE_METRICS } from '../sinks/prometheus/extension.js';
 import { gaugeSpecFor, NEWEST_SAMPLE_GAUGE, SLEEP_STAGE_GAUGE } from '../sinks/prometheus/gauges.js';
 import { SLEEP_STAGE_CODES, SLEEP_STAGE_HISTORY } from '../sinks/remote-write/sleep-stages.js';
-import { DATA_TYPES } from '../sources/google-health/datatypes.js';
 import { UNMAPPED_DATA_TYPES } from '../sources/google-health/unmapped.js';
+import { DATA_TYPES, ROLLUP_SOURCE, UNKNOWN_DEVICE_SOURCE, WEARABLES_ROLLUP_SOURCE } from '../sources/google-health/datatypes.js';
+import { GOOGLE_DEFAULT_SOURCE } from '../sources/takeout/parsers/csv-samples.js';
+import { LEGACY_JSON_SOURCE } from '../store/types.js';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|');
@@ -41,6 +43,7 @@ export function renderMetricsDoc(): string {
     lines.push(`- **\`${m.id}\`**: ${m.description}${m.note ? ` ${m.note}` : ''}`);
   }
   lines.push(...apiTypesSection());
+  lines.push(...sourcesSection());
   lines.push(...prometheusSection());
   lines.push('');
   return lines.join('\n');
@@ -72,6 +75,44 @@ function apiTypesSection(): string[] {
   );
   for (const u of UNMAPPED_DATA_TYPES) lines.push(`| ${u.inDocument === false ? cell(u.id) : `\`${u.id}\``} | ${cell(u.why)} |`);
   return lines;
+}
+
+/** How a series' data source is named (src/sources/google-health/mapping.ts `sourceLabel`). */
+function sourcesSection(): string[] {
+  return [
+    '',
+    '## Data sources',
+    '',
+    'A series is named after the data source its samples came from. The Takeout import takes the',
+    'CSV `data source` column as it is (`Inspire 3`, `Fitbit App`); a Takeout file without that column',
+    `gives \`${GOOGLE_DEFAULT_SOURCE}\`, the legacy JSON layer \`${LEGACY_JSON_SOURCE}\`. The Google Health`,
+    "sync names a point's source from its `dataSource`, from what it carries, in this order (nothing",
+    'else goes in, so a name is stable across runs):',
+    '',
+    '| the point carries | source | example |',
+    '|---|---|---|',
+    '| `device.displayName` | the name, trimmed | `Inspire 3`, `Pixel Watch 4` |',
+    '| `device.manufacturer` (no name) | the manufacturer (and a model, should one appear) | `xiaomi` |',
+    '| `application.packageName` (Health Connect; no device name or manufacturer) | the package | `com.xiaomi.wearable` |',
+    '| `platform` with `device: {}` or no device | `<platform> (unnamed device)` | `Fitbit (unnamed device)` (Fitbit Air) |',
+    '| `platform` with only `device.formFactor` | `<platform> (unnamed <form factor>)` | `Fitbit (unnamed watch)` |',
+    '| `platform`, `recordingMethod: MANUAL`, no device | `<platform> (manual entry)` | `Fitbit (manual entry)` (manually logged sleep) |',
+    `| nothing of the above, or no \`dataSource\` (reconciled points) | \`${UNKNOWN_DEVICE_SOURCE}\` | |`,
+    `| a rollUp window (total calories, floors) of the tracker family | \`${WEARABLES_ROLLUP_SOURCE}\` | |`,
+    `| a rollUp window of all sources, for the minutes the tracker family leaves empty | \`${ROLLUP_SOURCE}\` | |`,
+    '',
+    "**How an API series meets the Takeout series of the same device.** The device's `displayName` is",
+    'the name the Takeout CSV writes in its `data source` column, so `Inspire 3` from the API and',
+    '`Inspire 3` from `heart_rate_YYYY-MM-DD.csv` are one series: the same instants merge instead of',
+    'doubling. A source without a device name (Fitbit Air, a Health Connect app, a manual entry) has no',
+    'CSV counterpart the bridge can prove; its API series stands beside the Takeout ones (dashboards',
+    'show one line per source; totals take the highest source per minute, never a sum). Sessions',
+    '(sleep, exercise) meet by time, not by name: an API session hides the Takeout sessions it',
+    'overlaps, whatever their source (the Takeout sleep CSV names sources `MANUAL`, `GOOGLE_FITBIT_AIR`).',
+    '',
+    'Values the API sends as the string `"NaN"` (seen in daily temperature and HRV records) are no value:',
+    "not stored, counted with the omitted values; the record's other values are kept.",
+  ];
 }
 
 function gaugeCell(m: MetricDef): string {

@@ -41,8 +41,12 @@
  *   values derived from sleep: the main sleep's end; resting heart rate: the day's end), so the
  *   current day is served up to now and late data can be simulated.
  *
+ * - data sources and session shapes as seen live (variant `shapes`): the tracker named, companion
+ *   sources without a device name (Fitbit Air, Health Connect apps, manual sleep; see
+ *   ./health-api/sources.ts), real sleep / exercise fields, "NaN" in some daily doubles.
+ *
  * Variants of the reference's *uncertain* points: see ./health-api/variants.ts (sleepFilterMember,
- * dailyRollUpEnd, retryAfter, heartRateDefaultPageSize).
+ * dailyRollUpEnd, retryAfter, heartRateDefaultPageSize, shapes).
  *
  * *Invented* where the reference is silent: the detailed reasons of filter errors other than
  * INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER, the page token error message, the 400 for an operation
@@ -59,7 +63,7 @@ import { decodeToken, encodeToken, pageSizeOf } from './health-api/paging.js';
 import { DEFAULT_QUOTA_PER_MINUTE, SlidingQuota } from './health-api/quota.js';
 import { dailyRollUp, rollUp } from './health-api/rollup.js';
 import { memberValue, sourceFamilyOf, Truth } from './health-api/truth.js';
-import { DATA_TYPES, SCOPE_PREFIX, dataSourceOf, type DataTypeDef, type DayContext, type Row } from './health-api/types.js';
+import { DATA_TYPES, SCOPE_PREFIX, dataSourceOf, sleepOf, type DataTypeDef, type DayContext, type Row } from './health-api/types.js';
 import { getPairedDevice, healthUserIdOf, identity, listPairedDevices, profile, settings } from './health-api/users.js';
 import { resolveVariants, type Variants } from './health-api/variants.js';
 
@@ -140,7 +144,7 @@ function requireScope(scopes: readonly string[], suffix: string): void {
 
 /** Id of a point inside `users/{u}/dataTypes/{type}/dataPoints/{id}` (4-63 of [a-z0-9-]). */
 function pointId(type: DataTypeDef, c: DayContext, r: Row): string {
-  if (type.id === 'sleep') return String(c.day.sleeps[r.k]?.logId ?? r.t);
+  if (type.id === 'sleep') return String(sleepOf(c, r)?.logId ?? r.t);
   if (type.id === 'exercise') return String(c.day.exercises[r.k]?.logId ?? r.t);
   if (type.id === 'weight') return String(c.day.weights[r.k]?.logId ?? r.t);
   return `${r.t.toString(36)}-${hash32(`${type.id}|${r.src}`).toString(36)}`;
@@ -155,7 +159,7 @@ export function createHealthApi(opts: HealthApiOptions): HealthApi {
   const firstDayN = dayNumber(opts.firstDay);
   const lastDayN = dayNumber(opts.lastDay);
   if (lastDayN < firstDayN) throw new Error(`lastDay ${opts.lastDay} is before firstDay ${opts.firstDay}`);
-  const truth = new Truth(opts.seed, opts.timezone, firstDayN, lastDayN);
+  const truth = new Truth(opts.seed, opts.timezone, firstDayN, lastDayN, variants);
   const quota = new SlidingQuota(limit, variants.retryAfter === 'header');
   const userId = healthUserIdOf(opts.seed);
   let requests = 0;
@@ -167,7 +171,7 @@ export function createHealthApi(opts: HealthApiOptions): HealthApi {
     if (reconciled) return { dataPointName: nameOf(type, c, r), [type.key]: body };
     const p: Record<string, unknown> = {};
     if (type.identifiable) p.name = nameOf(type, c, r);
-    p.dataSource = type.dataSource ? type.dataSource(r, c) : dataSourceOf(r.src);
+    p.dataSource = type.dataSource ? type.dataSource(r, c) : dataSourceOf(r.src, variants);
     p[type.key] = body;
     return p;
   }

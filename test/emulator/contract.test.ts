@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DATA_TYPES, SERVED_TYPES } from '../../src/emulator/health-api.js';
-import { dataPointsMethod, loadDiscovery, unionKeys, validate, type Report } from './discovery.js';
-import { allPages, day, dp, iso, pointsOf, startClient, TZ, type Client } from './helpers.js';
+import { dataPointsMethod, loadDiscovery, NO_DEVIATIONS, unionKeys, validate, type Report } from './discovery.js';
+import { allPages, companions, day, dp, iso, pointsOf, startClient, TZ, type Client } from './helpers.js';
 
 const D = loadDiscovery();
 const DP_KEYS = unionKeys(D, 'DataPoint');
@@ -205,12 +205,15 @@ describe('every served data type: list, reconcile, rollUp, dailyRollUp shapes', 
   test('proto3 JSON: int64 strings, no zero fields, no empty lists', async () => {
     const raw =
       (await c.get(dp('steps'), { pageSize: 500, prettyPrint: 'false' })).text +
-      (await c.get(dp('sleep'), { pageSize: 25, prettyPrint: 'false' })).text +
       (await c.get(dp('active-zone-minutes'), { pageSize: 500, prettyPrint: 'false' })).text;
+    const sleep = (await c.get(dp('sleep'), { pageSize: 25, prettyPrint: 'false' })).text;
     assert.match(raw, /"count":"[1-9]\d*"/);
-    assert.match(raw, /"minutesAsleep":"[1-9]\d*"/);
+    assert.match(sleep, /"minutesAsleep":"[1-9]\d*"/);
     assert.match(raw, /"activeZoneMinutes":"[12]"/);
     assert.doesNotMatch(raw, /:0[,}]|:"0"[,}]|:false|:""|\[\]|"nanos":0/);
+    // sleep as served live: zero minutes present as "0" (LIVE_DEVIATIONS), nothing else zero
+    assert.match(sleep, /"minutesAwake":"0"|"minutesToFallAsleep":"0"|"minutesAfterWakeUp":"0"/);
+    assert.doesNotMatch(sleep.replace(/"minutes[A-Za-z]*":"0"|"count":"0"|"(nap|mainSleep)":false/g, ''), /:0[,}]|:"0"[,}]|:false|:""|\[\]|"nanos":0/);
   });
 });
 
@@ -305,7 +308,8 @@ describe('filters per record kind (reference grammar)', () => {
   test('accepted: every documented member, counted against the truth', async () => {
     const d9 = day('2024-03-09'),
       d10 = day('2024-03-10');
-    const sleeps = [...day('2024-03-08').sleeps, ...d9.sleeps, ...d10.sleeps, ...day('2024-03-11').sleeps];
+    // the synthetic user's sleeps and the companion manual ones (sources.ts)
+    const sleeps = ['2024-03-08', '2024-03-09', '2024-03-10', '2024-03-11'].flatMap((x) => [...day(x).sleeps, ...companions(x).sleeps]);
     const endsIn = (a: number, b: number) => sleeps.filter((s) => s.end >= a && s.end < b).length;
     const count = (n: number, xs: number[], a: number, b: number) => {
       void n;
@@ -329,7 +333,7 @@ describe('filters per record kind (reference grammar)', () => {
         'interval civil, date-time',
         'active_energy_burned'.replace(/_/g, '-'),
         'active_energy_burned.interval.civil_start_time >= "2024-03-09T06:00:00" AND active_energy_burned.interval.civil_start_time < "2024-03-09T18:00"',
-        count(0, d9.activeEnergy.t, d9.start + 6 * 3_600_000, d9.start + 18 * 3_600_000),
+        count(0, [...d9.activeEnergy.t, ...companions('2024-03-09').activeEnergy.map((m) => m.t)], d9.start + 6 * 3_600_000, d9.start + 18 * 3_600_000),
       ],
       [
         'sample physical',
@@ -647,5 +651,103 @@ describe('dataPoints.get', () => {
     assert.equal(nf.status, 404);
     checkError(nf.body, 404, 'NOT_FOUND');
     assert.equal((await c.get(dp('steps', '/12345678'))).status, 404, 'steps points are not identifiable');
+  });
+});
+
+describe('shapes as served live (reference "Seen live"; variant shapes=documented keeps the document\'s)', () => {
+  const FILTER = { filter: 'sleep.interval.civil_end_time >= "2024-03-08" AND sleep.interval.civil_end_time < "2024-03-12"', pageSize: 25 };
+  type Pt = Record<string, unknown> & {
+    dataSource?: { platform?: string; recordingMethod?: string; device?: Record<string, unknown>; application?: Record<string, unknown> };
+  };
+
+  test('data sources: a named tracker, Fitbit Air (device {}), Health Connect app (with and without a manufacturer), manual sleep', async () => {
+    const ae = pointsOf(
+      await allPages(c, dp('active-energy-burned'), {
+        filter: 'active_energy_burned.interval.civil_start_time >= "2024-03-09" AND active_energy_burned.interval.civil_start_time < "2024-03-10"',
+        pageSize: 10000,
+      }),
+    ) as Pt[];
+    const shapes = new Set(ae.map((p) => JSON.stringify(p.dataSource)));
+    assert.deepEqual(
+      [...shapes].sort(),
+      [
+        JSON.stringify({ recordingMethod: 'PASSIVELY_MEASURED', platform: 'FITBIT', device: {} }),
+        JSON.stringify({ recordingMethod: 'PASSIVELY_MEASURED', platform: 'FITBIT', device: { displayName: 'Inspire 3', formFactor: 'FITNESS_BAND' } }),
+        JSON.stringify({ recordingMethod: 'PASSIVELY_MEASURED', platform: 'HEALTH_CONNECT', application: { packageName: 'com.xiaomi.wearable' } }),
+        JSON.stringify({
+          recordingMethod: 'PASSIVELY_MEASURED',
+          platform: 'HEALTH_CONNECT',
+          application: { packageName: 'com.xiaomi.wearable' },
+          device: { manufacturer: 'xiaomi' },
+        }),
+      ].sort(),
+    );
+    for (const p of ae) ok(validate(D, p.dataSource, 'DataSource', 'emulator', NO_DEVIATIONS), 'DataSource');
+    const sleeps = pointsOf(await allPages(c, dp('sleep'), FILTER)) as Pt[];
+    const manual = sleeps.filter((p) => p.dataSource?.recordingMethod === 'MANUAL');
+    assert.ok(manual.length > 0, 'a manually logged sleep in the range');
+    for (const p of manual) assert.deepEqual(p.dataSource, { recordingMethod: 'MANUAL', platform: 'FITBIT' });
+  });
+
+  test('sleep: metadata.mainSleep, "0" minutes, stage offsets, no civil start / end, no externalId', async () => {
+    const sleeps = pointsOf(await allPages(c, dp('sleep'), FILTER)).map((p) => p.sleep as Record<string, Record<string, unknown>>);
+    assert.ok(sleeps.length >= 4);
+    for (const s of sleeps) {
+      assert.equal(typeof s.metadata?.mainSleep, 'boolean');
+      assert.equal(s.metadata?.nap, !s.metadata?.mainSleep);
+      assert.equal(s.metadata?.externalId, undefined);
+      assert.equal(s.interval?.civilStartTime, undefined);
+      assert.equal(s.interval?.civilEndTime, undefined);
+      for (const k of ['minutesAsleep', 'minutesAwake', 'minutesInSleepPeriod', 'minutesToFallAsleep', 'minutesAfterWakeUp'])
+        assert.match(String(s.summary?.[k]), /^\d+$/, k);
+      for (const g of s.stages as unknown as Record<string, unknown>[]) assert.match(String(g.startUtcOffset), /^-?\d+s$/);
+    }
+    assert.ok(sleeps.some((s) => s.metadata?.mainSleep === true) && sleeps.some((s) => s.metadata?.mainSleep === false), 'main sleeps and naps');
+    assert.ok(
+      sleeps.some((s) => s.summary?.minutesAwake === '0'),
+      'a zero present as "0"',
+    );
+  });
+
+  test('exercise: exerciseEvents, heartRateZoneDurations, exerciseMetadata, activeDuration "…s"', async () => {
+    const ex = pointsOf(await allPages(c, dp('exercise'), { filter: 'exercise.interval.civil_start_time >= "2024-03-08"', pageSize: 25 })).map(
+      (p) => p.exercise as Record<string, unknown>,
+    );
+    assert.ok(ex.length > 0);
+    for (const e of ex) {
+      assert.match(String(e.activeDuration), /^\d+s$/);
+      assert.deepEqual(
+        (e.exerciseEvents as { exerciseEventType: string }[]).map((x) => x.exerciseEventType),
+        ['START', 'STOP'],
+      );
+      assert.ok(e.exerciseMetadata && typeof e.exerciseMetadata === 'object');
+      assert.ok((e.metricsSummary as Record<string, unknown>).heartRateZoneDurations);
+    }
+  });
+
+  test('"NaN" in daily temperature / HRV doubles', async () => {
+    const raw =
+      (await c.get(dp('daily-sleep-temperature-derivations'), { pageSize: 100, prettyPrint: 'false' })).text +
+      (await c.get(dp('daily-heart-rate-variability'), { pageSize: 100, prettyPrint: 'false' })).text;
+    assert.match(raw, /"[A-Za-z0-9]+":"NaN"/);
+  });
+
+  test('shapes=documented: the document alone (named devices, externalId, civil times, zeros omitted, no companions)', async () => {
+    const d = await startClient({ variant: { shapes: 'documented' } });
+    try {
+      for (const type of ['sleep', 'exercise', 'active-energy-burned', 'daily-sleep-temperature-derivations', 'daily-heart-rate-variability']) {
+        const a = await d.get(dp(type), { pageSize: 25 });
+        assert.equal(a.status, 200, a.text);
+        ok(validate(D, a.body, 'ListDataPointsResponse', 'emulator', NO_DEVIATIONS), type);
+        for (const p of pointsOf([a.body as Record<string, unknown>]) as Pt[])
+          assert.equal(typeof p.dataSource?.device?.displayName, 'string', `${type}: a named device`);
+        assert.doesNotMatch(a.text, /NaN/);
+      }
+      const s = pointsOf([(await d.get(dp('sleep'), { pageSize: 1 })).body as Record<string, unknown>])[0]?.sleep as Record<string, Record<string, unknown>>;
+      assert.equal(typeof s.metadata?.externalId, 'string');
+      assert.ok(s.interval?.civilStartTime);
+    } finally {
+      await d.close();
+    }
   });
 });

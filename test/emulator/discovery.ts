@@ -7,6 +7,10 @@
  * (0, "0", "", false, [], {} where a message has required content) are omitted.
  *
  * `mode: 'emulator'` fails on an undocumented enum value; `mode: 'live'` only warns (enums are open).
+ *
+ * Doubles may be the proto3 JSON strings "NaN", "Infinity", "-Infinity" (seen live: "NaN" in daily
+ * temperature / HRV records). `allow` names what the live API serves beyond the document
+ * (`LIVE_DEVIATIONS`, the default: the emulator serves them); `NO_DEVIATIONS` is the document alone.
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_DISCOVERY_URL } from '../../scripts/gen-api-types.js';
@@ -38,16 +42,33 @@ export interface Report {
   warnings: string[];
 }
 
+/** Deviations from the discovery document, by `Schema.field` (`Schema.*`: every field). */
+export interface Allow {
+  /** Fields the schema does not have. */
+  fields: readonly string[];
+  /** Fields whose zero value ("0", false) is present. */
+  zeros: readonly string[];
+}
+
+/** Seen live (reference "Sessions as served"): sleep `metadata.mainSleep`, summary minutes with zeros present ("0"). */
+export const LIVE_DEVIATIONS: Allow = {
+  fields: ['SleepMetadata.mainSleep'],
+  zeros: ['SleepMetadata.mainSleep', 'SleepMetadata.nap', 'SleepSummary.*', 'StageSummary.*'],
+};
+export const NO_DEVIATIONS: Allow = { fields: [], zeros: [] };
+
+const allowed = (list: readonly string[], where: string): boolean => list.includes(where) || list.includes(`${where.split('.')[0]}.*`);
+
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
 const DURATION = /^-?\d+(\.\d{1,9})?s$/;
 
-export function validate(d: Discovery, value: unknown, schema: string, mode: 'emulator' | 'live' = 'emulator'): Report {
+export function validate(d: Discovery, value: unknown, schema: string, mode: 'emulator' | 'live' = 'emulator', allow: Allow = LIVE_DEVIATIONS): Report {
   const rep: Report = { errors: [], warnings: [] };
-  walkRef(d, value, schema, schema, rep, mode);
+  walkRef(d, value, schema, schema, rep, mode, allow);
   return rep;
 }
 
-function walkRef(d: Discovery, v: unknown, ref: string, path: string, rep: Report, mode: 'emulator' | 'live'): void {
+function walkRef(d: Discovery, v: unknown, ref: string, path: string, rep: Report, mode: 'emulator' | 'live', allow: Allow): void {
   const s = d.schemas[ref];
   if (!s) {
     rep.errors.push(`${path}: unknown schema ${ref}`);
@@ -60,16 +81,16 @@ function walkRef(d: Discovery, v: unknown, ref: string, path: string, rep: Repor
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     const p = s.properties?.[k];
     if (!p) {
-      rep.errors.push(`${path}.${k}: not a field of ${ref}`);
+      if (!allowed(allow.fields, `${ref}.${k}`)) rep.errors.push(`${path}.${k}: not a field of ${ref}`);
       continue;
     }
-    walkProp(d, x, p, `${path}.${k}`, rep, mode, true);
+    walkProp(d, x, p, `${path}.${k}`, rep, mode, !allowed(allow.zeros, `${ref}.${k}`), allow);
   }
 }
 
-function walkProp(d: Discovery, v: unknown, p: Prop, path: string, rep: Report, mode: 'emulator' | 'live', field: boolean): void {
+function walkProp(d: Discovery, v: unknown, p: Prop, path: string, rep: Report, mode: 'emulator' | 'live', field: boolean, allow: Allow): void {
   if (p.$ref) {
-    walkRef(d, v, p.$ref, path, rep, mode);
+    walkRef(d, v, p.$ref, path, rep, mode, allow);
     return;
   }
   switch (p.type) {
@@ -79,7 +100,7 @@ function walkProp(d: Discovery, v: unknown, p: Prop, path: string, rep: Report, 
         return;
       }
       if (field && v.length === 0) rep.errors.push(`${path}: empty repeated field (proto3 omits it)`);
-      v.forEach((x, i) => walkProp(d, x, p.items ?? {}, `${path}[${i}]`, rep, mode, false));
+      v.forEach((x, i) => walkProp(d, x, p.items ?? {}, `${path}[${i}]`, rep, mode, false, allow));
       return;
     case 'object':
       if (typeof v !== 'object' || v === null) rep.errors.push(`${path}: expected an object`);
@@ -93,6 +114,7 @@ function walkProp(d: Discovery, v: unknown, p: Prop, path: string, rep: Report, 
       else if (field && v === 0) rep.errors.push(`${path}: 0 is the zero value (omitted)`);
       return;
     case 'number':
+      if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') return; // proto3 JSON of a non-finite double
       if (typeof v !== 'number' || !Number.isFinite(v)) rep.errors.push(`${path}: expected a number, got ${JSON.stringify(v)}`);
       else if (field && v === 0) rep.errors.push(`${path}: 0 is the zero value (omitted)`);
       return;

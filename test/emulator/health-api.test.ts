@@ -321,7 +321,7 @@ test('paging a whole day of heart rate returns exactly the truth, newest first',
     assert.deepEqual(pts[0]?.dataSource, {
       recordingMethod: 'PASSIVELY_MEASURED',
       platform: 'FITBIT',
-      device: { displayName: 'Inspire 3', manufacturer: 'Fitbit', formFactor: 'FITNESS_BAND' },
+      device: { displayName: 'Inspire 3', formFactor: 'FITNESS_BAND' }, // the named-tracker shape seen live (Pixel Watch)
     });
     assert.deepEqual(Object.keys(pts[0] ?? {}).sort(), ['dataSource', 'heartRate']);
 

@@ -1,6 +1,8 @@
 /** A started emulator and a tiny authenticated client for the emulator tests. */
 import { startGoogleEmulator, ALL_READ_SCOPES, type GoogleEmulator, type GoogleEmulatorOptions } from '../../src/emulator/index.js';
+import { companionsOf, type Companions } from '../../src/emulator/health-api/sources.js';
 import { syntheticDay } from '../../src/synthetic/model.js';
+import { OffsetMap } from '../../src/synthetic/time.js';
 
 export const TZ = 'America/New_York';
 export const SEED = 7;
@@ -62,6 +64,12 @@ export async function startClient(opts: GoogleEmulatorOptions = {}, scopes: read
 
 export const dp = (type: string, verb = ''): string => `/v4/users/me/dataTypes/${type}/dataPoints${verb}`;
 export const day = (date: string) => syntheticDay({ seed: SEED, date, timezone: TZ });
+
+/** The companion sources' truth of a day (served with the default `shapes: live`). */
+export function companions(date: string): Companions {
+  const d = day(date);
+  return companionsOf(d, new OffsetMap(TZ, d.start - 86_400_000, d.end + 86_400_000));
+}
 export const iso = (t: number): string => new Date(t).toISOString().replace('.000Z', 'Z');
 
 /** Every page of a list / reconcile. */

@@ -7,12 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { LOSSY } from '../../src/emulator/health-api.js';
+import { DEFAULT_VARIANTS, LOSSY } from '../../src/emulator/health-api.js';
+import { MANUAL_SLEEP, dataSourceOf } from '../../src/emulator/health-api/sources.js';
+import { sourceLabel } from '../../src/sources/google-health/mapping.js';
 import { metric as metricDef, type MetricId } from '../../src/metrics/registry.js';
 import { dayTotals, PHONE, TRACKER, type Totals } from '../../src/synthetic/model.js';
 import { localToUtc } from '../../src/synthetic/time.js';
 import { addDays } from '../../src/time/index.js';
-import { allPages, day, dp, FIRST, LAST, pointsOf, startClient, TZ, type Client } from './helpers.js';
+import { allPages, companions, day, dp, FIRST, LAST, pointsOf, startClient, TZ, type Client } from './helpers.js';
 
 const camel = (id: string): string => id.replace(/-([a-z0-9])/g, (_m, x: string) => x.toUpperCase());
 const H = 3_600_000;
@@ -80,7 +82,8 @@ async function served(metricId: MetricId, date: string): Promise<Map<string, Got
   } else filter = `${snake}.sample_time.civil_time >= "${date}" AND ${snake}.sample_time.civil_time < "${addDays(date, 1)}"`;
   const pts = pointsOf(await allPages(c, dp(type), { filter, pageSize: 10000, prettyPrint: 'false' }));
   for (const p of pts) {
-    const src = (p.dataSource as { device?: { displayName?: string } }).device?.displayName ?? '?';
+    const src = sourceLabel(p.dataSource); // the name the bridge gives the series
+    if (body_(p, type)[gh.field] === 'NaN') continue; // no value (seen live), not stored by the bridge
     const body = p[camel(type)] as Record<string, unknown> & {
       interval?: { startTime: string; endTime: string };
       sampleTime?: { physicalTime: string };
@@ -102,6 +105,34 @@ async function served(metricId: MetricId, date: string): Promise<Map<string, Got
   return out;
 }
 
+function body_(p: Record<string, unknown>, type: string): Record<string, unknown> {
+  return (p[camel(type)] ?? {}) as Record<string, unknown>;
+}
+
+/** Per device: the synthetic truth, plus the companion sources' (sources.ts), by the bridge's source names. */
+function want(date: string): Record<string, Record<string, Totals>> {
+  const out: Record<string, Record<string, Totals>> = {};
+  for (const [id, bySource] of Object.entries(dayTotals(day(date)))) {
+    out[id] = {};
+    for (const [src, t] of Object.entries(bySource)) out[id][sourceLabel(dataSourceOf(src, DEFAULT_VARIANTS))] = t;
+  }
+  const co = companions(date);
+  const add = (id: string, src: string, t: number, v: number): void => {
+    const by = (out[id] ??= {});
+    const label = sourceLabel(dataSourceOf(src, DEFAULT_VARIANTS));
+    const g = by[label];
+    if (!g) by[label] = { count: 1, sum: v, first: t, last: t };
+    else {
+      g.count++;
+      g.sum += v;
+      g.first = Math.min(g.first, t);
+      g.last = Math.max(g.last, t);
+    }
+  };
+  for (const s of co.sleeps) add('sleep', MANUAL_SLEEP, s.start, s.end - s.start);
+  return out;
+}
+
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
 
 test('per day and per (metric, device): count, sum, first, last equal the synthetic truth', async () => {
@@ -109,7 +140,7 @@ test('per day and per (metric, device): count, sum, first, last equal the synthe
   let compared = 0;
   const metricsSeen = new Set<string>();
   for (let date = FIRST; date <= LAST; date = addDays(date, 1)) {
-    const truth = dayTotals(day(date));
+    const truth = want(date);
     for (const [id, bySource] of Object.entries(truth) as [MetricId, Record<string, Totals>][]) {
       const gh = metricDef(id).googleHealth;
       if (!gh) continue; // hrv_coverage / low / high frequency: no API counterpart
@@ -164,6 +195,13 @@ test('active energy: the API-only metric is the truth activeEnergy, per minute, 
   const g = got.get(TRACKER);
   assert.ok(g);
   assert.equal(g.count, d.activeEnergy.t.length);
+  // and the companion sources, under the names the bridge gives them
+  const co = companions('2024-03-09').activeEnergy;
+  assert.deepEqual([...got.keys()].filter((k) => k !== TRACKER).sort(), ['Fitbit (unnamed device)', 'com.xiaomi.wearable', 'xiaomi'].sort());
+  assert.equal(
+    [...got.entries()].filter(([k]) => k !== TRACKER).reduce((n, [, x]) => n + x.count, 0),
+    co.length,
+  );
   assert.ok(
     close(
       g.sum,

@@ -15,7 +15,7 @@ import {
   dataType,
   typesForMode,
 } from '../../src/sources/google-health/datatypes.js';
-import { mapPage, parseOffsetDuration, parseTimestamp, PageFormatError, type MappedPage } from '../../src/sources/google-health/mapping.js';
+import { mapPage, parseOffsetDuration, parseTimestamp, PageFormatError, sourceLabel, type MappedPage } from '../../src/sources/google-health/mapping.js';
 import { Zone } from '../../src/time/index.js';
 import { windowFilter, rollUpBody } from '../../src/sources/google-health/requests.js';
 
@@ -499,5 +499,127 @@ describe('validation', () => {
     );
     assert.equal(p.sessions.length, 0);
     assert.equal(p.skipped, 2);
+  });
+});
+
+describe('source names from what the point carries (issue 10)', () => {
+  const hr = (dataSource: unknown) => ({ ...(dataSource === undefined ? {} : { dataSource }), heartRate: { sampleTime, beatsPerMinute: '61' } });
+  const cases: [string, unknown, string][] = [
+    ['a named device (Pixel Watch, as seen live)', { device: { displayName: 'Pixel Watch 4', formFactor: 'WATCH' }, platform: 'FITBIT' }, 'Pixel Watch 4'],
+    [
+      'the name wins over everything, trimmed',
+      { device: { displayName: '  Inspire 3 ', manufacturer: 'Fitbit' }, application: { packageName: 'x' } },
+      'Inspire 3',
+    ],
+    ['Fitbit Air: device {} and platform FITBIT', { device: {}, platform: 'FITBIT', recordingMethod: 'PASSIVELY_MEASURED' }, 'Fitbit (unnamed device)'],
+    [
+      'Health Connect: a manufacturer only (and the app)',
+      { platform: 'HEALTH_CONNECT', application: { packageName: 'com.xiaomi.wearable' }, device: { manufacturer: 'xiaomi' } },
+      'xiaomi',
+    ],
+    ['Health Connect: the app only', { platform: 'HEALTH_CONNECT', application: { packageName: 'com.xiaomi.wearable' } }, 'com.xiaomi.wearable'],
+    ['a platform and a form factor only', { platform: 'FITBIT', device: { formFactor: 'WATCH' } }, 'Fitbit (unnamed watch)'],
+    ['manual entry without a device', { recordingMethod: 'MANUAL', platform: 'FITBIT' }, 'Fitbit (manual entry)'],
+    ['another platform', { platform: 'HEALTH_KIT', device: {} }, 'HealthKit (unnamed device)'],
+    ['an empty data source', {}, UNKNOWN_DEVICE_SOURCE],
+    ['only an unspecified platform', { platform: 'PLATFORM_UNSPECIFIED', device: { displayName: ' ' } }, UNKNOWN_DEVICE_SOURCE],
+    ['no data source (a reconciled point)', undefined, UNKNOWN_DEVICE_SOURCE],
+  ];
+  for (const [name, ds, want] of cases) {
+    it(`${name} → ${want}`, () => {
+      assert.equal(sourceLabel(ds), want);
+      assert.deepEqual(Object.keys(samples(list('heart-rate', hr(ds)))), [`heart_rate/${want}`]);
+    });
+  }
+
+  it('no point that carries a platform, manufacturer or app is named after an unknown device; names are stable', () => {
+    for (const ds of [{ platform: 'FITBIT' }, { device: { manufacturer: 'x' } }, { application: { packageName: 'p' } }, { device: {}, platform: 'NEST' }]) {
+      assert.notEqual(sourceLabel(ds), UNKNOWN_DEVICE_SOURCE, JSON.stringify(ds));
+      assert.equal(sourceLabel(structuredClone(ds)), sourceLabel(ds));
+    }
+  });
+});
+
+describe('shapes as served live (issue 10)', () => {
+  it('"NaN" in a daily record is no value: skipped and counted, the other fields kept, no warning', () => {
+    const p = list('daily-heart-rate-variability', {
+      dataSource: TRACKER,
+      dailyHeartRateVariability: {
+        date: { year: 2026, month: 4, day: 6 },
+        averageHeartRateVariabilityMilliseconds: 'NaN',
+        entropy: 2.5,
+        nonRemHeartRateBeatsPerMinute: '55',
+      },
+    });
+    assert.deepEqual(samples(p), {
+      'hrv_daily_nremhr/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 55 }],
+      'hrv_daily_entropy/Inspire 3': [{ t: MIDNIGHT, offset: -240, v: 2.5 }],
+    });
+    assert.equal(p.notANumber, 1);
+    assert.equal(p.skipped, 0);
+    assert.deepEqual(p.warnings, []);
+    const t = list('daily-sleep-temperature-derivations', {
+      dataSource: TRACKER,
+      dailySleepTemperatureDerivations: { date: { year: 2026, month: 4, day: 6 }, nightlyTemperatureCelsius: 'NaN', relativeNightlyStddev30dCelsius: 'NaN' },
+    });
+    assert.deepEqual(samples(t), {});
+    assert.equal(t.notANumber, 1);
+    assert.equal(t.skipped, 0);
+  });
+
+  it('live sleep: mainSleep, "0" minutes, no externalId, no civil times; the id from the name, stable', () => {
+    const point = {
+      name: 'users/abc/dataTypes/sleep/dataPoints/40000123451',
+      dataSource: { device: {}, platform: 'FITBIT' },
+      sleep: {
+        interval: { startTime: '2026-04-06T18:00:00Z', startUtcOffset: '-14400s', endTime: '2026-04-06T18:40:00Z', endUtcOffset: '-14400s' },
+        type: 'CLASSIC',
+        stages: [{ startTime: '2026-04-06T18:00:00Z', startUtcOffset: '-14400s', endTime: '2026-04-06T18:40:00Z', endUtcOffset: '-14400s', type: 'ASLEEP' }],
+        metadata: { processed: true, mainSleep: false, nap: true },
+        summary: {
+          minutesAsleep: '40',
+          minutesAwake: '0',
+          minutesInSleepPeriod: '40',
+          minutesToFallAsleep: '0',
+          minutesAfterWakeUp: '0',
+          stagesSummary: [{ type: 'ASLEEP', minutes: '40', count: '1' }],
+        },
+      },
+    };
+    const a = list('sleep', point).sessions[0];
+    const b = list('sleep', structuredClone(point)).sessions[0];
+    assert.ok(a && b);
+    assert.deepEqual(a, b);
+    assert.equal(a.externalId, '40000123451');
+    assert.equal(a.mainSleep, false);
+    assert.equal(a.source, 'Fitbit (unnamed device)');
+    assert.equal(a.details.minutesAwake, 0);
+    // a reconciled point: the id from dataPointName; main sleep from metadata.mainSleep
+    const { name, dataSource, ...rest } = point;
+    void dataSource;
+    const r = list('sleep', { ...rest, dataPointName: name, sleep: { ...point.sleep, metadata: { mainSleep: true } } }).sessions[0];
+    assert.equal(r?.externalId, '40000123451');
+    assert.equal(r?.mainSleep, true);
+    assert.equal(r?.source, UNKNOWN_DEVICE_SOURCE);
+  });
+
+  it('live exercise: exerciseEvents, heartRateZoneDurations, exerciseMetadata do not disturb the mapping', () => {
+    const p = list('exercise', {
+      name: 'users/abc/dataTypes/exercise/dataPoints/40000123452',
+      dataSource: { device: { displayName: 'Pixel Watch 4', formFactor: 'WATCH' }, platform: 'FITBIT' },
+      exercise: {
+        interval: { startTime: '2026-04-06T21:00:00Z', startUtcOffset: '-14400s', endTime: '2026-04-06T21:30:00Z', endUtcOffset: '-14400s' },
+        exerciseType: 'CARDIO_WORKOUT',
+        activeDuration: '1303s',
+        exerciseEvents: [{ eventTime: '2026-04-06T21:00:00Z', eventUtcOffset: '-14400s', exerciseEventType: 'START' }],
+        exerciseMetadata: { hasGps: true },
+        metricsSummary: { caloriesKcal: 201.5, heartRateZoneDurations: { lightTime: '600s', moderateTime: '703s' } },
+      },
+    });
+    assert.equal(p.skipped, 0);
+    const s = p.sessions[0];
+    assert.equal(s?.source, 'Pixel Watch 4');
+    assert.equal(s?.details.activeDuration, 1_303_000);
+    assert.equal(s?.details.activityName, 'CARDIO_WORKOUT');
   });
 });

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isMetricId, metric as metricDef, type MetricId, type SessionKind } from '../../src/metrics/registry.js';
 import { readCoverage } from '../../src/sources/google-health/coverage.js';
-import { ROLLUP_SOURCE, WEARABLES_ROLLUP_SOURCE } from '../../src/sources/google-health/datatypes.js';
+import { ROLLUP_SOURCE, UNKNOWN_DEVICE_SOURCE, WEARABLES_ROLLUP_SOURCE } from '../../src/sources/google-health/datatypes.js';
 import { rebuildAccount } from '../../src/sources/google-health/rebuild.js';
 import { planSync, syncAccount, type SyncReport } from '../../src/sources/google-health/sync.js';
 import { storeDigest } from '../../src/store/digest.js';
@@ -136,6 +136,20 @@ describe('sync of a synthetic week from the emulator', () => {
     );
     assert.deepEqual(compare(store, truth()), []);
     assert.equal(first.warnings.length, 0);
+  });
+
+  it('names every source from what its points carry: no series after an unknown device (issue 10)', () => {
+    const sources = new Set(store.listSeries({ account: ACCOUNT }).map((x) => x.source));
+    assert.ok(!sources.has(UNKNOWN_DEVICE_SOURCE), [...sources].join(', '));
+    // the emulator's companions: Fitbit Air (device {}), a Health Connect app without and with a manufacturer
+    const ae = new Set(store.listSeries({ account: ACCOUNT, metric: 'active_energy' }).map((x) => x.source));
+    assert.deepEqual([...ae].sort(), ['Fitbit (unnamed device)', 'Inspire 3', 'com.xiaomi.wearable', 'xiaomi'].sort());
+    const sleepSources = new Set(store.sessions(ACCOUNT, 'sleep', -Infinity, Infinity, { resolve: false }).map((x) => x.source));
+    assert.ok(!sleepSources.has(UNKNOWN_DEVICE_SOURCE));
+    assert.ok(sleepSources.has('Fitbit (manual entry)'), [...sleepSources].join(', '));
+    // "NaN" in daily records is no value: never stored
+    for (const x of store.listSeries({ account: ACCOUNT }))
+      for (const smp of store.iterateSamples(x)) assert.ok(Number.isFinite(smp.v), `${x.metric}/${x.source}`);
   });
 
   it('spends few requests: wide windows, full pages', () => {

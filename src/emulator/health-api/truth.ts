@@ -17,12 +17,14 @@
  * so where the phone and the tracker both counted a minute the sum counts it twice;
  * `google-wearables` (the tracker only) does not (`familyRows`).
  */
-import { syntheticDay } from '../../synthetic/model.js';
+import { TRACKER, syntheticDay } from '../../synthetic/model.js';
 import { OffsetMap } from '../../synthetic/time.js';
 import { DAY_MS, MINUTE_MS, dateOfDay } from '../../time/index.js';
 import { invalidArgument } from './errors.js';
 import { isPhysical, type Filter, type MemberKind } from './filter.js';
+import { NO_COMPANIONS, companionsOf } from './sources.js';
 import { isWearable, type DataTypeDef, type DayContext, type Row } from './types.js';
+import { DEFAULT_VARIANTS, type Variants } from './variants.js';
 
 export type SourceFamily = 'all-sources' | 'google-wearables' | 'google-sources';
 
@@ -64,8 +66,9 @@ interface CachedDay extends DayContext {
   reconciled: Map<string, Row[]>;
 }
 
+/** The tracker first; every other source (phone, companions: sources.ts) after it. */
 function rank(src: string): number {
-  return isWearable(src) ? 0 : 1;
+  return src === TRACKER ? 0 : 1;
 }
 
 /** Reconciles rows (newest first in, newest first out); see THE RECONCILE RULE. */
@@ -101,6 +104,7 @@ export class Truth {
     readonly timezone: string,
     readonly firstDayN: number,
     readonly lastDayN: number,
+    readonly variants: Variants = DEFAULT_VARIANTS,
   ) {}
 
   day(dayN: number): CachedDay {
@@ -111,7 +115,9 @@ export class Truth {
       return hit;
     }
     const day = syntheticDay({ seed: this.seed, date: dateOfDay(dayN), timezone: this.timezone });
-    const c: CachedDay = { day, dayN, offs: new OffsetMap(this.timezone, day.start - DAY_MS, day.end + DAY_MS), rows: new Map(), reconciled: new Map() };
+    const offs = new OffsetMap(this.timezone, day.start - DAY_MS, day.end + DAY_MS);
+    const co = this.variants.shapes === 'live' ? companionsOf(day, offs) : NO_COMPANIONS;
+    const c: CachedDay = { day, dayN, offs, v: this.variants, co, rows: new Map(), reconciled: new Map() };
     this.cache.set(dayN, c);
     if (this.cache.size > Truth.CACHE_MAX) {
       const first = this.cache.keys().next().value;

@@ -9,12 +9,15 @@
  * are not integers but the API field is int64 (see `LOSSY`): they are rounded.
  */
 import type { DataSource, SleepStage, StageSummary } from '../../sources/google-health/api-types.js';
-import { PHONE, TRACKER, WEIGHT_SOURCE, type SleepLevel, type SyntheticDay } from '../../synthetic/model.js';
+import { TRACKER, WEIGHT_SOURCE, type SleepLevel, type SleepLog, type SyntheticDay } from '../../synthetic/model.js';
 import type { OffsetMap } from '../../synthetic/time.js';
 import { MINUTE_MS } from '../../time/index.js';
 import type { MemberKind } from './filter.js';
 import { apiDate, fmtDurationMs, fmtOffsetDuration, fmtTimestamp, observationInterval, sampleTime, sessionInterval } from './format.js';
+import { MANUAL_SLEEP, MANUAL_WEIGHT_SOURCE, type Companions } from './sources.js';
 import type { Variants } from './variants.js';
+
+export { dataSourceOf, isWearable } from './sources.js';
 
 export const SCOPE_PREFIX = 'https://www.googleapis.com/auth/googlehealth.';
 
@@ -29,7 +32,7 @@ export interface Row {
   end: number;
   off: number;
   endOff: number;
-  /** Device display name (the Takeout CSV `data source`). */
+  /** Device display name (the Takeout CSV `data source`), or a companion source key (sources.ts). */
   src: string;
   /** The value rollUps aggregate, in API units. */
   v: number;
@@ -44,6 +47,9 @@ export interface DayContext {
   day: SyntheticDay;
   dayN: number;
   offs: OffsetMap;
+  v: Variants;
+  /** The companion sources' truth of the day (none with `shapes: documented`). */
+  co: Companions;
 }
 
 export interface RollupSpec {
@@ -86,27 +92,6 @@ const SLEEP_START: Record<string, MemberKind> = { 'interval.civil_start_time': '
 export const DEFAULT_PAGE_SIZE = 1440;
 export const MAX_PAGE_SIZE = 10_000;
 export const SESSION_PAGE_SIZE = 25;
-
-// ---- data sources ------------------------------------------------------------------------------
-
-const TRACKER_SOURCE: DataSource = {
-  recordingMethod: 'PASSIVELY_MEASURED',
-  platform: 'FITBIT',
-  device: { displayName: TRACKER, manufacturer: 'Fitbit', formFactor: 'FITNESS_BAND' },
-};
-const PHONE_SOURCE: DataSource = { recordingMethod: 'PASSIVELY_MEASURED', platform: 'FITBIT', device: { displayName: PHONE, formFactor: 'PHONE' } };
-const MANUAL_SOURCE: DataSource = { recordingMethod: 'MANUAL', platform: 'FITBIT', device: { displayName: WEIGHT_SOURCE, formFactor: 'PHONE' } };
-
-export function dataSourceOf(name: string): DataSource {
-  if (name === TRACKER) return TRACKER_SOURCE;
-  if (name === PHONE) return PHONE_SOURCE;
-  return { platform: 'FITBIT', device: { displayName: name } };
-}
-
-/** Is the source a Google wearable (for `dataSourceFamilies/google-wearables`)? */
-export function isWearable(src: string): boolean {
-  return src === TRACKER;
-}
 
 // ---- helpers -----------------------------------------------------------------------------------
 
@@ -229,6 +214,66 @@ export const LOSSY: readonly { dataType: string; field: string; why: string }[] 
   { dataType: 'daily-heart-rate-variability', field: 'nonRemHeartRateBeatsPerMinute', why: 'int64 in the API; the truth has 3 decimals' },
 ];
 
+// ---- sessions ----------------------------------------------------------------------------------
+
+function sleepRow(s: SleepLog, k: number, src: string): Row {
+  return { t: s.start, end: s.end, off: s.startOffset, endOff: s.endOffset, src, v: s.end - s.start, k, visibleAt: s.end };
+}
+
+/** The sleep log of a sleep row (the tracker's, or a companion's manual one). */
+export function sleepOf(c: DayContext, r: Row): SleepLog | undefined {
+  return r.src === MANUAL_SLEEP ? c.co.sleeps[r.k] : c.day.sleeps[r.k];
+}
+
+/**
+ * A Sleep. `documented`: as the discovery document describes it (civil interval times,
+ * `metadata.externalId`, zero members omitted). `live`, as captured by outside integrators:
+ * `metadata.mainSleep`, summary minutes as strings with zeros present ("0"), stages with their
+ * offsets, no civil start / end and no `metadata.externalId`.
+ */
+function sleepBody(s: SleepLog, v: Variants): Record<string, unknown> {
+  const live = v.shapes === 'live';
+  const n = (x: number): string | undefined => (live ? String(Math.round(x)) : int64(x));
+  const stages: SleepStage[] = s.segments.map((g) => ({
+    startTime: fmtTimestamp(g.start),
+    startUtcOffset: fmtOffsetDuration(g.startOffset),
+    endTime: fmtTimestamp(g.end),
+    endUtcOffset: fmtOffsetDuration(g.endOffset),
+    type: STAGE[g.level],
+  }));
+  const byType = new Map<string, { minutes: number; count: number }>();
+  for (const g of s.segments) {
+    const k = STAGE[g.level];
+    const e = byType.get(k) ?? { minutes: 0, count: 0 };
+    e.minutes += (g.end - g.start) / MINUTE_MS;
+    e.count++;
+    byType.set(k, e);
+  }
+  const stagesSummary: StageSummary[] = [...byType].map(([type, e]) => compact({ type: type, minutes: n(Math.floor(e.minutes)), count: n(e.count) }));
+  const si = sessionInterval(s.start, s.startOffset, s.end, s.endOffset);
+  if (live) {
+    delete si.civilStartTime;
+    delete si.civilEndTime;
+  }
+  const classic = s.type !== 'stages';
+  return compact({
+    interval: si,
+    type: classic ? 'CLASSIC' : 'STAGES',
+    stages,
+    metadata: live
+      ? { processed: true, mainSleep: s.mainSleep, nap: !s.mainSleep, stagesStatus: classic ? 'REJECTED_NAP' : 'SUCCEEDED' }
+      : compact({ externalId: String(s.logId), processed: true, nap: s.mainSleep ? undefined : true, stagesStatus: classic ? 'REJECTED_NAP' : 'SUCCEEDED' }),
+    summary: compact({
+      minutesAsleep: n(s.minutesAsleep),
+      minutesAwake: n(s.minutesAwake),
+      minutesInSleepPeriod: n(s.timeInBed),
+      minutesToFallAsleep: n(s.minutesToFallAsleep),
+      minutesAfterWakeUp: n(s.minutesAfterWakeup),
+      stagesSummary,
+    }),
+  });
+}
+
 // ---- the catalog -------------------------------------------------------------------------------
 
 const served: DataTypeDef[] = [
@@ -303,7 +348,19 @@ const served: DataTypeDef[] = [
     defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
     maxPageSize: MAX_PAGE_SIZE,
     identifiable: false,
-    rows: (c) => minuteRows(c, [c.day.activeEnergy], 1),
+    rows: (c) => [
+      ...minuteRows(c, [c.day.activeEnergy], 1),
+      ...c.co.activeEnergy.map((m, i) => ({
+        t: m.t,
+        end: m.t + MINUTE_MS,
+        off: m.offset,
+        endOff: c.offs.get(m.t + MINUTE_MS),
+        src: m.src,
+        v: m.kcal,
+        k: i,
+        visibleAt: m.t + MINUTE_MS,
+      })),
+    ],
     body: (_c, r) => compact({ interval: iv(r), kcal: dbl(r.v) }),
     rollup: kcalSum('activeEnergyBurned', 90),
   },
@@ -426,9 +483,22 @@ const served: DataTypeDef[] = [
     defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
     maxPageSize: MAX_PAGE_SIZE,
     identifiable: false,
-    rows: (c) => (c.day.daily.hrv ? dailyRow(c, c.day.daily.hrv.rmssd, sleepDerivedAt(c.day)) : []),
+    // live: a night with HRV samples but no nightly value has a record of "NaN"s (seen live)
+    rows: (c) =>
+      c.day.daily.hrv
+        ? dailyRow(c, c.day.daily.hrv.rmssd, sleepDerivedAt(c.day))
+        : c.v.shapes === 'live' && c.day.hrv.length
+          ? dailyRow(c, NaN, sleepDerivedAt(c.day))
+          : [],
     body: (c) => {
       const h = c.day.daily.hrv;
+      if (!h)
+        return {
+          date: date(c),
+          averageHeartRateVariabilityMilliseconds: 'NaN',
+          entropy: 'NaN',
+          deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds: 'NaN',
+        };
       return compact({
         date: date(c),
         averageHeartRateVariabilityMilliseconds: dbl(h?.rmssd ?? 0),
@@ -544,14 +614,22 @@ const served: DataTypeDef[] = [
     defaultPageSize: fixed(DEFAULT_PAGE_SIZE),
     maxPageSize: MAX_PAGE_SIZE,
     identifiable: false,
-    rows: (c) => (c.day.daily.skinTemperature ? dailyRow(c, c.day.daily.skinTemperature.nightly, sleepDerivedAt(c.day)) : []),
+    // live: a main sleep without a nightly temperature has a record of "NaN"s; with one, the 30-day
+    // spread is "NaN" one day in five (seen live: "NaN" in numeric fields of these records)
+    rows: (c) =>
+      c.day.daily.skinTemperature
+        ? dailyRow(c, c.day.daily.skinTemperature.nightly, sleepDerivedAt(c.day))
+        : c.v.shapes === 'live' && c.day.sleeps.some((x) => x.mainSleep)
+          ? dailyRow(c, NaN, sleepDerivedAt(c.day))
+          : [],
     body: (c) => {
       const s = c.day.daily.skinTemperature;
+      if (!s) return { date: date(c), nightlyTemperatureCelsius: 'NaN', relativeNightlyStddev30dCelsius: 'NaN' };
       return compact({
         date: date(c),
-        nightlyTemperatureCelsius: dbl(s?.nightly ?? 0),
-        baselineTemperatureCelsius: dbl(s?.baseline ?? 0),
-        relativeNightlyStddev30dCelsius: dbl(s?.relativeStddev30d ?? 0),
+        nightlyTemperatureCelsius: dbl(s.nightly),
+        baselineTemperatureCelsius: dbl(s.baseline),
+        relativeNightlyStddev30dCelsius: c.v.shapes === 'live' && c.dayN % 5 === 0 ? 'NaN' : dbl(s.relativeStddev30d),
       });
     },
   },
@@ -568,7 +646,7 @@ const served: DataTypeDef[] = [
     identifiable: true,
     rows: (c) => c.day.weights.map((w, i) => ({ t: w.t, end: w.t, off: w.offset, endOff: w.offset, src: WEIGHT_SOURCE, v: w.grams, k: i, visibleAt: w.t })),
     body: (_c, r) => compact({ sampleTime: st(r), weightGrams: dbl(r.v) }),
-    dataSource: () => MANUAL_SOURCE,
+    dataSource: () => MANUAL_WEIGHT_SOURCE,
     rollup: {
       key: 'weight',
       maxDays: 90,
@@ -586,57 +664,10 @@ const served: DataTypeDef[] = [
     defaultPageSize: fixed(SESSION_PAGE_SIZE),
     maxPageSize: SESSION_PAGE_SIZE,
     identifiable: true,
-    rows: (c) =>
-      c.day.sleeps.map((s, i) => ({
-        t: s.start,
-        end: s.end,
-        off: s.startOffset,
-        endOff: s.endOffset,
-        src: TRACKER,
-        v: s.end - s.start,
-        k: i,
-        visibleAt: s.end,
-      })),
+    rows: (c) => [...c.day.sleeps.map((s, i) => sleepRow(s, i, TRACKER)), ...c.co.sleeps.map((s, i) => sleepRow(s, i, MANUAL_SLEEP))],
     body: (c, r) => {
-      const s = c.day.sleeps[r.k];
-      if (!s) return {};
-      const stages: SleepStage[] = s.segments.map((g) => ({
-        startTime: fmtTimestamp(g.start),
-        startUtcOffset: fmtOffsetDuration(g.startOffset),
-        endTime: fmtTimestamp(g.end),
-        endUtcOffset: fmtOffsetDuration(g.endOffset),
-        type: STAGE[g.level],
-      }));
-      const byType = new Map<string, { minutes: number; count: number }>();
-      for (const g of s.segments) {
-        const k = STAGE[g.level];
-        const e = byType.get(k) ?? { minutes: 0, count: 0 };
-        e.minutes += (g.end - g.start) / MINUTE_MS;
-        e.count++;
-        byType.set(k, e);
-      }
-      const stagesSummary: StageSummary[] = [...byType].map(([type, e]) =>
-        compact({ type: type, minutes: int64(Math.floor(e.minutes)), count: int64(e.count) }),
-      );
-      return compact({
-        interval: sessionInterval(s.start, s.startOffset, s.end, s.endOffset),
-        type: s.type === 'stages' ? 'STAGES' : 'CLASSIC',
-        stages,
-        metadata: compact({
-          externalId: String(s.logId),
-          processed: true,
-          nap: s.mainSleep ? undefined : true,
-          stagesStatus: s.type === 'stages' ? 'SUCCEEDED' : 'REJECTED_NAP',
-        }),
-        summary: compact({
-          minutesAsleep: int64(s.minutesAsleep),
-          minutesAwake: int64(s.minutesAwake),
-          minutesInSleepPeriod: int64(s.timeInBed),
-          minutesToFallAsleep: int64(s.minutesToFallAsleep),
-          minutesAfterWakeUp: int64(s.minutesAfterWakeup),
-          stagesSummary,
-        }),
-      });
+      const s = sleepOf(c, r);
+      return s ? sleepBody(s, c.v) : {};
     },
   },
   {
@@ -664,17 +695,30 @@ const served: DataTypeDef[] = [
     body: (c, r) => {
       const e = c.day.exercises[r.k];
       if (!e) return {};
+      const live = c.v.shapes === 'live';
+      // live: START / STOP events, time in heart-rate zones (the active zone minutes as moderate, the
+      // rest light: the truth has no finer split), and exerciseMetadata
+      const zoneMs = Math.min(e.end - e.start, e.activeZoneMinutes * MINUTE_MS);
+      const dur = (ms: number): string | undefined => (ms > 0 ? fmtDurationMs(ms) : undefined);
       return compact({
         interval: sessionInterval(e.start, e.startOffset, e.end, e.endOffset),
         exerciseType: EXERCISE_TYPE[e.activityName],
         displayName: e.activityName,
         activeDuration: fmtDurationMs(e.end - e.start),
+        exerciseEvents: live
+          ? [
+              { eventTime: fmtTimestamp(e.start), eventUtcOffset: fmtOffsetDuration(e.startOffset), exerciseEventType: 'START' },
+              { eventTime: fmtTimestamp(e.end), eventUtcOffset: fmtOffsetDuration(e.endOffset), exerciseEventType: 'STOP' },
+            ]
+          : undefined,
+        exerciseMetadata: live ? (e.activityName === 'Walk' ? {} : { hasGps: true }) : undefined,
         metricsSummary: compact({
           caloriesKcal: dbl(e.calories),
           distanceMillimeters: dbl(Math.round(e.distanceM * 1000)),
           steps: int64(e.steps),
           averageHeartRateBeatsPerMinute: int64(e.averageHeartRate),
           activeZoneMinutes: int64(e.activeZoneMinutes),
+          heartRateZoneDurations: live ? compact({ lightTime: dur(e.end - e.start - zoneMs), moderateTime: dur(zoneMs) }) : undefined,
         }),
       });
     },

@@ -14,12 +14,20 @@
  *   it: the client must back off on its own).
  * - `heartRateDefaultPageSize`: `50` (default; observed live when `pageSize` is omitted) or `1440`
  *   (what the discovery document says for every type).
+ * - `shapes`: `live` (default; what outside integrators captured in 2026: data sources that are
+ *   not a named device - Fitbit Air `"device": {}`, Health Connect apps, manual sleep - beside the
+ *   named tracker; sleep with `metadata.mainSleep`, zero summary minutes as `"0"`, no civil
+ *   interval times and no `metadata.externalId`; exercise with `exerciseEvents`,
+ *   `heartRateZoneDurations`, `exerciseMetadata`; "NaN" in daily temperature / HRV doubles; see
+ *   ./sources.ts) or `documented` (every point names its device, sessions as the discovery
+ *   document describes them, no companion sources).
  */
 export interface Variants {
   sleepFilterMember: 'end_time' | 'civil_start_time';
   dailyRollUpEnd: 'exclusive' | 'inclusive';
   retryAfter: 'header' | 'none';
   heartRateDefaultPageSize: 50 | 1440;
+  shapes: 'live' | 'documented';
 }
 
 export const DEFAULT_VARIANTS: Variants = {
@@ -27,6 +35,7 @@ export const DEFAULT_VARIANTS: Variants = {
   dailyRollUpEnd: 'exclusive',
   retryAfter: 'header',
   heartRateDefaultPageSize: 50,
+  shapes: 'live',
 };
 
 /** Every variant key with its allowed values (first = default). */
@@ -35,6 +44,7 @@ export const VARIANT_CHOICES: { [K in keyof Variants]: readonly string[] } = {
   dailyRollUpEnd: ['exclusive', 'inclusive'],
   retryAfter: ['header', 'none'],
   heartRateDefaultPageSize: ['50', '1440'],
+  shapes: ['live', 'documented'],
 };
 
 /** Fills in defaults; throws on an unknown key or value (the CLI shows the message). */

@@ -118,7 +118,7 @@ export function rollupPlacement(def: Pick<DataTypeDef, 'families'>, family: Sour
   const i = order.indexOf(family);
   return { source: ROLLUP_FAMILY_SOURCES[family], yieldsTo: (i < 0 ? [] : order.slice(0, i)).map((f) => ROLLUP_FAMILY_SOURCES[f]) };
 }
-/** Source name of points without a `dataSource.device.displayName`. */
+/** Source name of points whose `dataSource` names no device, manufacturer, app or platform (and of reconciled points, which carry none): see `sourceLabel` in mapping.ts. */
 export const UNKNOWN_DEVICE_SOURCE = 'Google Health (unknown device)';
 
 function metricsOf(dataType: string): MetricId[] {

@@ -3,17 +3,21 @@
  * as the Takeout importer (src/sources/takeout/parsers/*), so an archive import and an API sync of
  * the same days merge instead of doubling:
  *
- * - source = `dataSource.device.displayName` ("Inspire 3", "Fitbit App": the names of the Takeout
- *   CSV `data source` column); a point without one → UNKNOWN_DEVICE_SOURCE. rollUp-only values
- *   (total-calories, floors) have no device: the source of the family asked (WEARABLES_ROLLUP_SOURCE,
- *   ROLLUP_SOURCE for all sources), a later family yielding minute by minute to an earlier one.
+ * - source = `sourceLabel(dataSource)`: the device's `displayName` ("Inspire 3", "Fitbit App": the
+ *   names of the Takeout CSV `data source` column), else its manufacturer, else the app's package
+ *   (Health Connect), else the platform ("Fitbit (unnamed device)"); a point that carries none of
+ *   these → UNKNOWN_DEVICE_SOURCE. rollUp-only values (total-calories, floors) have no device: the
+ *   source of the family asked (WEARABLES_ROLLUP_SOURCE, ROLLUP_SOURCE for all sources), a later
+ *   family yielding minute by minute to an earlier one.
  * - interval points are stamped at the interval start (as the CSV layer stamps its minutes);
  *   sample points at `sampleTime.physicalTime`; daily records at LOCAL midnight of their date in
  *   the account's zone (like the Takeout `daily_*` / legacy daily parsers); rollUp windows at
  *   their start, offset from the zone (they carry none).
  * - offsets from `startUtcOffset` / `utcOffset` ("-14400s" → -240 min); when absent, from the zone.
  * - int64 values arrive as JSON strings; an omitted field is zero (proto3), and a zero amount or
- *   measurement is not stored (the CSV layer has no zero rows either).
+ *   measurement is not stored (the CSV layer has no zero rows either). A double that holds the
+ *   proto3 JSON string "NaN" (seen live in daily temperature / HRV records) is no value: not
+ *   stored, counted (`notANumber`, and in `zeros`), the point's other fields are kept.
  * - units by the registry's `factor` (mm → m, g → kg), as an exact division so 12340 mm and the
  *   CSV's "12.34" m are the same double.
  *
@@ -43,8 +47,10 @@ export interface MappedPage {
   points: number;
   /** Malformed points skipped. */
   skipped: number;
-  /** Values omitted or zero, not stored. */
+  /** Values omitted, zero or "NaN", not stored. */
   zeros: number;
+  /** Values that were the string "NaN" (also counted in `zeros`). */
+  notANumber: number;
   /** Enum values not known to the bridge (mapped to 'unknown'). */
   unknownEnums: number;
   warnings: string[];
@@ -140,6 +146,11 @@ export function numField(x: unknown): number {
   return NaN;
 }
 
+/** proto3 JSON's spelling of a double NaN (and the infinities): a value the record does not have. */
+function isNaNText(x: unknown): boolean {
+  return x === 'NaN' || x === 'Infinity' || x === '-Infinity';
+}
+
 function dateParts(x: unknown): { y: number; mo: number; d: number } | null {
   if (!isObj(x)) return null;
   const y = x.year,
@@ -219,6 +230,7 @@ class Out implements MappedPage {
   points = 0;
   skipped = 0;
   zeros = 0;
+  notANumber = 0;
   unknownEnums = 0;
   warnings: string[] = [];
   minDay: string | null = null;
@@ -251,13 +263,56 @@ class Out implements MappedPage {
   }
 }
 
+const PLATFORM_NAMES: Record<string, string> = {
+  FITBIT: 'Fitbit',
+  FITBIT_WEB_API: 'Fitbit Web API',
+  HEALTH_CONNECT: 'Health Connect',
+  HEALTH_KIT: 'HealthKit',
+  FIT: 'Google Fit',
+  NEST: 'Nest',
+  GOOGLE_WEB_API: 'Google Web API',
+  GOOGLE_PARTNER_INTEGRATION: 'Google partner integration',
+};
+
+function text(x: unknown): string | null {
+  if (typeof x !== 'string') return null;
+  const t = x.trim().replace(/\s+/g, ' ');
+  return t === '' ? null : t;
+}
+
+/**
+ * The source (series) name of a `dataSource`, from what it carries, in this order (stable across
+ * runs: nothing but the data source goes in):
+ * 1. `device.displayName` ("Inspire 3", "Pixel Watch 4"): the name the Takeout CSV `data source`
+ *    column gives the same device, so both land in one series;
+ * 2. `device.manufacturer` (and a `model`, should one appear): "xiaomi";
+ * 3. `application.packageName` (Health Connect): "com.xiaomi.wearable";
+ * 4. the platform: "Fitbit (unnamed device)" (e.g. Fitbit Air: `"device": {}`), "Fitbit (unnamed
+ *    watch)" when only a form factor is given, "Fitbit (manual entry)" for `recordingMethod: MANUAL`
+ *    without a device;
+ * 5. nothing at all (or no `dataSource`, as on reconciled points) → UNKNOWN_DEVICE_SOURCE.
+ */
+export function sourceLabel(ds: unknown): string {
+  if (!isObj(ds)) return UNKNOWN_DEVICE_SOURCE;
+  const dev = isObj(ds.device) ? ds.device : null;
+  const name = text(dev?.displayName);
+  if (name) return name;
+  const maker = [text(dev?.manufacturer), text(dev?.model)].filter((x): x is string => x !== null);
+  if (maker.length) return maker.join(' ');
+  const app = isObj(ds.application) ? ds.application : null;
+  const pkg = text(app?.packageName) ?? text(app?.webClientId) ?? text(app?.googleWebClientId);
+  if (pkg) return pkg;
+  const raw = text(ds.platform);
+  if (raw === null || raw === 'PLATFORM_UNSPECIFIED') return UNKNOWN_DEVICE_SOURCE;
+  const platform = PLATFORM_NAMES[raw] ?? raw;
+  const form = text(dev?.formFactor);
+  if (form && form !== 'FORM_FACTOR_UNSPECIFIED') return `${platform} (unnamed ${form.toLowerCase().replace(/_/g, ' ')})`;
+  if (!dev && ds.recordingMethod === 'MANUAL') return `${platform} (manual entry)`;
+  return `${platform} (unnamed device)`;
+}
+
 function sourceOf(dp: Record<string, unknown>): string {
-  const ds = dp.dataSource;
-  if (isObj(ds) && isObj(ds.device)) {
-    const n = ds.device.displayName;
-    if (typeof n === 'string' && n.trim() !== '') return n.trim();
-  }
-  return UNKNOWN_DEVICE_SOURCE;
+  return sourceLabel(dp.dataSource);
 }
 
 interface Stamp {
@@ -290,6 +345,10 @@ function mapValues(out: Out, fields: FieldMap[], rec: Record<string, unknown>, s
   const vals: number[] = [];
   for (const f of fields) {
     const v = fieldAt(rec, f.field);
+    if (isNaNText(v)) {
+      vals.push(NaN);
+      continue;
+    }
     const raw = numField(v);
     if (Number.isNaN(raw)) {
       out.skip(index, `${f.field} ${JSON.stringify(v)} is not a number`);
@@ -299,6 +358,11 @@ function mapValues(out: Out, fields: FieldMap[], rec: Record<string, unknown>, s
   }
   fields.forEach((f, i) => {
     const raw = vals[i]!;
+    if (Number.isNaN(raw)) {
+      out.notANumber++;
+      out.zeros++;
+      return;
+    }
     if (raw === 0) {
       out.zeros++;
       return;
@@ -362,10 +426,17 @@ function spanOf(iv: unknown, zone: Zone): Span | string {
   return { start: a.t, startOffset: a.offset, end: b.t, endOffset: b.offset };
 }
 
+/**
+ * The provider id of a session: the last segment of the point's `name` (list) or `dataPointName`
+ * (reconcile), else `fallback` (a sleep's `metadata.externalId`, which live points do not carry).
+ * Informational only: a session is keyed by (account, kind, source, layer, start), stable across runs.
+ */
 function idOf(dp: Record<string, unknown>, fallback: unknown): string | null {
-  if (typeof dp.name === 'string' && dp.name !== '') {
-    const i = dp.name.lastIndexOf('/');
-    return i >= 0 ? dp.name.slice(i + 1) : dp.name;
+  for (const n of [dp.name, dp.dataPointName]) {
+    if (typeof n === 'string' && n !== '') {
+      const i = n.lastIndexOf('/');
+      return i >= 0 ? n.slice(i + 1) : n;
+    }
   }
   return typeof fallback === 'string' && fallback !== '' ? fallback : null;
 }
