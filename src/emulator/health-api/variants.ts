@@ -14,12 +14,24 @@
  *   it: the client must back off on its own).
  * - `heartRateDefaultPageSize`: `50` (default; observed live when `pageSize` is omitted) or `1440`
  *   (what the discovery document says for every type).
+ * - `emptyPages`: `past-first` (default; seen live: a list over a past range can answer
+ *   `{"nextPageToken":"…"}` with no points, the points on the next page; the emulator does so for
+ *   the first page of every list / reconcile whose filter range ends before the local midnight
+ *   of today by its clock) or `none` (no empty pages before the data: the emulator's old answer).
+ * - `exerciseFilterMember`: `civil_start_time` (default; reported live and in the reference: exercise
+ *   filters on `exercise.interval.civil_start_time` only) or `start_time` (the Interval member
+ *   `exercise.interval.start_time` instead; the client's fallback).
+ * - `dailyRollUpOrder`: `newest-first` (default; seen live) or `oldest-first` (the emulator's old order;
+ *   the discovery document does not say).
  */
 export interface Variants {
   sleepFilterMember: 'end_time' | 'civil_start_time';
   dailyRollUpEnd: 'exclusive' | 'inclusive';
   retryAfter: 'header' | 'none';
   heartRateDefaultPageSize: 50 | 1440;
+  emptyPages: 'past-first' | 'none';
+  exerciseFilterMember: 'civil_start_time' | 'start_time';
+  dailyRollUpOrder: 'newest-first' | 'oldest-first';
 }
 
 export const DEFAULT_VARIANTS: Variants = {
@@ -27,6 +39,9 @@ export const DEFAULT_VARIANTS: Variants = {
   dailyRollUpEnd: 'exclusive',
   retryAfter: 'header',
   heartRateDefaultPageSize: 50,
+  emptyPages: 'past-first',
+  exerciseFilterMember: 'civil_start_time',
+  dailyRollUpOrder: 'newest-first',
 };
 
 /** Every variant key with its allowed values (first = default). */
@@ -35,6 +50,9 @@ export const VARIANT_CHOICES: { [K in keyof Variants]: readonly string[] } = {
   dailyRollUpEnd: ['exclusive', 'inclusive'],
   retryAfter: ['header', 'none'],
   heartRateDefaultPageSize: ['50', '1440'],
+  emptyPages: ['past-first', 'none'],
+  exerciseFilterMember: ['civil_start_time', 'start_time'],
+  dailyRollUpOrder: ['newest-first', 'oldest-first'],
 };
 
 /** Fills in defaults; throws on an unknown key or value (the CLI shows the message). */
