@@ -27,7 +27,8 @@
  * Behaviour (shared reference google-health-api.md):
  * - filters: `<snake_type>.<member> >= "…" AND … < "…"` with each record kind's members (Interval:
  *   interval.start_time / civil_start_time; Sample: sample_time.physical_time / civil_time; Daily:
- *   date; sleep: interval.end_time / civil_end_time (variant); exercise: interval.civil_start_time);
+ *   date; sleep: interval.end_time / civil_end_time (variant); exercise: interval.civil_start_time
+ *   (variant));
  *   sleep also allows OR; anything else is a 400 `google.rpc.Status` (filter.ts);
  * - `pageSize` default 1440 (heart-rate: 50 observed live, variant), max 10000 (truncated), sleep and
  *   exercise default and max 25; `nextPageToken` whenever a page is full, so when the data ends
@@ -45,20 +46,27 @@
  *   sources without a device name (Fitbit Air, Health Connect apps, manual sleep; see
  *   ./health-api/sources.ts), real sleep / exercise fields, "NaN" in some daily doubles.
  *
+ * - as seen live (reference, "Seen live"): the first page of a list / reconcile over a past range is
+ *   `{"nextPageToken":"…"}` without points, the points follow on the next page; a refused filter
+ *   names every refused term (comma-joined `detailedReasons`, one field violation each);
+ *   dailyRollUp answers newest first.
+ *
  * Variants of the reference's *uncertain* points: see ./health-api/variants.ts (sleepFilterMember,
- * dailyRollUpEnd, retryAfter, heartRateDefaultPageSize, shapes).
+ * dailyRollUpEnd, retryAfter, heartRateDefaultPageSize, emptyPages, exerciseFilterMember,
+ * dailyRollUpOrder, shapes).
  *
  * *Invented* where the reference is silent: the detailed reasons of filter errors other than
  * INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER, the page token error message, the 400 for an operation
  * a type does not support (list of floors / total-calories), the rollUp range and window messages,
- * the unknown data source family message, the order of rollup windows (oldest first).
+ * the unknown data source family message, the order of rollUp windows (oldest first), the message
+ * of a filter error naming several terms.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hash32 } from '../synthetic/prng.js';
-import { DAY_MS, addDays, dayNumber, systemClock, type Clock } from '../time/index.js';
+import { DAY_MS, Zone, addDays, dayNumber, systemClock, type Clock } from '../time/index.js';
 import { FaultPlan } from './faults.js';
 import { ApiError, invalidArgument, missingScopeBody, notFoundBody, filterErrorBody } from './health-api/errors.js';
-import { FilterError, matches, parseFilter } from './health-api/filter.js';
+import { FilterError, isPhysical, matches, parseFilter, type Filter } from './health-api/filter.js';
 import { decodeToken, encodeToken, pageSizeOf } from './health-api/paging.js';
 import { DEFAULT_QUOTA_PER_MINUTE, SlidingQuota } from './health-api/quota.js';
 import { dailyRollUp, rollUp } from './health-api/rollup.js';
@@ -160,6 +168,7 @@ export function createHealthApi(opts: HealthApiOptions): HealthApi {
   const lastDayN = dayNumber(opts.lastDay);
   if (lastDayN < firstDayN) throw new Error(`lastDay ${opts.lastDay} is before firstDay ${opts.firstDay}`);
   const truth = new Truth(opts.seed, opts.timezone, firstDayN, lastDayN, variants);
+  const zone = new Zone(opts.timezone);
   const quota = new SlidingQuota(limit, variants.retryAfter === 'header');
   const userId = healthUserIdOf(opts.seed);
   let requests = 0;
@@ -186,12 +195,17 @@ export function createHealthApi(opts: HealthApiOptions): HealthApi {
     try {
       f = parseFilter(filter, { filterId: type.filterId, members: type.members(variants), allowOr: type.id === 'sleep' });
     } catch (e) {
-      if (e instanceof FilterError) throw new ApiError(400, filterErrorBody(e.reason, e.description));
+      if (e instanceof FilterError) throw new ApiError(400, filterErrorBody(e.reason, e.description, e.violations.slice(1)));
       throw e;
     }
     const family = reconciled ? sourceFamilyOf(q.get('dataSourceFamily') ?? q.get('data_source_family')) : 'all-sources';
     const binding = JSON.stringify([op, type.id, filter, family]);
-    const position = decodeToken(q.get('pageToken') ?? q.get('page_token') ?? '', binding);
+    const rawToken = q.get('pageToken') ?? q.get('page_token') ?? '';
+    const position = decodeToken(rawToken, binding);
+    // as seen live: a past range's first page can be empty, carrying the token of the points
+    if (rawToken === '' && variants.emptyPages === 'past-first' && endsBeforeToday(f, now)) {
+      return { nextPageToken: encodeToken(0, binding) };
+    }
     const [lo, hi] = truth.candidateDays(f);
     const points: Record<string, unknown>[] = [];
     let seen = 0;
@@ -211,6 +225,19 @@ export function createHealthApi(opts: HealthApiOptions): HealthApi {
     // a full page always gets a token (no look-ahead), hence the live API's bare `{}` last page
     if (points.length === pageSize) out.nextPageToken = encodeToken(position + points.length, binding);
     return out;
+  }
+
+  /**
+   * Does the filter's range end before the emulator's today (the local midnight of `now` in the
+   * user's zone)? It does when a clause is made of `<` bounds only, each at or before that
+   * midnight (physical members as instants, civil members and dates as wall clock). A filter
+   * without such a clause is open-ended.
+   */
+  function endsBeforeToday(f: Filter, now: number): boolean {
+    const today = zone.localDate(now);
+    const physical = zone.midnightOfDate(today);
+    const civil = Date.parse(`${today}T00:00:00Z`);
+    return f.some((clause) => clause.length > 0 && clause.every((b) => b.op === '<' && b.ms <= (isPhysical(b.kind) ? physical : civil)));
   }
 
   function get(type: DataTypeDef, id: string, now: number): Record<string, unknown> {

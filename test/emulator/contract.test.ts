@@ -611,7 +611,8 @@ describe('paging, page sizes, HTML 404, 429, rollUp limits', () => {
       const inc = await v.post(dp('steps', ':dailyRollUp'), req);
       const w = (inc.body as { rollupDataPoints: { civilEndTime: unknown }[] }).rollupDataPoints;
       assert.equal(w.length, 2);
-      assert.deepEqual(w[1]?.civilEndTime, { date: { year: 2024, month: 3, day: 11 }, time: {} });
+      // newest first (seen live)
+      assert.deepEqual(w[0]?.civilEndTime, { date: { year: 2024, month: 3, day: 11 }, time: {} });
     } finally {
       await v.close();
     }
@@ -624,8 +625,8 @@ describe('paging, page sizes, HTML 404, 429, rollUp limits', () => {
     assert.deepEqual(
       w2.map((x) => x.civilStartTime.date),
       [
-        { year: 2024, month: 3, day: 9 },
         { year: 2024, month: 3, day: 11 },
+        { year: 2024, month: 3, day: 9 },
       ],
     );
     const misaligned = await c.post(dp('steps', ':dailyRollUp'), {
@@ -748,6 +749,146 @@ describe('shapes as served live (reference "Seen live"; variant shapes=documente
       assert.ok(s.interval?.civilStartTime);
     } finally {
       await d.close();
+    }
+  });
+});
+
+describe('as seen live (reference, "Seen live"): empty pages, filter errors naming every term, dailyRollUp order', () => {
+  /** Every page of a list with the emulator's defaults (startClient pins emptyPages=none for the layout tests). */
+  let live: Client;
+  before(async () => {
+    live = await startClient({ variant: { emptyPages: 'past-first' }, quotaPerMinute: 100_000 });
+  });
+  after(() => live.close());
+
+  test('discovery: a list page is {dataPoints, nextPageToken}, both optional; ErrorInfo.metadata is a string map; fieldViolations repeated', () => {
+    const list = dataPointsMethod(D, 'list');
+    assert.equal(list.response, 'ListDataPointsResponse');
+    ok(validate(D, { nextPageToken: 'x' }, 'ListDataPointsResponse'), 'a page with a token and no points');
+    ok(validate(D, {}, 'ListDataPointsResponse'), 'a bare {} last page');
+    ok(validate(D, { nextPageToken: 'x' }, 'ReconcileDataPointsResponse'), 'reconcile page with a token and no points');
+  });
+
+  test('emptyPages=past-first (default): the first page of a past range is {"nextPageToken"} alone; the points follow, the same as without', async () => {
+    const cases: [string, string, string][] = [
+      ['heart-rate', '', 'heart_rate.sample_time.physical_time >= "2024-03-09T05:00:00Z" AND heart_rate.sample_time.physical_time < "2024-03-10T05:00:00Z"'],
+      ['steps', ':reconcile', 'steps.interval.civil_start_time >= "2024-03-09" AND steps.interval.civil_start_time < "2024-03-10"'],
+      ['daily-resting-heart-rate', '', 'daily_resting_heart_rate.date < "2024-03-12"'],
+      ['sleep', '', 'sleep.interval.end_time < "2024-03-12T00:00:00Z"'],
+      ['exercise', '', 'exercise.interval.civil_start_time >= "2024-03-08" AND exercise.interval.civil_start_time < "2024-03-12"'],
+    ];
+    for (const [type, verb, filter] of cases) {
+      const first = await live.get(dp(type, verb), { filter });
+      assert.equal(first.status, 200, `${type}${verb}: ${first.text}`);
+      const body = first.body as Record<string, unknown>;
+      assert.deepEqual(Object.keys(body), ['nextPageToken'], `${type}${verb}: first page`);
+      ok(validate(D, body, verb ? 'ReconcileDataPointsResponse' : 'ListDataPointsResponse'), type);
+      const got = pointsOf(await allPages(live, dp(type, verb), { filter, pageSize: 10_000 }));
+      const want = pointsOf(await allPages(c, dp(type, verb), { filter, pageSize: 10_000 }));
+      assert.ok(want.length > 0, `${type}: data`);
+      assert.deepEqual(got, want, `${type}${verb}: the same points`);
+      // a pageSize of 1 (a probe): empty first page, then the newest point
+      const probe = await live.get(dp(type, verb), { filter, pageSize: 1 });
+      assert.deepEqual(Object.keys(probe.body as object), ['nextPageToken']);
+      const second = await live.get(dp(type, verb), { filter, pageSize: 1, pageToken: (probe.body as { nextPageToken: string }).nextPageToken });
+      assert.deepEqual(pointsOf([second.body as Record<string, unknown>]), want.slice(0, 1), `${type}: the newest point on page 2`);
+    }
+  });
+
+  test('emptyPages: open-ended ranges and ranges reaching today are answered at once; past ranges without data end on a {} page', async () => {
+    const today = await startClient({ variant: { emptyPages: 'past-first' }, clock: () => Date.UTC(2024, 2, 11, 18) });
+    try {
+      const open = await today.get(dp('heart-rate'), { filter: 'heart_rate.sample_time.physical_time >= "2024-03-11T04:00:00Z"', pageSize: 5 });
+      assert.equal(pointsOf([open.body as Record<string, unknown>]).length, 5, 'no upper bound: points on page 1');
+      // 2024-03-11 is today (New York, EDT): a range ending tonight is not past
+      const tonight = 'heart_rate.sample_time.physical_time >= "2024-03-11T04:00:00Z" AND heart_rate.sample_time.physical_time < "2024-03-12T04:00:00Z"';
+      assert.ok(pointsOf([(await today.get(dp('heart-rate'), { filter: tonight, pageSize: 5 })).body as Record<string, unknown>]).length > 0);
+      // ending at today's midnight: past
+      const yesterday = 'heart_rate.sample_time.physical_time >= "2024-03-10T04:00:00Z" AND heart_rate.sample_time.physical_time < "2024-03-11T04:00:00Z"';
+      assert.deepEqual(Object.keys((await today.get(dp('heart-rate'), { filter: yesterday, pageSize: 5 })).body as object), ['nextPageToken']);
+    } finally {
+      await today.close();
+    }
+    const none = await allPages(live, dp('steps'), { filter: 'steps.interval.start_time < "2020-01-01T00:00:00Z"' });
+    assert.deepEqual(none, [{ nextPageToken: (none[0] as { nextPageToken: string }).nextPageToken }, {}], 'an empty page with a token, then {}');
+  });
+
+  test('a refused filter names every refused term: detailedReasons comma-joined, one fieldViolation each (columns 1 and 53)', async () => {
+    const filter = 'sleep.interval.civil_start_time >= "2026-03-01" AND sleep.interval.civil_start_time < "2026-03-08"';
+    const a = await live.get(dp('sleep'), { filter });
+    assert.equal(a.status, 400);
+    checkError(a.body, 400, 'INVALID_ARGUMENT');
+    const details = (a.body as { error: { details: Record<string, unknown>[] } }).error.details;
+    assert.deepEqual(details, [
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'INVALID_DATA_POINT_FILTER',
+        domain: 'health.googleapis.com',
+        metadata: { detailedReasons: `${MEMBER},${MEMBER}` },
+      },
+      {
+        '@type': 'type.googleapis.com/google.rpc.BadRequest',
+        fieldViolations: [
+          { field: 'filter', description: "Member 'sleep.interval.civil_start_time' is not supported for filtering. (at line 1, column 1)" },
+          { field: 'filter', description: "Member 'sleep.interval.civil_start_time' is not supported for filtering. (at line 1, column 53)" },
+        ],
+      },
+    ]);
+    // one refused term of two: one entry
+    const one = await live.get(dp('steps'), {
+      filter: 'steps.interval.start_time >= "2024-03-09T00:00:00Z" AND steps.interval.end_time < "2024-03-10T00:00:00Z"',
+    });
+    const d1 = (one.body as { error: { details: { metadata?: { detailedReasons: string }; fieldViolations?: unknown[] }[] } }).error.details;
+    assert.equal(d1[0]?.metadata?.detailedReasons, MEMBER);
+    assert.equal(d1[1]?.fieldViolations?.length, 1);
+  });
+
+  test('members per type as seen live: sleep end_time / civil_end_time only; daily types only <type>.date; exercise civil_start_time (variant start_time)', async () => {
+    const refused = async (cl: Client, type: string, member: string, value: string): Promise<boolean> => {
+      const f = DATA_TYPES.get(type)?.filterId ?? '';
+      const a = await cl.get(dp(type), { filter: `${f}.${member} >= "${value}"` });
+      if (a.status === 200) return false;
+      assert.equal(a.status, 400, a.text);
+      assert.match(a.text, new RegExp(MEMBER));
+      return true;
+    };
+    const T = '2024-03-09T00:00:00Z';
+    assert.equal(await refused(live, 'sleep', 'interval.end_time', T), false);
+    assert.equal(await refused(live, 'sleep', 'interval.civil_end_time', '2024-03-09'), false);
+    assert.equal(await refused(live, 'sleep', 'interval.start_time', T), true);
+    assert.equal(await refused(live, 'sleep', 'interval.civil_start_time', '2024-03-09'), true);
+    for (const t of [
+      'daily-resting-heart-rate',
+      'daily-heart-rate-variability',
+      'daily-oxygen-saturation',
+      'daily-respiratory-rate',
+      'daily-sleep-temperature-derivations',
+    ]) {
+      assert.equal(await refused(live, t, 'date', '2024-03-09'), false, t);
+      assert.equal(await refused(live, t, 'civil_date', '2024-03-09'), true, t);
+      assert.equal(await refused(live, t, 'interval.civil_start_time', '2024-03-09'), true, t);
+    }
+    assert.equal(await refused(live, 'exercise', 'interval.civil_start_time', '2024-03-09'), false);
+    assert.equal(await refused(live, 'exercise', 'interval.start_time', T), true);
+    const v = await startClient({ variant: { exerciseFilterMember: 'start_time' } });
+    try {
+      assert.equal(await refused(v, 'exercise', 'interval.start_time', T), false);
+      assert.equal(await refused(v, 'exercise', 'interval.civil_start_time', '2024-03-09'), true);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('dailyRollUp answers newest first (variant dailyRollUpOrder=oldest-first)', async () => {
+    const req = { range: { start: { date: { year: 2024, month: 3, day: 8 } }, end: { date: { year: 2024, month: 3, day: 12 } } } };
+    const days = (a: { body: unknown }): number[] =>
+      (a.body as { rollupDataPoints: { civilStartTime: { date: { day: number } } }[] }).rollupDataPoints.map((w) => w.civilStartTime.date.day);
+    assert.deepEqual(days(await live.post(dp('steps', ':dailyRollUp'), req)), [11, 10, 9, 8]);
+    const v = await startClient({ variant: { dailyRollUpOrder: 'oldest-first' } });
+    try {
+      assert.deepEqual(days(await v.post(dp('steps', ':dailyRollUp'), req)), [8, 9, 10, 11]);
+    } finally {
+      await v.close();
     }
   });
 });

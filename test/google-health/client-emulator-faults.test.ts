@@ -40,7 +40,7 @@ function client(extra: Partial<ConstructorParameters<typeof HealthClient>[0]> = 
 before(async () => {
   vc = new VirtualClock();
   vc.busy = () => clients.reduce((n, c) => n + c.stats.inFlight(), 0);
-  g = await startGoogleEmulator({ seed: SEED, timezone: TZ, firstDay: FIRST, lastDay: LAST, clock: vc.clock });
+  g = await startGoogleEmulator({ seed: SEED, timezone: TZ, firstDay: FIRST, lastDay: LAST, clock: vc.clock, variant: { emptyPages: 'none' } });
   dir = mkdtempSync(join(tmpdir(), 'fb-client-emu-'));
   tm = new TokenManager({ account: 'alice', dir, tokenEndpoint: g.tokenEndpoint, clientId: g.clientId, clientSecret: g.clientSecret, clock: vc.clock });
   await tm.save(tokenSetFromResponse(g.issueTokens(), vc.now));

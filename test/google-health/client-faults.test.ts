@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { DataPoint } from '../../src/sources/google-health/api-types.js';
 import { HealthApiError, HealthApiTransportError, UnexpectedResponseError } from '../../src/sources/google-health/errors.js';
 import { bufferLogger, rejection } from '../auth/helpers.js';
+import { MAX_EMPTY_PAGES_IN_A_ROW } from '../../src/sources/google-health/paging.js';
 import { collect, exactWindow, startFaultProxy, startHarness, type Fault, type Harness } from './client-harness.js';
 
 let h: Harness;
@@ -318,6 +319,20 @@ describe('rollUp, dailyRollUp and the user endpoints (canned Google answers)', (
       const e = await rejection(collect(c.listAll('heart-rate', { filter })));
       assert.ok(e instanceof UnexpectedResponseError, String(e));
       assert.equal(proxy.seen.length, 2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('a server that sends empty pages with ever new tokens is stopped after MAX_EMPTY_PAGES_IN_A_ROW pages', async () => {
+    let n = 0;
+    const proxy = await startFaultProxy({ plan: () => null, respond: () => ({ status: 200, body: JSON.stringify({ nextPageToken: `t${++n}` }) }) });
+    try {
+      const c = h.client({}, proxy.url);
+      const e = await rejection(collect(c.listAll('heart-rate', { filter })));
+      assert.ok(e instanceof UnexpectedResponseError, String(e));
+      assert.match(e.message, /pages in a row without data points.*stopping instead of looping/);
+      assert.equal(proxy.seen.length, MAX_EMPTY_PAGES_IN_A_ROW);
     } finally {
       await proxy.close();
     }

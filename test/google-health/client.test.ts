@@ -40,6 +40,21 @@ describe('HealthClient against the emulator: paging', () => {
     assert.ok(h.events.every((e) => e.outcome === 'ok' && e.status === 200 && e.path === '/v4/users/me/dataTypes/heart-rate/dataPoints'));
   });
 
+  test('listAll follows an empty first page carrying a token (the live API over a past range): the same points', async () => {
+    const live = await startHarness({ quotaPerMinute: 100_000, variant: { emptyPages: 'past-first' } });
+    try {
+      const c = live.client({ quotaPerMinute: 100_000 });
+      const got = await collect(c.listAll('heart-rate', { filter: DAY_FILTER, pageSize: 10_000 }));
+      const firstPage = JSON.parse(got.raws[0] as string) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(firstPage), ['nextPageToken'], 'the first page holds a token and no points');
+      const want = await collect(h.client({ quotaPerMinute: 100_000 }).listAll('heart-rate', { filter: DAY_FILTER, pageSize: 10_000 }));
+      assert.equal(got.raws.length, want.raws.length + 1);
+      assert.deepEqual(got.points, want.points);
+    } finally {
+      await live.close();
+    }
+  });
+
   test('the default heart-rate page size (50) when pageSize is omitted; raw is the exact response text', async () => {
     const c = h.client({ quotaPerMinute: 100_000 });
     const { filter, points } = await exactWindow(c, 150);

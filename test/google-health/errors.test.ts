@@ -92,6 +92,47 @@ test('the detailed filter reason is kept, so the client can fall back to the oth
   const e = healthApiError(400, BODIES.filter);
   assert.ok(e instanceof HealthApiError);
   assert.equal(e.detailedReason, 'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER');
+  assert.deepEqual(e.detailedReasons, ['INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER']);
+  assert.deepEqual(e.refusedMembers, ['sleep.interval.civil_start_time']);
+});
+
+test('a filter refused term by term (as seen live): every detailed reason and every violation are read', () => {
+  const M = 'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER';
+  const body = JSON.stringify({
+    error: {
+      code: 400,
+      message: `Invalid data point filter: ${M},${M}.`,
+      status: 'INVALID_ARGUMENT',
+      details: [
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'INVALID_DATA_POINT_FILTER',
+          domain: 'health.googleapis.com',
+          metadata: { detailedReasons: `${M},${M}` },
+        },
+        {
+          '@type': 'type.googleapis.com/google.rpc.BadRequest',
+          fieldViolations: [
+            { field: 'filter', description: "Member 'sleep.interval.civil_start_time' is not supported for filtering. (at line 1, column 1)" },
+            { field: 'filter', description: "Member 'sleep.interval.start_time' is not supported for filtering. (at line 1, column 53)" },
+          ],
+        },
+      ],
+    },
+  });
+  const e = healthApiError(400, body);
+  assert.ok(e instanceof HealthApiError);
+  assert.equal(e.kind, 'invalid-filter');
+  assert.notEqual(e.detailedReason, M, 'an equality test against one reason would never match');
+  assert.deepEqual(e.detailedReasons, [M, M]);
+  assert.deepEqual(e.refusedMembers, ['sleep.interval.civil_start_time', 'sleep.interval.start_time']);
+  assert.equal(e.violations.length, 2);
+  assert.match(e.message, /column 1\).*column 53\)/);
+  assert.match(
+    e.message,
+    new RegExp(`^Google Health API 400 INVALID_ARGUMENT \\(INVALID_DATA_POINT_FILTER, ${M}\\):`),
+    'each reason named once in the summary',
+  );
 });
 
 test('Retry-After: seconds or an HTTP date', () => {

@@ -95,12 +95,14 @@ describe('data type table', () => {
     );
     assert.deepEqual(
       dataType('exercise').members.map((m) => m.member),
-      ['interval.civil_start_time'],
+      ['interval.civil_start_time', 'interval.start_time'],
     );
     assert.deepEqual(
       dataType('sleep').members.map((m) => m.member),
       ['interval.end_time', 'interval.civil_start_time'],
     );
+    // daily types: only `<type>.date` (seen live: civil_date and interval.civil_start_time are refused)
+    for (const d of typesForMode('all')) if (d.record === 'daily') assert.deepEqual(d.members, [{ member: 'date', kind: 'date' }], d.id);
     assert.equal(dataType('sleep').maxPageSize, 25);
     assert.equal(dataType('exercise').maxPageSize, 25);
     assert.equal(dataType('heart-rate').maxPageSize, 10_000);

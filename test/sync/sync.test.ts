@@ -16,7 +16,7 @@ import { storeDigest } from '../../src/store/digest.js';
 import type { Store } from '../../src/store/types.js';
 import { dayTotals, mergeTotals, syntheticDay, type DayTotals, type Totals } from '../../src/synthetic/index.js';
 import { addDays } from '../../src/time/index.js';
-import type { GoogleEmulator } from '../../src/emulator/index.js';
+import type { GoogleEmulator, GoogleEmulatorOptions } from '../../src/emulator/index.js';
 import type { HealthClient } from '../../src/sources/google-health/client.js';
 import { ACCOUNT, FIRST, LAST, NOW, SEED, TZ, Tmp, authorizeAccount, clientFor, emulator, syncConfig } from './helpers.js';
 
@@ -154,9 +154,12 @@ describe('sync of a synthetic week from the emulator', () => {
 
   it('spends few requests: wide windows, full pages', () => {
     const hr = first.types['heart-rate']!;
-    // ~124k samples of heart rate: 13 full pages + window ends + the probe that ends the backfill
-    assert.ok(hr.pages <= Math.ceil(hr.points / 10_000) + 4, `heart-rate: ${hr.pages} pages for ${hr.points} points`);
-    assert.ok(first.requests < 110, `${first.requests} requests for a week of everything`);
+    // ~124k samples of heart rate: 13 full pages + window ends + the probe that ends the backfill,
+    // and (the emulator's clock is the real one, long after this week) the empty first page of
+    // each past window, as the live API answers
+    assert.ok(hr.pages <= Math.ceil(hr.points / 10_000) + 8, `heart-rate: ${hr.pages} pages for ${hr.points} points`);
+    // (< 110 without the empty first pages: variant emptyPages=none)
+    assert.ok(first.requests < 160, `${first.requests} requests for a week of everything`);
   });
 
   it('records durable coverage per type: from the first day with data, backfill done', () => {
@@ -291,6 +294,63 @@ describe('sleep filter member', () => {
       const again = await syncAccount({ store, client, account: ACCOUNT, timezone: TZ, mode: 'all', types: ['sleep'], config: cfg, now: () => NOW });
       assert.equal(client.stats.requests.client_error, refused);
       assert.equal(again.added + again.sessions, 0);
+    } finally {
+      await client.close();
+      await emu.close();
+    }
+  });
+});
+
+describe('paging as the live API does it', () => {
+  it('with every first page of a past range empty but carrying a nextPageToken, a backfill stores exactly what it stores without', async () => {
+    // a month after the synthetic week: the newest windows are empty, so the backfill must probe
+    // over the empty stretch, and the probe's first page is empty too (a past range)
+    const later = NOW + 30 * 86_400_000;
+    const rows = async (variant: GoogleEmulatorOptions['variant']): Promise<{ digest: string; report: SyncReport; samples: number; sessions: number }> => {
+      const emu = await emulator({ variant, clock: () => later });
+      const client = clientFor(emu, await authorizeAccount(emu, tmp.mkdir('tokens')));
+      try {
+        const store = tmp.store();
+        const report = await syncAccount({ store, client, account: ACCOUNT, timezone: TZ, mode: 'backfill', config: cfg, now: () => later });
+        let samples = 0;
+        for (const sr of store.listSeries()) for (const _ of store.iterateSamples({ account: ACCOUNT, metric: sr.metric, source: sr.source })) samples++;
+        const sessions = (['sleep', 'exercise'] as const).reduce((n, k) => n + store.sessions(ACCOUNT, k, -Infinity, Infinity, { resolve: false }).length, 0);
+        return { digest: storeDigest(store), report, samples, sessions };
+      } finally {
+        await client.close();
+        await emu.close();
+      }
+    };
+    const live = await rows({ emptyPages: 'past-first' });
+    const old = await rows({ emptyPages: 'none' });
+    assert.deepEqual(
+      Object.entries(live.report.types)
+        .filter(([, t]) => t.error)
+        .map(([k, t]) => `${k}: ${t.error}`),
+      [],
+    );
+    assert.ok(old.samples > 100_000 && old.sessions > 0, `${old.samples} samples, ${old.sessions} sessions`);
+    assert.equal(live.samples, old.samples);
+    assert.equal(live.sessions, old.sessions);
+    assert.equal(live.digest, old.digest, 'the same rows');
+    // every type finished its backfill (the probe did not take an empty page for "no older data" too early, nor loop)
+    for (const [id, t] of Object.entries(live.report.types)) assert.equal(t.backfillDone, old.report.types[id]?.backfillDone, id);
+    assert.ok(live.report.requests > old.report.requests, 'the empty pages cost requests');
+  });
+});
+
+describe('exercise filter member', () => {
+  it('falls back to interval.start_time when civil_start_time is refused, and the data is the same', async () => {
+    const emu = await emulator({ variant: { exerciseFilterMember: 'start_time' } });
+    const client = clientFor(emu, await authorizeAccount(emu, tmp.mkdir('tokens')));
+    try {
+      const store = tmp.store();
+      const r = await syncAccount({ store, client, account: ACCOUNT, timezone: TZ, mode: 'all', types: ['exercise'], config: cfg, now: () => NOW });
+      assert.equal(r.types.exercise?.error, undefined);
+      assert.equal(r.types.exercise?.member, 'interval.start_time');
+      assert.equal(client.stats.requests.client_error, 1, 'one refused request');
+      const want = truth().exercise?.['Inspire 3'];
+      if (want) assert.deepEqual(sessionsGot(store, 'exercise', 'Inspire 3'), { count: want.count, sum: want.sum, first: want.first, last: want.last });
     } finally {
       await client.close();
       await emu.close();

@@ -47,11 +47,22 @@ export function invalidArgument(field: string, message: string): ApiError {
 export type FilterErrorReason =
   'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER' | 'INVALID_DATA_POINT_FILTER_OPERATOR' | 'INVALID_DATA_POINT_FILTER_SYNTAX' | 'INVALID_DATA_POINT_FILTER_VALUE';
 
-/** The 400 body of a rejected filter (shape of the reference's example). */
-export function filterErrorBody(reason: FilterErrorReason, description: string): RpcStatusBody {
-  return rpcError(400, 'INVALID_ARGUMENT', `Invalid data point filter: ${reason}.`, [
-    errorInfo('INVALID_DATA_POINT_FILTER', 'health.googleapis.com', { detailedReasons: reason }),
-    badRequest('filter', description),
+/**
+ * The 400 body of a rejected filter (shape of the reference's example). Several violations (one
+ * per refused term, as seen live): `detailedReasons` joins their reasons with commas, and the
+ * BadRequest has one field violation each. The message joins them the same way (*invented*: the
+ * live message of a multi-term error was not captured).
+ */
+export function filterErrorBody(
+  reason: FilterErrorReason,
+  description: string,
+  more: { reason: FilterErrorReason; description: string }[] = [],
+): RpcStatusBody {
+  const all = [{ reason, description }, ...more];
+  const reasons = all.map((v) => v.reason).join(',');
+  return rpcError(400, 'INVALID_ARGUMENT', `Invalid data point filter: ${reasons}.`, [
+    errorInfo('INVALID_DATA_POINT_FILTER', 'health.googleapis.com', { detailedReasons: reasons }),
+    { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: all.map((v) => ({ field: 'filter', description: v.description })) },
   ]);
 }
 

@@ -27,12 +27,28 @@ export interface Bound {
 /** A filter: every clause must hold; a clause holds when any of its bounds does. */
 export type Filter = Bound[][];
 
+export interface FilterViolation {
+  reason: FilterErrorReason;
+  description: string;
+}
+
+/**
+ * A refused filter. As seen live, every refused member is named: one violation per term, in
+ * filter order (the body joins their reasons with commas). Other problems stop at the first one.
+ */
 export class FilterError extends Error {
-  constructor(
-    readonly reason: FilterErrorReason,
-    readonly description: string,
-  ) {
+  readonly violations: FilterViolation[];
+  constructor(reason: FilterErrorReason, description: string, more: FilterViolation[] = []) {
     super(description);
+    this.violations = [{ reason, description }, ...more];
+  }
+
+  get reason(): FilterErrorReason {
+    return this.violations[0]!.reason;
+  }
+
+  get description(): string {
+    return this.violations[0]!.description;
   }
 }
 
@@ -131,8 +147,26 @@ export interface FilterSpec {
   allowOr: boolean;
 }
 
-/** Parses a filter; throws FilterError. An empty filter has no clauses. */
+/**
+ * Parses a filter; throws FilterError. An empty filter has no clauses. Every term with a member
+ * the type does not support is reported (one violation each, as the live API does); another
+ * problem after such a term reports the refused members found so far.
+ */
 export function parseFilter(filter: string, spec: FilterSpec): Filter {
+  const refused: FilterViolation[] = [];
+  try {
+    const out = parseTerms(filter, spec, refused);
+    if (refused.length) throw new FilterError(refused[0]!.reason, refused[0]!.description, refused.slice(1));
+    return out;
+  } catch (e) {
+    if (e instanceof FilterError && refused.length && e.reason !== 'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER') {
+      throw new FilterError(refused[0]!.reason, refused[0]!.description, refused.slice(1));
+    }
+    throw e;
+  }
+}
+
+function parseTerms(filter: string, spec: FilterSpec, refused: FilterViolation[]): Filter {
   const toks = tokenize(filter);
   const out: Filter = [];
   let i = 0;
@@ -154,7 +188,10 @@ export function parseFilter(filter: string, spec: FilterSpec): Filter {
     const prefix = `${spec.filterId}.`;
     const kind = mem.text.startsWith(prefix) ? spec.members[mem.text.slice(prefix.length)] : undefined;
     if (!kind) {
-      throw new FilterError('INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER', `Member '${mem.text}' is not supported for filtering. ${where(filter, mem.at)}`);
+      refused.push({
+        reason: 'INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER',
+        description: `Member '${mem.text}' is not supported for filtering. ${where(filter, mem.at)}`,
+      });
     }
     if (!op || op.kind !== 'op') throw syntax(op, "an operator ('>=' or '<')");
     if (op.text !== '>=' && op.text !== '<') {
@@ -164,6 +201,11 @@ export function parseFilter(filter: string, spec: FilterSpec): Filter {
       );
     }
     if (!val || val.kind !== 'string') throw syntax(val, 'a quoted value');
+    if (!kind) {
+      // refused (reported at the end); the value cannot be checked without a member kind
+      i += 3;
+      return { kind: 'start', op: op.text, ms: 0 };
+    }
     const form = kind === 'date' ? 'date' : isPhysical(kind) ? 'physical' : 'civil';
     const ms = form === 'physical' ? parsePhysical(val.text) : form === 'civil' ? parseCivil(val.text) : parseDate(val.text);
     if (ms === null) {

@@ -3,7 +3,8 @@
  * point of the request's `dataSourceFamily` (truth.ts `familyRows`; default `all-sources`), NOT
  * reconciled: as reported live, phone and watch minutes are both counted (summed) unless the
  * family is `google-wearables`. Both: zero windows are left out; a point counts in the window
- * holding its start (sample: its instant); windows are returned oldest first.
+ * holding its start (sample: its instant). rollUp returns its windows oldest first (*invented*:
+ * not reported); dailyRollUp newest first, as seen live (variant `dailyRollUpOrder`).
  * rollUp: closed-open `range`, `windowSize` a Duration ("60s"); pages of `pageSize` (default
  * 1440, max 10000) non-empty windows with `nextPageToken`. dailyRollUp: `range.start` must be a
  * midnight; `windowSizeDays` (default 1); the end is exclusive or inclusive per the variant
@@ -204,7 +205,9 @@ export async function dailyRollUp(truth: Truth, type: DataTypeDef, req: Incoming
     return c >= s.ms && c < end ? Math.floor((c - s.ms) / windowMs) : null;
   });
   const out: Json[] = [];
-  for (const w of [...windows.keys()].sort((a, b) => a - b)) {
+  // newest first as seen live (variant: oldest first); the page holds the first pageSize of that order
+  const order = variants.dailyRollUpOrder === 'newest-first' ? (a: number, b: number) => b - a : (a: number, b: number) => a - b;
+  for (const w of [...windows.keys()].sort(order)) {
     const x = windows.get(w);
     if (!x) continue;
     const value = spec.value(x.rows, (r) => x.ctx.get(r) as DayContext);

@@ -86,6 +86,7 @@ const INTERVAL: Record<string, MemberKind> = { 'interval.start_time': 'start', '
 const SAMPLE: Record<string, MemberKind> = { 'sample_time.physical_time': 'sample', 'sample_time.civil_time': 'civil_sample' };
 const DAILY: Record<string, MemberKind> = { date: 'date' };
 const SESSION: Record<string, MemberKind> = { 'interval.civil_start_time': 'civil_start' };
+const EXERCISE_START: Record<string, MemberKind> = { 'interval.start_time': 'start' };
 const SLEEP_END: Record<string, MemberKind> = { 'interval.end_time': 'end', 'interval.civil_end_time': 'civil_end' };
 const SLEEP_START: Record<string, MemberKind> = { 'interval.civil_start_time': 'civil_start', 'interval.start_time': 'start' };
 
@@ -677,7 +678,7 @@ const served: DataTypeDef[] = [
     record: 'session',
     scope: 'activity_and_fitness',
     ops: ops('list', 'reconcile', 'get'),
-    members: () => SESSION,
+    members: (v) => (v.exerciseFilterMember === 'civil_start_time' ? SESSION : EXERCISE_START),
     defaultPageSize: fixed(SESSION_PAGE_SIZE),
     maxPageSize: SESSION_PAGE_SIZE,
     identifiable: true,

@@ -21,6 +21,15 @@
  *   `heartRateZoneDurations`, `exerciseMetadata`; "NaN" in daily temperature / HRV doubles; see
  *   ./sources.ts) or `documented` (every point names its device, sessions as the discovery
  *   document describes them, no companion sources).
+ * - `emptyPages`: `past-first` (default; seen live: a list over a past range can answer
+ *   `{"nextPageToken":"…"}` with no points, the points on the next page; the emulator does so for
+ *   the first page of every list / reconcile whose filter range ends before the local midnight
+ *   of today by its clock) or `none` (no empty pages before the data: the emulator's old answer).
+ * - `exerciseFilterMember`: `civil_start_time` (default; reported live and in the reference: exercise
+ *   filters on `exercise.interval.civil_start_time` only) or `start_time` (the Interval member
+ *   `exercise.interval.start_time` instead; the client's fallback).
+ * - `dailyRollUpOrder`: `newest-first` (default; seen live) or `oldest-first` (the emulator's old order;
+ *   the discovery document does not say).
  */
 export interface Variants {
   sleepFilterMember: 'end_time' | 'civil_start_time';
@@ -28,6 +37,9 @@ export interface Variants {
   retryAfter: 'header' | 'none';
   heartRateDefaultPageSize: 50 | 1440;
   shapes: 'live' | 'documented';
+  emptyPages: 'past-first' | 'none';
+  exerciseFilterMember: 'civil_start_time' | 'start_time';
+  dailyRollUpOrder: 'newest-first' | 'oldest-first';
 }
 
 export const DEFAULT_VARIANTS: Variants = {
@@ -36,6 +48,9 @@ export const DEFAULT_VARIANTS: Variants = {
   retryAfter: 'header',
   heartRateDefaultPageSize: 50,
   shapes: 'live',
+  emptyPages: 'past-first',
+  exerciseFilterMember: 'civil_start_time',
+  dailyRollUpOrder: 'newest-first',
 };
 
 /** Every variant key with its allowed values (first = default). */
@@ -45,6 +60,9 @@ export const VARIANT_CHOICES: { [K in keyof Variants]: readonly string[] } = {
   retryAfter: ['header', 'none'],
   heartRateDefaultPageSize: ['50', '1440'],
   shapes: ['live', 'documented'],
+  emptyPages: ['past-first', 'none'],
+  exerciseFilterMember: ['civil_start_time', 'start_time'],
+  dailyRollUpOrder: ['newest-first', 'oldest-first'],
 };
 
 /** Fills in defaults; throws on an unknown key or value (the CLI shows the message). */

@@ -38,6 +38,7 @@ import type { Logger } from '../../util/log.js';
 import { HealthApiError, HealthApiTransportError, UnexpectedResponseError, healthApiError, parseRetryAfter, reauthRequiredError } from './errors.js';
 import { DEFAULT_QUOTA_PER_MINUTE, SlidingWindowLimiter, abortReason, abortableSleep, raceAbort } from './rate-limit.js';
 import { DEFAULT_MAX_ATTEMPTS, rateLimitDelay, serverErrorDelay } from './retry.js';
+import { PageGuard } from './paging.js';
 
 export const GOOGLE_HEALTH_BASE_URL = 'https://health.googleapis.com';
 
@@ -153,6 +154,16 @@ const objectSchema = z.looseObject({});
 
 const DATA_TYPE_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
+/** Items of a page of any list (data points, rollup windows, paired devices). */
+function itemsOf(body: object): number {
+  let n = 0;
+  for (const k of ['dataPoints', 'rollupDataPoints', 'pairedDevices']) {
+    const v = (body as Record<string, unknown>)[k];
+    if (Array.isArray(v)) n += v.length;
+  }
+  return n;
+}
+
 type Attempt =
   | { kind: 'response'; status: number; contentType: string | null; retryAfter: string | null; text: string }
   | { kind: 'timeout' }
@@ -251,7 +262,11 @@ export class HealthClient {
     return this.call({ method: 'POST', path: `${this.dataPointsPath(dataType)}:dailyRollUp`, body, schema: rollUpSchema });
   }
 
-  /** Every page of a list, following nextPageToken (the last page may be a bare `{}`). */
+  /**
+   * Every page of a list, following nextPageToken through empty pages (a page may hold no points
+   * and still carry a token; the last page may be a bare `{}`), guarded against a looping server
+   * (paging.ts).
+   */
   listAll(dataType: string, q: Omit<ListQuery, 'pageToken'> = {}): AsyncIterable<Page<ListDataPointsResponse>> {
     return this.follow(this.dataPointsPath(dataType), (pageToken) => this.listPage(dataType, { ...q, pageToken }));
   }
@@ -323,22 +338,16 @@ export class HealthClient {
 
   private async *follow<T extends object>(path: string, fetchPage: (pageToken: string | undefined) => Promise<Page<T>>): AsyncGenerator<Page<T>> {
     let token: string | undefined;
-    const seen = new Set<string>();
+    const guard = new PageGuard(path);
     for (;;) {
       const page = await fetchPage(token);
       yield page;
+      // only a page without a token ends the list: an empty page can carry one (paging.ts)
       // (DailyRollUpDataPointsResponse has no nextPageToken in the discovery document; follow one if it comes)
       const next = (page.body as { nextPageToken?: unknown }).nextPageToken;
-      if (typeof next !== 'string' || next === '') return;
-      if (seen.has(next)) {
-        throw new UnexpectedResponseError(
-          200,
-          null,
-          next.slice(0, 200),
-          `the Google Health API sent a page token of ${path} for the second time; stopping instead of looping`,
-        );
-      }
-      seen.add(next);
+      const last = typeof next !== 'string' || next === '';
+      guard.next(itemsOf(page.body), last ? null : next);
+      if (last) return;
       token = next;
     }
   }

@@ -32,7 +32,11 @@ export interface DataTypeDef {
   record: RecordKind;
   /** `list` (dataPoints.list) or `rollUp` (dataPoints:rollUp, 60 s windows) for rollUp-only types. */
   method: 'list' | 'rollUp';
-  /** Filter members in order of preference; the next one is tried on INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER. */
+  /**
+   * Filter members in order of preference, the first the one the live reports say works (daily
+   * types: only `<type>.date`); the next one is tried when the API refuses the member
+   * (INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER among the detailed reasons).
+   */
   members: FilterMember[];
   /** Largest page the API serves for this type. */
   maxPageSize: number;
@@ -319,7 +323,8 @@ const DEFS: Def[] = [
     id: 'sleep',
     record: 'session',
     method: 'list',
-    // per one live capture sleep filters on end_time; another integrator reports civil_start_time
+    // seen live: sleep filters on end_time (civil_end_time works too; start_time and civil_start_time
+    // are refused); another integrator reports civil_start_time, kept as the fallback
     members: [
       { member: 'interval.end_time', kind: 'physical' },
       { member: 'interval.civil_start_time', kind: 'civil' },
@@ -334,7 +339,11 @@ const DEFS: Def[] = [
     id: 'exercise',
     record: 'session',
     method: 'list',
-    members: [{ member: 'interval.civil_start_time', kind: 'civil' }],
+    // reported live: exercise filters on civil_start_time; the Interval member is the fallback
+    members: [
+      { member: 'interval.civil_start_time', kind: 'civil' },
+      { member: 'interval.start_time', kind: 'physical' },
+    ],
     maxPageSize: SESSION_PAGE_SIZE,
     windowDays: 90,
     scope: 'activity_and_fitness',

@@ -58,7 +58,7 @@ export class HealthApiError extends BridgeError {
     readonly status: string | null,
     /** ErrorInfo reason, e.g. ACCOUNT_NOT_LINKED, INVALID_DATA_POINT_FILTER. */
     readonly reason: string | null,
-    /** ErrorInfo metadata.detailedReasons, e.g. INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER. */
+    /** ErrorInfo metadata.detailedReasons as sent, e.g. INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER (comma-joined when several: see `detailedReasons`). */
     readonly detailedReason: string | null,
     /** What Google said (status, reasons, message, field violations). */
     what: string,
@@ -70,10 +70,39 @@ export class HealthApiError extends BridgeError {
     super(what, advice, kind === 'unauthenticated' || kind === 'account-not-linked' ? EXIT.USAGE : EXIT.PARTIAL, { message: `${what} — ${advice}` });
   }
 
+  /** BadRequest.fieldViolations, every one (a refused filter has one per refused term). */
+  readonly violations: FieldViolation[] = [];
+
   /** Worth retrying later, with back-off (429 and 5xx). */
   get retryable(): boolean {
     return this.kind === 'rate-limited' || this.kind === 'server';
   }
+
+  /**
+   * Every detailed reason: `metadata.detailedReasons` is comma-joined, one entry per refused
+   * term (`"INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER,INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER"`).
+   */
+  get detailedReasons(): string[] {
+    return (this.detailedReason ?? '')
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== '');
+  }
+
+  /** Filter members the violations name as not supported (`Member 'sleep.interval.start_time' is not supported …`), in order, once each. */
+  get refusedMembers(): string[] {
+    const out: string[] = [];
+    for (const v of this.violations) {
+      const m = /Member '([^']+)' is not supported/.exec(v.description);
+      if (m && !out.includes(m[1]!)) out.push(m[1]!);
+    }
+    return out;
+  }
+}
+
+export interface FieldViolation {
+  field: string | null;
+  description: string;
 }
 
 /** A response that is not a google.rpc.Status (e.g. Google's HTML 404 page, a proxy's page, a truncated body). */
@@ -161,25 +190,28 @@ export function healthApiError(
   const e = parsed.data.error;
   let reason: string | null = null;
   let detailedReason: string | null = null;
-  const violations: string[] = [];
+  const violations: FieldViolation[] = [];
   for (const d of e.details ?? []) {
     const info = errorInfoSchema.safeParse(d);
     if (info.success) {
       reason ??= info.data.reason ?? null;
-      detailedReason ??= info.data.metadata?.detailedReasons ?? null;
+      const dr = info.data.metadata?.detailedReasons;
+      if (dr !== undefined && dr !== '') detailedReason = detailedReason === null ? dr : `${detailedReason},${dr}`;
       continue;
     }
     const bad = badRequestSchema.safeParse(d);
     if (bad.success) {
-      for (const v of bad.data.fieldViolations ?? []) violations.push(`${v.field ?? '?'}: ${v.description ?? ''}`);
+      for (const v of bad.data.fieldViolations ?? []) violations.push({ field: v.field ?? null, description: v.description ?? '' });
     }
   }
   const status = e.status ?? null;
   const kind = classify(httpStatus, status, reason);
-  const detail = [...new Set([reason, detailedReason].filter((x): x is string => x !== null))];
+  const detail = [...new Set([reason, ...(detailedReason ?? '').split(',').map((r) => r.trim())].filter((x): x is string => x !== null && x !== ''))];
   const parts = [`Google Health API ${httpStatus}${status ? ` ${status}` : ''}${detail.length ? ` (${detail.join(', ')})` : ''}: ${e.message}`];
-  if (violations.length) parts.push(violations.join('; '));
-  return new HealthApiError(kind, httpStatus, status, reason, detailedReason, parts.join(' — '), parseRetryAfter(retryAfter));
+  if (violations.length) parts.push(violations.map((v) => `${v.field ?? '?'}: ${v.description}`).join('; '));
+  const err = new HealthApiError(kind, httpStatus, status, reason, detailedReason, parts.join(' — '), parseRetryAfter(retryAfter));
+  err.violations.push(...violations);
+  return err;
 }
 
 /**

@@ -10,7 +10,10 @@
  * - backfill (`backfill`, `all`): newest first, window by window below the covered span, down to
  *   the first day with data. An empty window costs one more request: a probe for the newest point
  *   before it (pageSize 1; list answers newest first), which either jumps over the empty stretch
- *   or proves there is nothing older (backfill done). rollUp-only types (no probe possible) stop
+ *   or proves there is nothing older (backfill done). Every list follows nextPageToken through
+ *   empty pages (the live API answers a past range with `{"nextPageToken":"…"}` first): only a
+ *   final page (no token) without points ends a window or proves a probe empty (paging.ts guards
+ *   against a server that keeps sending tokens). rollUp-only types (no probe possible) stop
  *   at the oldest data the list types found (or the store holds), else after a long empty run;
  *   always at sync.backfill_days.
  * Requests use the widest windows and largest pages (datatypes.ts: heart-rate 7 days a filter,
@@ -40,6 +43,7 @@ import { familyName, typesForMode, type DataTypeDef, type FilterMember, type Sou
 import { HealthApiError } from './errors.js';
 import { mapPage, type MappedPage } from './mapping.js';
 import { incrementalWindows, oldestStoredDay, planSync, type SyncMode, type SyncPlan } from './plan.js';
+import { PageGuard } from './paging.js';
 import { requestKey, rollUpBody, sendPage, windowFilter, type PageRequest, type WindowSpec } from './requests.js';
 
 export type { SyncMode, SyncPlan } from './plan.js';
@@ -126,6 +130,16 @@ class BudgetExhausted extends Error {
   constructor() {
     super('request budget exhausted');
   }
+}
+
+/**
+ * Did the API refuse the filter member? The live body names every refused term: `detailedReasons`
+ * comma-joined (one entry per term) and one field violation each, so any entry counts, and a
+ * violation naming the member counts too (whatever the reasons say).
+ */
+function memberRefused(e: HealthApiError, def: DataTypeDef, member: FilterMember | null): boolean {
+  if (e.detailedReasons.includes(FILTER_MEMBER_REASON)) return true;
+  return member !== null && e.refusedMembers.includes(`${def.filterId}.${member.member}`);
 }
 
 /** Errors that concern the account, not one type: stop and rethrow. */
@@ -413,7 +427,7 @@ class AccountSync {
         this.progress(st);
         const members = st.def.members;
         const i = member ? members.indexOf(member) : -1;
-        if (e instanceof HealthApiError && e.detailedReason === FILTER_MEMBER_REASON && i >= 0 && i + 1 < members.length) {
+        if (e instanceof HealthApiError && memberRefused(e, st.def, member) && i >= 0 && i + 1 < members.length) {
           const next = members[i + 1]!;
           this.opts.logger?.info(
             { account: this.opts.account, dataType: st.def.id, refused: member?.member, next: next.member },
@@ -452,6 +466,8 @@ class AccountSync {
     let page = resume?.pages ?? 0;
     let points = resume?.points ?? 0;
     const fetchId = resume?.fetchId ?? `${this.runAt.toString(36)}-${randomBytes(4).toString('hex')}`;
+    // only a page without a token ends the window: empty pages with a token are followed (paging.ts)
+    const guard = new PageGuard(`${st.def.id} ${win.from}..${addDays(win.to, -1)}`, page);
     for (;;) {
       let got;
       try {
@@ -516,6 +532,15 @@ class AccountSync {
         last ? win : null,
       );
       failpoint('sync.after-commit');
+      try {
+        guard.next(mapped.points, mapped.nextPageToken);
+      } catch (e) {
+        // a looping server: the next run fetches the window afresh instead of resuming the loop
+        this.commitCoverage(st, (c) => {
+          c.window = null;
+        });
+        throw e;
+      }
       if (last) return points;
       failpoint('sync.between-pages');
       if (lastPage) {
@@ -527,20 +552,35 @@ class AccountSync {
     }
   }
 
-  /** The backfill met an empty window [from, …): asks for the newest point before it and jumps there (or ends). */
+  /**
+   * The backfill met an empty window [from, …): asks for the newest point before it and jumps there
+   * (or ends). The answer may come after empty pages carrying a token (seen live over past ranges):
+   * only a FINAL page (no token) without points proves there is nothing older.
+   */
   private async probe(st: TypeState, before: string): Promise<void> {
     failpoint('sync.before-probe');
-    const got = await this.send(st, (m) => ({
-      method: 'list',
-      dataType: st.def.id,
-      filter: windowFilter(st.def, m as FilterMember, { to: before }, this.zone),
-      pageSize: 1,
-      page: 0,
-      from: '',
-      to: before,
-      tz: this.opts.timezone,
-    }));
-    const mapped = mapPage(st.def, got.body, { account: this.opts.account, zone: this.zone, page: `probe before ${before}` });
+    const guard = new PageGuard(`${st.def.id} probe before ${before}`);
+    let pageToken: string | undefined;
+    let got: Awaited<ReturnType<AccountSync['send']>>;
+    let mapped: MappedPage;
+    for (let page = 0; ; page++) {
+      const token = pageToken;
+      got = await this.send(st, (m) => ({
+        method: 'list',
+        dataType: st.def.id,
+        filter: windowFilter(st.def, m as FilterMember, { to: before }, this.zone),
+        pageSize: 1,
+        page,
+        from: '',
+        to: before,
+        tz: this.opts.timezone,
+        ...(token !== undefined ? { pageToken: token } : {}),
+      }));
+      mapped = mapPage(st.def, got.body, { account: this.opts.account, zone: this.zone, page: `probe before ${before}, page ${page + 1}` });
+      if (mapped.points > 0 || mapped.nextPageToken === null) break;
+      guard.next(mapped.points, mapped.nextPageToken);
+      pageToken = mapped.nextPageToken;
+    }
     failpoint('sync.after-probe');
     const memberName = got.member?.member ?? null;
     if (mapped.points === 0 || mapped.maxDay === null) {
