@@ -14,12 +14,16 @@
  *   it: the client must back off on its own).
  * - `heartRateDefaultPageSize`: `50` (default; observed live when `pageSize` is omitted) or `1440`
  *   (what the discovery document says for every type).
+ * - `scopeError`: the reason of the 403 for a token without the method's scope:
+ *   `ACCESS_TOKEN_SCOPE_INSUFFICIENT` (default; seen live, domain googleapis.com) or
+ *   `MISSING_OAUTH_SCOPE` (the reason the documentation lists).
  */
 export interface Variants {
   sleepFilterMember: 'end_time' | 'civil_start_time';
   dailyRollUpEnd: 'exclusive' | 'inclusive';
   retryAfter: 'header' | 'none';
   heartRateDefaultPageSize: 50 | 1440;
+  scopeError: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT' | 'MISSING_OAUTH_SCOPE';
 }
 
 export const DEFAULT_VARIANTS: Variants = {
@@ -27,6 +31,7 @@ export const DEFAULT_VARIANTS: Variants = {
   dailyRollUpEnd: 'exclusive',
   retryAfter: 'header',
   heartRateDefaultPageSize: 50,
+  scopeError: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
 };
 
 /** Every variant key with its allowed values (first = default). */
@@ -35,6 +40,7 @@ export const VARIANT_CHOICES: { [K in keyof Variants]: readonly string[] } = {
   dailyRollUpEnd: ['exclusive', 'inclusive'],
   retryAfter: ['header', 'none'],
   heartRateDefaultPageSize: ['50', '1440'],
+  scopeError: ['ACCESS_TOKEN_SCOPE_INSUFFICIENT', 'MISSING_OAUTH_SCOPE'],
 };
 
 /** Fills in defaults; throws on an unknown key or value (the CLI shows the message). */
