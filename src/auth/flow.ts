@@ -12,6 +12,7 @@ import type { Logger } from '../util/log.js';
 import { parsePastedRedirect } from './loopback.js';
 import { buildAuthorizeUrl, exchangeCode, hasScope, READ_SCOPES, tokenSetFromResponse, TokenManager } from './oauth-client.js';
 import { createPkcePair, createState } from './pkce.js';
+import { scopeNeededFor, shortScope } from '../sources/google-health/scopes.js';
 import type { TokenSet } from './token-store.js';
 
 /** What a consent needs from the configuration. */
@@ -125,9 +126,17 @@ export class PendingAuthorization {
     await tokenManagerFor(this.client, this.account, this.logger).save(tokens);
     const missingScopes = this.scopes.filter((s) => !hasScope(tokens.scopes, s));
     if (missingScopes.length)
-      this.logger?.warn({ account: this.account, missingScopes }, 'Google granted fewer scopes than asked for; data of those areas will not sync');
+      this.logger?.warn(
+        { account: this.account, missingScopes },
+        `Google granted fewer scopes than asked for: ${describeMissingScopes(missingScopes)}; run fitbit-bridge auth --account ${this.account} again and tick every box to grant them`,
+      );
     return { account: this.account, tokens, missingScopes };
   }
+}
+
+/** `googlehealth.sleep.readonly (dataPoints.list needs to read sleep), …`: the scopes and what needs them. */
+export function describeMissingScopes(scopes: readonly string[]): string {
+  return scopes.map((s) => `${shortScope(s)} (${scopeNeededFor(s)})`).join(', ');
 }
 
 /** A short human line on how long the consent lasts (Testing-mode apps: 7 days). */

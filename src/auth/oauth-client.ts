@@ -10,31 +10,20 @@ import { BridgeError, errText } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { DAY_MS, systemClock, type Clock } from '../time/index.js';
 import type { Logger } from '../util/log.js';
+import { CONSENT_SCOPES, hasScope } from '../sources/google-health/scopes.js';
 import { withFileLock } from './lock.js';
 import { readTokenFile, readTokenFileSync, tokenFilePath, writeTokenFile, type TokenFile, type TokenSet } from './token-store.js';
 
 export const GOOGLE_AUTHORIZE_ENDPOINT = 'https://accounts.google.com/o/oauth2/v2/auth';
 export const GOOGLE_TOKEN_ENDPOINT = 'https://oauth2.googleapis.com/token';
 
-const SCOPE_PREFIX = 'https://www.googleapis.com/auth/googlehealth.';
-
-/** The read scopes the bridge asks for. */
-export const READ_SCOPES: readonly string[] = [
-  `${SCOPE_PREFIX}activity_and_fitness.readonly`,
-  `${SCOPE_PREFIX}health_metrics_and_measurements.readonly`,
-  `${SCOPE_PREFIX}sleep.readonly`,
-  `${SCOPE_PREFIX}profile.readonly`,
-];
-
 /**
- * True when `granted` covers `wanted`. A `.readonly` scope is also covered by the older
- * suffix-less name of the same area (which grants read and write); a suffix-less `wanted` needs
- * exactly that name.
+ * The read scopes the bridge asks for: exactly those of the API methods it calls (the table in
+ * src/sources/google-health/scopes.ts).
  */
-export function hasScope(granted: readonly string[], wanted: string): boolean {
-  if (granted.includes(wanted)) return true;
-  return wanted.endsWith('.readonly') && granted.includes(wanted.slice(0, -'.readonly'.length));
-}
+export const READ_SCOPES: readonly string[] = CONSENT_SCOPES;
+
+export { hasScope };
 
 export interface AuthorizeUrlParams {
   authorizeEndpoint?: string;

@@ -2,10 +2,12 @@
  * Doctor checks `auth:<account>`: per account, the state of its Google authorisation from its
  * token file (no network): missing, refused by Google (reauth-needed), expired, ending within a
  * day — each a problem with `fitbit-bridge auth --account X` as the fix — or ok with when it ends.
- * Scopes the user unticked at the consent are a warning.
+ * A consent scope the authorisation lacks (a box left unticked, or authorised before fitbit-bridge
+ * asked for it) is a warning naming the scope and the call that needs it (scopes.ts).
  */
-import { hasScope, READ_SCOPES, TokenManager } from '../auth/oauth-client.js';
+import { TokenManager } from '../auth/oauth-client.js';
 import { readTokenFileSync, tokenFilePath } from '../auth/token-store.js';
+import { missingConsentScopes, scopeMeanwhile, scopeNeededFor, shortScope, whyMissing } from '../sources/google-health/scopes.js';
 import { HOUR_MS, MINUTE_MS } from '../time/index.js';
 import type { CheckContext, CheckResult } from './types.js';
 import { errDetail } from './types.js';
@@ -92,15 +94,16 @@ export function checkAuth(ctx: CheckContext): CheckResult[] {
         });
         continue;
       }
-      const missing = READ_SCOPES.filter((s) => !hasScope(file.tokens.scopes, s));
+      const missing = missingConsentScopes(file.tokens.scopes);
       const until = exp === null ? 'no end date (published app)' : `valid until ${iso(exp)} (${inWords(exp - now)})`;
       if (missing.length > 0) {
+        const zone = a.timezone ?? config.takeout.timezone ?? null;
         out.push({
           id,
           name,
           status: 'warn',
           data: { ...data, missingScopes: missing },
-          detail: `authorised, ${until}, but without ${missing.map((s) => s.replace(/^.*\//, '')).join(', ')}: those data types are not synced`,
+          detail: `authorised, ${until}, but without ${missing.map((s) => `${shortScope(s)} (${scopeNeededFor(s)}; ${whyMissing(s)}; meanwhile ${scopeMeanwhile(s, zone)})`).join(', ')}`,
           fix: `Run: fitbit-bridge auth --account ${a.name} and tick every box on Google's consent page`,
         });
         continue;

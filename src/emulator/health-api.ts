@@ -36,8 +36,10 @@
  * - proto3 JSON: empty lists and zero scalars omitted, int64 as strings, Timestamps without a zero
  *   fraction, Durations as `"-14400s"` (a zero offset is `"0s"`: the message is set);
  * - quota: `quotaPerMinute` (300) requests per rolling 60 s, then 429 RESOURCE_EXHAUSTED (+ Retry-After);
- * - scopes: each type's family (activity_and_fitness, health_metrics_and_measurements, sleep, …)
- *   else 403 MISSING_OAUTH_SCOPE; profile → profile, settings and pairedDevices → settings, identity → any;
+ * - scopes per method as the discovery document's `scopes`: data points need their type's family
+ *   (activity_and_fitness, health_metrics_and_measurements, sleep, …); profile → profile, settings
+ *   and pairedDevices → settings, identity → any; else 403 PERMISSION_DENIED with reason
+ *   ACCESS_TOKEN_SCOPE_INSUFFICIENT (as seen live; variant `scopeError`: MISSING_OAUTH_SCOPE);
  * - visibility: a point exists once `clock() >= its end + dataLagMs` (samples: their instant; daily
  *   values derived from sleep: the main sleep's end; resting heart rate: the day's end), so the
  *   current day is served up to now and late data can be simulated.
@@ -53,7 +55,7 @@
  *
  * Variants of the reference's *uncertain* points: see ./health-api/variants.ts (sleepFilterMember,
  * dailyRollUpEnd, retryAfter, heartRateDefaultPageSize, emptyPages, exerciseFilterMember,
- * dailyRollUpOrder, shapes).
+ * dailyRollUpOrder, shapes, scopeError).
  *
  * *Invented* where the reference is silent: the detailed reasons of filter errors other than
  * INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER, the page token error message, the 400 for an operation
@@ -146,8 +148,8 @@ function hasScope(scopes: readonly string[], suffix: string): boolean {
   return scopes.some((s) => s === `${SCOPE_PREFIX}${suffix}.readonly` || s === `${SCOPE_PREFIX}${suffix}`);
 }
 
-function requireScope(scopes: readonly string[], suffix: string): void {
-  if (!hasScope(scopes, suffix)) throw new ApiError(403, missingScopeBody(`${SCOPE_PREFIX}${suffix}.readonly`));
+function requireScope(scopes: readonly string[], suffix: string, v: Variants): void {
+  if (!hasScope(scopes, suffix)) throw new ApiError(403, missingScopeBody(`${SCOPE_PREFIX}${suffix}.readonly`, v.scopeError));
 }
 
 /** Id of a point inside `users/{u}/dataTypes/{type}/dataPoints/{id}` (4-63 of [a-z0-9-]). */
@@ -298,18 +300,18 @@ export function createHealthApi(opts: HealthApiOptions): HealthApi {
         const user = checkUser(userRes[1] as string);
         const what = userRes[2];
         if (what === 'identity') {
-          if (!IDENTITY_SCOPES.some((s) => hasScope(auth.scopes, s))) requireScope(auth.scopes, 'profile');
+          if (!IDENTITY_SCOPES.some((s) => hasScope(auth.scopes, s))) requireScope(auth.scopes, 'profile', variants);
           body = identity(opts.seed);
         } else if (what === 'profile') {
-          requireScope(auth.scopes, 'profile');
+          requireScope(auth.scopes, 'profile', variants);
           body = profile(opts.seed, now, user);
         } else {
-          requireScope(auth.scopes, 'settings');
+          requireScope(auth.scopes, 'settings', variants);
           body = settings(opts.timezone, now, user);
         }
       } else if (dev) {
         const user = checkUser(dev[1] as string);
-        requireScope(auth.scopes, 'settings');
+        requireScope(auth.scopes, 'settings', variants);
         const lastSync = Math.min(now - lag, (lastDayN + 1) * DAY_MS);
         body = dev[2] !== undefined ? getPairedDevice(decodeURIComponent(dev[2]), user, lastSync) : listPairedDevices(url, user, lastSync);
       } else if (data) {
@@ -317,7 +319,7 @@ export function createHealthApi(opts: HealthApiOptions): HealthApi {
         const typeId = decodeURIComponent(data[2] as string);
         const type = DATA_TYPES.get(typeId);
         if (!type) throw new ApiError(404, notFoundBody(`Unknown data type '${typeId}'.`));
-        requireScope(auth.scopes, type.scope);
+        requireScope(auth.scopes, type.scope, variants);
         if (data[4] !== undefined) body = get(type, decodeURIComponent(data[4]), now);
         else if (verb === 'rollUp') body = await rollUp(truth, type, req, visibleAt(now));
         else if (verb === 'dailyRollUp') body = await dailyRollUp(truth, type, req, visibleAt(now), variants);

@@ -13,7 +13,7 @@
 import type { ServerResponse } from 'node:http';
 import { RedirectError } from '../auth/loopback.js';
 import { errText } from '../errors.js';
-import { describeRefreshLifetime, PendingAuthorization, type CompletedAuthorization, type OAuthClientConfig } from '../auth/flow.js';
+import { describeMissingScopes, describeRefreshLifetime, PendingAuthorization, type CompletedAuthorization, type OAuthClientConfig } from '../auth/flow.js';
 import type { Logger } from '../util/log.js';
 import type { AccountStatus, HttpRoutes } from './extension.js';
 import { readBody, sendText } from './http.js';
@@ -53,7 +53,7 @@ export function registerAuthPage(http: HttpRoutes, opts: AuthPageOptions): void 
   function done(res: ServerResponse, r: CompletedAuthorization): void {
     opts.onAuthorized(r.account);
     const missing = r.missingScopes.length
-      ? `<p class="bad">Not granted (these areas will not sync): ${r.missingScopes.map((s) => `<code>${esc(s)}</code>`).join(', ')}</p>`
+      ? `<p class="bad">Not granted: ${esc(describeMissingScopes(r.missingScopes))}. Authorise again and tick every box to grant them.</p>`
       : '';
     html(
       res,

@@ -64,6 +64,9 @@ describe('pkce and scopes', () => {
     assert.equal(READ_SCOPES.length, 4);
     const sleepRo = 'https://www.googleapis.com/auth/googlehealth.sleep.readonly';
     assert.ok(READ_SCOPES.includes(sleepRo));
+    // users.getSettings (the account's time zone) needs settings.readonly; nothing the bridge calls needs profile.readonly
+    assert.ok(READ_SCOPES.includes('https://www.googleapis.com/auth/googlehealth.settings.readonly'));
+    assert.ok(!READ_SCOPES.includes('https://www.googleapis.com/auth/googlehealth.profile.readonly'));
     assert.ok(hasScope([sleepRo], sleepRo));
     assert.ok(hasScope(['https://www.googleapis.com/auth/googlehealth.sleep'], sleepRo));
     assert.ok(!hasScope([sleepRo], 'https://www.googleapis.com/auth/googlehealth.sleep'));

@@ -122,12 +122,18 @@ describe('authorisation', () => {
 
   test('ending within a day, refused by Google, missing, unreadable: problems; missing scopes: a warning', async () => {
     const s = await setup(tmp, {
-      accounts: ['soon', 'refused', 'none', 'damaged', 'partial', 'forever'],
+      accounts: ['soon', 'refused', 'none', 'damaged', 'partial', 'old', 'forever'],
       google: emuGoogle(),
       tokens: {
         soon: { refreshTokenExpiresAt: NOW + 5 * 3600_000 },
         none: null,
         partial: { scopes: ['https://www.googleapis.com/auth/googlehealth.sleep.readonly'] },
+        // authorised before fitbit-bridge asked for settings.readonly
+        old: {
+          scopes: ['activity_and_fitness', 'health_metrics_and_measurements', 'sleep', 'profile'].map(
+            (a) => `https://www.googleapis.com/auth/googlehealth.${a}.readonly`,
+          ),
+        },
         forever: { refreshTokenExpiresAt: null },
       },
       reauth: { refused: 'invalid_grant: Token has been expired or revoked.' },
@@ -145,6 +151,12 @@ describe('authorisation', () => {
     assert.equal(check(r, 'auth:partial').status, 'warn');
     assert.match(check(r, 'auth:partial').detail, /without googlehealth\.activity_and_fitness\.readonly/);
     assert.match(check(r, 'auth:partial').fix ?? '', /tick every box/);
+    assert.equal(check(r, 'auth:old').status, 'warn');
+    assert.match(
+      check(r, 'auth:old').detail,
+      /but without googlehealth\.settings\.readonly \(users\.getSettings needs to read the account's time zone when none is configured; authorisations made before fitbit-bridge asked for it lack it; meanwhile no sync can start unless a time zone is known \(accounts\[\]\.timezone\)/,
+    );
+    assert.match(check(r, 'auth:old').fix ?? '', /fitbit-bridge auth --account old /);
     assert.equal(check(r, 'auth:forever').status, 'ok');
     assert.match(check(r, 'auth:forever').detail, /no end date/);
     for (const a of ['soon', 'refused', 'none', 'damaged']) assert.match(check(r, `auth:${a}`).fix ?? '', new RegExp(`fitbit-bridge auth --account ${a}`));

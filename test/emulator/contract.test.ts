@@ -241,47 +241,87 @@ describe('users, settings, paired devices', () => {
     assert.equal((await c.get('/v4/users/someone-else/identity')).status, 404);
   });
 
-  test('scopes: each family, the 403 MISSING_OAUTH_SCOPE body', async () => {
+  test('scopes per method as the discovery document says; the 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT body (seen live), MISSING_OAUTH_SCOPE as a variant', async () => {
     const only = await startClient({}, ['https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly']);
+    const variant = await startClient({ variant: { scopeError: 'MISSING_OAUTH_SCOPE' } }, [
+      'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly',
+    ]);
     try {
-      const table: [string, number, string?][] = [
-        [dp('steps'), 200],
-        [dp('exercise'), 200],
-        [dp('heart-rate'), 403, 'health_metrics_and_measurements'],
-        [dp('weight'), 403, 'health_metrics_and_measurements'],
-        [dp('sleep'), 403, 'sleep'],
-        ['/v4/users/me/profile', 403, 'profile'],
-        ['/v4/users/me/settings', 403, 'settings'],
-        ['/v4/users/me/pairedDevices', 403, 'settings'],
-        ['/v4/users/me/identity', 200],
+      const table: [string, string, number, string?][] = [
+        [dp('steps'), 'health.users.dataTypes.dataPoints.list', 200],
+        [dp('exercise'), 'health.users.dataTypes.dataPoints.list', 200],
+        [dp('heart-rate'), 'health.users.dataTypes.dataPoints.list', 403, 'health_metrics_and_measurements'],
+        [dp('weight'), 'health.users.dataTypes.dataPoints.list', 403, 'health_metrics_and_measurements'],
+        [dp('sleep'), 'health.users.dataTypes.dataPoints.list', 403, 'sleep'],
+        ['/v4/users/me/profile', 'health.users.getProfile', 403, 'profile'],
+        ['/v4/users/me/settings', 'health.users.getSettings', 403, 'settings'],
+        ['/v4/users/me/pairedDevices', 'health.users.pairedDevices.list', 403, 'settings'],
+        ['/v4/users/me/identity', 'health.users.getIdentity', 200],
       ];
-      for (const [path, status, scope] of table) {
+      for (const [path, method, status, scope] of table) {
+        const allowed = methodScopes(method);
+        // the scope the emulator demands is one of the method's scopes (a users.* method: the only one)
+        const need = `https://www.googleapis.com/auth/googlehealth.${scope ?? 'activity_and_fitness'}.readonly`;
+        if (method.startsWith('health.users.dataTypes.') || status === 200) assert.ok(allowed.includes(need), `${method}: ${need}`);
+        else assert.deepEqual(allowed, [need], method);
         const a = await only.get(path, { pageSize: 1 });
         assert.equal(a.status, status, path);
-        if (scope) {
-          checkError(a.body, 403, 'PERMISSION_DENIED');
-          assert.deepEqual(a.body, {
-            error: {
-              code: 403,
-              message: 'Request had insufficient authentication scopes.',
-              status: 'PERMISSION_DENIED',
-              details: [
-                {
-                  '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-                  reason: 'MISSING_OAUTH_SCOPE',
-                  domain: 'health.googleapis.com',
-                  metadata: { requiredScope: `https://www.googleapis.com/auth/googlehealth.${scope}.readonly` },
-                },
-              ],
-            },
-          });
-        }
+        if (!scope) continue;
+        checkError(a.body, 403, 'PERMISSION_DENIED');
+        assert.deepEqual(a.body, {
+          error: {
+            code: 403,
+            message: 'Request had insufficient authentication scopes.',
+            status: 'PERMISSION_DENIED',
+            details: [
+              {
+                '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+                reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+                domain: 'googleapis.com',
+                metadata: { service: 'health.googleapis.com' },
+              },
+            ],
+          },
+        });
+        const v = await variant.get(path, { pageSize: 1 });
+        assert.deepEqual(v.body, {
+          error: {
+            code: 403,
+            message: 'Request had insufficient authentication scopes.',
+            status: 'PERMISSION_DENIED',
+            details: [
+              {
+                '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+                reason: 'MISSING_OAUTH_SCOPE',
+                domain: 'health.googleapis.com',
+                metadata: { requiredScope: `https://www.googleapis.com/auth/googlehealth.${scope}.readonly` },
+              },
+            ],
+          },
+        });
       }
     } finally {
       await only.close();
+      await variant.close();
     }
   });
 });
+
+/** The `scopes` of a discovery method by id (e.g. health.users.getSettings). */
+function methodScopes(id: string): string[] {
+  type R = { methods?: Record<string, { id: string; scopes?: string[] }>; resources?: Record<string, R> };
+  const walk = (r: R): string[] | null => {
+    for (const m of Object.values(r.methods ?? {})) if (m.id === id) return m.scopes ?? [];
+    for (const sub of Object.values(r.resources ?? {})) {
+      const found = walk(sub);
+      if (found) return found;
+    }
+    return null;
+  };
+  const found = walk(D as unknown as R);
+  assert.ok(found, `no method ${id} in the discovery document`);
+  return found;
+}
 
 function filterErr(reason: string, description: string): unknown {
   return {

@@ -463,10 +463,7 @@ test('unknown data type, unknown path, missing scope', async () => {
     // sleep is served, under its own scope family (this token lacks it)
     const sleep = await getJson(listUrl(h, 'sleep', {}));
     assert.equal(sleep.status, 403);
-    assert.equal(
-      (sleep.body as { error: { details: { metadata: { requiredScope: string } }[] } }).error.details[0]?.metadata.requiredScope,
-      'https://www.googleapis.com/auth/googlehealth.sleep.readonly',
-    );
+    assert.equal((sleep.body as { error: { details: { reason: string }[] } }).error.details[0]?.reason, 'ACCESS_TOKEN_SCOPE_INSUFFICIENT');
     // a documented type the synthetic user has no data for: empty, not an error
     assert.deepEqual((await getJson(listUrl(h, 'body-fat', {}))).body, {});
     assert.equal((await getJson(`${h.base}/v4beta/users/me/dataTypes/steps/dataPoints?pageSize=1`)).status, 200);
@@ -485,9 +482,9 @@ test('unknown data type, unknown path, missing scope', async () => {
         details: [
           {
             '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-            reason: 'MISSING_OAUTH_SCOPE',
-            domain: 'health.googleapis.com',
-            metadata: { requiredScope: SCOPES[1] as string },
+            reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+            domain: 'googleapis.com',
+            metadata: { service: 'health.googleapis.com' },
           },
         ],
       },

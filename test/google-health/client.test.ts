@@ -169,7 +169,7 @@ describe('HealthClient against the emulator: quota', () => {
 });
 
 describe('HealthClient against the emulator: scopes and logs', () => {
-  test('403 MISSING_OAUTH_SCOPE is a typed error; logs and events carry no token', async () => {
+  test('403 ACCESS_TOKEN_SCOPE_INSUFFICIENT is a typed error naming the scope; logs and events carry no token', async () => {
     const h = await startHarness({}, ['https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly']);
     try {
       const log = bufferLogger();
@@ -177,7 +177,8 @@ describe('HealthClient against the emulator: scopes and logs', () => {
       const e = await rejection(c.listPage('heart-rate', { pageSize: 1 }));
       assert.ok(e instanceof HealthApiError, String(e));
       assert.equal(e.kind, 'missing-scope');
-      assert.equal(e.reason, 'MISSING_OAUTH_SCOPE');
+      assert.equal(e.reason, 'ACCESS_TOKEN_SCOPE_INSUFFICIENT');
+      assert.match(e.advice, /lacks googlehealth\.health_metrics_and_measurements\.readonly, which dataPoints\.list needs to read heart-rate/);
       const steps = await c.listPage('steps', { pageSize: 2 });
       assert.equal(steps.body.dataPoints?.length, 2);
       const token = await h.tm.getAccessToken();

@@ -14,6 +14,8 @@ const BODIES = {
     '{"error":{"code":404,"message":"The requested resource was not found. …","status":"NOT_FOUND","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RESOURCE_NOT_FOUND","domain":"health.googleapis.com"}]}}',
   quota:
     '{"error":{"code":429,"message":"Quota exceeded for quota metric \'Requests\' and limit \'Requests per minute per user\' …","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"googleapis.com"}]}}',
+  scopeInsufficient:
+    '{"error":{"code":403,"message":"Request had insufficient authentication scopes.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"ACCESS_TOKEN_SCOPE_INSUFFICIENT","domain":"googleapis.com","metadata":{"service":"health.googleapis.com"}}]}}',
   scope:
     '{"error":{"code":403,"message":"Request had insufficient authentication scopes.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"MISSING_OAUTH_SCOPE","domain":"health.googleapis.com"}]}}',
 };
@@ -63,7 +65,16 @@ const cases: { name: string; http: number; body: string; kind: HealthApiError['k
     kind: 'missing-scope',
     reason: 'MISSING_OAUTH_SCOPE',
     retryable: false,
-    mentions: /tick every requested permission/,
+    mentions: /tick every box on the Google consent page/,
+  },
+  {
+    name: '403 ACCESS_TOKEN_SCOPE_INSUFFICIENT (seen live)',
+    http: 403,
+    body: BODIES.scopeInsufficient,
+    kind: 'missing-scope',
+    reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+    retryable: false,
+    mentions: /fitbit-bridge auth/,
   },
   {
     name: '503 without details',

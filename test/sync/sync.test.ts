@@ -366,8 +366,8 @@ describe('errors of one type', () => {
     try {
       const store = tmp.store();
       const r = await syncAccount({ store, client, account: ACCOUNT, timezone: TZ, mode: 'daily', config: cfg, now: () => NOW });
-      assert.equal(r.types.sleep?.reason, 'MISSING_OAUTH_SCOPE');
-      assert.match(r.types.sleep?.error ?? '', /auth/);
+      assert.equal(r.types.sleep?.reason, 'ACCESS_TOKEN_SCOPE_INSUFFICIENT');
+      assert.match(r.types.sleep?.error ?? '', /lacks googlehealth\.sleep\.readonly, which dataPoints\.list needs to read sleep .*fitbit-bridge auth/);
       assert.equal(r.types['daily-resting-heart-rate']?.error, undefined);
       assert.ok((r.types['daily-resting-heart-rate']?.added ?? 0) > 0);
       assert.equal(store.sessions(ACCOUNT, 'sleep').length, 0);

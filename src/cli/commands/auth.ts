@@ -5,7 +5,14 @@
  */
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
-import { describeRefreshLifetime, MissingClientError, oauthClientConfig, PendingAuthorization, type CompletedAuthorization } from '../../auth/flow.js';
+import {
+  describeMissingScopes,
+  describeRefreshLifetime,
+  MissingClientError,
+  oauthClientConfig,
+  PendingAuthorization,
+  type CompletedAuthorization,
+} from '../../auth/flow.js';
 import { captureRedirect, RedirectError } from '../../auth/loopback.js';
 import { OAuthError } from '../../auth/oauth-client.js';
 import { createState } from '../../auth/pkce.js';
@@ -166,7 +173,9 @@ Step by step: docs/google-cloud-setup.md.`,
       out.write(`\nAccount ${account} is authorised. Granted: ${result.tokens.scopes.join(' ')}\n`);
       out.write(`Note: ${describeRefreshLifetime(result.tokens)}.\n`);
       if (result.missingScopes.length) {
-        out.write(`Not granted (data of these areas will not sync): ${result.missingScopes.join(' ')}\n`);
+        out.write(
+          `Not granted: ${describeMissingScopes(result.missingScopes)}. Run fitbit-bridge auth --account ${account} again and tick every box to grant them.\n`,
+        );
       }
     });
 }

@@ -243,6 +243,8 @@ configured (run fitbit-bridge auth --account NAME); 3 store error.`,
             EXIT.USAGE,
           );
         }
+        // an authorisation from before a scope was asked for (settings.readonly): say which, why, and how to grant it
+        accMod.warnMissingScopes(account, source.tokens.grantedScopes(), timezone, ctx.logger);
         if (!timezone) {
           // not configured, not stored: the Google account's own setting (stored for next time), never a guess
           try {

@@ -66,11 +66,21 @@ export function filterErrorBody(
   ]);
 }
 
-/** 403 for a token without the data type's scope family. */
-export function missingScopeBody(requiredScope: string): RpcStatusBody {
-  return rpcError(403, 'PERMISSION_DENIED', 'Request had insufficient authentication scopes.', [
-    errorInfo('MISSING_OAUTH_SCOPE', 'health.googleapis.com', { requiredScope }),
-  ]);
+/**
+ * 403 for a token without the scope the method needs. `ACCESS_TOKEN_SCOPE_INSUFFICIENT` (default):
+ * Google's usual form, seen live (domain googleapis.com; Google's metadata also names the gRPC
+ * method, whose name for this API is not known, so only the service is given). `MISSING_OAUTH_SCOPE`
+ * (variant `scopeError`): the reason the documentation lists, with an *invented* `requiredScope`.
+ */
+export function missingScopeBody(
+  requiredScope: string,
+  reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT' | 'MISSING_OAUTH_SCOPE' = 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+): RpcStatusBody {
+  const info =
+    reason === 'MISSING_OAUTH_SCOPE'
+      ? errorInfo('MISSING_OAUTH_SCOPE', 'health.googleapis.com', { requiredScope })
+      : errorInfo('ACCESS_TOKEN_SCOPE_INSUFFICIENT', 'googleapis.com', { service: 'health.googleapis.com' });
+  return rpcError(403, 'PERMISSION_DENIED', 'Request had insufficient authentication scopes.', [info]);
 }
 
 /** JSON 404 of a resource inside a known collection (reference shape; the text after the first sentence is *invented*). */

@@ -30,6 +30,9 @@
  *   `exercise.interval.start_time` instead; the client's fallback).
  * - `dailyRollUpOrder`: `newest-first` (default; seen live) or `oldest-first` (the emulator's old order;
  *   the discovery document does not say).
+ * - `scopeError`: the reason of the 403 for a token without the method's scope:
+ *   `ACCESS_TOKEN_SCOPE_INSUFFICIENT` (default; seen live, domain googleapis.com) or
+ *   `MISSING_OAUTH_SCOPE` (the reason the documentation lists).
  */
 export interface Variants {
   sleepFilterMember: 'end_time' | 'civil_start_time';
@@ -40,6 +43,7 @@ export interface Variants {
   emptyPages: 'past-first' | 'none';
   exerciseFilterMember: 'civil_start_time' | 'start_time';
   dailyRollUpOrder: 'newest-first' | 'oldest-first';
+  scopeError: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT' | 'MISSING_OAUTH_SCOPE';
 }
 
 export const DEFAULT_VARIANTS: Variants = {
@@ -51,6 +55,7 @@ export const DEFAULT_VARIANTS: Variants = {
   emptyPages: 'past-first',
   exerciseFilterMember: 'civil_start_time',
   dailyRollUpOrder: 'newest-first',
+  scopeError: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
 };
 
 /** Every variant key with its allowed values (first = default). */
@@ -63,6 +68,7 @@ export const VARIANT_CHOICES: { [K in keyof Variants]: readonly string[] } = {
   emptyPages: ['past-first', 'none'],
   exerciseFilterMember: ['civil_start_time', 'start_time'],
   dailyRollUpOrder: ['newest-first', 'oldest-first'],
+  scopeError: ['ACCESS_TOKEN_SCOPE_INSUFFICIENT', 'MISSING_OAUTH_SCOPE'],
 };
 
 /** Fills in defaults; throws on an unknown key or value (the CLI shows the message). */

@@ -13,6 +13,8 @@ import { EXIT } from '../../exit-codes.js';
 import type { Clock } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
 import { HealthClient, type HealthClientOptions, type RequestEvent } from './client.js';
+import { HealthApiError } from './errors.js';
+import { GET_SETTINGS, missingConsentScopes, missingScopeMessage, readScope, shortMethod, shortScope } from './scopes.js';
 
 export { MissingClientError };
 /** For the CLI, which loads this module on demand (src/cli/commands/sync.ts). */
@@ -82,16 +84,65 @@ export class NoTimezoneError extends BridgeError {
 }
 
 /**
+ * No time zone is configured, and the Google account settings that name it cannot be read: the
+ * account's authorisation lacks googlehealth.settings.readonly (authorised before fitbit-bridge
+ * asked for it).
+ */
+export class SettingsScopeMissingError extends BridgeError {
+  constructor(
+    readonly account: string,
+    options: { cause?: unknown } = {},
+  ) {
+    const scope = shortScope(readScope('settings'));
+    super(
+      `the time zone of account ${account} is not configured, and reading it from the Google account settings (${shortMethod(GET_SETTINGS)}) needs ${scope}, ` +
+        "which the account's authorisation lacks (authorisations made before fitbit-bridge asked for it lack it)",
+      `Run fitbit-bridge auth --account ${account} and allow ${scope} on Google's consent page, or set accounts[].timezone in the config`,
+      EXIT.USAGE,
+      options,
+    );
+    this.name = 'SettingsScopeMissingError';
+  }
+}
+
+/**
  * accountTimezone, else the zone of the Google account's settings (`users/me/settings`
- * `timeZone`), which is then stored for the account. Throws NoTimezoneError when none is known.
+ * `timeZone`), which is then stored for the account. Throws NoTimezoneError when none is known,
+ * SettingsScopeMissingError when the settings may not be read (the authorisation lacks
+ * settings.readonly).
  */
 export async function resolveAccountTimezone(config: LoadedConfig, store: Store, account: string, client: HealthClient, logger?: Logger): Promise<string> {
   const known = accountTimezone(config, store, account);
   if (known) return known;
-  const tz = (await client.settings()).timeZone;
+  let tz: unknown;
+  try {
+    tz = (await client.settings()).timeZone;
+  } catch (e) {
+    if (e instanceof HealthApiError && e.kind === 'missing-scope') throw new SettingsScopeMissingError(account, { cause: e });
+    throw e;
+  }
   if (typeof tz !== 'string' || tz === '') throw new NoTimezoneError(account);
   const prev = store.getAccount(account);
   store.setAccount({ name: account, profileId: prev?.profileId ?? null, timezone: tz });
   logger?.info({ account, timezone: tz }, 'time zone taken from the Google account settings');
   return tz;
+}
+
+const toldScopes = new Set<string>();
+
+/**
+ * Tells, once per account and process, of every consent scope the account's authorisation lacks
+ * (`granted`: its token file's scopes): a warning naming the scope, the call that needs it and
+ * why, what goes on meanwhile and the command that grants it (scopes.ts missingScopeMessage).
+ * `timezone`: the account's configured zone, if any. Returns the missing scopes.
+ */
+export function warnMissingScopes(account: string, granted: readonly string[], timezone: string | null, logger?: Logger): string[] {
+  const missing = missingConsentScopes(granted);
+  for (const scope of missing) {
+    const key = `${account} ${scope}`;
+    if (toldScopes.has(key)) continue;
+    toldScopes.add(key);
+    logger?.warn({ account, scope }, missingScopeMessage(account, scope, timezone));
+  }
+  return missing;
 }

@@ -11,7 +11,8 @@
  * - 401: exactly one forced token refresh and one retry; a second 401 is a `HealthApiError` of
  *   kind 'unauthenticated' saying the account needs a new consent (a `ReauthNeededError` from
  *   the TokenManager propagates as is);
- * - other 4xx: the typed errors of errors.ts (ACCOUNT_NOT_LINKED, MISSING_OAUTH_SCOPE,
+ * - other 4xx: the typed errors of errors.ts (ACCOUNT_NOT_LINKED, MISSING_OAUTH_SCOPE /
+ *   ACCESS_TOKEN_SCOPE_INSUFFICIENT naming the scope the call needs (scopes.ts),
  *   INVALID_DATA_POINT_FILTER with its detailed reason, …) or, for Google's HTML 404, an
  *   `UnexpectedResponseError`; never retried;
  * - 200 bodies are validated at the edge (zod, top-level shape only; unknown keys are fine);
@@ -501,7 +502,7 @@ export class HealthClient {
         error = e;
         e.message = `${what}: ${e.message}`;
       } else if (a.kind === 'response') {
-        const e = healthApiError(a.status, a.text, a.contentType, a.retryAfter);
+        const e = healthApiError(a.status, a.text, a.contentType, a.retryAfter, { method, path });
         e.message = `${what}: ${e.message}`;
         error = e;
         retryAfter = parseRetryAfter(a.retryAfter, this.clock());

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { BridgeError } from '../../errors.js';
 import { EXIT } from '../../exit-codes.js';
+import { calledMethodOf, shortMethod, shortScope, whyMissing } from './scopes.js';
 
 const errorInfoSchema = z.looseObject({
   '@type': z.literal('type.googleapis.com/google.rpc.ErrorInfo'),
@@ -122,7 +123,8 @@ const ADVICE: Record<HealthApiErrorKind, string> = {
   unauthenticated: 'The access token was refused; the bridge refreshes it once, and if that fails the account needs `fitbit-bridge auth` again.',
   'account-not-linked':
     'This Google account has no Fitbit data linked to Google Health: open the Fitbit app, sign in with this Google account and finish moving the Fitbit account to Google, then run `fitbit-bridge auth` again.',
-  'missing-scope': 'A permission this data needs was not granted: run `fitbit-bridge auth` again and tick every requested permission on the consent screen.',
+  'missing-scope':
+    'A permission this request needs is not in the authorisation of this account: run `fitbit-bridge auth` again for this account and tick every box on the Google consent page.',
   'permission-denied': 'Google refused access; run `fitbit-bridge auth` again to renew the consent.',
   'invalid-filter':
     'The API rejected a filter of fitbit-bridge; please report this with the log line (the bridge retries with the alternative filter where one exists).',
@@ -146,6 +148,22 @@ function classify(http: number, status: string | null, reason: string | null): H
   return 'other';
 }
 
+/**
+ * The advice of a 403 for a missing scope when the request is one of the table's (scopes.ts):
+ * the scope by name, which call needs it and why, and the command. An authorisation from before
+ * fitbit-bridge asked for a scope (e.g. settings.readonly) lacks it although the user ticked every
+ * box then, so the advice does not say "tick every box" but names the one to allow.
+ */
+export function missingScopeAdvice(httpMethod: string, path: string): string {
+  const m = calledMethodOf(httpMethod, path);
+  if (m === null) return ADVICE['missing-scope'];
+  const scope = shortScope(m.scope);
+  return (
+    `The account's authorisation lacks ${scope}, which ${shortMethod(m.method)} needs ${m.purpose} (${whyMissing(m.scope)}); ` +
+    `meanwhile ${m.meanwhile(null)}. Run \`fitbit-bridge auth\` again for this account and allow ${scope} on Google's consent page.`
+  );
+}
+
 /** Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or null. */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | null {
   if (value === null || value === undefined || value.trim() === '') return null;
@@ -158,13 +176,15 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 
 /**
  * Turns an error response into a typed error. `body` is the response text; `contentType` and
- * `retryAfter` the headers of the same name.
+ * `retryAfter` the headers of the same name; `request` the call that got it (names the missing
+ * scope of a 403, see missingScopeAdvice).
  */
 export function healthApiError(
   httpStatus: number,
   body: string,
   contentType: string | null = null,
   retryAfter: string | null = null,
+  request: { method: string; path: string } | null = null,
 ): HealthApiError | UnexpectedResponseError {
   let json: unknown;
   try {
@@ -209,7 +229,8 @@ export function healthApiError(
   const detail = [...new Set([reason, ...(detailedReason ?? '').split(',').map((r) => r.trim())].filter((x): x is string => x !== null && x !== ''))];
   const parts = [`Google Health API ${httpStatus}${status ? ` ${status}` : ''}${detail.length ? ` (${detail.join(', ')})` : ''}: ${e.message}`];
   if (violations.length) parts.push(violations.map((v) => `${v.field ?? '?'}: ${v.description}`).join('; '));
-  const err = new HealthApiError(kind, httpStatus, status, reason, detailedReason, parts.join(' — '), parseRetryAfter(retryAfter));
+  const advice = kind === 'missing-scope' && request !== null ? missingScopeAdvice(request.method, request.path) : ADVICE[kind];
+  const err = new HealthApiError(kind, httpStatus, status, reason, detailedReason, parts.join(' — '), parseRetryAfter(retryAfter), advice);
   err.violations.push(...violations);
   return err;
 }

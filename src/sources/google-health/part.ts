@@ -71,9 +71,10 @@ async function loadEngine(): Promise<{
   HealthClient: typeof import('./client.js').HealthClient;
   syncAccount: typeof import('./sync.js').syncAccount;
   resolveAccountTimezone: typeof import('./account.js').resolveAccountTimezone;
+  account: typeof import('./account.js');
 }> {
   const [client, sync, account] = await Promise.all([import('./client.js'), import('./sync.js'), import('./account.js')]);
-  return { HealthClient: client.HealthClient, syncAccount: sync.syncAccount, resolveAccountTimezone: account.resolveAccountTimezone };
+  return { HealthClient: client.HealthClient, syncAccount: sync.syncAccount, resolveAccountTimezone: account.resolveAccountTimezone, account };
 }
 
 /** The live sync of each job: one HealthClient per account, announcing its requests on ctx.events. */
@@ -105,9 +106,11 @@ export function liveSyncRunner(ctx: ExtensionContext): SyncRunner {
     return c;
   };
   return async ({ account, job, signal, tokens }) => {
-    const { HealthClient, syncAccount, resolveAccountTimezone } = await (engine ??= loadEngine());
+    const { HealthClient, syncAccount, resolveAccountTimezone, account: acc } = await (engine ??= loadEngine());
     const client = clientFor(HealthClient, account, tokens, signal);
     const log = logger.child({ account, job });
+    // an authorisation from before a scope was asked for: told once per account and process
+    acc.warnMissingScopes(account, tokens.grantedScopes(), acc.accountTimezone(config, store, account), log);
     const timezone = await resolveAccountTimezone(config, store, account, client, log);
     const r = await syncAccount({
       store,
