@@ -13,7 +13,9 @@
  * - the `/auth` page (src/run/auth-page.ts): authorising there starts the account's sync;
  * - the accounts' statuses in the bridge's AccountBook (and `account:status`, `sync:finished`).
  *
- * Jobs: `recent` and `daily` are the incremental passes of their type groups; `backfill` reads
+ * Jobs: `recent` asks for the new data of the intraday types of sync.recent_types (no late-data
+ * re-read: it stays small), `daily` is the incremental pass of every type (intraday types re-read
+ * sync.overlap_hours every sync.overlap_every_hours; plan.ts scheduledTypes); `backfill` reads
  * older history in slices of at most half the per-minute quota, so the frequent `recent` job
  * always finds quota left.
  *
@@ -71,9 +73,15 @@ async function loadEngine(): Promise<{
   HealthClient: typeof import('./client.js').HealthClient;
   syncAccount: typeof import('./sync.js').syncAccount;
   resolveAccountTimezone: typeof import('./account.js').resolveAccountTimezone;
+  scheduledTypes: typeof import('./plan.js').scheduledTypes;
 }> {
-  const [client, sync, account] = await Promise.all([import('./client.js'), import('./sync.js'), import('./account.js')]);
-  return { HealthClient: client.HealthClient, syncAccount: sync.syncAccount, resolveAccountTimezone: account.resolveAccountTimezone };
+  const [client, sync, account, plan] = await Promise.all([import('./client.js'), import('./sync.js'), import('./account.js'), import('./plan.js')]);
+  return {
+    HealthClient: client.HealthClient,
+    syncAccount: sync.syncAccount,
+    resolveAccountTimezone: account.resolveAccountTimezone,
+    scheduledTypes: plan.scheduledTypes,
+  };
 }
 
 /** The live sync of each job: one HealthClient per account, announcing its requests on ctx.events. */
@@ -105,7 +113,10 @@ export function liveSyncRunner(ctx: ExtensionContext): SyncRunner {
     return c;
   };
   return async ({ account, job, signal, tokens }) => {
-    const { HealthClient, syncAccount, resolveAccountTimezone } = await (engine ??= loadEngine());
+    const { HealthClient, syncAccount, resolveAccountTimezone, scheduledTypes } = await (engine ??= loadEngine());
+    // recent: the types of sync.recent_types, new data only; daily: every type (with the late-data re-read when due)
+    const types = scheduledTypes(job, config.sync);
+    if (types.length === 0) return { added: 0, requests: 0 };
     const client = clientFor(HealthClient, account, tokens, signal);
     const log = logger.child({ account, job });
     const timezone = await resolveAccountTimezone(config, store, account, client, log);
@@ -115,6 +126,8 @@ export function liveSyncRunner(ctx: ExtensionContext): SyncRunner {
       account,
       timezone,
       mode: job,
+      types,
+      lateOverlap: job !== 'recent',
       config: config.sync,
       quotaPerMinute: config.google.quota_per_minute,
       logger: log,
