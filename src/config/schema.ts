@@ -159,7 +159,27 @@ const syncSchema = z
       .max(24 * 14)
       .default(48)
       .describe(
-        'Every incremental pass re-reads this many hours before the newest synced instant (there is no change feed: late data arrives after a phone sync).',
+        'Intraday types: the late-data re-read goes back this many hours before the newest synced instant (whole local days; there is no change feed: late data arrives after a phone sync). It runs every sync.overlap_every_hours per type, not on every pass.',
+      ),
+    overlap_every_hours: z
+      .number()
+      .min(0)
+      .max(24 * 14)
+      .default(6)
+      .describe(
+        'Intraday types: how often the sync.overlap_hours re-read runs per type; the passes between ask only for what is new since the newest stored point (minus sync.recent_overlap_minutes). 0: on every pass.',
+      ),
+    recent_overlap_minutes: z
+      .number()
+      .min(0)
+      .max(24 * 60)
+      .default(10)
+      .describe('Intraday types: a pass between two late-data re-reads asks for the points from this many minutes before the newest stored point on.'),
+    recent_types: z
+      .array(z.string().min(1))
+      .default(['heart-rate'])
+      .describe(
+        'Intraday data types (heart-rate, steps, distance, …) whose new data `fitbit-bridge run` fetches on every schedule.recent pass; every type (these too) is fetched by the schedule.daily pass. Each type listed costs one request a pass (288 a day at every 5 minutes).',
       ),
     recheck_days: z.number().int().min(0).max(60).default(3).describe('Daily types: the last days re-read on every pass (values are finalised late).'),
     backfill_days: z
@@ -178,8 +198,12 @@ const syncSchema = z
 
 const scheduleSchema = z
   .strictObject({
-    recent: cronSchema.default('*/5 * * * *').describe('Cron: intraday data of the last hours (heart rate, steps, …).'),
-    daily: cronSchema.default('7 * * * *').describe('Cron: daily values and sessions (resting heart rate, HRV, sleep, exercise, …).'),
+    recent: cronSchema.default('*/5 * * * *').describe('Cron: the newest intraday data of the types in sync.recent_types (heart rate).'),
+    daily: cronSchema
+      .default('7 */3 * * *')
+      .describe(
+        'Cron: every type: daily values and sessions (resting heart rate, HRV, sleep, exercise, …), the intraday types (steps, distance, …) and their late-data re-read.',
+      ),
     backfill: cronSchema.default('*/10 * * * *').describe('Cron: continue the backfill of older history while quota is free.'),
   })
   .describe('When `fitbit-bridge run` does what (node-schedule cron expressions, local time of the bridge).');

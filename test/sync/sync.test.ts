@@ -8,14 +8,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isMetricId, metric as metricDef, type MetricId, type SessionKind } from '../../src/metrics/registry.js';
-import { readCoverage } from '../../src/sources/google-health/coverage.js';
-import { ROLLUP_SOURCE, UNKNOWN_DEVICE_SOURCE, WEARABLES_ROLLUP_SOURCE } from '../../src/sources/google-health/datatypes.js';
+import { emptyCoverage, readCoverage } from '../../src/sources/google-health/coverage.js';
+import { ROLLUP_SOURCE, UNKNOWN_DEVICE_SOURCE, WEARABLES_ROLLUP_SOURCE, dataType } from '../../src/sources/google-health/datatypes.js';
+import { incrementalWindows, scheduledTypes } from '../../src/sources/google-health/plan.js';
+import { windowFilter } from '../../src/sources/google-health/requests.js';
 import { rebuildAccount } from '../../src/sources/google-health/rebuild.js';
 import { planSync, syncAccount, type SyncReport } from '../../src/sources/google-health/sync.js';
 import { storeDigest } from '../../src/store/digest.js';
 import type { Store } from '../../src/store/types.js';
 import { dayTotals, mergeTotals, syntheticDay, type DayTotals, type Totals } from '../../src/synthetic/index.js';
-import { addDays } from '../../src/time/index.js';
+import { Zone, addDays } from '../../src/time/index.js';
 import type { GoogleEmulator, GoogleEmulatorOptions } from '../../src/emulator/index.js';
 import type { HealthClient } from '../../src/sources/google-health/client.js';
 import { ACCOUNT, FIRST, LAST, NOW, SEED, TZ, Tmp, authorizeAccount, clientFor, emulator, syncConfig } from './helpers.js';
@@ -273,6 +275,69 @@ describe('late data and modes', () => {
       await client.close();
       await emu.close();
     }
+  });
+});
+
+describe('steady state: recent passes ask only for what is new', () => {
+  it('with data visible 45 minutes late (dataLagMs), short passes from the newest stored point lose nothing', async () => {
+    const lag = 45 * 60_000;
+    // 20:00 local on LAST (EDT, -04:00); the data ends at its midnight
+    const t1 = Date.UTC(2026, 2, 9, 0, 0, 0);
+    const emu = await emulator({ dataLagMs: lag });
+    emu.setClock(t1);
+    const client = clientFor(emu, await authorizeAccount(emu, tmp.mkdir('tokens')));
+    const steady = syncConfig({ recent_overlap_minutes: 2, overlap_every_hours: 24 });
+    try {
+      const store = tmp.store();
+      await syncAccount({ store, client, account: ACCOUNT, timezone: TZ, mode: 'all', config: steady, now: () => t1 });
+      let t = t1;
+      // every 15 minutes until the last minute of LAST is visible, as run's recent pass (no late-data re-read)
+      while (t < t1 + 4 * 3_600_000 + lag) {
+        t += 15 * 60_000;
+        emu.setClock(t);
+        const r = await syncAccount({ store, client, account: ACCOUNT, timezone: TZ, mode: 'recent', config: steady, now: () => t, lateOverlap: false });
+        assert.equal(r.requests, Object.keys(r.types).length, `one request a type at ${new Date(t).toISOString()}`);
+        for (const [k, v] of Object.entries(r.types)) assert.equal(v.error, undefined, k);
+      }
+      for (const type of ['heart-rate', 'steps']) {
+        const c = readCoverage(store, ACCOUNT, type);
+        assert.ok(c.newestPoint !== null && c.newestPoint < t1 + 4 * 3_600_000, `${type}: newest point ${c.newestPoint}`);
+      }
+      await syncAccount({ store, client, account: ACCOUNT, timezone: TZ, mode: 'daily', config: steady, now: () => t });
+      assert.deepEqual(compare(store, truth()), []);
+    } finally {
+      await client.close();
+      await emu.close();
+    }
+  });
+
+  it('plans: the late-data re-read of whole days when due, else from the newest stored point to the minute', () => {
+    const zone = new Zone(TZ);
+    const def = dataType('heart-rate');
+    const now = Date.UTC(2026, 2, 9, 17, 3, 30);
+    const c = syncConfig({ recent_overlap_minutes: 10, overlap_every_hours: 6, overlap_hours: 48 });
+    const cov = { ...emptyCoverage(), from: FIRST, to: '2026-03-09', syncedUntil: now - 300_000 };
+    const newest = Date.UTC(2026, 2, 9, 16, 57, 45);
+    // never re-read: due
+    assert.deepEqual(incrementalWindows(def, { ...cov, newestPoint: newest }, zone, now, c), [{ from: '2026-03-07', to: '2026-03-10' }]);
+    // re-read 1 h ago: what is new, from the minute 10 minutes before the newest point
+    const short = incrementalWindows(def, { ...cov, newestPoint: newest, overlapAt: now - 3_600_000 }, zone, now, c);
+    assert.deepEqual(short, [{ from: '2026-03-09', to: '2026-03-10', fromInstant: Date.UTC(2026, 2, 9, 16, 47, 0) }]);
+    assert.equal(
+      windowFilter(def, def.members[0]!, short[0]!, zone),
+      'heart_rate.sample_time.physical_time >= "2026-03-09T16:47:00Z" AND heart_rate.sample_time.physical_time < "2026-03-10T04:00:00Z"',
+    );
+    // due, but the pass leaves the re-read to another (run's recent pass)
+    assert.deepEqual(incrementalWindows(def, { ...cov, newestPoint: newest, overlapAt: now - 7 * 3_600_000 }, zone, now, c, false), short);
+    // overlap_every_hours 0: every pass re-reads (the behaviour before)
+    assert.deepEqual(incrementalWindows(def, { ...cov, newestPoint: newest, overlapAt: now - 60_000 }, zone, now, { ...c, overlap_every_hours: 0 }), [
+      { from: '2026-03-07', to: '2026-03-10' },
+    ]);
+    // scheduled jobs: recent = sync.recent_types, daily = every type
+    assert.deepEqual(scheduledTypes('recent', c), ['heart-rate']);
+    assert.deepEqual(scheduledTypes('recent', { ...c, recent_types: ['steps', 'heart_rate'] }), ['heart-rate', 'steps']);
+    assert.equal(scheduledTypes('daily', c).length, 19);
+    assert.throws(() => scheduledTypes('recent', { ...c, recent_types: ['sleep'] }), /not an intraday type/);
   });
 });
 

@@ -12,6 +12,8 @@
  * - `window`: a window fetch in progress (page token of the next page), so a killed run resumes
  *   with the next page instead of starting the window again.
  * - `member`: the filter member that worked (sleep: end_time or civil_start_time).
+ * - `newestPoint`: the instant of the newest data point seen (an intraday pass asks from there on);
+ *   `overlapAt`: the run start of the last complete late-data re-read (sync.overlap_hours).
  */
 import { STATE_KEYS } from '../../store/state-keys.js';
 import type { Store } from '../../store/types.js';
@@ -31,6 +33,8 @@ export interface PendingWindow {
   /** Local dates [from, to). */
   from: string;
   to: string;
+  /** The window's start instant when it is not `from`'s midnight (requests.ts WindowSpec). */
+  fromInstant?: number;
   member: string | null;
   /** rollUp types: the source family of the next page (datatypes.ts `families`). */
   family?: SourceFamily;
@@ -56,6 +60,10 @@ export interface Coverage {
   window: PendingWindow | null;
   /** Last time a request of this type failed, and why (cleared by the next success). */
   lastError: { at: number; message: string } | null;
+  /** UTC ms of the newest data point seen (any source); null = none yet. */
+  newestPoint: number | null;
+  /** Run start (UTC ms) of the last complete late-data re-read of an intraday type; null = none yet. */
+  overlapAt: number | null;
 }
 
 export function emptyCoverage(): Coverage {
@@ -71,6 +79,8 @@ export function emptyCoverage(): Coverage {
     segments: [],
     window: null,
     lastError: null,
+    newestPoint: null,
+    overlapAt: null,
   };
 }
 

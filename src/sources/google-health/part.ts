@@ -13,7 +13,9 @@
  * - the `/auth` page (src/run/auth-page.ts): authorising there starts the account's sync;
  * - the accounts' statuses in the bridge's AccountBook (and `account:status`, `sync:finished`).
  *
- * Jobs: `recent` and `daily` are the incremental passes of their type groups; `backfill` reads
+ * Jobs: `recent` asks for the new data of the intraday types of sync.recent_types (no late-data
+ * re-read: it stays small), `daily` is the incremental pass of every type (intraday types re-read
+ * sync.overlap_hours every sync.overlap_every_hours; plan.ts scheduledTypes); `backfill` reads
  * older history in slices of at most half the per-minute quota, so the frequent `recent` job
  * always finds quota left.
  *
@@ -72,9 +74,16 @@ async function loadEngine(): Promise<{
   syncAccount: typeof import('./sync.js').syncAccount;
   resolveAccountTimezone: typeof import('./account.js').resolveAccountTimezone;
   account: typeof import('./account.js');
+  scheduledTypes: typeof import('./plan.js').scheduledTypes;
 }> {
-  const [client, sync, account] = await Promise.all([import('./client.js'), import('./sync.js'), import('./account.js')]);
-  return { HealthClient: client.HealthClient, syncAccount: sync.syncAccount, resolveAccountTimezone: account.resolveAccountTimezone, account };
+  const [client, sync, account, plan] = await Promise.all([import('./client.js'), import('./sync.js'), import('./account.js'), import('./plan.js')]);
+  return {
+    HealthClient: client.HealthClient,
+    syncAccount: sync.syncAccount,
+    resolveAccountTimezone: account.resolveAccountTimezone,
+    account,
+    scheduledTypes: plan.scheduledTypes,
+  };
 }
 
 /** The live sync of each job: one HealthClient per account, announcing its requests on ctx.events. */
@@ -106,7 +115,10 @@ export function liveSyncRunner(ctx: ExtensionContext): SyncRunner {
     return c;
   };
   return async ({ account, job, signal, tokens }) => {
-    const { HealthClient, syncAccount, resolveAccountTimezone, account: acc } = await (engine ??= loadEngine());
+    const { HealthClient, syncAccount, resolveAccountTimezone, account: acc, scheduledTypes } = await (engine ??= loadEngine());
+    // recent: the types of sync.recent_types, new data only; daily: every type (with the late-data re-read when due)
+    const types = scheduledTypes(job, config.sync);
+    if (types.length === 0) return { added: 0, requests: 0 };
     const client = clientFor(HealthClient, account, tokens, signal);
     const log = logger.child({ account, job });
     // an authorisation from before a scope was asked for: told once per account and process
@@ -118,6 +130,8 @@ export function liveSyncRunner(ctx: ExtensionContext): SyncRunner {
       account,
       timezone,
       mode: job,
+      types,
+      lateOverlap: job !== 'recent',
       config: config.sync,
       quotaPerMinute: config.google.quota_per_minute,
       logger: log,

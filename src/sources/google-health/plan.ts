@@ -7,7 +7,7 @@ import type { Config } from '../../config/schema.js';
 import type { Store } from '../../store/types.js';
 import { Zone, addDays, dateOfDay, dayNumber, systemClock, type Clock } from '../../time/index.js';
 import { readCoverage, type Coverage } from './coverage.js';
-import { typesForMode, type DataTypeDef } from './datatypes.js';
+import { dataType, typesForMode, type DataTypeDef } from './datatypes.js';
 import type { WindowSpec } from './requests.js';
 
 export type SyncMode = 'recent' | 'daily' | 'backfill' | 'all';
@@ -39,22 +39,73 @@ export function split(from: string, to: string, days: number, newestFirst = fals
   return newestFirst ? out.reverse() : out;
 }
 
-/** The incremental pass of a type: from the overlap before the newest synced instant (or the recheck days) to tomorrow. */
-export function incrementalWindows(def: DataTypeDef, cov: Coverage, zone: Zone, now: number, cfg: Config['sync']): WindowSpec[] {
+/** Is the late-data re-read (sync.overlap_hours, whole local days) of an intraday type due? */
+export function lateOverlapDue(cov: Coverage, now: number, cfg: Config['sync']): boolean {
+  if (cov.syncedUntil === null || cov.to === null || cov.overlapAt === null) return true;
+  return now - cov.overlapAt >= cfg.overlap_every_hours * 3_600_000;
+}
+
+/**
+ * The incremental pass of a type, up to tomorrow (local dates):
+ * - daily types: the last sync.recheck_days days;
+ * - intraday types, when the late-data re-read is due (first pass, then every
+ *   sync.overlap_every_hours): the whole local days from sync.overlap_hours before the newest
+ *   synced instant;
+ * - intraday types between two re-reads, or in a pass that leaves the re-read to another
+ *   (`late` false: the frequent recent pass of `run`): from the newest stored point (else the
+ *   newest synced instant) minus sync.recent_overlap_minutes, to the minute (`fromInstant`).
+ */
+export function incrementalWindows(def: DataTypeDef, cov: Coverage, zone: Zone, now: number, cfg: Config['sync'], late = true): WindowSpec[] {
   const today = zone.localDate(now);
   const overlapMs = cfg.overlap_hours * 3_600_000;
+  const floor = addDays(today, -cfg.backfill_days);
   let start: string;
   if (cov.syncedUntil === null || cov.to === null) {
     start = addDays(today, -(def.group === 'recent' ? Math.ceil(cfg.overlap_hours / 24) : cfg.recheck_days));
   } else if (def.group === 'recent') {
-    start = zone.localDate(Math.min(now, cov.syncedUntil) - overlapMs);
+    const until = Math.min(now, cov.syncedUntil);
+    if (!late || !lateOverlapDue(cov, now, cfg)) {
+      const newest = cov.newestPoint === null ? until : Math.min(cov.newestPoint, until);
+      let from = newest - cfg.recent_overlap_minutes * 60_000;
+      if (from < until - overlapMs) from = until - overlapMs;
+      from = Math.floor(from / 60_000) * 60_000;
+      const day = zone.localDate(from);
+      if (day >= floor) {
+        const wins = split(day, addDays(today, 1), def.windowDays);
+        if (wins[0]) wins[0].fromInstant = from;
+        return wins;
+      }
+    }
+    start = zone.localDate(until - overlapMs);
   } else {
     start = addDays(zone.localDate(Math.min(now, cov.syncedUntil)), -cfg.recheck_days);
   }
   if (start > today) start = today;
-  const floor = addDays(today, -cfg.backfill_days);
   if (start < floor) start = floor;
   return split(start, addDays(today, 1), def.windowDays);
+}
+
+/**
+ * The types a scheduled job of `fitbit-bridge run` syncs: `recent` the intraday types of
+ * sync.recent_types (what is new only: the late-data re-read is left to `daily`); `daily` and
+ * `backfill` every type.
+ */
+export function scheduledTypes(job: 'recent' | 'daily' | 'backfill', cfg: Config['sync']): string[] {
+  const fast = new Set(cfg.recent_types.map((t) => typesForMode('recent', [t])[0]?.id ?? t));
+  for (const id of fast) {
+    if (dataType(id).group !== 'recent') {
+      throw new Error(
+        `sync.recent_types: ${JSON.stringify(id)} is not an intraday type (they are: ${typesForMode('recent')
+          .map((d) => d.id)
+          .join(', ')})`,
+      );
+    }
+  }
+  if (job === 'recent')
+    return typesForMode('recent')
+      .filter((d) => fast.has(d.id))
+      .map((d) => d.id);
+  return typesForMode('all').map((d) => d.id);
 }
 
 export interface TypePlan {
@@ -91,6 +142,8 @@ export interface PlanOptions {
   config: Config['sync'];
   quotaPerMinute?: number;
   now?: Clock;
+  /** Intraday types may run their late-data re-read when due (default true; incrementalWindows). */
+  lateOverlap?: boolean;
 }
 
 function pagesFor(def: DataTypeDef, days: number): number {
@@ -100,7 +153,8 @@ function pagesFor(def: DataTypeDef, days: number): number {
 
 function windowRequests(def: DataTypeDef, wins: WindowSpec[]): number {
   let n = 0;
-  for (const w of wins) n += pagesFor(def, dayNumber(w.to) - dayNumber(w.from));
+  // a window from an instant asks for the last minutes: one page
+  for (const w of wins) n += w.fromInstant !== undefined ? 1 : pagesFor(def, dayNumber(w.to) - dayNumber(w.from));
   // rollUp types ask each source family of a window in turn
   return n * Math.max(1, def.families?.length ?? 1);
 }
@@ -129,7 +183,7 @@ export function planSync(opts: PlanOptions): SyncPlan {
   const back = opts.mode === 'backfill' || opts.mode === 'all';
   for (const def of typesForMode(opts.mode, opts.types)) {
     const cov = readCoverage(opts.store, opts.account, def.id);
-    const incremental = incr ? incrementalWindows(def, cov, zone, now, cfg) : [];
+    const incremental = incr ? incrementalWindows(def, cov, zone, now, cfg, opts.lateOverlap ?? true) : [];
     let requests = windowRequests(def, incremental);
     let backfillDays = 0;
     let upper = false;

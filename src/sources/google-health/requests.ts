@@ -14,6 +14,11 @@ export interface WindowSpec {
   /** Local dates [from, to). */
   from: string;
   to: string;
+  /**
+   * UTC ms: the window starts at this instant instead of `from`'s local midnight (an intraday pass
+   * that asks only for what is new; physical filter members and rollUp ranges). It lies in `from`.
+   */
+  fromInstant?: number;
 }
 
 /** The request of one page, as kept with the raw page (JSON) and replayed by `rebuild`. */
@@ -39,15 +44,15 @@ export function isoZ(t: number): string {
   return s.endsWith('.000Z') ? `${s.slice(0, -5)}Z` : s;
 }
 
-function bound(def: DataTypeDef, m: FilterMember, op: '>=' | '<', date: string, zone: Zone): string {
-  const v = m.kind === 'physical' ? isoZ(zone.midnightOfDate(date)) : date;
+function bound(def: DataTypeDef, m: FilterMember, op: '>=' | '<', date: string, zone: Zone, instant?: number): string {
+  const v = m.kind === 'physical' ? isoZ(instant ?? zone.midnightOfDate(date)) : date;
   return `${def.filterId}.${m.member} ${op} "${v}"`;
 }
 
-/** The filter of a window (either bound may be left out: a probe has only `<`). */
-export function windowFilter(def: DataTypeDef, member: FilterMember, win: { from?: string; to?: string }, zone: Zone): string {
+/** The filter of a window (either bound may be left out: a probe has only `<`); `fromInstant` applies to physical members. */
+export function windowFilter(def: DataTypeDef, member: FilterMember, win: { from?: string; to?: string; fromInstant?: number }, zone: Zone): string {
   const terms: string[] = [];
-  if (win.from !== undefined) terms.push(bound(def, member, '>=', win.from, zone));
+  if (win.from !== undefined) terms.push(bound(def, member, '>=', win.from, zone, win.fromInstant));
   if (win.to !== undefined) terms.push(bound(def, member, '<', win.to, zone));
   return terms.join(' AND ');
 }
@@ -58,7 +63,7 @@ export function windowFilter(def: DataTypeDef, member: FilterMember, win: { from
  * rollUp range limit (the API would answer 400): windows are cut to `windowDays` ≤ the limit.
  */
 export function rollUpBody(def: DataTypeDef, win: WindowSpec, zone: Zone, family?: SourceFamily): RollUpDataPointsRequest {
-  const start = zone.midnightOfDate(win.from),
+  const start = win.fromInstant ?? zone.midnightOfDate(win.from),
     end = zone.midnightOfDate(win.to);
   if (def.maxRangeDays !== undefined && end - start > def.maxRangeDays * DAY_MS) {
     throw new Error(`${def.id}: a rollUp of ${win.from}..${win.to} exceeds the API's range limit of ${def.maxRangeDays} days`);

@@ -4,9 +4,11 @@
  * Per data type (datatypes.ts) a durable coverage record (coverage.ts) says which local days are
  * covered and when. Two passes:
  * - incremental (`recent`: intraday types, `daily`: daily values, sessions, weight; `all`: both):
- *   re-reads from sync.overlap_hours before the newest synced instant (intraday) or the last
- *   sync.recheck_days days (daily types) up to today — there is no change feed, and data arrives
- *   late after a phone sync;
+ *   intraday types ask for what is new since the newest stored point (minus
+ *   sync.recent_overlap_minutes, to the minute) and, every sync.overlap_every_hours, re-read the
+ *   whole local days from sync.overlap_hours before the newest synced instant; daily types re-read
+ *   the last sync.recheck_days days — there is no change feed, and data arrives late after a phone
+ *   sync (plan.ts incrementalWindows);
  * - backfill (`backfill`, `all`): newest first, window by window below the covered span, down to
  *   the first day with data. An empty window costs one more request: a probe for the newest point
  *   before it (pageSize 1; list answers newest first), which either jumps over the empty stretch
@@ -79,6 +81,11 @@ export interface SyncOptions {
   onProgress?: (p: SyncProgress) => void;
   /** Stop (resumably) after this many requests (scheduled backfill slices). */
   maxRequests?: number;
+  /**
+   * Intraday types run their late-data re-read (sync.overlap_hours) when it is due (default true);
+   * false: this pass asks only for what is new (the frequent recent pass of `run`).
+   */
+  lateOverlap?: boolean;
 }
 
 export interface TypeReport {
@@ -197,6 +204,7 @@ class AccountSync {
       now: this.now,
       ...(o.types ? { types: o.types } : {}),
       ...(o.quotaPerMinute !== undefined ? { quotaPerMinute: o.quotaPerMinute } : {}),
+      ...(o.lateOverlap !== undefined ? { lateOverlap: o.lateOverlap } : {}),
     });
     this.report.plan = { requests: plan.requests, etaSeconds: plan.etaSeconds };
     this.planned = plan.requests;
@@ -288,7 +296,7 @@ class AccountSync {
   private async syncType(st: TypeState): Promise<void> {
     const mode = this.opts.mode;
     if (mode !== 'backfill') {
-      const wins = incrementalWindows(st.def, st.cov, this.zone, this.now(), this.opts.config);
+      const wins = incrementalWindows(st.def, st.cov, this.zone, this.now(), this.opts.config, this.opts.lateOverlap ?? true);
       let firstWin = true;
       for (const w of wins) {
         if (!firstWin) failpoint('sync.between-windows');
@@ -455,6 +463,7 @@ class AccountSync {
       pend.phase === phase &&
       pend.from === win.from &&
       pend.to === win.to &&
+      pend.fromInstant === win.fromInstant &&
       pend.member === (this.member(st)?.member ?? null) &&
       families.includes(pend.family)
         ? pend
@@ -495,6 +504,7 @@ class AccountSync {
       const lastPage = mapped.nextPageToken === null;
       const last = lastPage && fi === families.length - 1;
       const memberName = got.member?.member ?? null;
+      const newest = newestInstant(mapped, got.fetchedAt);
       this.commitPage(
         st,
         got.req,
@@ -506,6 +516,7 @@ class AccountSync {
           c.member = memberName;
           c.firstData = minDate(c.firstData, mapped.minDay);
           c.lastData = maxDate(c.lastData, mapped.maxDay);
+          if (newest !== null && (c.newestPoint === null || newest > c.newestPoint)) c.newestPoint = newest;
           c.lastError = null;
           if (!last) {
             const w: PendingWindow = {
@@ -521,6 +532,7 @@ class AccountSync {
             };
             const nextFamily = lastPage ? families[fi + 1] : family;
             if (nextFamily !== undefined) w.family = nextFamily;
+            if (win.fromInstant !== undefined) w.fromInstant = win.fromInstant;
             c.window = w;
             return;
           }
@@ -528,8 +540,11 @@ class AccountSync {
           markCovered(c, win.from, win.to, this.runAt);
           const reach = Math.min(got.fetchedAt, this.zone.midnightOfDate(win.to));
           if (win.to > this.zone.localDate(this.runAt) || c.syncedUntil === null) c.syncedUntil = Math.max(c.syncedUntil ?? -Infinity, reach);
+          // a re-read of whole days (not one from an instant) is the late-data re-read of an intraday type
+          if (phase === 'incremental' && st.def.group === 'recent' && win.fromInstant === undefined) c.overlapAt = this.runAt;
         },
-        last ? win : null,
+        // a window from an instant holds part of its first day: it supersedes no older page
+        last && win.fromInstant === undefined ? win : null,
       );
       failpoint('sync.after-commit');
       try {
@@ -674,6 +689,13 @@ class AccountSync {
     if (mapped.unknownEnums)
       o.logger?.info({ account: o.account, dataType: st.def.id, count: mapped.unknownEnums }, 'enum values unknown to the bridge mapped to "unknown"');
   }
+}
+
+/** The newest sample instant of a page, not after the fetch (a clock-skewed point does not move the next pass's start past now). */
+function newestInstant(mapped: MappedPage, fetchedAt: number): number | null {
+  let n: number | null = null;
+  for (const s of mapped.series.values()) for (const x of s.samples) if (x.t <= fetchedAt && (n === null || x.t > n)) n = x.t;
+  return n;
 }
 
 /** Syncs one account (see the module comment). ReauthNeededError and other account-level errors are rethrown. */
