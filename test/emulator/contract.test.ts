@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { DATA_TYPES, SERVED_TYPES } from '../../src/emulator/health-api.js';
 import { dataPointsMethod, loadDiscovery, NO_DEVIATIONS, unionKeys, validate, type Report } from './discovery.js';
 import { allPages, companions, day, dp, iso, pointsOf, startClient, TZ, type Client } from './helpers.js';
+import { SCOPE_INSUFFICIENT_BODY } from '../support/google-errors.js';
 
 const D = loadDiscovery();
 const DP_KEYS = unionKeys(D, 'DataPoint');
@@ -268,21 +269,7 @@ describe('users, settings, paired devices', () => {
         assert.equal(a.status, status, path);
         if (!scope) continue;
         checkError(a.body, 403, 'PERMISSION_DENIED');
-        assert.deepEqual(a.body, {
-          error: {
-            code: 403,
-            message: 'Request had insufficient authentication scopes.',
-            status: 'PERMISSION_DENIED',
-            details: [
-              {
-                '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-                reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
-                domain: 'googleapis.com',
-                metadata: { service: 'health.googleapis.com' },
-              },
-            ],
-          },
-        });
+        assert.deepEqual(a.body, SCOPE_INSUFFICIENT_BODY);
         const v = await variant.get(path, { pageSize: 1 });
         assert.deepEqual(v.body, {
           error: {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createHealthApi, type HealthApi, type HealthApiOptions } from '../../src/emulator/health-api.js';
 import { SCHEMA_FIELDS, type DataPoint, type ListDataPointsResponse } from '../../src/sources/google-health/api-types.js';
 import { syntheticDay, type Series } from '../../src/synthetic/model.js';
+import { SCOPE_INSUFFICIENT_BODY } from '../support/google-errors.js';
 
 const TZ = 'America/New_York';
 const SEED = 7;
@@ -474,21 +475,7 @@ test('unknown data type, unknown path, missing scope', async () => {
   try {
     const r = await getJson(listUrl(noHr, 'heart-rate', {}));
     assert.equal(r.status, 403);
-    assert.deepEqual(r.body, {
-      error: {
-        code: 403,
-        message: 'Request had insufficient authentication scopes.',
-        status: 'PERMISSION_DENIED',
-        details: [
-          {
-            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-            reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
-            domain: 'googleapis.com',
-            metadata: { service: 'health.googleapis.com' },
-          },
-        ],
-      },
-    });
+    assert.deepEqual(r.body, SCOPE_INSUFFICIENT_BODY);
     assert.equal((await getJson(listUrl(noHr, 'steps', { pageSize: 1 }))).status, 200);
   } finally {
     await noHr.close();

@@ -24,6 +24,7 @@ import {
   readScope,
 } from '../../src/sources/google-health/scopes.js';
 import { bufferLogger } from '../auth/helpers.js';
+import { SCOPE_INSUFFICIENT_BODY } from '../support/google-errors.js';
 
 interface Method {
   id: string;
@@ -115,21 +116,7 @@ describe('a missing scope is named precisely', () => {
   });
 
   test('403 ACCESS_TOKEN_SCOPE_INSUFFICIENT of getSettings: the advice names settings.readonly, not "tick every requested permission"', () => {
-    const body = JSON.stringify({
-      error: {
-        code: 403,
-        message: 'Request had insufficient authentication scopes.',
-        status: 'PERMISSION_DENIED',
-        details: [
-          {
-            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-            reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
-            domain: 'googleapis.com',
-            metadata: { service: 'health.googleapis.com' },
-          },
-        ],
-      },
-    });
+    const body = JSON.stringify(SCOPE_INSUFFICIENT_BODY);
     const e = healthApiError(403, body, 'application/json', null, { method: 'GET', path: '/v4/users/me/settings' });
     assert.ok(e instanceof HealthApiError);
     assert.equal(e.kind, 'missing-scope');

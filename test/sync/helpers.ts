@@ -42,8 +42,14 @@ export function clientFor(emu: GoogleEmulator, tm: TokenManager): HealthClient {
   return new HealthClient({ baseUrl: emu.apiBaseUrl, getAccessToken: (o) => tm.getAccessToken(o), quotaPerMinute: 100_000 });
 }
 
-/** Environment of a CLI child pointed at the emulator (config through FITBIT_BRIDGE_* variables). */
-export function syncEnv(home: string, emu: GoogleEmulator, tokenDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/** Environment of a CLI child pointed at the emulator (config through FITBIT_BRIDGE_* variables); `timezone: null` configures no zone. */
+export function syncEnv(
+  home: string,
+  emu: GoogleEmulator,
+  tokenDir: string,
+  extra: Record<string, string> = {},
+  timezone: string | null = TZ,
+): NodeJS.ProcessEnv {
   return cliEnv(home, {
     FITBIT_BRIDGE_GOOGLE__CLIENT_ID: emu.clientId,
     FITBIT_BRIDGE_GOOGLE__CLIENT_SECRET: emu.clientSecret,
@@ -53,7 +59,7 @@ export function syncEnv(home: string, emu: GoogleEmulator, tokenDir: string, ext
     FITBIT_BRIDGE_GOOGLE__TOKEN_DIR: tokenDir,
     FITBIT_BRIDGE_GOOGLE__QUOTA_PER_MINUTE: '100000',
     FITBIT_BRIDGE_ACCOUNTS__0__NAME: ACCOUNT,
-    FITBIT_BRIDGE_ACCOUNTS__0__TIMEZONE: TZ,
+    ...(timezone === null ? {} : { FITBIT_BRIDGE_ACCOUNTS__0__TIMEZONE: timezone }),
     ...extra,
   });
 }

@@ -15,8 +15,8 @@ import { after, before, describe, it } from 'node:test';
 import type { GoogleEmulator } from '../../src/emulator/index.js';
 import { CALLED_METHODS, methodOfRequest, readScope } from '../../src/sources/google-health/scopes.js';
 import { openStore } from '../../src/store/store.js';
-import { ROOT_DIR, cliEnv } from '../integration/helpers.js';
-import { ACCOUNT, Tmp, authorizeAccount, emulator, runNode, type ChildRun } from './helpers.js';
+import { ROOT_DIR } from '../integration/helpers.js';
+import { ACCOUNT, Tmp, authorizeAccount, emulator, runNode, syncEnv, type ChildRun } from './helpers.js';
 
 const tmp = new Tmp();
 after(() => tmp.cleanup());
@@ -33,18 +33,7 @@ describe('scopes of a real authorisation', () => {
 
   /** The bridge's configuration through the environment; no time zone anywhere unless `extra` sets one. */
   function env(tokenDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return cliEnv(home, {
-      FITBIT_BRIDGE_GOOGLE__CLIENT_ID: emu.clientId,
-      FITBIT_BRIDGE_GOOGLE__CLIENT_SECRET: emu.clientSecret,
-      FITBIT_BRIDGE_GOOGLE__TOKEN_ENDPOINT: emu.tokenEndpoint,
-      FITBIT_BRIDGE_GOOGLE__AUTHORIZE_ENDPOINT: emu.authorizeEndpoint,
-      FITBIT_BRIDGE_GOOGLE__API_BASE_URL: emu.apiBaseUrl,
-      FITBIT_BRIDGE_GOOGLE__TOKEN_DIR: tokenDir,
-      FITBIT_BRIDGE_GOOGLE__QUOTA_PER_MINUTE: '100000',
-      FITBIT_BRIDGE_ACCOUNTS__0__NAME: ACCOUNT,
-      FITBIT_BRIDGE_LOG_LEVEL: 'warn',
-      ...extra,
-    });
+    return syncEnv(home, emu, tokenDir, { FITBIT_BRIDGE_LOG_LEVEL: 'warn', ...extra }, null);
   }
 
   /** `fitbit-bridge auth` as a process; the test is the browser (the emulator consents and redirects to the CLI's listener). */
