@@ -12,7 +12,7 @@
 //     288 × its recent pass + 24 × its daily pass.
 // Cron expressions are evaluated in UTC (the counts do not depend on the zone).
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TokenManager, tokenSetFromResponse } from '../../src/auth/oauth-client.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
@@ -28,6 +28,20 @@ export interface SteadyOptions {
   work: string;
   /** Emulator data lag (ms): points become visible this long after they happen. */
   lagMs: number;
+  /** Run the passes without the image's memory settings (NODE_OPTIONS, MALLOC_*), as a bare `npm` install does. */
+  untuned?: boolean;
+}
+
+/**
+ * The memory settings the Docker image and the add-on run the bridge with: the Dockerfile's `ENV`
+ * values of NODE_OPTIONS and MALLOC_* (read from the Dockerfile, so the bench follows it).
+ */
+export function imageMemoryEnv(root: string): Record<string, string> {
+  const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/^\s*(?:ENV\s+)?(NODE_OPTIONS|MALLOC_[A-Z_]+)=(\S+?)\s*\\?$/gm)) out[m[1]!] = m[2]!;
+  if (out.NODE_OPTIONS === undefined) throw new Error('Dockerfile: no NODE_OPTIONS in its ENV');
+  return out;
 }
 
 export interface PassResult {
@@ -47,6 +61,10 @@ export interface SteadyResult {
   lagAfterMaxMs: number;
   lagBeforeMaxMs: number;
   lagBeforeMedianMs: number;
+  /** The newest heart-rate point served minus the newest minute stored, just before a recent pass: what the store lags behind what exists (the target). */
+  behindBeforeMaxMs: number;
+  /** The passes' environment beyond the parent's: the image's memory settings, or none (untuned). */
+  env: Record<string, string>;
   /** The newest heart-rate point served minus the newest minute stored, right after a recent pass (0: nothing missing). */
   behindMaxMs: number;
   recentPasses: { at: string; requests: number; maxRssBytes: number }[];
@@ -116,6 +134,7 @@ export async function runSteady(o: SteadyOptions): Promise<SteadyResult> {
     await client.close();
   }
 
+  const passEnv = o.untuned ? {} : imageMemoryEnv(o.root);
   const pass = (mode: 'recent' | 'daily' | 'backfill', types: string[], cfg: Config['sync'], lateOverlap: boolean): Promise<PassResult> => {
     const args = {
       db,
@@ -136,6 +155,7 @@ export async function runSteady(o: SteadyOptions): Promise<SteadyResult> {
     return new Promise((resolve, reject) => {
       const c = spawn(process.execPath, [join(o.root, 'bench', 'sync', 'pass.mjs'), JSON.stringify(args)], {
         cwd: o.root,
+        env: { ...process.env, ...passEnv },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let out = '';
@@ -169,11 +189,15 @@ export async function runSteady(o: SteadyOptions): Promise<SteadyResult> {
   const lagAfter: number[] = [];
   const lagBefore: number[] = [];
   const behind: number[] = [];
+  const behindBefore: number[] = [];
   const perPass: { at: string; requests: number; maxRssBytes: number }[] = [];
   for (now = start + MIN; now <= start + 24 * 60 * MIN; now += MIN) {
     for (const job of ['recent', 'daily', 'backfill'] as const) {
       if (!cronMatches(schedule[job], now)) continue;
-      if (job === 'recent') lagBefore.push(now - newest());
+      if (job === 'recent') {
+        lagBefore.push(now - newest());
+        behindBefore.push((await served()) - newest());
+      }
       const types = scheduledTypes(job, sync);
       const r = types.length ? await pass(job, types, sync, job !== 'recent') : null;
       byJob[job]!.passes++;
@@ -212,6 +236,8 @@ export async function runSteady(o: SteadyOptions): Promise<SteadyResult> {
     lagBeforeMaxMs: Math.max(...lagBefore),
     lagBeforeMedianMs: median(lagBefore),
     behindMaxMs: Math.max(...behind),
+    behindBeforeMaxMs: Math.max(...behindBefore),
+    env: passEnv,
     recentPasses: perPass,
     old: {
       recentRequests: oldRecent.requests,
