@@ -36,8 +36,10 @@ export interface MetricDef {
   /** The Google Health API counterpart, or null when there is none (see `note`). */
   googleHealth: GoogleHealthSource | null;
   /**
-   * Two samples of this metric at the same instant whose values differ by at most this much
-   * are the same sample (used to match the Takeout JSON layer against the CSV layer).
+   * Rounding tolerance: two samples of this metric that are the same measurement (the Takeout
+   * legacy layer and the CSV layer / API at the same instant, or on the same local day for daily
+   * metrics; src/reconcile/samples.ts) and whose values differ by more than this are counted as a
+   * layer disagreement. The match itself does not depend on it (it did before issue 9).
    */
   matchTolerance: number;
   note?: string;

@@ -4,6 +4,7 @@
  * ones in one BEGIN IMMEDIATE transaction.
  */
 import type Database from 'better-sqlite3';
+import { repairLegacyDuplicates } from './repair.js';
 
 export type Migration = (db: Database.Database) => void;
 
@@ -107,6 +108,10 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX raw_pages_window ON raw_pages (account, data_type, win_from);
     `);
   },
+  // 4: repair of the same measurement stored twice by older versions (legacy layer beside the Google
+  // layer / API: same instant with different values, daily values of one local day, one weigh-in),
+  // with the rules of src/reconcile/samples.ts; the merged counts go to the state table (stats shows them)
+  (db) => repairLegacyDuplicates(db),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

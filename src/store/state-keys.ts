@@ -18,6 +18,12 @@ export const STATE_KEYS = {
   pendingSleepStages: (account: string): string => `takeout.pendingSleepStages.${account}`,
   /** Legacy style (dots). What the Takeout drop folder imported or failed (src/sources/takeout/drop-folder.ts), JSON. */
   dropFolder: 'takeout.drop_folder',
+  /**
+   * Legacy-layer samples stored once because another layer has the same measurement
+   * (src/reconcile/samples.ts), JSON `{repair?, lastImport?}` of MergeCounts: what the store repair
+   * of schema migration 4 (src/store/repair.ts) and the latest Takeout import merged; `stats` shows it.
+   */
+  samplesMerged: (account: string): string => `reconcile:merged:${account}`,
   /** Legacy style (slashes). Sync coverage of one account and data type (src/sources/google-health/coverage.ts), JSON. */
   coverage: (account: string, dataType: string): string => `google-health/coverage/${account}/${dataType}`,
 } as const;

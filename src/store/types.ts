@@ -42,8 +42,9 @@ export interface SeriesInfo extends SeriesKey {
 }
 
 /**
- * Source name of samples from the Takeout JSON layer ("Global Export Data") that match no sample
- * of the CSV layer. Samples that do match are stored once, under the CSV row's data source.
+ * Source name of samples from the Takeout legacy layer ("Global Export Data" JSON and the old
+ * sourceless CSV folders) that are no sample of the CSV layer or the API. Samples that are (the
+ * rules of src/reconcile/samples.ts) are stored once, under the CSV row's data source.
  */
 export const LEGACY_JSON_SOURCE = 'Fitbit export (legacy)';
 

@@ -4,6 +4,8 @@ import { STATE_KEYS } from '../../store/state-keys.js';
 import { metric as metricDef, metricsOfKind, type MetricId, type SessionKind } from '../../metrics/registry.js';
 import type { SessionLayer, Store } from '../../store/types.js';
 import { formatIso } from '../../time/index.js';
+import { totalMerged, type MergeCounts } from '../../reconcile/samples.js';
+import { readMerged, type MergedState } from '../../reconcile/samples-store.js';
 import { createContext, type GlobalOptions } from '../context.js';
 import { usageError } from '../errors.js';
 import { parseAccountName } from '../validate.js';
@@ -46,6 +48,12 @@ export interface StoreStats {
   sessions: SessionStats[];
   /** Delivery state of the sinks that have run against this store (their durable cursors). */
   sinks: SinkStats[];
+  /**
+   * Per account: legacy-layer samples stored once because another layer has the same measurement
+   * (src/reconcile/samples.ts), by the repair of a store written by an older version and by the
+   * latest Takeout import; null when there was none.
+   */
+  merged: ({ account: string } & MergedState)[];
 }
 
 export interface SinkStats {
@@ -149,7 +157,15 @@ export function collectStats(store: Store, account?: string): StoreStats {
     series,
     sessions,
     sinks: sinkStats(store),
+    merged: selected.map((n) => ({ account: n, ...readMerged(store, n) })),
   };
+}
+
+/** `12 (3 layer disagreements, 2 daily values, 1 weigh-in)` */
+function mergedText(c: MergeCounts): string {
+  const parts = [`${fmtInt(c.layerDisagreements)} layer disagreement${c.layerDisagreements === 1 ? '' : 's'}`];
+  parts.push(`${fmtInt(c.daily)} daily value${c.daily === 1 ? '' : 's'}`, `${fmtInt(c.weighIns)} weigh-in${c.weighIns === 1 ? '' : 's'}`);
+  return `${fmtInt(totalMerged(c))} (${parts.join(', ')})`;
 }
 
 function fmtInt(n: number): string {
@@ -211,6 +227,14 @@ export function formatStats(s: StoreStats): string {
         ),
       );
     }
+    const m = s.merged.find((x) => x.account === a.name);
+    if (m && (m.repair || m.lastImport)) {
+      const by = [
+        m.repair ? `${mergedText(m.repair)} by the repair of older stores` : null,
+        m.lastImport ? `${mergedText(m.lastImport)} by the last Takeout import` : null,
+      ];
+      out.push(`  Same measurement in two layers, stored once: ${by.filter((x) => x !== null).join('; ')}`);
+    }
   }
   return out.join('\n');
 }
@@ -219,7 +243,7 @@ export function statsCommand(): Command {
   return new Command('stats')
     .summary('show what the store holds')
     .description(
-      "Show, per account, metric and data source, the number of samples and the first and last instant (local time with its UTC offset); session counts per kind, source and layer; the store's path, size on disk and bytes per sample; and how far behind the store the sinks (MQTT, remote write) are.",
+      "Show, per account, metric and data source, the number of samples and the first and last instant (local time with its UTC offset); session counts per kind, source and layer; the store's path, size on disk and bytes per sample; how far behind the store the sinks (MQTT, remote write) are; and how many legacy-layer samples were stored once because the Google layer has the same measurement (by the repair of a store written by an older version, and by the last Takeout import).",
     )
     .option('--json', 'print machine-readable JSON on stdout')
     .option('--account <name>', 'only this account', parseAccountName)

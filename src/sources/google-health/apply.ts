@@ -2,18 +2,20 @@
  * Writes one mapped page into the store (inside the caller's transaction): samples merged into
  * their (account, metric, device) series and sessions upserted in layer 'api'.
  *
- * The Takeout rule "the same sample in both layers is stored once" holds for API samples too: a
- * sample of the Takeout JSON layer kept under LEGACY_JSON_SOURCE (because no CSV row matched it)
- * that matches an API sample of a device series (same metric and instant, value within the
- * metric's tolerance) is that sample, and is removed from the legacy series — exactly what the
- * importer does when a CSV row arrives after the JSON file.
+ * The Takeout rule "the same measurement in two layers is stored once" (src/reconcile/samples.ts)
+ * holds for API samples too: a sample of the Takeout legacy layer kept under LEGACY_JSON_SOURCE
+ * (because no CSV row was the same measurement) that is an API sample of a device series (intraday:
+ * the same metric and instant, whatever the values; daily: the same local day; weight: the same
+ * local day and weight within the JSON's rounding) is that sample, and is removed from the legacy
+ * series — exactly what the importer does when a CSV row arrives after the JSON file.
  *
  * A page that yields to other sources (rollUp windows of a later source family, `yieldsTo`) stores
  * nothing at an instant where one of those series of the same metric has a sample, and removes
  * what it stored there before: the tracker family's minute and the all-sources minute are never
  * both kept, so no total counts a minute twice.
  */
-import { metric as metricDef } from '../../metrics/registry.js';
+import { totalMerged } from '../../reconcile/samples.js';
+import { reconcileStored, utcDaysOf } from '../../reconcile/samples-store.js';
 import { LEGACY_JSON_SOURCE, type Sample, type SampleColumns, type SeriesKey, type Store } from '../../store/types.js';
 import { utcDay } from '../../time/index.js';
 import type { MappedPage } from './mapping.js';
@@ -24,7 +26,7 @@ export interface ApplyResult {
   unchanged: number;
   /** Sessions inserted or changed. */
   sessions: number;
-  /** Legacy-layer samples found to be the same as an API sample and removed. */
+  /** Legacy-layer samples found to be the same measurement as an API sample and removed. */
   dedupedLegacy: number;
   /** Samples not stored (or removed) because a preceding source has a sample at that instant (`yieldsTo`). */
   yielded: number;
@@ -90,26 +92,16 @@ export function applyPage(
       s = { ...s, samples: keep };
     }
     if (!s.samples.length) continue;
-    if (s.source !== LEGACY_JSON_SOURCE) {
-      const leg = store.listSeries({ account, metric: s.metric, source: LEGACY_JSON_SOURCE })[0];
-      if (leg && leg.count > 0 && leg.first !== null && leg.last !== null) {
-        const lo = leg.first,
-          hi = leg.last;
-        const inRange = s.samples.filter((x) => x.t >= lo && x.t <= hi);
-        if (inRange.length) {
-          out.dedupedLegacy += store.removeMatching(
-            { account, metric: s.metric, source: LEGACY_JSON_SOURCE },
-            inRange,
-            metricDef(s.metric).matchTolerance + 1e-9,
-          );
-        }
-      }
-    }
     const key: SeriesKey = { account, metric: s.metric, source: s.source };
     const r = store.writeSamples(key, s.samples, { exportMs });
     out.added += r.added;
     out.changed += r.changed;
     out.unchanged += r.unchanged + r.keptNewer;
+    if (s.source !== LEGACY_JSON_SOURCE) {
+      // stored Takeout legacy samples that are one of these samples are removed (src/reconcile/samples.ts)
+      const leg = store.listSeries({ account, metric: s.metric, source: LEGACY_JSON_SOURCE })[0];
+      if (leg && leg.count > 0) out.dedupedLegacy += totalMerged(reconcileStored(store, account, s.metric, utcDaysOf(s.samples)));
+    }
   }
   hooks.afterSamples?.();
   for (const sess of page.sessions) if (store.upsertSession(sess)) out.sessions++;

@@ -20,17 +20,24 @@
  * stamps never need it except for the offset stored with each sample (the zone's offset at that
  * instant; +00:00 with a warning when no zone is known). Session CSVs carry explicit offsets.
  *
- * THE JSON/CSV RULE (de-duplication of the two Takeout layers):
+ * THE JSON/CSV RULE (the same measurement in two Takeout layers; the rules live in
+ * src/reconcile/samples.ts, README "Same measurement in two layers"):
  *   The legacy layer — `Global Export Data` JSON and the old sourceless CSV folders (HRV details,
- *   Minute/Daily SpO2, temperature, AZM) — has no data source. A legacy sample that matches a
- *   Google-layer CSV sample (same metric, same instant, |Δvalue| ≤ the metric's matchTolerance
- *   from the registry) IS that sample: it is stored once, under the CSV row's data source.
+ *   daily HRV / respiratory rate summaries, Minute/Daily SpO2, temperature, AZM) — has no data
+ *   source. A legacy sample that is the same measurement as a Google-layer CSV sample of the same
+ *   metric is stored once, as the CSV sample (under the CSV row's data source, with its value):
+ *   intraday metrics: the same instant, WHATEVER the values (values further apart than the
+ *   metric's matchTolerance are counted as layer disagreements; older versions required them to be
+ *   within it and stored both otherwise); daily metrics: the same local day (the Google daily_*.csv
+ *   value wins); weight: the same local day and a weight within the JSON's rounding (0.1 lb), the
+ *   CSV's real instant winning over the JSON's placeholder time.
  *   Legacy samples that match nothing (e.g. zero-step minutes, which only the JSON layer has)
  *   are stored under the source "Fitbit export (legacy)" (LEGACY_JSON_SOURCE).
- *   The rule is order-independent: writing legacy samples drops those matching any stored
- *   non-legacy series of the metric (the affected day blocks are read); writing CSV samples
- *   removes the matching legacy samples at the same instants. Both counts add up to
- *   `dedupedJsonSamples`. Importing json-first or csv-first gives the same store content.
+ *   The rule is order-independent: writing legacy samples skips those matching a stored
+ *   non-legacy series of the metric (the affected day blocks are read; stored legacy twins written
+ *   by an older version are removed too); writing CSV samples removes the matching stored legacy
+ *   samples. Both counts add up to `dedupedJsonSamples` (by rule in `reconciled`). Importing
+ *   json-first or csv-first gives the same store content and the same counts.
  *
  * Overlapping archives: on a conflict (same series and instant, different value) the newer export
  * wins (`exportTimeOf(archive)`); conflicts are counted.
@@ -38,7 +45,9 @@
 import { Readable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import { STATE_KEYS } from '../../store/state-keys.js';
-import { metric as metricDef, type MetricId } from '../../metrics/registry.js';
+import type { MetricId } from '../../metrics/registry.js';
+import { addCounts, emptyCounts, totalMerged, type MergeCounts } from '../../reconcile/samples.js';
+import { filterLegacy, reconcileStored, recordImportMerges, utcDaysOf } from '../../reconcile/samples-store.js';
 import {
   LEGACY_JSON_SOURCE,
   StoreFullError,
@@ -98,7 +107,10 @@ export interface ImportSummary {
   metrics: Record<string, MetricSummary>;
   sessions: Record<string, { added: number; unchanged: number }>;
   conflicts: number;
+  /** Legacy-layer samples stored once because a Google-layer sample is the same measurement (every rule; = totalMerged(reconciled)). */
   dedupedJsonSamples: number;
+  /** The same, by rule (src/reconcile/samples.ts), with the layer disagreements. */
+  reconciled: MergeCounts;
   exitCode: number;
 }
 
@@ -200,6 +212,7 @@ class Run {
       sessions: {},
       conflicts: 0,
       dedupedJsonSamples: 0,
+      reconciled: emptyCounts(),
       exitCode: 0,
     };
   }
@@ -352,72 +365,19 @@ class Run {
 
   private writeSeries(b: SeriesBuffer, exportMs: number, series: readonly SeriesInfo[]): void {
     const store = this.store;
-    const def = metricDef(b.metric);
-    const tol = def.matchTolerance;
     let samples = b.samples;
     if (!samples.length) return;
-    if (b.source === LEGACY_JSON_SOURCE) {
-      const others = series.filter((s) => s.metric === b.metric && s.source !== LEGACY_JSON_SOURCE && s.count > 0);
-      if (others.length) {
-        let sorted = true;
-        for (let i = 1; i < samples.length; i++)
-          if ((samples[i] as { t: number }).t < (samples[i - 1] as { t: number }).t) {
-            sorted = false;
-            break;
-          }
-        if (!sorted) samples.sort((x, y) => x.t - y.t);
-        const drop = new Uint8Array(samples.length);
-        let dropped = 0;
-        const n = samples.length;
-        let i = 0;
-        while (i < n) {
-          const day = Math.floor((samples[i] as { t: number }).t / DAY_MS);
-          const dayEnd = (day + 1) * DAY_MS;
-          let j = i + 1;
-          while (j < n && (samples[j] as { t: number }).t < dayEnd) j++;
-          for (const o of others) {
-            if (o.first === null || o.last === null || o.last < day * DAY_MS || o.first >= (day + 1) * DAY_MS) continue;
-            const st = store.readDayColumns({ account: o.account, metric: o.metric, source: o.source }, day);
-            const stT = st.t,
-              stV = st.v,
-              stN = st.n;
-            let a = i,
-              k = 0;
-            while (a < j && k < stN) {
-              const sa = samples[a] as { t: number; v: number };
-              const tb = stT[k] as number;
-              if (sa.t < tb) a++;
-              else if (sa.t > tb) k++;
-              else {
-                if (!drop[a] && Math.abs(sa.v - (stV[k] as number)) <= tol + 1e-9) {
-                  drop[a] = 1;
-                  dropped++;
-                }
-                a++;
-              }
-            }
-          }
-          i = j;
-        }
-        if (dropped) {
-          samples = samples.filter((_, k) => !drop[k]);
-          this.summary.dedupedJsonSamples += dropped;
-        }
-      }
-    } else {
-      const leg = series.find((x) => x.metric === b.metric && x.source === LEGACY_JSON_SOURCE);
-      if (leg && leg.count > 0 && leg.first !== null && leg.last !== null) {
-        const lo = leg.first,
-          hi = leg.last;
-        const inRange = samples.filter((s) => s.t >= lo && s.t <= hi);
-        if (inRange.length) {
-          const removed = store.removeMatching({ account: this.account, metric: b.metric, source: LEGACY_JSON_SOURCE }, inRange, tol + 1e-9);
-          this.summary.dedupedJsonSamples += removed;
-          // `added` is net: legacy samples added earlier in this run and now replaced by their CSV twin
-          // do not count twice (json-first and csv-first report the same numbers)
-          const m = this.touchMetric(b.metric);
-          m.added = Math.max(0, m.added - removed);
-        }
+    const legacy = b.source === LEGACY_JSON_SOURCE;
+    if (legacy && series.some((s) => s.source !== LEGACY_JSON_SOURCE && s.count > 0)) {
+      // a legacy sample that IS a stored Google-layer sample is not written (src/reconcile/samples.ts)
+      const before = series.some((s) => s.source === LEGACY_JSON_SOURCE && s.count > 0);
+      const f = filterLegacy(store, this.account, b.metric, samples);
+      if (f.dropped.length) {
+        samples = f.keep;
+        this.countMerged(f.counts);
+        // a store written by an older version may hold the same legacy samples already: removed too
+        // (re-importing repairs; not counted again, the dropped samples were)
+        if (before) reconcileStored(store, this.account, b.metric, utcDaysOf(f.dropped));
       }
     }
     if (!samples.length) {
@@ -431,6 +391,14 @@ class Run {
     m.changed += r.changed;
     m.unchanged += r.unchanged + r.keptNewer;
     this.summary.conflicts += r.changed + r.keptNewer;
+    if (!legacy && series.some((s) => s.source === LEGACY_JSON_SOURCE && s.count > 0)) {
+      // stored legacy samples that are one of these Google-layer samples are removed
+      const c = reconcileStored(store, this.account, b.metric, utcDaysOf(samples));
+      this.countMerged(c);
+      // `added` is net: legacy samples added earlier in this run and now replaced by their CSV twin
+      // do not count twice (json-first and csv-first report the same numbers)
+      m.added = Math.max(0, m.added - totalMerged(c));
+    }
     let fl = this.firstLast.get(b.metric);
     if (!fl) {
       fl = { tMin: Infinity, oMin: 0, tMax: -Infinity, oMax: 0 };
@@ -448,6 +416,11 @@ class Run {
     }
     m.first = localDateAtOffset(fl.tMin, fl.oMin);
     m.last = localDateAtOffset(fl.tMax, fl.oMax);
+  }
+
+  private countMerged(c: MergeCounts): void {
+    addCounts(this.summary.reconciled, c);
+    this.summary.dedupedJsonSamples += totalMerged(c);
   }
 
   private touchMetric(id: MetricId): MetricSummary {
@@ -551,6 +524,7 @@ class Run {
       s.zoneUse.push(zn ? `UTC stamps, offsets from ${zn}: ${list('utc')}` : `UTC stamps, offsets stored as +00:00 (no zone known): ${list('utc')}`);
     if (this.clocks.has('offset')) s.zoneUse.push(`UTC stamps with the explicit offsets in the file: ${list('offset')}`);
     if (this.clocks.has('failed-no-zone')) s.zoneUse.push(`NOT imported (local time, no zone known; pass --timezone): ${list('failed-no-zone')}`);
+    if (Object.keys(s.metrics).length) recordImportMerges(this.opts.store, this.account, s.reconciled);
     s.exitCode = s.files.failed.length ? 1 : 0;
     return s;
   }

@@ -62,7 +62,7 @@ export function formatSummary(s: ImportSummary): string {
     for (const [k, v] of sess.sort()) out.push(`Sessions ${k}: ${int(v.added)} added or updated, ${int(v.unchanged)} unchanged`);
   }
   out.push('');
-  out.push(`JSON samples matched to CSV samples (stored once): ${int(s.dedupedJsonSamples)}`);
+  out.push(...reconciledLines(s));
   out.push(`Conflicting values (newer export wins): ${int(s.conflicts)}`);
   if (f.unknown.length) {
     out.push('');
@@ -96,6 +96,20 @@ export function formatSummary(s: ImportSummary): string {
     if (s.warningCount > Math.min(MAX_WARNINGS, s.warnings.length)) out.push(`  … ${int(s.warningCount - Math.min(MAX_WARNINGS, s.warnings.length))} more`);
   }
   return out.join('\n') + '\n';
+}
+
+/**
+ * The lines about the same measurement in two layers (src/reconcile/samples.ts): the total, then
+ * the layer disagreements, the daily values and the weigh-ins (README "Same measurement in two layers").
+ */
+export function reconciledLines(s: Pick<ImportSummary, 'dedupedJsonSamples' | 'reconciled'>): string[] {
+  const r = s.reconciled;
+  return [
+    `JSON samples matched to CSV samples (stored once): ${int(s.dedupedJsonSamples)}`,
+    `Layer disagreements (same instant, different values; the CSV value is kept): ${int(r.layerDisagreements)}`,
+    `Daily values in both layers (one per day; the Google daily_*.csv value is kept): ${int(r.daily)}, of which ${int(r.dailyDisagreements)} disagree`,
+    `Weigh-ins in both layers (one per day and weight; weight.csv's instant is kept): ${int(r.weighIns)}`,
+  ];
 }
 
 /** Where the zone came from, as the summary says it. */
