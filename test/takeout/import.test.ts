@@ -280,6 +280,8 @@ describe('takeout import: time zones, dedup order, idempotence', () => {
     assert.deepEqual(d1, d3);
     assert.ok(r1.dedupedJsonSamples > 0 && r2.dedupedJsonSamples > 0);
     assert.equal(r1.dedupedJsonSamples, r2.dedupedJsonSamples);
+    assert.deepEqual(r1.reconciled, r2.reconciled);
+    assert.equal(r1.reconciled.layerDisagreements, 0, 'the golden fixture has no disagreement (test/takeout/reconcile.test.ts has)');
   });
 
   it('re-import is idempotent: added 0, store sequence unchanged', async () => {
