@@ -16,8 +16,9 @@
  *   same physical sleep (the one overlapping it most), else the longest chosen sleep ending that
  *   local day is the main sleep and the others are naps (when no other sleep of the day is known
  *   to be the main one). Chosen sleeps always carry `mainSleep` true or false.
- * - A chosen session's stage segments never overlap each other (older stores merged two versions'
- *   stages into one session: such segments are cut so that every instant counts once).
+ * - A chosen session's stage segments never overlap each other and stay within the session (older
+ *   stores merged two versions' stages into one session: such segments are cut so that every
+ *   instant counts once, until a re-import of the export repairs the row).
  * - The preference lives in the store (state key STATE_KEYS.sleepVersion, set by every command that
  *   opens the store with the configuration: `takeout.sleep_version`); the choice is computed when
  *   sessions are read, so it applies to sessions stored by any earlier version at once. Changing the
@@ -88,8 +89,7 @@ function versionRank(s: { layer: string; version?: string | null }, pref: SleepV
   return n === 1 ? 1e6 : 1e5 - n;
 }
 
-const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }): boolean =>
-  a.start === b.start || (a.start < b.end && b.start < a.end);
+const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }): boolean => a.start === b.start || (a.start < b.end && b.start < a.end);
 
 function overlapMs(a: { start: number; end: number }, b: { start: number; end: number }): number {
   return Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
@@ -102,16 +102,20 @@ export function segmentsOverlap(segs: readonly SessionSegment[]): boolean {
   return false;
 }
 
-/** Segments sorted, each instant in one segment only (a later-starting overlapping segment is cut). */
-export function flattenSegments(segs: readonly SessionSegment[]): SessionSegment[] {
+/**
+ * Segments sorted, each instant in one segment only (a later-starting overlapping segment is cut),
+ * within [from, to) (the session).
+ */
+export function flattenSegments(segs: readonly SessionSegment[], from = -Infinity, to = Infinity): SessionSegment[] {
   const s = [...segs].sort((a, b) => a.start - b.start || a.end - b.end);
   const out: SessionSegment[] = [];
-  let until = -Infinity;
+  let until = from;
   for (const g of s) {
     const start = Math.max(g.start, until);
-    if (g.end <= start) continue;
-    out.push({ start, end: g.end, stage: g.stage });
-    until = g.end;
+    const end = Math.min(g.end, to);
+    if (end <= start) continue;
+    out.push({ start, end, stage: g.stage });
+    until = end;
   }
   return out;
 }
@@ -178,7 +182,8 @@ export function chooseSleeps<T extends SleepLike>(sessions: readonly T[], pref: 
           }
         }
       }
-      const segs = segmentsOverlap(s.segments) ? flattenSegments(s.segments) : s.segments;
+      const outside = s.segments.some((g) => g.start < s.start || g.end > s.end);
+      const segs = outside || segmentsOverlap(s.segments) ? flattenSegments(s.segments, s.start, s.end) : s.segments;
       chosen.push({ ...s, mainSleep: main, segments: segs });
     }
   }

@@ -358,7 +358,10 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
 
   // ---- manifest, state ------------------------------------------------------------------------
   const summary = summarize(dir, files, defs, { filesWritten, filesUnchanged, filesRemoved, seq, full });
-  writeManifest(dir, buildManifest({ format, nested, accounts, folders, tzOf, fromDate: opts.from ?? null, toDate: opts.to ?? null, defs, files, alternatives }));
+  writeManifest(
+    dir,
+    buildManifest({ format, nested, accounts, folders, tzOf, fromDate: opts.from ?? null, toDate: opts.to ?? null, defs, files, alternatives }),
+  );
   const state: DumpState = {
     generator: 'fitbit-bridge',
     stateVersion: 1,

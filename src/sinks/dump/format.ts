@@ -185,7 +185,9 @@ export function sleepRows(s: StoredSession, timezone: string | null, alternative
     json: { start, end, stage: stage === '' ? null : stage, source: s.source, sleep: kind === '' ? null : kind, ...extraJson },
   });
   if (segs.length === 0) return [row(s.start, formatIso(s.start, s.startOffset), formatIso(s.end, s.endOffset), '')];
-  return segs.map((g) => row(g.start, formatIso(g.start, sessionOffsetAt(s, g.start, timezone)), formatIso(g.end, sessionOffsetAt(s, g.end, timezone)), g.stage));
+  return segs.map((g) =>
+    row(g.start, formatIso(g.start, sessionOffsetAt(s, g.start, timezone)), formatIso(g.end, sessionOffsetAt(s, g.end, timezone)), g.stage),
+  );
 }
 
 const ACTIVITY_KEYS = ['activityName', 'activity', 'activity_name', 'exerciseType', 'exercise_type', 'name', 'type'];

@@ -184,7 +184,15 @@ export function sessionDaily(store: Store, account: string, kind: SessionKind, d
       ] as const) {
         out.push({ labels: accountLabels(name, account, [['sleep', sleep]]), day, t, v: f?.asleepSeconds ?? 0 });
         for (const stage of [...stages].sort()) {
-          out.push({ labels: accountLabels(DAILY_SLEEP_STAGE_SECONDS, account, [['sleep', sleep], ['stage', stage]]), day, t, v: f?.stageSeconds[stage] ?? 0 });
+          out.push({
+            labels: accountLabels(DAILY_SLEEP_STAGE_SECONDS, account, [
+              ['sleep', sleep],
+              ['stage', stage],
+            ]),
+            day,
+            t,
+            v: f?.stageSeconds[stage] ?? 0,
+          });
         }
       }
     }

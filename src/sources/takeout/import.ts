@@ -120,7 +120,7 @@ export interface ImportSummary {
     /** Stored versions that no figure counts. */
     alternatives: number;
     version: SleepVersionPreference;
-    /** Stored rows of an older fitbit-bridge superseded by this import (same sleep id and version). */
+    /** Stored rows of an older fitbit-bridge repaired by this import (superseded rows, stages of two versions merged). */
     repaired: number;
   };
   conflicts: number;
@@ -201,7 +201,7 @@ class Run {
   private readonly pendingStages = new Map<string, StageGroup>();
   /** Span of the sleep sessions this run wrote (for the summary). */
   private sleepSpan: { from: number; to: number } | null = null;
-  /** Stored rows superseded by this run (same sleep id and version at another start, or unversioned). */
+  /** Stored rows repaired by this run: superseded (same sleep id and version at another start, or unversioned) or with merged stages. */
   private repairedSleeps = 0;
   private noZoneUtcWarned = false;
   private readonly notesSeen = new Set<string>();
@@ -548,6 +548,7 @@ class Run {
         for (const prev of prevs) {
           if (prev.start === s.start && prev.source === s.source && (prev.version ?? '') === (s.version ?? '')) {
             if (!segmentsOverlap(prev.segments)) segs = prev.segments;
+            else this.repairedSleeps++;
           } else if (store.deleteSession(prev.id)) this.repairedSleeps++;
         }
         // stages waiting for this sleep (an older run's state has no version: key of version 0)
@@ -586,7 +587,10 @@ class Run {
           this.pendingStages.set(key, p ? { ...p, segments: mergeSegments(p.segments, g.segments) } : g);
           continue;
         }
-        const base = segmentsOverlap(found.segments) ? [] : found.segments;
+        // stages of two versions merged into one row by an older fitbit-bridge: replaced by the file's
+        const merged = segmentsOverlap(found.segments);
+        if (merged) this.repairedSleeps++;
+        const base = merged ? [] : found.segments;
         const rec: SessionRecord = { ...found, segments: mergeSegments(base, g.segments) };
         this.csvSleeps.set(csvSleepKey(rec.externalId ?? g.sleepId, rec.version), rec);
         this.noteSleep(rec.start, rec.end);
