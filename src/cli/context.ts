@@ -65,7 +65,16 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
     const mod = await import('../store/store.js');
     try {
       if (!opts.readonly) mkdirSync(dirname(storePath), { recursive: true });
-      return mod.openStore(storePath, { readonly: opts.readonly ?? false });
+      const store = mod.openStore(storePath, { readonly: opts.readonly ?? false });
+      // which version of a physical sleep counts (takeout.sleep_version): stored for every process
+      // (a change takes effect at once and makes the sinks re-send the nights); read-only: this run only
+      try {
+        store.setSleepVersion(config.takeout.sleep_version);
+      } catch (e) {
+        store.close();
+        throw e;
+      }
+      return store;
     } catch (e) {
       if (e instanceof BridgeError) throw e;
       const code = (e as NodeJS.ErrnoException).code;

@@ -99,6 +99,12 @@ const takeoutSchema = z
         'A dropped file (or folder) is imported only after its size and modification time stayed unchanged this long (a copy or download still in progress is waited for).',
       ),
     drop_account: accountNameSchema.optional().describe('Account the drop folder imports into. Default: the first account.'),
+    sleep_version: z
+      .enum(['newest', 'legacy'])
+      .default('newest')
+      .describe(
+        'Which version of a sleep counts when several exist (Takeout lists each sleep once per algorithm version; the Google Health API has its own): newest = the highest algorithm version, the Google Health API session counting as the newest; legacy = the sleep-*.json logs (sleep_session_v1). The others stay stored as alternatives that no total, series or MQTT value counts (dump --sleep-alternatives shows them). Applies to sessions already stored; changing it makes the sinks re-send the nights.',
+      ),
   })
   .describe('Google Takeout import.');
 
@@ -106,6 +112,12 @@ const dumpSchema = z
   .strictObject({
     dir: z.string().min(1).optional().describe('Folder the dump command writes to when no <dir> argument is given.'),
     format: z.enum(DUMP_FORMATS).default('csv').describe('File format of the per-day files: csv or jsonl. Also set by dump --format.'),
+    sleep_alternatives: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Also write the versions of a sleep that are not counted (takeout.sleep_version) to the sleep files, marked chosen=false. Also set by dump --sleep-alternatives.',
+      ),
   })
   .describe('Per-day file dump (the dump command).');
 

@@ -6,6 +6,7 @@ import { METRICS, prometheusDailyName, prometheusFactor, prometheusHistoryName, 
 import { BRIDGE_METRICS } from '../sinks/prometheus/extension.js';
 import { gaugeSpecFor, NEWEST_SAMPLE_GAUGE, SLEEP_STAGE_GAUGE } from '../sinks/prometheus/gauges.js';
 import { SLEEP_STAGE_CODES, SLEEP_STAGE_HISTORY } from '../sinks/remote-write/sleep-stages.js';
+import { DAILY_SLEEP_STAGE_SECONDS } from '../sinks/remote-write/series.js';
 import { UNMAPPED_DATA_TYPES } from '../sources/google-health/unmapped.js';
 import { DATA_TYPES, ROLLUP_SOURCE, UNKNOWN_DEVICE_SOURCE, WEARABLES_ROLLUP_SOURCE } from '../sources/google-health/datatypes.js';
 import { GOOGLE_DEFAULT_SOURCE } from '../sources/takeout/parsers/csv-samples.js';
@@ -107,8 +108,10 @@ function sourcesSection(): string[] {
     'doubling. A source without a device name (Fitbit Air, a Health Connect app, a manual entry) has no',
     'CSV counterpart the bridge can prove; its API series stands beside the Takeout ones (dashboards',
     'show one line per source; totals take the highest source per minute, never a sum). Sessions',
-    '(sleep, exercise) meet by time, not by name: an API session hides the Takeout sessions it',
-    'overlaps, whatever their source (the Takeout sleep CSV names sources `MANUAL`, `GOOGLE_FITBIT_AIR`).',
+    '(sleep, exercise) meet by time, not by name: overlapping sleeps of any layer, version and source are',
+    'one physical sleep, of which one version counts (`takeout.sleep_version`; the API session is the newest);',
+    'an API exercise hides the Takeout exercises it overlaps, whatever their source (the Takeout CSVs',
+    'name sources `MANUAL`, `GOOGLE_FITBIT_AIR`).',
     '',
     'Values the API sends as the string `"NaN"` (seen in daily temperature and HRV records) are no value:',
     "not stored, counted with the omitted values; the record's other values are kept.",
@@ -141,9 +144,15 @@ function prometheusSection(): string[] {
   for (const m of METRICS) {
     const history = m.kind === 'session' ? (m.id === 'sleep' ? `\`${SLEEP_STAGE_HISTORY}\` (stage codes)` : '—') : `\`${prometheusHistoryName(m)}\``;
     const daily = prometheusDailyName(m);
-    lines.push(
-      `| \`${m.id}\` | ${prometheusFactor(m)} | ${gaugeCell(m)} | ${history} | ${daily ? `\`${daily}\`` : m.kind === 'daily' ? '(daily already)' : '—'} |`,
-    );
+    const dailyCell =
+      m.id === 'sleep' && daily
+        ? `\`${daily}{account, sleep}\` (sleep = main or nap), \`${DAILY_SLEEP_STAGE_SECONDS}{account, sleep, stage}\``
+        : daily
+          ? `\`${daily}\``
+          : m.kind === 'daily'
+            ? '(daily already)'
+            : '—';
+    lines.push(`| \`${m.id}\` | ${prometheusFactor(m)} | ${gaugeCell(m)} | ${history} | ${dailyCell} |`);
   }
   const codes = Object.entries(SLEEP_STAGE_CODES)
     .sort((a, b) => a[1] - b[1])

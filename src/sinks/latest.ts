@@ -21,7 +21,8 @@
  */
 import type { MetricId } from '../metrics/registry.js';
 import type { SeriesInfo, SleepStage, Store, StoredSession } from '../store/types.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, formatIso, zoneNamed } from '../time/index.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, formatIso, localDayAtOffset, zoneNamed } from '../time/index.js';
+import { sleepDayFigures } from '../reconcile/sleep.js';
 
 /** The keys of the latest-values model, in their published order. */
 export const LATEST_KEYS = [
@@ -215,15 +216,17 @@ function sleepReadings(
       stage = reading<SleepStage>(seg.stage, seg.start, offset, now);
     }
   }
-  // Last night: the main sleep that ended (woke up) today or yesterday, local time; the newest one.
-  const ended = sessions.filter((s) => s.end <= now && s.end >= yesterdayStart);
-  const main = ended.filter((s) => s.mainSleep === true);
-  const pool = main.length > 0 ? main : ended.filter((s) => s.mainSleep !== false);
+  // Last night: the main sleep figure (sleepDayFigures: the chosen version of each physical sleep,
+  // a night in two parts summed) of the newest local day, today or yesterday, whose main sleep has ended.
+  const ended = sessions.filter((s) => s.end <= now && s.end >= yesterdayStart && s.mainSleep !== false);
   let night: StoredSession | null = null;
-  for (const s of pool) {
-    if (night === null || s.end > night.end || (s.end === night.end && s.end - s.start > night.end - night.start)) night = s;
+  for (const s of ended) if (night === null || s.end > night.end) night = s;
+  let duration = reading<number>(null, null, null, now);
+  if (night !== null) {
+    const day = localDayAtOffset(night.end, night.endOffset);
+    const fig = sleepDayFigures(store, account, [day]).find((f) => f.kind === 'main');
+    if (fig) duration = reading(Math.round(fig.asleepSeconds / 60), night.end, night.endOffset, now);
   }
-  const duration = night === null ? reading<number>(null, null, null, now) : reading(minutesAsleep(night), night.end, night.endOffset, now);
   return { stage, duration };
 }
 

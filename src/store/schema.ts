@@ -108,6 +108,44 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX raw_pages_window ON raw_pages (account, data_type, win_from);
     `);
   },
+  // 3: sessions keyed by algorithm version too (UserSleeps lists one sleep per algorithm_version,
+  // often with the same sleep_id and start): column `version`, filled for stored UserSleeps rows from
+  // their details; every sleep session takes a new change sequence (sinks re-send the nights with
+  // one version per physical sleep, src/reconcile/sleep.ts).
+  (db) => {
+    db.exec(`
+      CREATE TABLE sessions_v3 (
+        id           INTEGER PRIMARY KEY,
+        account      TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        layer        TEXT NOT NULL,
+        version      TEXT NOT NULL DEFAULT '',
+        start        INTEGER NOT NULL,
+        start_offset INTEGER NOT NULL,
+        "end"        INTEGER NOT NULL,
+        end_offset   INTEGER NOT NULL,
+        external_id  TEXT,
+        main_sleep   INTEGER,
+        segments     TEXT NOT NULL,
+        details      TEXT NOT NULL,
+        seq          INTEGER NOT NULL,
+        UNIQUE (account, kind, source, layer, version, start)
+      );
+      INSERT INTO sessions_v3 (id, account, kind, source, layer, version, start, start_offset, "end", end_offset, external_id, main_sleep, segments, details, seq)
+        SELECT id, account, kind, source, layer,
+               CASE WHEN kind = 'sleep' AND layer = 'takeout-csv' AND json_valid(details)
+                    THEN COALESCE(CAST(json_extract(details, '$.algorithm_version') AS TEXT), '') ELSE '' END,
+               start, start_offset, "end", end_offset, external_id, main_sleep, segments, details, seq
+        FROM sessions;
+      DROP TABLE sessions;
+      ALTER TABLE sessions_v3 RENAME TO sessions;
+      CREATE INDEX sessions_by_start ON sessions (account, kind, start);
+      CREATE INDEX sessions_seq ON sessions (seq);
+      UPDATE sessions SET seq = (SELECT value FROM counters WHERE name = 'seq') + id WHERE kind = 'sleep';
+      UPDATE counters SET value = MAX(value, COALESCE((SELECT MAX(seq) FROM sessions), 0)) WHERE name = 'seq';
+    `);
+  },
   // 4: repair of the same measurement stored twice by older versions (legacy layer beside the Google
   // layer / API: same instant with different values, daily values of one local day, one weigh-in),
   // with the rules of src/reconcile/samples.ts; the merged counts go to the state table (stats shows them)

@@ -14,6 +14,8 @@ export const STATE_KEYS = {
   mqttDailyMax: (account: string): string => `sink:mqtt:daily_max:${account}`,
   /** The remote-write sink's pending daily values (src/sinks/remote-write/sink.ts), JSON. */
   remoteWriteDaily: (sink: string): string => `sink:${sink}:daily`,
+  /** Which version of a physical sleep counts, `newest` | `legacy` (src/reconcile/sleep.ts; config takeout.sleep_version). */
+  sleepVersion: 'sleep:version',
   /** Legacy style (dots). Sleep stages waiting for their session (src/sources/takeout/import.ts), JSON. */
   pendingSleepStages: (account: string): string => `takeout.pendingSleepStages.${account}`,
   /** Legacy style (dots). What the Takeout drop folder imported or failed (src/sources/takeout/drop-folder.ts), JSON. */

@@ -14,8 +14,10 @@ import { mkdirSync, statSync, statfsSync } from 'node:fs';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { dirname } from 'node:path';
 import { isMetricId, type SessionKind } from '../metrics/registry.js';
-import { dayStart, utcDay } from '../time/index.js';
+import { DAY_MS, dayStart, utcDay } from '../time/index.js';
 import { failpoint } from '../util/failpoints.js';
+import { DEFAULT_SLEEP_VERSION, chooseSleeps, isSleepVersionPreference, type SleepVersionPreference } from '../reconcile/sleep.js';
+import { STATE_KEYS } from './state-keys.js';
 import { decodeColumns, encodeColumns, type Columns } from './codec.js';
 import { MIGRATIONS, migrate } from './schema.js';
 import {
@@ -82,6 +84,7 @@ interface SessionRow {
   kind: string;
   source: string;
   layer: string;
+  version: string;
   start: number;
   start_offset: number;
   end: number;
@@ -151,6 +154,8 @@ export class SqliteStore implements Store {
   private depth = 0;
   private readonly listSeriesStmts = new Map<string, Database.Statement<string[], ListSeriesRow>>();
   private closed = false;
+  /** Sleep version preference of a read-only connection (setSleepVersion); null: the stored one. */
+  private sleepPref: SleepVersionPreference | null = null;
   private readonly seriesIds = new Map<string, number>();
   private readonly seriesKeys = new Map<number, SeriesKey>();
   private readonly st: ReturnType<SqliteStore['prepare']>;
@@ -208,13 +213,16 @@ export class SqliteStore implements Store {
          UNION ALL SELECT series_id, day, seq FROM block_tombstones WHERE seq > @since
          ORDER BY seq LIMIT @limit`,
       ),
-      getSession: db.prepare<[string, string, string, string, number], SessionRow>(
-        `SELECT * FROM sessions WHERE account = ? AND kind = ? AND source = ? AND layer = ? AND start = ?`,
+      getSession: db.prepare<[string, string, string, string, string, number], SessionRow>(
+        `SELECT * FROM sessions WHERE account = ? AND kind = ? AND source = ? AND layer = ? AND version = ? AND start = ?`,
       ),
       insertSession: db.prepare(
-        `INSERT INTO sessions (account, kind, source, layer, start, start_offset, "end", end_offset, external_id, main_sleep, segments, details, seq)
-         VALUES (@account, @kind, @source, @layer, @start, @start_offset, @end, @end_offset, @external_id, @main_sleep, @segments, @details, @seq)`,
+        `INSERT INTO sessions (account, kind, source, layer, version, start, start_offset, "end", end_offset, external_id, main_sleep, segments, details, seq)
+         VALUES (@account, @kind, @source, @layer, @version, @start, @start_offset, @end, @end_offset, @external_id, @main_sleep, @segments, @details, @seq)`,
       ),
+      deleteSession: db.prepare<[number]>(`DELETE FROM sessions WHERE id = ?`),
+      sleepSessionIds: db.prepare<[], number>(`SELECT id FROM sessions WHERE kind = 'sleep' ORDER BY id`).pluck(),
+      setSessionSeq: db.prepare<[number, number]>(`UPDATE sessions SET seq = ? WHERE id = ?`),
       updateSession: db.prepare(
         `UPDATE sessions SET start_offset = @start_offset, "end" = @end, end_offset = @end_offset, external_id = @external_id,
          main_sleep = @main_sleep, segments = @segments, details = @details, seq = @seq WHERE id = @id`,
@@ -738,6 +746,7 @@ export class SqliteStore implements Store {
       kind: s.kind,
       source: s.source,
       layer: s.layer,
+      version: s.version ?? '',
       start: s.start,
       start_offset: s.startOffset,
       end: s.end,
@@ -748,7 +757,7 @@ export class SqliteStore implements Store {
       details: canonicalJson(s.details ?? {}),
     };
     return this.write(() => {
-      const row = this.st.getSession.get(s.account, s.kind, s.source, s.layer, s.start);
+      const row = this.st.getSession.get(s.account, s.kind, s.source, s.layer, values.version, s.start);
       if (
         row &&
         row.start_offset === values.start_offset &&
@@ -776,6 +785,7 @@ export class SqliteStore implements Store {
       kind: r.kind as SessionKind,
       source: r.source,
       layer: r.layer as SessionLayer,
+      version: r.version ?? '',
       start: r.start,
       startOffset: r.start_offset,
       end: r.end,
@@ -794,10 +804,39 @@ export class SqliteStore implements Store {
     return this.st.sessionsOverlapping.all({ account, kind, from: lo, to: hi });
   }
 
+  deleteSession(id: number): boolean {
+    return this.write(() => this.st.deleteSession.run(id).changes > 0);
+  }
+
+  sleepVersion(): SleepVersionPreference {
+    if (this.sleepPref !== null) return this.sleepPref;
+    const v = this.st.getState.get(STATE_KEYS.sleepVersion);
+    return isSleepVersionPreference(v) ? v : DEFAULT_SLEEP_VERSION;
+  }
+
+  setSleepVersion(pref: SleepVersionPreference): boolean {
+    if (!isSleepVersionPreference(pref)) throw new Error(`setSleepVersion: expected newest or legacy, got ${JSON.stringify(pref)}`);
+    const before = this.sleepVersion();
+    if (this.readonly) {
+      this.sleepPref = pref;
+      return before !== pref;
+    }
+    this.sleepPref = null;
+    const stored = this.st.getState.get(STATE_KEYS.sleepVersion);
+    if (stored === pref) return false;
+    this.write(() => {
+      this.st.putState.run(STATE_KEYS.sleepVersion, pref);
+      // another version of each physical sleep counts now: sinks re-send every night
+      if (before !== pref) for (const id of this.st.sleepSessionIds.all()) this.st.setSessionSeq.run(this.nextSeq(), id);
+    });
+    return before !== pref;
+  }
+
   sessions(account: string, kind: SessionKind, from = -Infinity, to = Infinity, opts: { resolve?: boolean } = {}): StoredSession[] {
     const rows = this.overlapping(account, kind, from, to);
     const resolve = opts.resolve ?? true;
     if (!resolve || rows.length === 0) return rows.map((r) => this.toSession(r));
+    if (kind === 'sleep') return this.chosenSleeps(account, rows, from, to);
     // Compare against every session that overlaps any of these, even outside [from, to).
     let lo = Infinity;
     let hi = -Infinity;
@@ -829,6 +868,21 @@ export class SqliteStore implements Store {
   }
 
   // ---- change sequence --------------------------------------------------------------------------
+
+  /** The chosen sleeps among `rows` (one version per physical sleep; src/reconcile/sleep.ts). */
+  private chosenSleeps(account: string, rows: SessionRow[], from: number, to: number): StoredSession[] {
+    // every session within two days of these, so that groups and the local days' main sleeps are whole
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const r of rows) {
+      if (r.start < lo) lo = r.start;
+      if (r.end > hi) hi = r.end;
+    }
+    const ext = this.overlapping(account, 'sleep', lo - 2 * DAY_MS, hi + 2 * DAY_MS).map((r) => this.toSession(r));
+    const lowF = clampBound(from);
+    const highT = clampBound(to);
+    return chooseSleeps(ext, this.sleepVersion()).chosen.filter((s) => s.start < highT && (s.end > lowF || (s.end === s.start && s.start >= lowF)));
+  }
 
   currentSeq(): number {
     return this.st.currentSeq.get()?.value ?? 0;

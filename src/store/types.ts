@@ -5,6 +5,7 @@
 import type { MetricId, SessionKind } from '../metrics/registry.js';
 import { BridgeError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import type { SleepVersionPreference } from '../reconcile/sleep.js';
 
 /** One sample: a UTC instant, the UTC offset in force there, and a number. */
 export interface Sample {
@@ -93,6 +94,11 @@ export interface SessionRecord {
   externalId?: string | null;
   /** Sleep: main sleep of the night (vs nap). */
   mainSleep?: boolean | null;
+  /**
+   * Algorithm version of the record within its layer (UserSleeps `algorithm_version`, e.g.
+   * `sleep_session_v2`); '' / null when the layer has one version. Part of the session's key.
+   */
+  version?: string | null;
   /** Sleep stages (empty for exercise). */
   segments: SessionSegment[];
   /** Everything else (activity name, minutesAsleep, calories, …), JSON-serialisable. */
@@ -195,14 +201,27 @@ export interface Store {
   days(key: SeriesKey): number[];
 
   // ---- sessions -----------------------------------------------------------------------------
-  /** Inserts or replaces by (account, kind, source, layer, start); idempotent, bumps seq only on change. Returns true when something changed. */
+  /** Inserts or replaces by (account, kind, source, layer, version, start); idempotent, bumps seq only on change. Returns true when something changed. */
   upsertSession(s: SessionRecord): boolean;
+  /** Deletes a stored session by id (a superseded row); returns whether it existed. */
+  deleteSession(id: number): boolean;
   /**
-   * Sessions overlapping [from, to), ordered by start. With `resolve` (default true), of
-   * overlapping sessions from different layers only the preferred layer's is returned
-   * (api > takeout-csv > takeout-json).
+   * Sessions overlapping [from, to), ordered by start. With `resolve` (default true):
+   * - sleep: only the CHOSEN sessions, one version per physical sleep (src/reconcile/sleep.ts,
+   *   by the store's sleep version preference), with `mainSleep` true / false and non-overlapping stages;
+   * - exercise: of overlapping sessions from different layers only the preferred layer's
+   *   (api > takeout-csv > takeout-json).
+   * `{ resolve: false }`: everything stored (sleep alternatives included), as stored.
    */
   sessions(account: string, kind: SessionKind, from?: number, to?: number, opts?: { resolve?: boolean }): StoredSession[];
+  /** Which version of a physical sleep counts (state STATE_KEYS.sleepVersion; default newest). */
+  sleepVersion(): SleepVersionPreference;
+  /**
+   * Sets the sleep version preference (`takeout.sleep_version`). Writable store: persisted; when it
+   * changes, every sleep session takes a new change sequence (sinks re-send those nights). Read-only
+   * store: applies to this connection only. Returns whether the preference changed.
+   */
+  setSleepVersion(pref: SleepVersionPreference): boolean;
 
   // ---- change sequence ----------------------------------------------------------------------
   /** The store-wide change sequence: bumped by every write that changes something. */

@@ -40,8 +40,8 @@ describe('defaults', () => {
       store: { path: join(userPaths().data, 'fitbit-bridge.db') },
       log: { level: 'info' },
       accounts: [{ name: 'default' }],
-      takeout: { drop_poll_seconds: 60, drop_settle_seconds: 120 },
-      dump: { format: 'csv' },
+      takeout: { drop_poll_seconds: 60, drop_settle_seconds: 120, sleep_version: 'newest' },
+      dump: { format: 'csv', sleep_alternatives: false },
       google: {
         authorize_endpoint: 'https://accounts.google.com/o/oauth2/v2/auth',
         token_endpoint: 'https://oauth2.googleapis.com/token',
@@ -79,8 +79,8 @@ describe('defaults', () => {
       store: {},
       log: { level: 'info' },
       accounts: [{ name: 'default' }],
-      takeout: { drop_poll_seconds: 60, drop_settle_seconds: 120 },
-      dump: { format: 'csv' },
+      takeout: { drop_poll_seconds: 60, drop_settle_seconds: 120, sleep_version: 'newest' },
+      dump: { format: 'csv', sleep_alternatives: false },
       google: {
         authorize_endpoint: 'https://accounts.google.com/o/oauth2/v2/auth',
         token_endpoint: 'https://oauth2.googleapis.com/token',
@@ -131,7 +131,7 @@ describe('defaults', () => {
 
   test('empty sections (only comments below the key) mean "not set"', () => {
     const cfg = loadConfig({ env: {}, file: file('nulls.yaml', 'store:\n  # path: x\ntakeout:\naccounts:\n  - name: bob\n    timezone:\n') });
-    assert.deepEqual(cfg.takeout, { drop_poll_seconds: 60, drop_settle_seconds: 120 });
+    assert.deepEqual(cfg.takeout, { drop_poll_seconds: 60, drop_settle_seconds: 120, sleep_version: 'newest' });
     assert.deepEqual(cfg.accounts, [{ name: 'bob' }]);
   });
 });

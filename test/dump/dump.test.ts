@@ -201,10 +201,10 @@ describe('layout and content', () => {
     await runDump(opts());
     assert.equal(
       readFileSync(join(out, 'sleep/2026-04-06.csv'), 'utf8'),
-      'start,end,stage,source\n' +
-        '2026-04-05T23:10:00-04:00,2026-04-05T23:40:00-04:00,light,Inspire 3\n' +
-        '2026-04-05T23:40:00-04:00,2026-04-06T07:00:00-04:00,deep,Inspire 3\n' +
-        '2026-04-06T14:00:00-04:00,2026-04-06T14:30:00-04:00,,Inspire 3\n',
+      'start,end,stage,source,sleep\n' +
+        '2026-04-05T23:10:00-04:00,2026-04-05T23:40:00-04:00,light,Inspire 3,main\n' +
+        '2026-04-05T23:40:00-04:00,2026-04-06T07:00:00-04:00,deep,Inspire 3,main\n' +
+        '2026-04-06T14:00:00-04:00,2026-04-06T14:30:00-04:00,,Inspire 3,nap\n',
     );
     assert.ok(!existsSync(join(out, 'sleep/2026-04-05.csv')));
     const ex = readFileSync(join(out, 'exercise/2026-04-06.csv'), 'utf8').split('\n');
@@ -239,9 +239,9 @@ describe('layout and content', () => {
     await runDump(opts());
     assert.equal(
       readFileSync(join(out, 'sleep/2026-03-08.csv'), 'utf8'),
-      'start,end,stage,source\n' +
-        '2026-03-07T23:00:00-05:00,2026-03-08T04:00:00-04:00,light,Inspire 3\n' +
-        '2026-03-08T04:00:00-04:00,2026-03-08T07:00:00-04:00,rem,Inspire 3\n',
+      'start,end,stage,source,sleep\n' +
+        '2026-03-07T23:00:00-05:00,2026-03-08T04:00:00-04:00,light,Inspire 3,main\n' +
+        '2026-03-08T04:00:00-04:00,2026-03-08T07:00:00-04:00,rem,Inspire 3,main\n',
     );
   });
 
@@ -259,8 +259,8 @@ describe('layout and content', () => {
       .trimEnd()
       .split('\n')
       .map((l) => JSON.parse(l) as unknown);
-    assert.deepEqual(sleep[0], { start: '2026-04-05T23:10:00-04:00', end: '2026-04-05T23:40:00-04:00', stage: 'light', source: 'Inspire 3' });
-    assert.deepEqual(sleep[2], { start: '2026-04-06T14:00:00-04:00', end: '2026-04-06T14:30:00-04:00', stage: null, source: 'Inspire 3' });
+    assert.deepEqual(sleep[0], { start: '2026-04-05T23:10:00-04:00', end: '2026-04-05T23:40:00-04:00', stage: 'light', source: 'Inspire 3', sleep: 'main' });
+    assert.deepEqual(sleep[2], { start: '2026-04-06T14:00:00-04:00', end: '2026-04-06T14:30:00-04:00', stage: null, source: 'Inspire 3', sleep: 'nap' });
     const ex = JSON.parse(readFileSync(join(out, 'exercise/2026-04-06.jsonl'), 'utf8')) as Record<string, unknown>;
     assert.equal(ex.activity, 'Walk');
     assert.deepEqual(ex.details, { activityName: 'Walk', averageHeartRate: 101, calories: 120 });

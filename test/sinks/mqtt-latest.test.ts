@@ -152,9 +152,22 @@ describe('latest values', () => {
     const evening = latest(s, ny(20));
     assert.equal(evening.values.sleep_stage.value, 'light', 'the nap is the newest session');
     assert.equal(evening.values.sleep_duration.value, 470, 'the nap is not last night');
-    // minutesAsleep from the provider wins
+    // the figure is the stages' time asleep (sleepDayFigures), whatever the provider's minutesAsleep says
     s.upsertSession({ ...night, details: { minutesAsleep: 455 } });
-    assert.equal(latest(s, ny(12)).values.sleep_duration.value, 455);
+    assert.equal(latest(s, ny(12)).values.sleep_duration.value, 470);
+    // another version of the same night (Takeout UserSleeps v2, 20 min later) is the same sleep: counted once
+    s.upsertSession({
+      ...night,
+      layer: 'takeout-csv',
+      version: 'sleep_session_v2',
+      mainSleep: null,
+      start: ny(23, 20, 5),
+      segments: [
+        { start: ny(23, 20, 5), end: ny(3), stage: 'deep' },
+        { start: ny(3), end: ny(7), stage: 'light' },
+      ],
+    });
+    assert.equal(latest(s, ny(12)).values.sleep_duration.value, 470, 'the API session is the newest version');
     // two days later it is no longer "last night"
     assert.equal(latest(s, ny(12, 0, 8)).values.sleep_duration.value, null);
   });

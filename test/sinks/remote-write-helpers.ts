@@ -73,21 +73,46 @@ export function expectedFromStore(store: Store): Expected {
     }
   }
   for (const a of new Set(store.listSeries().map((s) => s.account))) {
-    for (const kind of ['sleep', 'exercise'] as const) {
-      const dn = prometheusDailyName(metric(kind))!;
-      const per = new Map<string, { v: number; offset: number }>();
-      for (const s of store.sessions(a, kind)) {
-        const date = kind === 'sleep' ? localDateAtOffset(s.end, s.endOffset) : localDateAtOffset(s.start, s.startOffset);
-        let secs = (s.end - s.start) / 1000;
-        if (kind === 'sleep' && s.segments.length > 0) secs = s.segments.filter((g) => g.stage !== 'wake').reduce((n, g) => n + (g.end - g.start) / 1000, 0);
-        const k = JSON.stringify([date, s.source]);
-        const cur = per.get(k);
-        if (cur) cur.v += secs;
-        else per.set(k, { v: secs, offset: kind === 'sleep' ? s.endOffset : s.startOffset });
-      }
-      for (const [k, { v, offset }] of per) {
-        const [date, source] = JSON.parse(k) as [string, string];
-        push(out, { __name__: dn, account: a, source }, Date.parse(`${date}T00:00:00Z`) - offset * 60_000, v);
+    // exercise: per local day of the start, no source label
+    const ex = new Map<string, { v: number; offset: number }>();
+    for (const s of store.sessions(a, 'exercise')) {
+      const date = localDateAtOffset(s.start, s.startOffset);
+      const cur = ex.get(date);
+      if (cur) cur.v += (s.end - s.start) / 1000;
+      else ex.set(date, { v: (s.end - s.start) / 1000, offset: s.startOffset });
+    }
+    for (const [date, { v, offset }] of ex)
+      push(out, { __name__: 'fitbit_history_daily_exercise_seconds', account: a }, Date.parse(`${date}T00:00:00Z`) - offset * 60_000, v);
+    // sleep: per local day of the end, main / nap of the chosen sessions; a day with any stored
+    // version gives both kinds and every stage of any version (0 when the chosen ones have none)
+    const days = new Map<string, { offset: number | null; fallback: number; stages: Set<string>; sums: Map<string, number> }>();
+    const dayOf = (date: string, offset: number): NonNullable<ReturnType<typeof days.get>> => {
+      let d = days.get(date);
+      if (!d) days.set(date, (d = { offset: null, fallback: offset, stages: new Set(), sums: new Map() }));
+      return d;
+    };
+    for (const s of store.sessions(a, 'sleep', undefined, undefined, { resolve: false })) {
+      const d = dayOf(localDateAtOffset(s.end, s.endOffset), s.endOffset);
+      d.fallback = s.endOffset;
+      for (const g of s.segments) d.stages.add(g.stage);
+    }
+    for (const s of store.sessions(a, 'sleep')) {
+      const d = dayOf(localDateAtOffset(s.end, s.endOffset), s.endOffset);
+      const kind = s.mainSleep === false ? 'nap' : 'main';
+      if (d.offset === null) d.offset = s.endOffset;
+      const asleep =
+        s.segments.length === 0
+          ? (s.end - s.start) / 1000
+          : s.segments.filter((g) => g.stage !== 'wake' && g.stage !== 'restless').reduce((n, g) => n + (g.end - g.start) / 1000, 0);
+      d.sums.set(kind, (d.sums.get(kind) ?? 0) + asleep);
+      for (const g of s.segments) d.sums.set(`${kind}/${g.stage}`, (d.sums.get(`${kind}/${g.stage}`) ?? 0) + (g.end - g.start) / 1000);
+    }
+    for (const [date, d] of days) {
+      const t = Date.parse(`${date}T00:00:00Z`) - (d.offset ?? d.fallback) * 60_000;
+      for (const kind of ['main', 'nap']) {
+        push(out, { __name__: 'fitbit_history_daily_sleep_seconds', account: a, sleep: kind }, t, d.sums.get(kind) ?? 0);
+        for (const stage of d.stages)
+          push(out, { __name__: 'fitbit_history_daily_sleep_stage_seconds', account: a, sleep: kind, stage }, t, d.sums.get(`${kind}/${stage}`) ?? 0);
       }
     }
   }

@@ -13,6 +13,7 @@ interface DumpFlags {
   metric?: MetricId[];
   format?: 'csv' | 'jsonl';
   progress: boolean;
+  sleepAlternatives?: boolean;
 }
 
 export function dumpCommand(): Command {
@@ -28,6 +29,10 @@ export function dumpCommand(): Command {
     .option('--metric <id...>', 'only these metrics (repeatable or comma-separated; see `fitbit-bridge stats`)', parseMetrics)
     .addOption(new Option('--format <format>', 'file format (default: dump.format of the config, csv)').choices([...DUMP_FORMATS]))
     .option('--no-progress', 'no progress bar')
+    .option(
+      '--sleep-alternatives',
+      'sleep files also list the versions of each sleep that are not counted (columns version, chosen; default: dump.sleep_alternatives of the config, false)',
+    )
     .addHelpText(
       'after',
       `
@@ -67,6 +72,7 @@ Examples:
           format: flags.format ?? ctx.config.dump.format,
           logger: ctx.logger,
           progress: flags.progress,
+          sleepAlternatives: flags.sleepAlternatives ?? ctx.config.dump.sleep_alternatives,
         });
         process.stdout.write(`${mod.formatDumpSummary(summary)}\n`);
       } finally {

@@ -44,6 +44,7 @@ Examples:
         if (flags.into) {
           const sm = await import('../../store/store.js');
           target = sm.openStore(flags.into);
+          target.setSleepVersion(ctx.config.takeout.sleep_version);
           const info = store.getAccount(account);
           if (info && !target.getAccount(account)) target.setAccount(info);
         }

@@ -67,6 +67,8 @@ export interface DumpOptions {
   format: 'csv' | 'jsonl';
   logger: Logger;
   progress?: boolean;
+  /** Also write the sleep versions that are not counted (dump --sleep-alternatives / dump.sleep_alternatives). */
+  sleepAlternatives?: boolean;
 }
 
 export interface DumpSummary {
@@ -166,6 +168,7 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
     folders.set(a, f);
   }
   const tzOf = new Map<string, string | null>(accounts.map((a) => [a, accountInfos.find((x) => x.name === a)?.timezone ?? null]));
+  const alternatives = opts.sleepAlternatives === true;
 
   const settings: DumpSettings = {
     layoutVersion: DUMP_LAYOUT_VERSION,
@@ -175,6 +178,8 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
     to: opts.to ?? null,
     metrics: metricIds,
     accounts,
+    sleepAlternatives: opts.sleepAlternatives === true,
+    sleepVersion: store.sleepVersion(),
   };
 
   // ---- previous state -------------------------------------------------------------------------
@@ -207,7 +212,7 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
   if (full || !prev) {
     for (const t of targets.values()) {
       if (t.def.kind === 'session') {
-        for (const s of store.sessions(t.account, t.def.id as SessionKind, rangeLo, rangeHi)) {
+        for (const s of store.sessions(t.account, t.def.id as SessionKind, rangeLo, rangeHi, { resolve: !(alternatives && t.def.id === 'sleep') })) {
           const d = fileDayOfSession(s);
           if (inRange(d)) t.days.add(d);
         }
@@ -286,12 +291,17 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
         const hi = (last + 1) * DAY_MS + DAY_MS;
         if (t.def.kind === 'session') {
           const tz = tzOf.get(t.account) ?? null;
-          for (const s of store.sessions(t.account, t.def.id as SessionKind, lo, hi)) {
+          const chosen = store.sessions(t.account, t.def.id as SessionKind, lo, hi);
+          // sleep alternatives: every stored version; the chosen ones as chosen (main / nap decided)
+          const all = alternatives && t.def.id === 'sleep' ? store.sessions(t.account, 'sleep', lo, hi, { resolve: false }) : chosen;
+          const chosenById = new Map(chosen.map((s) => [s.id, s]));
+          for (const stored of all) {
+            const s = chosenById.get(stored.id) ?? stored;
             const d = fileDayOfSession(s);
             if (!want.has(d)) continue;
             const rows = byDay.get(d);
             if (!rows) continue;
-            if (s.kind === 'sleep') rows.push(...sleepRows(s, tz));
+            if (s.kind === 'sleep') rows.push(...sleepRows(s, tz, alternatives ? { chosen: chosenById.has(s.id) } : undefined));
             else rows.push(exerciseRow(s));
           }
         } else {
@@ -312,7 +322,7 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
           } else {
             const rows = byDay.get(d) ?? [];
             const kind = t.def.kind === 'session' ? (t.def.id as SessionKind) : 'sample';
-            emit(t, d, rows.length, () => renderFile(format, columnsOf(kind), rows.sort(compareRows)));
+            emit(t, d, rows.length, () => renderFile(format, columnsOf(kind, alternatives), rows.sort(compareRows)));
           }
           byDay.delete(d);
           rawByDay.delete(d);
@@ -348,7 +358,10 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
 
   // ---- manifest, state ------------------------------------------------------------------------
   const summary = summarize(dir, files, defs, { filesWritten, filesUnchanged, filesRemoved, seq, full });
-  writeManifest(dir, buildManifest({ format, nested, accounts, folders, tzOf, fromDate: opts.from ?? null, toDate: opts.to ?? null, defs, files }));
+  writeManifest(
+    dir,
+    buildManifest({ format, nested, accounts, folders, tzOf, fromDate: opts.from ?? null, toDate: opts.to ?? null, defs, files, alternatives }),
+  );
   const state: DumpState = {
     generator: 'fitbit-bridge',
     stateVersion: 1,
@@ -449,6 +462,7 @@ interface ManifestInput {
   toDate: string | null;
   defs: MetricDef[];
   files: Map<string, number>;
+  alternatives: boolean;
 }
 
 function buildManifest(m: ManifestInput): Record<string, unknown> {
@@ -473,7 +487,7 @@ function buildManifest(m: ManifestInput): Record<string, unknown> {
       description: d.description,
       unit: d.unit,
       kind: d.kind,
-      columns: columnsOf(kind),
+      columns: columnsOf(kind, m.alternatives),
       files: e?.all.files ?? 0,
       rows: e?.all.samples ?? 0,
       first: e?.all.first ?? null,

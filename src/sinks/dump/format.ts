@@ -4,6 +4,7 @@
  */
 import type { SessionSegment, StoredSession } from '../../store/types.js';
 import { MINUTE_MS, calendarDay, formatIso, formatOffset, zoneOffset } from '../../time/index.js';
+import { sleepVersionLabel } from '../../reconcile/sleep.js';
 
 export type DumpFormat = 'csv' | 'jsonl';
 
@@ -130,11 +131,14 @@ export function renderSamples(format: DumpFormat, samples: readonly RawSample[])
 // ---- rows ----------------------------------------------------------------------------------------
 
 export const SAMPLE_COLUMNS = ['timestamp', 'value', 'source'] as const;
-export const SLEEP_COLUMNS = ['start', 'end', 'stage', 'source'] as const;
+/** `sleep`: main (the night's main sleep) or nap. */
+export const SLEEP_COLUMNS = ['start', 'end', 'stage', 'source', 'sleep'] as const;
+/** With `dump --sleep-alternatives`: every stored version, `version` (e.g. sleep_session_v2, json log, api) and whether it is the one counted. */
+export const SLEEP_ALTERNATIVE_COLUMNS = [...SLEEP_COLUMNS, 'version', 'chosen'] as const;
 export const EXERCISE_COLUMNS = ['start', 'end', 'activity', 'source', 'duration_s', 'details'] as const;
 
-export function columnsOf(kind: 'sample' | 'sleep' | 'exercise'): readonly string[] {
-  return kind === 'sample' ? SAMPLE_COLUMNS : kind === 'sleep' ? SLEEP_COLUMNS : EXERCISE_COLUMNS;
+export function columnsOf(kind: 'sample' | 'sleep' | 'exercise', sleepAlternatives = false): readonly string[] {
+  return kind === 'sample' ? SAMPLE_COLUMNS : kind === 'sleep' ? (sleepAlternatives ? SLEEP_ALTERNATIVE_COLUMNS : SLEEP_COLUMNS) : EXERCISE_COLUMNS;
 }
 
 /** A row ready to print: sort keys, CSV text fields and the JSON object of the same row. */
@@ -164,19 +168,26 @@ export function sessionOffsetAt(s: StoredSession, x: number, timezone: string | 
   return x - s.start <= s.end - x ? s.startOffset : s.endOffset;
 }
 
-/** Rows of a sleep session: one per stage segment, or one with an empty stage when it has none. */
-export function sleepRows(s: StoredSession, timezone: string | null): Row[] {
+/**
+ * Rows of a sleep session: one per stage segment, or one with an empty stage when it has none.
+ * `sleep`: main / nap (empty when unknown: an alternative without mainSleep). With `alternatives`,
+ * also the session's version and whether it is the chosen one.
+ */
+export function sleepRows(s: StoredSession, timezone: string | null, alternatives?: { chosen: boolean }): Row[] {
   const segs: SessionSegment[] = [...s.segments].sort((a, b) => a.start - b.start || a.end - b.end);
-  if (segs.length === 0) {
-    const start = formatIso(s.start, s.startOffset);
-    const end = formatIso(s.end, s.endOffset);
-    return [{ t: s.start, source: s.source, csv: [start, end, '', s.source], json: { start, end, stage: null, source: s.source } }];
-  }
-  return segs.map((g) => {
-    const start = formatIso(g.start, sessionOffsetAt(s, g.start, timezone));
-    const end = formatIso(g.end, sessionOffsetAt(s, g.end, timezone));
-    return { t: g.start, source: s.source, csv: [start, end, g.stage, s.source], json: { start, end, stage: g.stage, source: s.source } };
+  const kind = s.mainSleep === true ? 'main' : s.mainSleep === false ? 'nap' : '';
+  const extraCsv = alternatives ? [sleepVersionLabel(s), alternatives.chosen ? 'true' : 'false'] : [];
+  const extraJson = alternatives ? { version: sleepVersionLabel(s), chosen: alternatives.chosen } : {};
+  const row = (t: number, start: string, end: string, stage: string): Row => ({
+    t,
+    source: s.source,
+    csv: [start, end, stage, s.source, kind, ...extraCsv],
+    json: { start, end, stage: stage === '' ? null : stage, source: s.source, sleep: kind === '' ? null : kind, ...extraJson },
   });
+  if (segs.length === 0) return [row(s.start, formatIso(s.start, s.startOffset), formatIso(s.end, s.endOffset), '')];
+  return segs.map((g) =>
+    row(g.start, formatIso(g.start, sessionOffsetAt(s, g.start, timezone)), formatIso(g.end, sessionOffsetAt(s, g.end, timezone)), g.stage),
+  );
 }
 
 const ACTIVITY_KEYS = ['activityName', 'activity', 'activity_name', 'exerciseType', 'exercise_type', 'name', 'type'];

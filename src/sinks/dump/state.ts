@@ -21,6 +21,10 @@ export interface DumpSettings {
   to: string | null;
   metrics: string[];
   accounts: string[];
+  /** dump --sleep-alternatives. */
+  sleepAlternatives: boolean;
+  /** The store's sleep version preference (another choice: every sleep file changes). */
+  sleepVersion: string;
 }
 
 export interface DumpState {

@@ -21,6 +21,7 @@ import {
   hasDailySum,
   historyLabels,
   seriesLabels,
+  DAILY_SLEEP_STAGE_SECONDS,
   sessionDaily,
   sessionDay,
   type DailyPoint,
@@ -105,7 +106,9 @@ function help(m: MetricDef, daily: boolean): string {
   if (daily)
     return escapeHelp(
       m.kind === 'session'
-        ? `Time ${m.id === 'sleep' ? 'asleep in the nights that ended' : 'exercising in the workouts that started'} on the local day, in seconds; stamped at local midnight.`
+        ? m.id === 'sleep'
+          ? 'Time asleep in the sleeps that ended on the local day (sleep="main": the main sleep, "nap": naps; one version per physical sleep), in seconds; stamped at local midnight.'
+          : 'Time exercising in the workouts that started on the local day, in seconds; stamped at local midnight.'
         : `${m.title} per local day${unit}; stamped at local midnight.`,
     );
   return escapeHelp(`${m.title}${unit}. ${m.description}`);
@@ -166,10 +169,23 @@ export async function writeOpenMetrics(opts: OpenMetricsExportOptions, out: Writ
           : [...new Set([...store.accounts().map((a) => a.name), ...store.listSeries().map((s) => s.account)])].sort();
       const pts: DailyPoint[] = [];
       for (const account of accounts) {
-        const days = new Set(store.sessions(account, kind).map((s) => sessionDay(s)));
+        const days = new Set(store.sessions(account, kind, undefined, undefined, { resolve: kind !== 'sleep' }).map((s) => sessionDay(s)));
         pts.push(...sessionDaily(store, account, kind, days, range));
       }
-      await points(name, help(m, true), pts);
+      // sleep: the time asleep and, per stage, DAILY_SLEEP_STAGE_SECONDS (two families)
+      const nameOf = (p: DailyPoint): string => p.labels.find((l) => l[0] === '__name__')?.[1] ?? name;
+      await points(
+        name,
+        help(m, true),
+        pts.filter((p) => nameOf(p) === name),
+      );
+      if (kind === 'sleep') {
+        await points(
+          DAILY_SLEEP_STAGE_SECONDS,
+          escapeHelp('Time per sleep stage in the sleeps that ended on the local day (sleep="main" or "nap"), in seconds; stamped at local midnight.'),
+          pts.filter((p) => nameOf(p) === DAILY_SLEEP_STAGE_SECONDS),
+        );
+      }
       if (kind === 'sleep') {
         // the stages as a minute series, like remote write sends them (sleeps of the selected days)
         const stages: DailyPoint[] = [];

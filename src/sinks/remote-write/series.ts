@@ -7,14 +7,18 @@
  * - per local day, stamped at that day's local midnight (the day's first sample's UTC offset):
  *   the total of each additive intraday metric, `fitbit_history_daily_<name>{account, source}`
  *   (steps, distance, energy, floors, elevation, active zone minutes), the time asleep of the
- *   nights that ended that day (`fitbit_history_daily_sleep_seconds`) and the time exercising of
- *   the workouts that started that day (`fitbit_history_daily_exercise_seconds`).
+ *   sleeps that ended that day, main sleep and naps apart
+ *   (`fitbit_history_daily_sleep_seconds{account, sleep}`, per stage
+ *   `fitbit_history_daily_sleep_stage_seconds{account, sleep, stage}`: the chosen version of each
+ *   physical sleep only) and the time exercising of the workouts that started that day
+ *   (`fitbit_history_daily_exercise_seconds{account}`).
  *
  * Labels are bounded: `account` (configured names), `source` (device / app names). Series of
  * different data sources are never summed.
  */
 import { metric as metricDef, prometheusDailyName, prometheusFactor, prometheusHistoryName, type MetricDef, type SessionKind } from '../../metrics/registry.js';
-import type { SeriesKey, Store, StoredSession } from '../../store/types.js';
+import type { SeriesKey, SleepStage, Store, StoredSession } from '../../store/types.js';
+import { asleepSeconds as reconcileAsleepSeconds, sleepDayFigures, type SleepDayFigure } from '../../reconcile/sleep.js';
 import { DAY_MS, MINUTE_MS, localDayAtOffset } from '../../time/index.js';
 import type { Label } from './protobuf.js';
 
@@ -133,38 +137,76 @@ export function sessionDay(s: StoredSession | { kind: SessionKind; start: number
   return s.kind === 'sleep' ? localDayAtOffset(s.end, s.endOffset) : localDayAtOffset(s.start, s.startOffset);
 }
 
-/** Seconds asleep in a sleep session (every stage but wake; the whole session when it has no stages). */
+/** Seconds asleep in a sleep session (every stage but wake and restless; the whole session when it has no stages). */
 export function asleepSeconds(s: StoredSession): number {
-  if (s.segments.length === 0) return (s.end - s.start) / 1000;
-  let ms = 0;
-  for (const seg of s.segments) if (seg.stage !== 'wake') ms += seg.end - seg.start;
-  return ms / 1000;
+  return reconcileAsleepSeconds(s);
+}
+
+/** Per-day time asleep per stage, by main sleep / nap: `fitbit_history_daily_sleep_stage_seconds{account, sleep, stage}`. */
+export const DAILY_SLEEP_STAGE_SECONDS = 'fitbit_history_daily_sleep_stage_seconds';
+
+/** Labels sorted by name; `__name__` first; no `source` label (per-day figures of all sources). */
+function accountLabels(name: string, account: string, extra: readonly Label[] = []): Label[] {
+  const labels: Label[] = [['__name__', name], ['account', account], ...extra];
+  return labels.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 /**
- * Per-day time asleep (sleep) or exercising (exercise) of an account, per data source, for the
- * given local days. Overlapping sessions of different layers are resolved by the store (api >
- * takeout-csv > takeout-json).
+ * Per-day series of sessions for the given local days, stamped at local midnight, no `source` label:
+ * - sleep: `fitbit_history_daily_sleep_seconds{account, sleep="main"|"nap"}` (time asleep) and
+ *   `fitbit_history_daily_sleep_stage_seconds{account, sleep, stage}` from sleepDayFigures (the chosen
+ *   version of each physical sleep, src/reconcile/sleep.ts). A day with any stored sleep (alternatives
+ *   included) gives both kinds and every stage some version of that day has, 0 when the chosen
+ *   sessions have none, so a value sent before a choice changed is overwritten;
+ * - exercise: `fitbit_history_daily_exercise_seconds{account}`, the workouts starting that day
+ *   (overlapping sessions of different layers counted once: api > takeout-csv > takeout-json).
  */
 export function sessionDaily(store: Store, account: string, kind: SessionKind, days: Iterable<number>, range: DayRange = {}): DailyPoint[] {
   const name = prometheusDailyName(metricDef(kind));
   if (name === null) return [];
+  const wanted = [...new Set(days)].filter((d) => inRange(d, range)).sort((a, b) => a - b);
   const out: DailyPoint[] = [];
-  for (const day of [...new Set(days)].sort((a, b) => a - b)) {
-    if (!inRange(day, range)) continue;
-    const sessions = store.sessions(account, kind, (day - 2) * DAY_MS, (day + 3) * DAY_MS);
-    const bySource = new Map<string, { v: number; offset: number }>();
-    for (const s of sessions) {
+  if (kind === 'sleep') {
+    const figures = new Map<string, SleepDayFigure>();
+    for (const f of sleepDayFigures(store, account, wanted)) figures.set(`${f.day}/${f.kind}`, f);
+    for (const day of wanted) {
+      const stored = store.sessions(account, 'sleep', (day - 2) * DAY_MS, (day + 3) * DAY_MS, { resolve: false }).filter((s) => sessionDay(s) === day);
+      if (stored.length === 0) continue;
+      const stages = new Set<SleepStage>();
+      for (const s of stored) for (const g of s.segments) stages.add(g.stage);
+      const main = figures.get(`${day}/main`);
+      const nap = figures.get(`${day}/nap`);
+      const offset = main?.offset ?? nap?.offset ?? stored[stored.length - 1]!.endOffset;
+      const t = day * DAY_MS - offset * MINUTE_MS;
+      for (const [sleep, f] of [
+        ['main', main],
+        ['nap', nap],
+      ] as const) {
+        out.push({ labels: accountLabels(name, account, [['sleep', sleep]]), day, t, v: f?.asleepSeconds ?? 0 });
+        for (const stage of [...stages].sort()) {
+          out.push({
+            labels: accountLabels(DAILY_SLEEP_STAGE_SECONDS, account, [
+              ['sleep', sleep],
+              ['stage', stage],
+            ]),
+            day,
+            t,
+            v: f?.stageSeconds[stage] ?? 0,
+          });
+        }
+      }
+    }
+    return out;
+  }
+  for (const day of wanted) {
+    let v = 0;
+    let offset: number | null = null;
+    for (const s of store.sessions(account, kind, (day - 2) * DAY_MS, (day + 3) * DAY_MS)) {
       if (sessionDay(s) !== day) continue;
-      const secs = kind === 'sleep' ? asleepSeconds(s) : (s.end - s.start) / 1000;
-      const offset = kind === 'sleep' ? s.endOffset : s.startOffset;
-      const cur = bySource.get(s.source);
-      if (cur) cur.v += secs;
-      else bySource.set(s.source, { v: secs, offset });
+      v += (s.end - s.start) / 1000;
+      offset ??= s.startOffset;
     }
-    for (const [source, { v, offset }] of [...bySource].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      out.push({ labels: seriesLabels(name, account, source), day, t: day * DAY_MS - offset * MINUTE_MS, v });
-    }
+    if (offset !== null) out.push({ labels: accountLabels(name, account), day, t: day * DAY_MS - offset * MINUTE_MS, v });
   }
   return out;
 }

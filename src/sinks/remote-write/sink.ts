@@ -210,7 +210,8 @@ export class RemoteWriteSink {
         }
       }
     }
-    // sleep stages as a minute series (Grafana's state timeline): the resolved sleeps around each changed one
+    // sleep stages as a minute series (Grafana's state timeline): the chosen sleeps (one version per
+    // physical sleep) around each changed one
     const nights = new Map<string, { from: number; to: number }>();
     for (const s of p.sessions) {
       if (s.kind !== 'sleep') continue;

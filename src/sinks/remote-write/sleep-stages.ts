@@ -5,8 +5,9 @@
  * below. One series per data source; no sample outside sleep, so a query of
  * `last_over_time(fitbit_history_sleep_stage[1m])` is empty between nights.
  *
- * The remote-write sink sends it for every changed sleep (the resolved sessions of that night:
- * one layer per night, so the Takeout and API copies of a night never conflict);
+ * The remote-write sink sends it for every changed sleep (the chosen sessions of that night: one
+ * version per physical sleep, src/reconcile/sleep.ts, so the Takeout versions and the API copy of
+ * a night never overlay each other);
  * `sleepStageChunks` gives it for a range (tests, exports).
  */
 import type { SleepStage, StoredSession, Store } from '../../store/types.js';

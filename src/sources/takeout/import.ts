@@ -10,9 +10,15 @@
  * with a warning (file + line). Zips and folders are read in two passes (Google-layer CSVs
  * first, then the rest: cheaper de-duplication, same result); a .tgz in one pass.
  *
- * Sleep CSVs: UserSleeps rows become sessions (layer takeout-csv); UserSleepStages rows are
- * joined to them by sleep_id whichever file comes first (stages without their session are kept
- * in the store's state until the UserSleeps row arrives, also across runs).
+ * Sleep CSVs: UserSleeps rows become sessions (layer takeout-csv), one per (sleep_id, algorithm
+ * version): real exports list each sleep once per `algorithm_version`, often under the same sleep_id.
+ * UserSleepStages rows are joined to the session of their own sleep_id AND version
+ * (`sleep_stages_vN` → `sleep_session_vN`) whichever file comes first (stages without their session
+ * are kept in the store's state until the UserSleeps row arrives, also across runs). A stored row of
+ * the same sleep_id and version at another start, or without a version (older fitbit-bridge), is
+ * superseded and deleted; stored stages that overlap each other (an older version merged two
+ * versions' stages into one session) are replaced by the file's. Which version counts is decided when
+ * reading (src/reconcile/sleep.ts); the summary reports physical sleeps and alternatives.
  *
  * Time zones: the user's zone comes from `--timezone` (wins), else Profile.csv, else the zone
  * stored for the account. Local-time files (calories/sleep/weight/resting-heart-rate JSON, naive
@@ -59,6 +65,7 @@ import {
   type StoredSession,
 } from '../../store/types.js';
 import { DAY_MS, Zone, localDateAtOffset } from '../../time/index.js';
+import { algorithmNumber, chooseSleeps, groupSleeps, segmentsOverlap, type SleepVersionPreference } from '../../reconcile/sleep.js';
 import type { Logger } from '../../util/log.js';
 import { errText } from '../../errors.js';
 import { ArchiveError, exportTimeOf, listInputs, readEntries, type ArchiveEntry } from './archive.js';
@@ -106,6 +113,25 @@ export interface ImportSummary {
   warningCount: number;
   metrics: Record<string, MetricSummary>;
   sessions: Record<string, { added: number; unchanged: number }>;
+  /**
+   * Sleep after this import, over the local days the imported sleep sessions touch: physical sleeps
+   * (one version each counts: main sleeps and naps) and the stored versions kept as alternatives.
+   * Absent when the import had no sleep.
+   */
+  sleep?: {
+    /** Physical sleeps (groups of overlapping sessions of any layer / version). */
+    physical: number;
+    /** Counted (chosen) sessions that are main sleeps / naps (a night logged in two parts counts two). */
+    main: number;
+    naps: number;
+    /** Stored sleep sessions (every version). */
+    stored: number;
+    /** Stored versions that no figure counts. */
+    alternatives: number;
+    version: SleepVersionPreference;
+    /** Stored rows of an older fitbit-bridge repaired by this import (superseded rows, stages of two versions merged). */
+    repaired: number;
+  };
   conflicts: number;
   /** Legacy-layer samples stored once because a Google-layer sample is the same measurement (every rule; = totalMerged(reconciled)). */
   dedupedJsonSamples: number;
@@ -153,6 +179,11 @@ function mergeSegments(a: readonly SessionSegment[], b: readonly SessionSegment[
   return out;
 }
 
+/** Key of a UserSleeps sleep: its sleep_id and algorithm version number (`sleep_stages_v2` joins `sleep_session_v2`). */
+function csvSleepKey(sleepId: string, version: string | null | undefined): string {
+  return `${sleepId}\u0000${algorithmNumber(version)}`;
+}
+
 function toRecord(s: StoredSession): SessionRecord {
   return {
     account: s.account,
@@ -165,6 +196,7 @@ function toRecord(s: StoredSession): SessionRecord {
     endOffset: s.endOffset,
     externalId: s.externalId ?? null,
     mainSleep: s.mainSleep ?? null,
+    version: s.version ?? '',
     segments: s.segments,
     details: s.details,
   };
@@ -175,10 +207,14 @@ class Run {
   readonly summary: ImportSummary;
   private readonly firstLast = new Map<string, { tMin: number; oMin: number; tMax: number; oMax: number }>();
   private readonly clocks = new Map<string, Set<string>>();
-  /** UserSleeps sessions of this run by sleep id (to join stages that come later). */
+  /** UserSleeps sessions of this run by csvSleepKey (to join stages that come later). */
   private readonly csvSleeps = new Map<string, SessionRecord>();
-  /** UserSleepStages groups whose session was not seen yet. */
+  /** UserSleepStages groups whose session was not seen yet, by csvSleepKey. */
   private readonly pendingStages = new Map<string, StageGroup>();
+  /** Span of the sleep sessions this run wrote (for the summary). */
+  private sleepSpan: { from: number; to: number } | null = null;
+  /** Stored rows repaired by this run: superseded (same sleep id and version at another start, or unversioned) or with merged stages. */
+  private repairedSleeps = 0;
   private noZoneUtcWarned = false;
   private readonly notesSeen = new Set<string>();
   private get pendingKey(): string {
@@ -196,7 +232,7 @@ class Run {
     // stages of an earlier run whose UserSleeps row had not been seen yet
     try {
       const saved = JSON.parse(opts.store.getState(this.pendingKey) ?? '[]') as StageGroup[];
-      for (const g of saved) this.pendingStages.set(g.sleepId, g);
+      for (const g of saved) this.pendingStages.set(csvSleepKey(g.sleepId, g.version), g);
     } catch {
       /* ignore a damaged state value */
     }
@@ -442,19 +478,27 @@ class Run {
     else c.unchanged++;
   }
 
-  /** Stored CSV-layer sleep sessions overlapping [from, to), by sleep id. */
-  private storedCsvSleeps(from: number, to: number): Map<string, StoredSession> {
-    const m = new Map<string, StoredSession>();
+  /** Stored CSV-layer sleep sessions overlapping [from, to), by csvSleepKey (several: older stores, other starts). */
+  private storedCsvSleeps(from: number, to: number): Map<string, StoredSession[]> {
+    const m = new Map<string, StoredSession[]>();
     for (const s of this.store.sessions(this.account, 'sleep', from, to, { resolve: false })) {
-      if (s.layer === 'takeout-csv' && s.externalId) m.set(s.externalId, s);
+      if (s.layer !== 'takeout-csv' || !s.externalId) continue;
+      const k = csvSleepKey(s.externalId, s.version);
+      const l = m.get(k);
+      if (l) l.push(s);
+      else m.set(k, [s]);
     }
     return m;
+  }
+
+  private noteSleep(from: number, to: number): void {
+    this.sleepSpan = this.sleepSpan ? { from: Math.min(this.sleepSpan.from, from), to: Math.max(this.sleepSpan.to, to) } : { from, to };
   }
 
   private writeSessions(sessions: SessionRecord[], groups: StageGroup[]): void {
     const store = this.store;
     const csvSleeps = sessions.filter((s) => s.kind === 'sleep' && s.layer === 'takeout-csv');
-    let stored: Map<string, StoredSession> | null = null;
+    let stored: Map<string, StoredSession[]> | null = null;
     if (csvSleeps.length) {
       let lo = Infinity,
         hi = -Infinity;
@@ -466,17 +510,29 @@ class Run {
     }
     for (const s of sessions) {
       let rec = s;
+      if (s.kind === 'sleep') this.noteSleep(s.start, s.end);
       if (s.kind === 'sleep' && s.layer === 'takeout-csv' && s.externalId) {
-        const id = s.externalId;
-        const prev = stored?.get(id);
-        const pend = this.pendingStages.get(id);
-        let segs: SessionSegment[] = prev && prev.start === s.start && prev.source === s.source ? prev.segments : [];
-        if (pend) {
+        const key = csvSleepKey(s.externalId, s.version);
+        let segs: SessionSegment[] = [];
+        // stored rows of this sleep id and version: the same row keeps its stages (unless an older
+        // version merged two versions' stages into it); a row at another start, or an unversioned
+        // row of the same sleep id, is superseded by this one
+        const prevs = [...(stored?.get(key) ?? []), ...(s.version ? (stored?.get(csvSleepKey(s.externalId, '')) ?? []) : [])];
+        for (const prev of prevs) {
+          if (prev.start === s.start && prev.source === s.source && (prev.version ?? '') === (s.version ?? '')) {
+            if (!segmentsOverlap(prev.segments)) segs = prev.segments;
+            else this.repairedSleeps++;
+          } else if (store.deleteSession(prev.id)) this.repairedSleeps++;
+        }
+        // stages waiting for this sleep (an older run's state has no version: key of version 0)
+        for (const k of new Set([key, csvSleepKey(s.externalId, '')])) {
+          const pend = this.pendingStages.get(k);
+          if (!pend || algorithmNumber(pend.version) !== algorithmNumber(s.version)) continue;
           segs = mergeSegments(segs, pend.segments);
-          this.pendingStages.delete(id);
+          this.pendingStages.delete(k);
         }
         rec = { ...s, segments: segs };
-        this.csvSleeps.set(id, rec);
+        this.csvSleeps.set(key, rec);
       }
       this.countSession(`${rec.kind} (${rec.layer})`, store.upsertSession(rec));
     }
@@ -490,26 +546,63 @@ class Run {
         }
       const st = this.storedCsvSleeps(lo - DAY_MS, hi + DAY_MS);
       for (const g of groups) {
-        const known = this.csvSleeps.get(g.sleepId) ?? (st.has(g.sleepId) ? toRecord(st.get(g.sleepId) as StoredSession) : undefined);
-        if (!known) {
-          const p = this.pendingStages.get(g.sleepId);
-          this.pendingStages.set(g.sleepId, p ? { ...p, segments: mergeSegments(p.segments, g.segments) } : g);
+        const key = csvSleepKey(g.sleepId, g.version);
+        let found = this.csvSleeps.get(key);
+        if (!found) {
+          const rows = st.get(key) ?? [];
+          // no version in the stages file: the only stored session of that sleep id
+          const any = algorithmNumber(g.version) === 0 && rows.length === 0 ? [...st.entries()].filter(([k]) => k.startsWith(`${g.sleepId}\u0000`)) : [];
+          const row = rows[0] ?? (any.length === 1 && any[0]![1].length === 1 ? any[0]![1][0] : undefined);
+          if (row) found = toRecord(row);
+        }
+        if (!found) {
+          const p = this.pendingStages.get(key);
+          this.pendingStages.set(key, p ? { ...p, segments: mergeSegments(p.segments, g.segments) } : g);
           continue;
         }
-        const rec: SessionRecord = { ...known, segments: mergeSegments(known.segments, g.segments) };
-        this.csvSleeps.set(g.sleepId, rec);
+        // stages of two versions merged into one row by an older fitbit-bridge: replaced by the file's
+        const merged = segmentsOverlap(found.segments);
+        if (merged) this.repairedSleeps++;
+        const base = merged ? [] : found.segments;
+        const rec: SessionRecord = { ...found, segments: mergeSegments(base, g.segments) };
+        this.csvSleeps.set(csvSleepKey(rec.externalId ?? g.sleepId, rec.version), rec);
+        this.noteSleep(rec.start, rec.end);
         this.countSession('sleep stages (takeout-csv)', store.upsertSession(rec));
       }
     }
   }
 
+  /** What the summary says about sleep: physical sleeps and alternatives over the days this run touched. */
+  private sleepSummary(): ImportSummary['sleep'] {
+    if (!this.sleepSpan) return undefined;
+    const { from, to } = this.sleepSpan;
+    const all = this.store.sessions(this.account, 'sleep', from - DAY_MS, to + DAY_MS, { resolve: false });
+    const version = this.store.sleepVersion();
+    const { chosen, alternatives } = chooseSleeps(all, version);
+    const main = chosen.filter((s) => s.mainSleep !== false).length;
+    return {
+      physical: groupSleeps(all).length,
+      main,
+      naps: chosen.length - main,
+      stored: all.length,
+      alternatives: alternatives.length,
+      version,
+      repaired: this.repairedSleeps,
+    };
+  }
+
   finish(): ImportSummary {
     const s = this.summary;
+    const sleep = this.sleepSummary();
+    if (sleep) s.sleep = sleep;
     if (this.pendingStages.size) {
       s.warningCount++;
       s.warnings.push({
         file: 'UserSleepStages',
-        message: `${this.pendingStages.size} sleep(s) in UserSleepStages have no UserSleeps row yet (ids ${[...this.pendingStages.keys()].slice(0, 5).join(', ')}${this.pendingStages.size > 5 ? ', …' : ''}); their stages are kept and joined when the UserSleeps file is imported`,
+        message: `${this.pendingStages.size} sleep(s) in UserSleepStages have no UserSleeps row yet (ids ${[...this.pendingStages.values()]
+          .map((g) => g.sleepId)
+          .slice(0, 5)
+          .join(', ')}${this.pendingStages.size > 5 ? ', …' : ''}); their stages are kept and joined when the UserSleeps file is imported`,
       });
     }
     const saved = this.opts.store.getState(this.pendingKey);

@@ -61,6 +61,12 @@ export function formatSummary(s: ImportSummary): string {
     out.push('');
     for (const [k, v] of sess.sort()) out.push(`Sessions ${k}: ${int(v.added)} added or updated, ${int(v.unchanged)} unchanged`);
   }
+  if (s.sleep) {
+    const z = s.sleep;
+    out.push(
+      `Sleep: ${int(z.physical)} physical sleep(s) (${int(z.main)} main, ${int(z.naps)} nap session(s) counted) from ${int(z.stored)} stored session(s); version counted: ${z.version} (takeout.sleep_version), ${int(z.alternatives)} other version(s) kept as alternatives${z.repaired ? `; ${int(z.repaired)} row(s) of an older import replaced` : ''}`,
+    );
+  }
   out.push('');
   out.push(...reconciledLines(s));
   out.push(`Conflicting values (newer export wins): ${int(s.conflicts)}`);

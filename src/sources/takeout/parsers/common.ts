@@ -21,6 +21,8 @@ export class SeriesBuffer {
 /** Stages of the CSV sleep layer, keyed by sleep id, waiting to be joined to their session. */
 export interface StageGroup {
   sleepId: string;
+  /** algorithm_version of the stage rows (`sleep_stages_v2`; '' or absent when the file has none). */
+  version?: string;
   source: string;
   segments: SessionSegment[];
 }

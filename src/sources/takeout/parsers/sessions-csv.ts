@@ -1,9 +1,10 @@
 /**
  * `Health Fitness Data_GoogleData/` session files, UTC stamps (`2026-04-12 05:45:30+0000` or
  * `…T05:45:30Z`) with explicit offset columns (`-04:00`), which are used as given:
- * - UserSleeps_*.csv → sleep sessions (layer takeout-csv, source = data_source), no segments;
- * - UserSleepStages_*.csv → stage groups keyed by sleep_id (joined to the sessions by import.ts,
- *   whichever file comes first);
+ * - UserSleeps_*.csv → sleep sessions (layer takeout-csv, source = data_source, version =
+ *   algorithm_version: real files list each sleep once per version, often under one sleep_id), no segments;
+ * - UserSleepStages_*.csv → stage groups keyed by (sleep_id, algorithm version number: `sleep_stages_v2`
+ *   belongs to `sleep_session_v2`), joined to the sessions by import.ts whichever file comes first;
  * - UserExercises_*.csv → exercise sessions.
  */
 import { readCsv } from '../csv.js';
@@ -11,6 +12,7 @@ import { MINUTE_MS } from '../../../time/index.js';
 import { FileFormatError, newParts, num, parseIso, parseOffsetText, utcOf, type ParseContext, type StageGroup } from './common.js';
 import { normName, type CsvStream } from './csv-samples.js';
 import { sleepStage } from './legacy-sleep.js';
+import { algorithmNumber } from '../../../reconcile/sleep.js';
 
 export const CSV_SESSION_DEFAULT_SOURCE = 'Google export';
 
@@ -76,7 +78,7 @@ export async function parseUserSleepsCsv(stream: CsvStream, ctx: ParseContext): 
           start: ['sleep start'],
           end: ['sleep end'],
         },
-        { so: ['start utc offset'], eo: ['end utc offset'], src: ['data source'], type: ['sleep type'] },
+        { so: ['start utc offset'], eo: ['end utc offset'], src: ['data source'], type: ['sleep type'], ver: ['algorithm version'] },
       );
       hdr = batch.header.map((h) => h.trim());
       skip = new Set([c.start, c.end, c.so, c.eo, c.src].filter((i): i is number => i !== undefined && i >= 0));
@@ -112,6 +114,7 @@ export async function parseUserSleepsCsv(stream: CsvStream, ctx: ParseContext): 
         endOffset: eo,
         externalId: id,
         mainSleep: null,
+        version: cell(row, c.ver)?.trim() ?? '',
         segments: [],
         details,
       });
@@ -134,7 +137,7 @@ export async function parseUserSleepStagesCsv(stream: CsvStream, ctx: ParseConte
           start: ['sleep stage start'],
           end: ['sleep stage end'],
         },
-        { src: ['data source'] },
+        { src: ['data source'], ver: ['algorithm version'] },
       );
     }
     for (let r = 0; r < batch.rows.length; r++) {
@@ -148,10 +151,12 @@ export async function parseUserSleepStagesCsv(stream: CsvStream, ctx: ParseConte
         ctx.warn(line, `stage row needs sleep_id, sleep_stage_start and sleep_stage_end (UTC stamps); row skipped`);
         continue;
       }
-      let g = groups.get(id);
+      const version = cell(row, c.ver)?.trim() ?? '';
+      const key = `${id}\u0000${algorithmNumber(version)}`;
+      let g = groups.get(key);
       if (!g) {
-        g = { sleepId: id, source: cell(row, c.src)?.trim() || CSV_SESSION_DEFAULT_SOURCE, segments: [] };
-        groups.set(id, g);
+        g = { sleepId: id, version, source: cell(row, c.src)?.trim() || CSV_SESSION_DEFAULT_SOURCE, segments: [] };
+        groups.set(key, g);
       }
       g.segments.push({ start, end, stage: sleepStage(type) });
     }
