@@ -2,6 +2,19 @@
  * *Fitbit · Day*: one day of one account in the viewer's time zone — minute heart rate, steps
  * per minute, the night's sleep stages, SpO2 and HRV (shifted 6 h back so the night before the
  * day is whole), the day's totals, and the latest values scraped from /metrics.
+ *
+ * Why the windows end in `offset 1ms` (right on Prometheus 2.x AND VictoriaMetrics):
+ * - Prometheus 2.x range windows include both ends ([T−w, T]), VictoriaMetrics only the right one
+ *   ((T−w, T]). Grafana aligns the steps of a range query to multiples of the step, so with a
+ *   1-minute step every minute sample sits exactly on a step: `sum_over_time(x[1m])` counts it at
+ *   two steps on Prometheus ("Steps per interval" doubled), once on VM.
+ * - `offset 1ms` makes the window [T−w−1ms, T−1ms] on Prometheus and (T−w−1ms, T−1ms] on VM: for
+ *   samples on whole milliseconds (every stamp the bridge writes: minutes, seconds) both are
+ *   [T−w, T): each sample falls in exactly one step's window, whatever the step.
+ * - The day's figures (stats) are instant queries at the range end `to`; the window is the
+ *   range in exact milliseconds (`$__range_ms`, not the rounded `$__range`), so it is
+ *   [from, to): the point stamped at the day's local midnight (`from`) and nothing of the next
+ *   day (stamped at `to`). A day without a value shows none (never the day before).
  */
 import type { Dashboard } from '@grafana/schema';
 import { SLEEP_STAGE_CODES } from '../../src/sinks/remote-write/sleep-stages.js';
@@ -11,8 +24,12 @@ import { daily, gauge, history, NEWEST_SAMPLE_GAUGE, SLEEP_STAGE_HISTORY } from 
 export const DAY_UID = 'fitbit-day';
 
 const A = '{account="$account"}';
-/** Daily values: the day's, else the newest of the two days before (late values, e.g. resting heart rate at day's end). */
-const DAILY_LOOKBACK = '3d';
+/** Per-day series without a source label: the one figure of the day the bridge merged across sources. */
+const MERGED = '{account="$account",source=""}';
+/** Half-open windows [T−w, T) on both TSDBs (see above). */
+const HALF_OPEN = 'offset 1ms';
+/** The time range of the dashboard, exactly: [from, to) with HALF_OPEN at the instant `to`. */
+const THE_DAY = `[\${__range_ms}ms] ${HALF_OPEN}`;
 const NIGHT_SHIFT = '6h';
 
 const STAGE_COLORS: Record<keyof typeof SLEEP_STAGE_CODES, string> = {
@@ -46,45 +63,49 @@ export function dayDashboard(): Dashboard {
         size: small,
         decimals: 0,
         description:
-          'Steps in the time range: the sum of the minute counts of each source, the highest source shown (a tracker and the phone count the same walk).',
-        targets: [target('A', `max(sum_over_time(${history('steps')}${A}[$__range]))`, 'steps', { instant: true })],
+          "The day's steps: every minute once, from the best source that has it (the tracker, else the phone, else the legacy export), written once the day has settled (remote_write.daily_settle_hours); until then today so far from /metrics.",
+        targets: [
+          target('A', `max(last_over_time(${daily('steps')}${MERGED}${THE_DAY})) or max(${gauge('steps')}${A})`, 'steps', {
+            instant: true,
+          }),
+        ],
       }),
       stat({
         title: 'Resting heart rate',
         size: small,
         unit: 'suffix: bpm',
         decimals: 0,
-        description: "The day's resting heart rate, else the newest one before it (it is known only once the day is over).",
-        targets: [target('A', `max(last_over_time(${history('resting_heart_rate')}${A}[${DAILY_LOOKBACK}]))`, 'resting', { instant: true })],
+        description: "The day's resting heart rate (known once the day is over; a day without one shows none).",
+        targets: [target('A', `max(last_over_time(${history('resting_heart_rate')}${A}${THE_DAY}))`, 'resting', { instant: true })],
       }),
       stat({
         title: 'Time asleep',
         size: small,
         unit: 's',
         description:
-          'Time asleep in the nights that ended that day (every stage but wake). Written 12 h after the day ended (remote_write.daily_settle_hours); until then the night before.',
-        targets: [target('A', `max(last_over_time(${daily('sleep')}${A}[${DAILY_LOOKBACK}]))`, 'asleep', { instant: true })],
+          'Time asleep in the sleeps that ended that day, main sleep and naps (every stage but wake). Written 12 h after the day ended (remote_write.daily_settle_hours); "Last night asleep" below has it sooner.',
+        targets: [target('A', `sum(last_over_time(${daily('sleep')}${MERGED}${THE_DAY}))`, 'asleep', { instant: true })],
       }),
       stat({
         title: 'Nightly HRV (RMSSD)',
         size: small,
         unit: 's',
         decimals: 1,
-        targets: [target('A', `max(last_over_time(${history('hrv_daily_rmssd')}${A}[${DAILY_LOOKBACK}]))`, 'hrv', { instant: true })],
+        targets: [target('A', `max(last_over_time(${history('hrv_daily_rmssd')}${A}${THE_DAY}))`, 'hrv', { instant: true })],
       }),
       stat({
         title: 'Nightly SpO2',
         size: small,
         unit: 'percentunit',
         decimals: 1,
-        targets: [target('A', `max(last_over_time(${history('spo2_daily_avg')}${A}[${DAILY_LOOKBACK}]))`, 'spo2', { instant: true })],
+        targets: [target('A', `max(last_over_time(${history('spo2_daily_avg')}${A}${THE_DAY}))`, 'spo2', { instant: true })],
       }),
       stat({
         title: 'Breathing rate',
         size: small,
         unit: 'suffix: /min',
         decimals: 1,
-        targets: [target('A', `max(last_over_time(${history('respiratory_rate')}${A}[${DAILY_LOOKBACK}]))`, 'breathing', { instant: true })],
+        targets: [target('A', `max(last_over_time(${history('respiratory_rate')}${A}${THE_DAY}))`, 'breathing', { instant: true })],
       }),
       timeseries({
         title: 'Heart rate',
@@ -93,7 +114,7 @@ export function dayDashboard(): Dashboard {
         unit: 'suffix: bpm',
         legendCalcs: ['min', 'mean', 'max'],
         description: 'Heart rate averaged per interval (one minute when zoomed in), per data source.',
-        targets: [target('A', `avg_over_time(${history('heart_rate')}${A}[$__interval])`, '{{source}}')],
+        targets: [target('A', `avg_over_time(${history('heart_rate')}${A}[$__interval] ${HALF_OPEN})`, '{{source}}')],
       }),
       timeseries({
         title: 'Steps per interval',
@@ -102,8 +123,9 @@ export function dayDashboard(): Dashboard {
         bars: true,
         decimals: 0,
         legendCalcs: ['sum'],
-        description: 'Steps counted in each interval (one minute when zoomed in), per data source.',
-        targets: [target('A', `sum_over_time(${history('steps')}${A}[$__interval])`, '{{source}}')],
+        description:
+          'Steps counted in each interval (one minute when zoomed in), per data source (a tracker and the phone can count the same walk: the day total above counts it once). The bar of an interval sits at its end.',
+        targets: [target('A', `sum_over_time(${history('steps')}${A}[$__interval] ${HALF_OPEN})`, '{{source}}')],
       }),
       row('The night (18:00 the evening before to 18:00)'),
       stateTimeline({
@@ -124,7 +146,7 @@ export function dayDashboard(): Dashboard {
         decimals: 1,
         spanNulls: 600_000,
         description: 'Blood oxygen saturation during sleep (about one sample a minute).',
-        targets: [target('A', `avg_over_time(${history('spo2')}${A}[$__interval])`, '{{source}}')],
+        targets: [target('A', `avg_over_time(${history('spo2')}${A}[$__interval] ${HALF_OPEN})`, '{{source}}')],
       }),
       timeseries({
         title: 'HRV (5-minute windows)',

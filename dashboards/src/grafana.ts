@@ -182,6 +182,8 @@ export interface TimeSeriesPanel extends PanelBase, FieldOpts {
   spanNulls?: boolean | number;
   showPoints?: boolean;
   legendCalcs?: string[];
+  /** Where a bar sits relative to its point: 'before' draws it over the interval that ends at the point. Default 'center'. */
+  barAlignment?: 'before' | 'center' | 'after';
 }
 
 export function timeseries(p: TimeSeriesPanel): Panel {
@@ -191,7 +193,7 @@ export function timeseries(p: TimeSeriesPanel): Panel {
     lineWidth: 1,
     fillOpacity: p.bars ? 80 : 10,
     gradientMode: GraphGradientMode.None,
-    barAlignment: BarAlignment.Center,
+    barAlignment: p.barAlignment === 'before' ? BarAlignment.Before : p.barAlignment === 'after' ? BarAlignment.After : BarAlignment.Center,
     showPoints: p.showPoints ? VisibilityMode.Always : VisibilityMode.Never,
     pointSize: 4,
     spanNulls: p.spanNulls ?? false,

@@ -3,10 +3,26 @@
  * rate, time asleep, nightly HRV, SpO2, breathing rate, skin temperature, energy, active zone
  * minutes and exercise — each with its 7-day mean.
  *
- * Per-day values are stamped at local midnight, so a 1-day step with `last_over_time(…[1d])`
- * picks exactly one per day and never vanishes under Prometheus' 5-minute lookback. Additive
- * totals (steps, energy, …) show the highest data source (sources count the same activity;
- * they are never summed).
+ * Why the queries read `[1d] offset 12h` / `[7d] offset 12h` (right on Prometheus 2.x AND
+ * VictoriaMetrics, whatever the step alignment):
+ * - Per-day values are stamped at the local midnight that starts their day. Grafana asks a range
+ *   query with step = the panel interval (1d) and aligns the steps to multiples of the step
+ *   shifted by the dashboard zone's UTC offset at the range end (`utcOffsetSec`): the steps fall on
+ *   local midnights, i.e. exactly on the stamps, or up to an hour off them in the part of the range
+ *   on the other side of a DST change (or hours off when the viewer's zone is not the account's).
+ * - Prometheus 2.x range windows include both ends, VictoriaMetrics excludes the left end: a
+ *   window ending on a stamp sees two days on Prometheus (`last_over_time(x[1d])` repeats the day
+ *   before into a day without data; `avg_over_time(x[7d])` averages 8 days), one on VM.
+ * - `offset 12h` moves both window ends half a day away from any midnight: at step T the 1-day
+ *   window (T−36h, T−12h] holds exactly ONE midnight — the day that ENDED at T — on both TSDBs,
+ *   for any misalignment under 12 h, 23- and 25-hour days included; the 7-day window (T−7d−12h,
+ *   T−12h] holds exactly the 7 days that ended at T (168 h ± 2 h of DST keeps them inside and the
+ *   8th outside). A day without data has no point in its window: a gap, never yesterday's value.
+ * - The bars are drawn before their point (`barAlignment: before`), over the day that ended at T.
+ * Additive totals, sleep and exercise read the per-day series without a `source` label
+ * (`source=""`): one figure per day merged across the sources by the bridge; per-source series of
+ * older versions left in a TSDB are not selected. Daily values (resting heart rate, HRV, …) stay
+ * one line per source.
  */
 import type { Dashboard } from '@grafana/schema';
 import { accountVariable, dashboard, target, timeseries, type TimeSeriesPanel } from './grafana.js';
@@ -14,18 +30,34 @@ import { daily, history } from './names.js';
 
 export const TRENDS_UID = 'fitbit-trends';
 
-const A = '{account="$account"}';
+const A = 'account="$account"';
 const DAY = '1d';
+/** Half a day: the windows' ends sit between midnights (see above). */
+export const TRENDS_OFFSET = '12h';
 
-/** The day's value per source (or the highest source), and its 7-day mean. */
-function perDay(name: string, label: string, maxOfSources: boolean): TimeSeriesPanel['targets'] {
-  const agg = (e: string): string => (maxOfSources ? `max(${e})` : e);
-  const legend = maxOfSources ? label : `${label} {{source}}`;
-  return [
-    target('A', agg(`last_over_time(${name}${A}[${DAY}])`), legend),
-    target('B', agg(`avg_over_time(${name}${A}[7d])`), `7-day mean${maxOfSources ? '' : ' {{source}}'}`),
-  ];
+/** A day's value at step T: the point stamped at the midnight that started the day ending at T. */
+export function dayValue(selector: string): string {
+  return `last_over_time(${selector}[${DAY}] offset ${TRENDS_OFFSET})`;
 }
+
+/** The mean of the 7 days ending at T (days with a value). */
+export function weekMean(selector: string): string {
+  return `avg_over_time(${selector}[7d] offset ${TRENDS_OFFSET})`;
+}
+
+/** One merged figure per day (no source label), and its 7-day mean. */
+function merged(name: string, label: string): TimeSeriesPanel['targets'] {
+  const sel = `${name}{${A},source=""}`;
+  return [target('A', dayValue(sel), label), target('B', weekMean(sel), '7-day mean')];
+}
+
+/** The day's value per source, and its 7-day mean per source. */
+function perSource(name: string, label: string): TimeSeriesPanel['targets'] {
+  const sel = `${name}{${A}}`;
+  return [target('A', dayValue(sel), `${label} {{source}}`), target('B', weekMean(sel), '7-day mean {{source}}')];
+}
+
+const before = { barAlignment: 'before' as const };
 
 export function trendsDashboard(): Dashboard {
   const size = { w: 12, h: 8 };
@@ -45,7 +77,8 @@ export function trendsDashboard(): Dashboard {
         bars: true,
         decimals: 0,
         legendCalcs: ['mean'],
-        targets: perDay(daily('steps'), 'steps', true),
+        ...before,
+        targets: merged(daily('steps'), 'steps'),
       }),
       timeseries({
         title: 'Resting heart rate',
@@ -55,9 +88,23 @@ export function trendsDashboard(): Dashboard {
         decimals: 0,
         spanNulls: true,
         legendCalcs: ['mean', 'min'],
-        targets: perDay(history('resting_heart_rate'), 'resting', false),
+        targets: perSource(history('resting_heart_rate'), 'resting'),
       }),
-      timeseries({ title: 'Time asleep', size, interval: DAY, bars: true, unit: 's', legendCalcs: ['mean'], targets: perDay(daily('sleep'), 'asleep', true) }),
+      timeseries({
+        title: 'Time asleep',
+        size,
+        interval: DAY,
+        bars: true,
+        stacked: true,
+        ...before,
+        unit: 's',
+        legendCalcs: ['mean'],
+        description: 'Time asleep in the sleeps that ended that day: the main sleep and naps stacked; the line is the 7-day mean of the main sleep.',
+        targets: [
+          target('A', dayValue(`${daily('sleep')}{${A},source=""}`), 'asleep {{sleep}}'),
+          target('B', weekMean(`${daily('sleep')}{${A},source="",sleep="main"}`), '7-day mean (main sleep)'),
+        ],
+      }),
       timeseries({
         title: 'Nightly HRV (RMSSD)',
         size,
@@ -65,7 +112,7 @@ export function trendsDashboard(): Dashboard {
         unit: 's',
         spanNulls: true,
         legendCalcs: ['mean'],
-        targets: perDay(history('hrv_daily_rmssd'), 'RMSSD', false),
+        targets: perSource(history('hrv_daily_rmssd'), 'RMSSD'),
       }),
       timeseries({
         title: 'Nightly SpO2',
@@ -75,9 +122,9 @@ export function trendsDashboard(): Dashboard {
         decimals: 1,
         spanNulls: true,
         targets: [
-          target('A', `last_over_time(${history('spo2_daily_avg')}${A}[${DAY}])`, 'average {{source}}'),
-          target('B', `last_over_time(${history('spo2_daily_lower')}${A}[${DAY}])`, 'lower {{source}}'),
-          target('C', `last_over_time(${history('spo2_daily_upper')}${A}[${DAY}])`, 'upper {{source}}'),
+          target('A', dayValue(`${history('spo2_daily_avg')}{${A}}`), 'average {{source}}'),
+          target('B', dayValue(`${history('spo2_daily_lower')}{${A}}`), 'lower {{source}}'),
+          target('C', dayValue(`${history('spo2_daily_upper')}{${A}}`), 'upper {{source}}'),
         ],
       }),
       timeseries({
@@ -87,7 +134,7 @@ export function trendsDashboard(): Dashboard {
         unit: 'suffix: /min',
         decimals: 1,
         spanNulls: true,
-        targets: perDay(history('respiratory_rate'), 'breaths', false),
+        targets: perSource(history('respiratory_rate'), 'breaths'),
       }),
       timeseries({
         title: 'Nightly skin temperature',
@@ -96,7 +143,7 @@ export function trendsDashboard(): Dashboard {
         unit: 'celsius',
         decimals: 2,
         spanNulls: true,
-        targets: perDay(history('skin_temperature'), 'temperature', false),
+        targets: perSource(history('skin_temperature'), 'temperature'),
       }),
       timeseries({
         title: 'Energy burned per day',
@@ -105,7 +152,8 @@ export function trendsDashboard(): Dashboard {
         bars: true,
         unit: 'suffix: kcal',
         decimals: 0,
-        targets: perDay(daily('calories'), 'kcal', true),
+        ...before,
+        targets: merged(daily('calories'), 'kcal'),
       }),
       timeseries({
         title: 'Active zone minutes per day',
@@ -113,9 +161,10 @@ export function trendsDashboard(): Dashboard {
         interval: DAY,
         bars: true,
         decimals: 0,
-        targets: perDay(daily('active_zone_minutes'), 'AZM', true),
+        ...before,
+        targets: merged(daily('active_zone_minutes'), 'AZM'),
       }),
-      timeseries({ title: 'Exercise per day', size, interval: DAY, bars: true, unit: 's', targets: perDay(daily('exercise'), 'exercise', true) }),
+      timeseries({ title: 'Exercise per day', size, interval: DAY, bars: true, ...before, unit: 's', targets: merged(daily('exercise'), 'exercise') }),
     ],
   });
 }

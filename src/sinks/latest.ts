@@ -6,9 +6,10 @@
  * - "Today" is the local day of the account's zone at `now` ([local midnight, next local
  *   midnight), DST-aware through Zone).
  * - Sources stay separate in the store (a tracker and the phone app are different series, the
- *   Takeout JSON layer's leftovers are a third). Totals combine them per minute with the MAXIMUM
- *   of the sources, never the sum: the JSON leftovers (zero-step minutes) and the CSV rows are
- *   disjoint, and a phone counting the same walk as the tracker must not double it.
+ *   Takeout JSON layer's leftovers are a third). Totals merge them per minute like every day
+ *   total (src/reconcile/day-totals.ts): the highest-ranked source that has a minute gives it
+ *   (tracker > phone / apps > legacy layer), never the sum: a phone counting the same walk as the
+ *   tracker must not double it, and a day split between the layers is whole.
  * - "Steps in the last 60 minutes" counts the minutes stamped in [now − 60 min, now].
  * - Single readings (heart rate, daily values) are the newest sample of any source at or before
  *   `now`.
@@ -20,6 +21,7 @@
  * samples are being re-attributed from one source to another.
  */
 import type { MetricId } from '../metrics/registry.js';
+import { windowTotal } from '../reconcile/day-totals.js';
 import type { SeriesInfo, SleepStage, Store, StoredSession } from '../store/types.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, formatIso, localDayAtOffset, zoneNamed } from '../time/index.js';
 import { sleepDayFigures } from '../reconcile/sleep.js';
@@ -155,28 +157,6 @@ function newest(store: Store, series: readonly SeriesInfo[], now: number): { t: 
   return best;
 }
 
-/** Per-minute maximum over the sources, summed over [from, to). */
-function minuteMaxTotal(store: Store, series: readonly SeriesInfo[], from: number, to: number): { sum: number; t: number | null; offset: number | null } {
-  const perMinute = new Map<number, number>();
-  let lastT: number | null = null;
-  let lastOffset: number | null = null;
-  for (const s of series) {
-    if (s.last === null || s.first === null || s.last < from || s.first >= to) continue;
-    for (const x of store.iterateSamples({ account: s.account, metric: s.metric, source: s.source }, from, to)) {
-      const m = Math.floor(x.t / MINUTE_MS);
-      const cur = perMinute.get(m);
-      if (cur === undefined || x.v > cur) perMinute.set(m, x.v);
-      if (lastT === null || x.t > lastT) {
-        lastT = x.t;
-        lastOffset = x.offset;
-      }
-    }
-  }
-  let sum = 0;
-  for (const v of perMinute.values()) sum += v;
-  return { sum, t: lastT, offset: lastOffset };
-}
-
 const ASLEEP: ReadonlySet<SleepStage> = new Set<SleepStage>(['light', 'deep', 'rem', 'asleep']);
 
 /** Minutes asleep of a sleep session: the provider's minutesAsleep, else the asleep stages, else its length. */
@@ -246,8 +226,8 @@ export function computeLatest(store: Store, account: string, opts: LatestOptions
   const total = (m: MetricId, from: number, to: number, digits: number): Reading => {
     const series = of(m);
     if (series.length === 0) return reading<number>(null, null, null, now);
-    const r = minuteMaxTotal(store, series, from, to);
-    return { value: round(r.sum, digits), at: r.t, offset: r.offset, ageS: r.t === null ? null : Math.max(0, Math.floor((now - r.t) / 1000)) };
+    const r = windowTotal(store, series, from, to);
+    return { value: round(r.value, digits), at: r.t, offset: r.offset, ageS: r.t === null ? null : Math.max(0, Math.floor((now - r.t) / 1000)) };
   };
   const todayTo = Math.min(day.end, now + 1);
 

@@ -144,6 +144,41 @@ afterEach(() => {
 });
 
 describe('layout and content', () => {
+  test('the day summary: merged totals, sleep and exercise seconds, daily values of the best source', async () => {
+    seed();
+    store.writeSamples({ account: 'me', metric: 'resting_heart_rate', source: 'Fitbit export (legacy)' }, [ny('2026-04-06T04:00:00Z', 56)], EXPORT);
+    store.writeSamples({ account: 'me', metric: 'resting_heart_rate', source: 'Inspire 3' }, [ny('2026-04-06T04:00:00Z', 55)], EXPORT);
+    // the phone counts a minute the trackers have too (14:01 UTC): the trackers' minute counts, once
+    store.writeSamples({ account: 'me', metric: 'steps', source: 'Fitbit App' }, [ny('2026-04-06T14:01:00Z', 40), ny('2026-04-06T15:00:00Z', 3)], EXPORT);
+    await runDump(opts());
+    assert.equal(
+      readFileSync(join(out, 'summary/2026-04-06.csv'), 'utf8'),
+      [
+        'figure,value,unit,source',
+        'steps,50,steps,', // 13:59 Pixel Watch 5, 14:00 Inspire 3 12, 14:01 Inspire 3 30, 15:00 Fitbit App 3
+        'sleep_main_asleep,28200,s,',
+        'sleep_main_deep,26400,s,',
+        'sleep_main_light,1800,s,',
+        'sleep_nap_asleep,1800,s,',
+        'exercise,1800,s,',
+        'resting_heart_rate,55,bpm,Inspire 3',
+        '',
+      ].join('\n'),
+    );
+    // the day of the DST change has only heart rate: no summary file
+    assert.ok(!existsSync(join(out, 'summary/2026-03-08.csv')));
+    await runDump(opts({ format: 'jsonl' }));
+    assert.deepEqual(dataRows(out, 'summary/2026-04-06.jsonl').slice(0, 1).concat(dataRows(out, 'summary/2026-04-06.jsonl').slice(-1)), [
+      '{"figure":"steps","value":50,"unit":"steps","source":null}',
+      '{"figure":"resting_heart_rate","value":55,"unit":"bpm","source":"Inspire 3"}',
+    ]);
+    // several accounts: <dir>/<account>/summary/…
+    store.writeSamples({ account: 'you', metric: 'steps', source: 'Inspire 3' }, [ny('2026-04-06T14:00:00Z', 9)], EXPORT);
+    await runDump(opts());
+    assert.equal(readFileSync(join(out, 'you/summary/2026-04-06.csv'), 'utf8'), 'figure,value,unit,source\nsteps,9,steps,\n');
+    assert.ok(existsSync(join(out, 'me/summary/2026-04-06.csv')));
+  });
+
   test('one file per local day, header, offsets across the DST change', async () => {
     seed();
     const s = await runDump(opts());
@@ -162,14 +197,15 @@ describe('layout and content', () => {
       'heart_rate/2026-04-06.csv',
       'sleep/2026-04-06.csv',
       'steps/2026-04-06.csv',
+      'summary/2026-04-06.csv',
     ]);
-    assert.equal(s.filesWritten, 7);
+    assert.equal(s.filesWritten, 8);
     assert.equal(s.metrics.heart_rate?.files, 4);
     assert.equal(s.metrics.heart_rate?.samples, 6);
     assert.equal(s.metrics.heart_rate?.first, '2026-03-07');
     assert.equal(s.metrics.heart_rate?.last, '2026-04-06');
     assert.equal(s.days, 4);
-    assert.match(formatDumpSummary(s), /7 written, 0 unchanged, 0 removed/);
+    assert.match(formatDumpSummary(s), /8 written, 0 unchanged, 0 removed/);
     assert.match(formatDumpSummary(s), /heart_rate/);
   });
 
@@ -381,11 +417,11 @@ describe('incremental', () => {
       }),
     );
     const s = await runDump(opts());
-    assert.equal(s.filesWritten, 1);
+    assert.equal(s.filesWritten, 2);
     const after = snapshot(out);
     assert.deepEqual(
       [...after.keys()].filter((k) => after.get(k) !== before.get(k)),
-      ['sleep/2026-03-08.csv'],
+      ['sleep/2026-03-08.csv', 'summary/2026-03-08.csv'],
     );
   });
 
@@ -418,8 +454,14 @@ describe('incremental', () => {
     writeFileSync(join(out, 'weight/2026-04-06.csv'), 'user file');
     const s2 = await runDump(opts({ metrics: ['steps', 'heart_rate'], from: '2026-04-06' }));
     assert.equal(s2.full, true);
-    assert.deepEqual([...snapshot(out).keys()].sort(), ['heart_rate/2026-04-06.csv', 'steps/2026-04-06.csv', 'weight/2026-04-06.csv']);
-    assert.equal(s2.filesWritten, 0);
+    assert.deepEqual([...snapshot(out).keys()].sort(), [
+      'heart_rate/2026-04-06.csv',
+      'steps/2026-04-06.csv',
+      'summary/2026-04-06.csv',
+      'weight/2026-04-06.csv',
+    ]);
+    assert.equal(readFileSync(join(out, 'summary/2026-04-06.csv'), 'utf8'), 'figure,value,unit,source\nsteps,47,steps,\n'); // the selected metrics only
+    assert.equal(s2.filesWritten, 1);
     assert.equal(s2.filesUnchanged, 2);
     assert.equal(s2.filesRemoved, 5);
     assert.deepEqual(Object.keys(s2.metrics).sort(), ['heart_rate', 'steps']);
@@ -431,7 +473,12 @@ describe('incremental', () => {
     const s3 = await runDump(opts({ metrics: ['heart_rate', 'steps'], from: '2026-04-06' }));
     assert.equal(s3.full, false);
     assert.equal(s3.filesWritten, 0);
-    assert.deepEqual([...snapshot(out).keys()].sort(), ['heart_rate/2026-04-06.csv', 'steps/2026-04-06.csv', 'weight/2026-04-06.csv']);
+    assert.deepEqual([...snapshot(out).keys()].sort(), [
+      'heart_rate/2026-04-06.csv',
+      'steps/2026-04-06.csv',
+      'summary/2026-04-06.csv',
+      'weight/2026-04-06.csv',
+    ]);
     assert.equal(readFileSync(join(out, 'weight/2026-04-06.csv'), 'utf8'), 'user file');
     await assert.rejects(runDump(opts({ from: '2026-04-07', to: '2026-04-01' })), /after --to/);
   });
@@ -467,8 +514,8 @@ describe('incremental', () => {
     await runDump(opts());
     const s = await runDump(opts({ format: 'jsonl' }));
     assert.equal(s.full, true);
-    assert.equal(s.filesWritten, 7);
-    assert.equal(s.filesRemoved, 7);
+    assert.equal(s.filesWritten, 8);
+    assert.equal(s.filesRemoved, 8);
     assert.ok([...snapshot(out).keys()].every((k) => k.endsWith('.jsonl')));
   });
 });

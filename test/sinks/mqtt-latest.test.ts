@@ -36,7 +36,7 @@ describe('latest values', () => {
     assert.equal(l.dayEnd, Date.UTC(2026, 3, 7, 4));
   });
 
-  test('steps today: per-minute maximum over the sources, local day only, nothing after now', () => {
+  test('steps today: merged per minute over the sources (tracker first), local day only, nothing after now', () => {
     const s = tmp.store();
     s.writeSamples(key('steps'), minutes(ny(7), 10, 10), EX); // 07:00–07:09 tracker
     s.writeSamples(key('steps', 'Fitbit App'), minutes(ny(7, 5), 10, 8), EX); // 07:05–07:14 phone, overlapping

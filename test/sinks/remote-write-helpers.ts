@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { configSchema, type Config } from '../../src/config/schema.js';
-import { METRICS, metric, prometheusDailyName, prometheusFactor, prometheusHistoryName } from '../../src/metrics/registry.js';
+import { METRICS, metric, prometheusDailyName, prometheusFactor, prometheusHistoryName, type MetricId } from '../../src/metrics/registry.js';
+import { compareSources } from '../../src/reconcile/sources.js';
 import { importTakeout } from '../../src/sources/takeout/import.js';
-import { localDateAtOffset } from '../../src/time/index.js';
+import { localDateAtOffset, zoneNamed, zoneOffset } from '../../src/time/index.js';
 import type { Store } from '../../src/store/types.js';
 import { archiveBaseName, exportInstant, generateTakeout } from '../../src/synthetic/index.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -46,8 +47,8 @@ function push(m: Expected, labels: Record<string, string>, t: number, v: number)
 
 /**
  * What the TSDB must hold: every sample of every series as `fitbit_history_<name>` in base units,
- * the per-local-day totals of additive metrics and the daily sleep / exercise time, each stamped
- * at local midnight.
+ * the per-local-day totals of additive metrics (merged per minute across the sources, no source
+ * label) and the daily sleep / exercise time, each stamped at local midnight.
  */
 export function expectedFromStore(store: Store): Expected {
   const out: Expected = new Map();
@@ -56,21 +57,42 @@ export function expectedFromStore(store: Store): Expected {
     if (m.kind === 'session') continue;
     const f = prometheusFactor(m);
     const labels = { __name__: prometheusHistoryName(m), account: s.account, source: s.source };
-    const daily = new Map<string, { sum: number; firstT: number; firstOffset: number }>();
+    for (const x of store.iterateSamples(s)) push(out, labels, x.t, f === 1 ? x.v : x.v * f);
+  }
+  // per-day totals of the additive metrics: one figure per account and local day, each minute from
+  // the best-ranked source that has it (src/reconcile/sources.ts), stamped at the zone's local midnight
+  const perDay = new Map<
+    string,
+    { account: string; metric: MetricId; date: string; minutes: Map<number, { source: string; v: number }>; firstT: number; firstOffset: number }
+  >();
+  for (const s of store.listSeries()) {
+    const m = metric(s.metric);
+    if (m.kind !== 'intraday' || m.prometheus.dailySum !== true) continue;
     for (const x of store.iterateSamples(s)) {
-      push(out, labels, x.t, f === 1 ? x.v : x.v * f);
-      if (m.prometheus.dailySum) {
-        const date = localDateAtOffset(x.t, x.offset);
-        const d = daily.get(date);
-        if (d) d.sum += x.v;
-        else daily.set(date, { sum: x.v, firstT: x.t, firstOffset: x.offset });
+      const date = localDateAtOffset(x.t, x.offset);
+      const k = JSON.stringify([s.account, s.metric, date]);
+      let d = perDay.get(k);
+      if (!d) perDay.set(k, (d = { account: s.account, metric: s.metric, date, minutes: new Map(), firstT: x.t, firstOffset: x.offset }));
+      if (x.t < d.firstT) {
+        d.firstT = x.t;
+        d.firstOffset = x.offset;
       }
+      const minute = Math.floor(x.t / 60_000);
+      const cur = d.minutes.get(minute);
+      if (!cur || compareSources(s.source, cur.source) < 0) d.minutes.set(minute, { source: s.source, v: x.v });
+      else if (cur.source === s.source) cur.v += x.v;
     }
-    const dn = prometheusDailyName(m);
-    if (dn !== null) {
-      for (const [date, d] of daily)
-        push(out, { __name__: dn, account: s.account, source: s.source }, Date.parse(`${date}T00:00:00Z`) - d.firstOffset * 60_000, d.sum * f);
-    }
+  }
+  for (const d of perDay.values()) {
+    const m = metric(d.metric);
+    const tz = store.getAccount(d.account)?.timezone ?? null;
+    const midnight =
+      tz !== null && zoneOffset(tz, d.firstT) === d.firstOffset
+        ? zoneNamed(tz).midnightOfDate(d.date)
+        : Date.parse(`${d.date}T00:00:00Z`) - d.firstOffset * 60_000;
+    let sum = 0;
+    for (const x of d.minutes.values()) sum += x.v;
+    push(out, { __name__: prometheusDailyName(m)!, account: d.account }, midnight, sum * prometheusFactor(m));
   }
   for (const a of new Set(store.listSeries().map((s) => s.account))) {
     // exercise: per local day of the start, no source label

@@ -77,13 +77,18 @@ export interface Fill {
   interval: string;
   /** $__range (e.g. '1d'). */
   range: string;
+  /** $__range_ms (exact milliseconds); default: `range` in ms. */
+  rangeMs?: number;
   /** $__rate_interval; default: interval. */
   rateInterval?: string;
 }
 
 /** Grafana's variables filled in; throws when a `$` is left (an unknown variable). */
 export function expand(expr: string, f: Fill): string {
+  const rangeMs = String(f.rangeMs ?? durationSeconds(f.range) * 1000);
   let s = expr
+    .replaceAll('${__range_ms}', rangeMs)
+    .replaceAll('$__range_ms', rangeMs)
     .replaceAll('$__rate_interval', f.rateInterval ?? f.interval)
     .replaceAll('$__interval', f.interval)
     .replaceAll('$__range', f.range);

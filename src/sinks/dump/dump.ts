@@ -1,9 +1,9 @@
 /**
  * The dump sink: every local day of every metric as one file, written incrementally.
  *
- * Layout (one account): `<dir>/<metric>/<YYYY-MM-DD>.csv|jsonl`; several accounts:
- * `<dir>/<account>/<metric>/…`. Plus `<dir>/manifest.json` and the state file
- * `<dir>/.fitbit-bridge-dump.json`.
+ * Layout (one account): `<dir>/<metric>/<YYYY-MM-DD>.csv|jsonl`, and the day's figures in
+ * `<dir>/summary/<YYYY-MM-DD>.csv|jsonl` (summary.ts); several accounts: `<dir>/<account>/<metric>/…`.
+ * Plus `<dir>/manifest.json` and the state file `<dir>/.fitbit-bridge-dump.json`.
  *
  * Which file a record lands in:
  * - samples (intraday and daily metrics): the LOCAL date of the sample, i.e. the date of
@@ -41,6 +41,7 @@ import {
   type Row,
 } from './format.js';
 import { createProgress } from './progress.js';
+import { feedsSummary, renderSummary, SUMMARY_COLUMNS, SUMMARY_FOLDER, summaryRows } from './summary.js';
 import {
   appendJournal,
   DUMP_LAYOUT_VERSION,
@@ -237,8 +238,8 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
   const madeDirs = new Set<string>();
 
   /** Writes one day file (or drops it from the dump when it has no rows). */
-  const emit = (t: Target, day: number, rowCount: number, render: () => string): void => {
-    const rel = relOf(t, day);
+  const emit = (t: Target, day: number, rowCount: number, render: () => string): void => emitRel(relOf(t, day), rowCount, render);
+  const emitRel = (rel: string, rowCount: number, render: () => string): void => {
     if (rowCount === 0) {
       files.delete(rel); // removed below if an earlier dump wrote it
       return;
@@ -269,7 +270,14 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
     filesWritten++;
   };
 
-  const totalDays = [...targets.values()].reduce((n, t) => n + t.days.size, 0);
+  // day summaries: the days of every target feeding them (additive, daily-kind, sleep, exercise) are re-rendered
+  const summaryDays = new Map<string, Set<number>>(accounts.map((a) => [a, new Set<number>()]));
+  for (const t of targets.values()) {
+    if (!feedsSummary(t.def)) continue;
+    const set = summaryDays.get(t.account);
+    if (set) for (const d of t.days) set.add(d);
+  }
+  const totalDays = [...targets.values()].reduce((n, t) => n + t.days.size, 0) + [...summaryDays.values()].reduce((n, s) => n + s.size, 0);
   const progress = createProgress(totalDays, logger, opts.progress === true);
   let lastYield = Date.now();
   try {
@@ -330,6 +338,21 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
         }
         if (Date.now() - lastYield > 100) {
           // Let the progress bar redraw and signals through; no store iterator is open here.
+          await new Promise<void>((r) => setImmediate(r));
+          lastYield = Date.now();
+        }
+      }
+    }
+    for (const account of accounts) {
+      const folder = folders.get(account) ?? '';
+      for (const chunk of chunks([...(summaryDays.get(account) ?? [])].sort((a, b) => a - b))) {
+        const byDay = summaryRows(store, account, chunk, defs);
+        for (const d of chunk) {
+          const rows = byDay.get(d) ?? [];
+          emitRel(`${folder ? `${folder}/` : ''}${SUMMARY_FOLDER}/${dateOfDay(d)}.${ext}`, rows.length, () => renderSummary(format, rows));
+          progress.tick(`${folder ? `${account} ` : ''}${SUMMARY_FOLDER} ${dateOfDay(d)}`);
+        }
+        if (Date.now() - lastYield > 100) {
           await new Promise<void>((r) => setImmediate(r));
           lastYield = Date.now();
         }
@@ -519,6 +542,14 @@ function buildManifest(m: ManifestInput): Record<string, unknown> {
     timezones,
     accounts: m.accounts.map((a) => ({ name: a, folder: m.folders.get(a) || '.', timezone: m.tzOf.get(a) ?? null })),
     metrics,
+    summary: {
+      layout: `${m.nested ? '<account>/' : ''}${SUMMARY_FOLDER}/<YYYY-MM-DD>.${ext}`,
+      columns: SUMMARY_COLUMNS,
+      rule:
+        'One row per figure of the local day: additive totals by metric id merged per minute across sources (source empty), ' +
+        'sleep_main_* / sleep_nap_* and exercise in seconds (source empty), daily values by metric id from the highest-ranked source (source named).',
+      files: [...m.files.keys()].filter((rel) => parseRel(rel)?.metric === SUMMARY_FOLDER).length,
+    },
   };
 }
 

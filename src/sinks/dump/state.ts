@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 export const STATE_FILE = '.fitbit-bridge-dump.json';
 export const JOURNAL_FILE = '.fitbit-bridge-dump.journal';
 /** Bump when the file layout or content rules change: the next run is then a full run. */
-export const DUMP_LAYOUT_VERSION = 1;
+export const DUMP_LAYOUT_VERSION = 2;
 
 /** Everything that, when changed, makes the next run a full run. */
 export interface DumpSettings {

@@ -2,7 +2,8 @@
  * The history as an OpenMetrics text file for `promtool tsdb create-blocks-from openmetrics`
  * (backfilling plain Prometheus with years of data without remote write). Same series, names and
  * units as remote write (src/sinks/remote-write/series.ts): `fitbit_history_<name>{account,
- * source}` per sample and the `fitbit_history_daily_*` per-day series at local midnight.
+ * source}` per sample and the `fitbit_history_daily_*` per-day series at local midnight (the
+ * additive totals: one merged figure per account and day, no source label).
  *
  * Format: one metric family after the other (`# TYPE`, `# HELP`, then its samples, each series in
  * time order), `name{labels} value timestamp` with the timestamp in seconds (millisecond
@@ -245,8 +246,15 @@ export async function writeOpenMetrics(opts: OpenMetricsExportOptions, out: Writ
     }
     if (hasDailySum(m)) {
       const name = prometheusDailyName(m)!;
+      // one figure per account and local day, merged per minute across the account's sources
+      const daysOf = new Map<string, Set<number>>();
+      for (const s of series) {
+        const set = daysOf.get(s.account) ?? new Set<number>();
+        for (const d of localDays.get(s.id) ?? []) set.add(d);
+        daysOf.set(s.account, set);
+      }
       const pts: DailyPoint[] = [];
-      for (const s of series) pts.push(...dailySums(store, s, localDays.get(s.id) ?? []));
+      for (const [account, days] of daysOf) pts.push(...dailySums(store, account, m.id, days));
       await points(name, help(m, true), pts);
     }
   }

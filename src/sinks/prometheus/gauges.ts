@@ -11,8 +11,8 @@
  *   `{account, source}` — a tracker and the phone app stay separate;
  * - additive intraday metrics with a "today" total in computeLatest (steps, energy, distance,
  *   floors): the total of the account's current local day, `{account, source="all"}` — per
- *   minute the highest source, never the sum (see src/sinks/latest.ts); a per-source "newest
- *   minute" would mean nothing;
+ *   minute the highest-ranked source that has it, never the sum (src/reconcile/day-totals.ts);
+ *   a per-source "newest minute" would mean nothing;
  * - sleep: the time asleep of last night's main sleep, `{account, source="all"}`, and the
  *   current / last sleep stage as a state set `fitbit_sleep_stage{account, stage}`.
  * Beside them `fitbit_newest_sample_timestamp_seconds{account, metric, source}` says when the

@@ -4,10 +4,10 @@
  *
  * - every sample of a metric with samples, at its own instant, in the Prometheus base unit:
  *   `fitbit_history_<name>{account, source}` (daily-kind metrics are stamped at local midnight);
- * - per local day, stamped at that day's local midnight (the day's first sample's UTC offset):
- *   the total of each additive intraday metric, `fitbit_history_daily_<name>{account, source}`
- *   (steps, distance, energy, floors, elevation, active zone minutes), the time asleep of the
- *   sleeps that ended that day, main sleep and naps apart
+ * - per local day, stamped at that day's local midnight: the total of each additive intraday
+ *   metric, `fitbit_history_daily_<name>{account}` (steps, distance, energy, floors, elevation,
+ *   active zone minutes; merged per minute across the sources, no source label), the time asleep of
+ *   the sleeps that ended that day, main sleep and naps apart
  *   (`fitbit_history_daily_sleep_seconds{account, sleep}`, per stage
  *   `fitbit_history_daily_sleep_stage_seconds{account, sleep, stage}`: the chosen version of each
  *   physical sleep only) and the time exercising of the workouts that started that day
@@ -16,7 +16,16 @@
  * Labels are bounded: `account` (configured names), `source` (device / app names). Series of
  * different data sources are never summed.
  */
-import { metric as metricDef, prometheusDailyName, prometheusFactor, prometheusHistoryName, type MetricDef, type SessionKind } from '../../metrics/registry.js';
+import {
+  metric as metricDef,
+  prometheusDailyName,
+  prometheusFactor,
+  prometheusHistoryName,
+  type MetricDef,
+  type MetricId,
+  type SessionKind,
+} from '../../metrics/registry.js';
+import { dayTotals } from '../../reconcile/day-totals.js';
 import type { SeriesKey, SleepStage, Store, StoredSession } from '../../store/types.js';
 import { asleepSeconds as reconcileAsleepSeconds, sleepDayFigures, type SleepDayFigure } from '../../reconcile/sleep.js';
 import { DAY_MS, MINUTE_MS, localDayAtOffset } from '../../time/index.js';
@@ -98,38 +107,29 @@ export function hasDailySum(m: MetricDef): boolean {
 }
 
 /**
- * Per-day totals of an additive intraday series for the given local days (days without samples
- * give nothing). A local day spans up to three UTC day blocks, which are all read.
+ * Per-day totals of an additive intraday metric of an account for the given local days (days
+ * without samples give nothing): `fitbit_history_daily_<name>{account}`, NO source label — THE
+ * figure of the day, merged per minute across the data sources (src/reconcile/day-totals.ts: the
+ * highest-ranked source that has a minute gives it; never the larger of two partial days, never a
+ * sum of the same minutes). Stamped at the day's local midnight. A local day spans up to three UTC
+ * day blocks of each source, which are all read.
  */
-export function dailySums(store: Store, key: SeriesKey, days: Iterable<number>): DailyPoint[] {
-  const m = metricDef(key.metric);
+export function dailySums(store: Store, account: string, metric: MetricId, days: Iterable<number>): DailyPoint[] {
+  const m = metricDef(metric);
   const name = prometheusDailyName(m);
   if (name === null || !hasDailySum(m)) return [];
-  const labels = seriesLabels(name, key.account, key.source);
+  const labels = dailyLabels(name, account);
   const factor = prometheusFactor(m);
-  const out: DailyPoint[] = [];
-  for (const day of [...new Set(days)].sort((a, b) => a - b)) {
-    let sum = 0;
-    let count = 0;
-    let firstT = Infinity;
-    let firstOffset = 0;
-    for (let d = day - 1; d <= day + 1; d++) {
-      const cols = store.readDayColumns(key, d);
-      for (let i = 0; i < cols.n; i++) {
-        const off = cols.offset[i]!;
-        if (localDayAtOffset(cols.t[i]!, off) !== day) continue;
-        sum += cols.v[i]!;
-        count++;
-        if (cols.t[i]! < firstT) {
-          firstT = cols.t[i]!;
-          firstOffset = off;
-        }
-      }
-    }
-    if (count === 0) continue;
-    out.push({ labels, day, t: day * DAY_MS - firstOffset * MINUTE_MS, v: sum * factor });
-  }
-  return out;
+  const timezone = store.getAccount(account)?.timezone ?? null;
+  return dayTotals(store, account, metric, days, { timezone }).map((d) => ({ labels, day: d.day, t: d.t, v: d.value * factor }));
+}
+
+/** Labels of a per-day series without a source: `__name__`, `account`. */
+export function dailyLabels(name: string, account: string): Label[] {
+  return [
+    ['__name__', name],
+    ['account', account],
+  ];
 }
 
 /** The local day a session counts for: sleep by its end (the morning you woke up), exercise by its start. */

@@ -13,7 +13,7 @@
 import { STATE_KEYS } from '../../store/state-keys.js';
 import { metric as metricDef, type MetricId, type SessionKind } from '../../metrics/registry.js';
 import { SinkCursor, type CursorLag } from '../cursor.js';
-import type { SeriesKey, Store } from '../../store/types.js';
+import type { Store } from '../../store/types.js';
 import { DAY_MS, MINUTE_MS, dayNumber, systemClock, type Clock } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
 import { Batcher } from './batch.js';
@@ -110,7 +110,13 @@ export class RemoteWriteSink {
     const out = new Map<string, PendingEntry>();
     if (raw === null) return out;
     try {
-      for (const e of JSON.parse(raw) as PendingEntry[]) out.set(pendingKey(e), e);
+      for (const e of JSON.parse(raw) as PendingEntry[]) {
+        // older versions kept one entry per source; the day total is one figure of all sources now
+        if (e.kind === 'sum') delete e.source;
+        const k = pendingKey(e);
+        const cur = out.get(k);
+        if (!cur || e.due < cur.due) out.set(k, e);
+      }
     } catch {
       this.opts.logger.warn('remote write: unreadable list of days waiting to settle; it is rebuilt from the next changes');
     }
@@ -154,12 +160,12 @@ export class RemoteWriteSink {
   }
 
   private dailyPoints(entries: Iterable<Omit<PendingEntry, 'due'>>): DailyPoint[] {
-    const sums = new Map<string, { key: SeriesKey; days: number[] }>();
+    const sums = new Map<string, { account: string; metric: MetricId; days: number[] }>();
     const sess = new Map<string, { account: string; kind: SessionKind; days: number[] }>();
     for (const e of entries) {
-      if (e.kind === 'sum' && e.metric !== undefined && e.source !== undefined) {
-        const k = JSON.stringify([e.account, e.metric, e.source]);
-        const g = sums.get(k) ?? { key: { account: e.account, metric: e.metric, source: e.source }, days: [] };
+      if (e.kind === 'sum' && e.metric !== undefined) {
+        const k = JSON.stringify([e.account, e.metric]);
+        const g = sums.get(k) ?? { account: e.account, metric: e.metric, days: [] };
         g.days.push(e.day);
         sums.set(k, g);
       } else if (e.kind !== 'sum') {
@@ -170,7 +176,7 @@ export class RemoteWriteSink {
       }
     }
     const out: DailyPoint[] = [];
-    for (const g of sums.values()) out.push(...dailySums(this.opts.store, g.key, g.days));
+    for (const g of sums.values()) out.push(...dailySums(this.opts.store, g.account, g.metric, g.days));
     for (const g of sess.values()) out.push(...sessionDaily(this.opts.store, g.account, g.kind, g.days, this.range));
     return out;
   }
@@ -205,7 +211,8 @@ export class RemoteWriteSink {
                 [b.day + 1, 0],
               ]);
         for (const [day, offset] of days) {
-          const e = { kind: 'sum' as const, account: b.key.account, metric: b.key.metric, source: b.key.source, day };
+          // the day's figure merges every source: a change of any source's block recomputes it
+          const e = { kind: 'sum' as const, account: b.key.account, metric: b.key.metric, day };
           dirty.set(pendingKey(e), { e, offset });
         }
       }
