@@ -87,8 +87,9 @@ export function dayFigures(opts: { seed: number; timezone: string; date: string;
       asleep += f.asleep;
       for (const [st, sec] of Object.entries(f.stages) as [SleepStage, number][]) stages[st] = (stages[st] ?? 0) + sec;
     }
-    out[`sleep_${kind}_asleep`] = asleep;
     for (const [st, sec] of Object.entries(stages)) out[`sleep_${kind}_${st}`] = sec;
+    // the time asleep (a classic sleep's stage `asleep` has the same name: the figure wins)
+    out[`sleep_${kind}_asleep`] = asleep;
   }
   if (day.exercises.length) out.exercise = day.exercises.reduce((a, e) => a + (e.end - e.start) / 1000, 0);
 

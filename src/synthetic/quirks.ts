@@ -209,11 +209,11 @@ export function legacyRespiratoryRate(seed: number, date: string, full: number):
 }
 
 /**
- * The split instant of a split day (UTC ms, a whole local minute 05:00–11:00), or null for a
+ * The split instant of a split day (UTC ms, a whole local minute 09:00–13:00), or null for a
  * normal day. Before it the day's steps, distance and calories are only in the JSON layer.
  */
 export function splitInstant(seed: number, date: string, timezone: string): number | null {
   const x = h(seed, 'split-day', date);
   if (x % SPLIT_DAY_EVERY !== 0) return null;
-  return localToUtc(timezone, date, 5 * 60 + ((x >>> 16) % 361));
+  return localToUtc(timezone, date, 9 * 60 + ((x >>> 16) % 241));
 }
