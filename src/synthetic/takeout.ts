@@ -13,6 +13,21 @@
  */
 import { TRACKER, WEIGHT_SOURCE, type ExerciseSession, type SleepLog, type SyntheticDay, type SyntheticProfile } from './model.js';
 import { Bytes, writeFitbitStamp, writeIsoZ } from './bytes.js';
+import {
+  SLEEP_SESSION_LEGACY,
+  SLEEP_SESSION_NEWEST,
+  SLEEP_STAGES_LEGACY,
+  SLEEP_STAGES_NEWEST,
+  SPLIT_DAY_SOURCE,
+  jsonCalories,
+  jsonHeartRate,
+  legacyHrvSummary,
+  legacyRespiratoryRate,
+  legacySleep,
+  mergedStages,
+  splitInstant,
+  weightPlaceholder,
+} from './quirks.js';
 import { hash32 } from './prng.js';
 import { Dbl, dbl, jacksonArray, type JValue } from './jackson.js';
 import { MINUTE_MS, addDays, formatOffset } from '../time/index.js';
@@ -214,7 +229,7 @@ export class TakeoutRenderer {
 
   // ---- the CSV layer (Z stamps) ---------------------------------------------------------------
 
-  private csvIntraday(day: SyntheticDay, before: number): void {
+  private csvIntraday(day: SyntheticDay, before: number, split: number | null): void {
     const eol = this.eol;
     // heart rate, one file per UTC day
     {
@@ -261,9 +276,34 @@ export class TakeoutRenderer {
         this.count(`csv.${kind}`);
       }
     };
-    monthly('steps', day.steps, csvNum);
-    monthly('distance', day.distance, csvNum);
-    monthly('calories', day.calories, csvNum);
+    if (split === null) {
+      monthly('steps', day.steps, csvNum);
+      monthly('distance', day.distance, csvNum);
+      monthly('calories', day.calories, csvNum);
+    } else {
+      // a split day: before the split only the JSON layer; after it one row per minute from the phone app
+      const g = day.minutes;
+      const steps = { source: SPLIT_DAY_SOURCE, t: [] as number[], v: [] as number[] };
+      const distance = { source: SPLIT_DAY_SOURCE, t: [] as number[], v: [] as number[] };
+      const calories = { source: SPLIT_DAY_SOURCE, t: [] as number[], v: [] as number[] };
+      for (let i = 0; i < g.t.length; i++) {
+        const t = g.t[i] as number;
+        if (t < split) continue;
+        if ((g.steps[i] as number) > 0) {
+          steps.t.push(t);
+          steps.v.push(g.steps[i] as number);
+        }
+        if ((g.distanceCm[i] as number) > 0) {
+          distance.t.push(t);
+          distance.v.push((g.distanceCm[i] as number) / 100);
+        }
+        calories.t.push(t);
+        calories.v.push(g.calories[i] as number);
+      }
+      monthly('steps', [steps], csvNum);
+      monthly('distance', [distance], csvNum);
+      monthly('calories', [calories], csvNum);
+    }
     monthly('altitude', day.altitude, (m) => String(Math.round(m * 1000)));
     monthly('floors', day.floors, csvNum);
     for (const a of day.activeZoneMinutes) {
@@ -330,7 +370,10 @@ export class TakeoutRenderer {
       one('daily_heart_rate_variability', `${csvNum(d.hrv.rmssd)},${csvNum(d.hrv.nremhr)},${csvNum(d.hrv.entropy)},${csvNum(d.hrv.deepRmssd)}`);
       this.emitText(
         this.p(DIRS.hrv, hrvSummaryFileName(day.date)),
-        `timestamp,rmssd,nremhr,entropy${eol}${stamp},${d.hrv.rmssd},${d.hrv.nremhr},${d.hrv.entropy}${eol}`,
+        (() => {
+          const l = legacyHrvSummary(day.seed, day.date, d.hrv);
+          return `timestamp,rmssd,nremhr,entropy${eol}${stamp},${l.rmssd},${l.nremhr},${l.entropy}${eol}`;
+        })(),
         true,
       );
     }
@@ -346,7 +389,7 @@ export class TakeoutRenderer {
       one('daily_respiratory_rate', csvNum(d.respiratoryRate.full));
       this.emitText(
         this.p(DIRS.hrv, `Daily Respiratory Rate Summary - ${day.date}.csv`),
-        `timestamp,daily_respiratory_rate${eol}${stamp},${d.respiratoryRate.full}${eol}`,
+        `timestamp,daily_respiratory_rate${eol}${stamp},${legacyRespiratoryRate(day.seed, day.date, d.respiratoryRate.full)}${eol}`,
         true,
       );
     }
@@ -373,51 +416,58 @@ export class TakeoutRenderer {
     const eol = this.eol;
     const month = `${day.date.slice(0, 8)}01`;
     const created = fmtSpaceUtc(day.end + 3 * 3_600_000);
-    for (const s of day.sleeps) {
-      const us = this.roll('user_sleeps', this.p(DIRS.health, `UserSleeps_${month}.csv`), USER_SLEEPS_HEADER);
-      let longest = 0;
-      for (const g of s.segments) if (g.level === 'wake' || g.level === 'awake') longest = Math.max(longest, Math.round((g.end - g.start) / MINUTE_MS));
-      const sleepId = csvSleepId(s.logId);
-      us.w.str(
-        [
-          sleepId,
-          s.type === 'stages' ? 'STAGES' : 'CLASSIC',
-          s.timeInBed,
-          s.minutesAfterWakeup,
-          s.minutesToFallAsleep,
-          s.minutesAsleep,
-          s.minutesAwake,
-          longest,
-          s.minutesToFallAsleep,
-          formatOffset(s.startOffset),
-          fmtSpaceUtc(s.start),
-          formatOffset(s.endOffset),
-          fmtSpaceUtc(s.end),
-          TRACKER,
-          s.type === 'stages' ? 'sleep_session_v1' : 'sleep_session_v0',
-          created,
-          created,
-        ].join(',') + eol,
-      );
-      this.count('csv.sleep');
-      const st = this.roll('user_sleep_stages', this.p(DIRS.health, `UserSleepStages_${month}.csv`), USER_SLEEP_STAGES_HEADER);
-      s.segments.forEach((g, i) => {
-        st.w.str(
+    for (const physical of day.sleeps) {
+      // once per algorithm version, sharing the sleep_id (as real exports may do)
+      const sleepId = csvSleepId(physical.logId);
+      const legacy = legacySleep(day.seed, physical, this.opts.timezone);
+      const versions: [SleepLog, string, string, number][] = [];
+      if (legacy) versions.push([legacy, SLEEP_SESSION_LEGACY, SLEEP_STAGES_LEGACY, 1]);
+      versions.push([physical, SLEEP_SESSION_NEWEST, SLEEP_STAGES_NEWEST, 2]);
+      for (const [s, sessionVersion, stagesVersion, v] of versions) {
+        const us = this.roll('user_sleeps', this.p(DIRS.health, `UserSleeps_${month}.csv`), USER_SLEEPS_HEADER);
+        let longest = 0;
+        for (const g of s.segments) if (g.level === 'wake' || g.level === 'awake') longest = Math.max(longest, Math.round((g.end - g.start) / MINUTE_MS));
+        us.w.str(
           [
             sleepId,
-            `${sleepId.slice(0, 15)}${String(i).padStart(4, '0')}`,
-            g.level === 'wake' || g.level === 'awake' ? 'AWAKE' : g.level.toUpperCase(),
-            formatOffset(g.startOffset),
-            fmtSpaceUtc(g.start),
-            formatOffset(g.endOffset),
-            fmtSpaceUtc(g.end),
+            s.type === 'stages' ? 'STAGES' : 'CLASSIC',
+            s.timeInBed,
+            s.minutesAfterWakeup,
+            s.minutesToFallAsleep,
+            s.minutesAsleep,
+            s.minutesAwake,
+            longest,
+            s.minutesToFallAsleep,
+            formatOffset(s.startOffset),
+            fmtSpaceUtc(s.start),
+            formatOffset(s.endOffset),
+            fmtSpaceUtc(s.end),
             TRACKER,
-            s.type === 'stages' ? 'sleep_stages_v1' : 'sleep_stages_v0',
+            sessionVersion,
             created,
             created,
           ].join(',') + eol,
         );
-      });
+        this.count('csv.sleep');
+        const st = this.roll('user_sleep_stages', this.p(DIRS.health, `UserSleepStages_${month}.csv`), USER_SLEEP_STAGES_HEADER);
+        mergedStages(s).forEach((g, i) => {
+          st.w.str(
+            [
+              sleepId,
+              `${sleepId.slice(0, 15)}${v}${String(i).padStart(3, '0')}`,
+              g.level === 'wake' || g.level === 'awake' ? 'AWAKE' : g.level.toUpperCase(),
+              formatOffset(g.startOffset),
+              fmtSpaceUtc(g.start),
+              formatOffset(g.endOffset),
+              fmtSpaceUtc(g.end),
+              TRACKER,
+              stagesVersion,
+              created,
+              created,
+            ].join(',') + eol,
+          );
+        });
+      }
     }
     for (const e of day.exercises) {
       const secs = Math.max(1, (e.end - e.start) / 1000);
@@ -467,7 +517,7 @@ export class TakeoutRenderer {
 
   // ---- the JSON layer --------------------------------------------------------------------------
 
-  private jsonDay(day: SyntheticDay): void {
+  private jsonDay(day: SyntheticDay, split: number | null): void {
     // heart rate: one file per local day, UTC stamps
     const hr = day.heartRate;
     const w = new Bytes(hr.t.length * 100);
@@ -477,7 +527,7 @@ export class TakeoutRenderer {
       w.bytes(J_REC);
       writeFitbitStamp(w, hr.t[i] as number);
       w.bytes(J_BPM)
-        .uint(hr.v[i] as number)
+        .uint(jsonHeartRate(day.seed, hr.t[i] as number, hr.v[i] as number))
         .bytes(J_CONF)
         .uint(hr.confidence[i] as number)
         .bytes(J_HR_END);
@@ -501,20 +551,29 @@ export class TakeoutRenderer {
       distance = this.jsonChunk('distance'),
       altitude = this.jsonChunk('altitude'),
       calories = this.jsonChunk('calories');
+    let minutes = 0;
     for (let i = 0; i < g.t.length; i++) {
       const t = g.t[i] as number;
+      if (g.altitudeFt[i]) rec(altitude, t, g.altitudeFt[i] as number); // sparse: only minutes with a gain
+      if (split !== null && t >= split) continue; // a split day: the rest is only in the CSV layer
+      minutes++;
       rec(steps, t, g.steps[i] as number);
       rec(distance, t, g.distanceCm[i] as number);
-      if (g.altitudeFt[i]) rec(altitude, t, g.altitudeFt[i] as number); // sparse: only minutes with a gain
-      rec(calories, local(t, g.offset[i] as number), dbl(g.calories[i] as number));
+      const kcal = g.calories[i] as number;
+      rec(calories, local(t, g.offset[i] as number), dbl(split === null ? jsonCalories(day.seed, t, kcal) : kcal));
     }
-    this.count('json.steps', g.t.length);
-    this.count('json.distance', g.t.length);
+    this.count('json.steps', minutes);
+    this.count('json.distance', minutes);
     this.count('json.altitude', g.altitudeFt.filter((x) => x > 0).length);
-    this.count('json.calories', g.t.length);
+    this.count('json.calories', minutes);
 
-    for (const s of day.sleeps) this.sleepLogs.push(sleepJson(s));
-    this.count('json.sleep', day.sleeps.length);
+    // the JSON logs are the legacy algorithm version (some naps have none)
+    for (const s of day.sleeps) {
+      const legacy = legacySleep(day.seed, s, this.opts.timezone);
+      if (!legacy) continue;
+      this.sleepLogs.push(sleepJson(legacy));
+      this.count('json.sleep');
+    }
     for (const w of day.weights) {
       const lt = local(w.t, w.offset);
       this.weightLogs.push({
@@ -522,7 +581,7 @@ export class TakeoutRenderer {
         weight: new Dbl(w.lb),
         bmi: new Dbl(w.bmi),
         date: fmtFitbitDate(lt),
-        time: w.manual ? '23:59:59' : fmtFitbit(lt).slice(9),
+        time: weightPlaceholder(day.seed, w) ? '23:59:59' : fmtFitbit(lt).slice(9),
         source: 'API',
       });
       this.count('json.weight');
@@ -605,16 +664,17 @@ export class TakeoutRenderer {
       this.yearChunkStart = day.date;
     }
     this.dayIndex++;
-    this.csvIntraday(day, Infinity);
+    const split = splitInstant(day.seed, day.date, this.opts.timezone);
+    this.csvIntraday(day, Infinity, split);
     this.csvSleepDerived(day);
     this.csvSessions(day);
-    this.jsonDay(day);
+    this.jsonDay(day, split);
     await this.drain();
   }
 
   /** Adds the CSV layer of a day up to (not including) `before`: the export's partial last day. */
   async addPartialDay(day: SyntheticDay, before: number): Promise<void> {
-    this.csvIntraday(day, before);
+    this.csvIntraday(day, before, null);
     await this.drain();
   }
 

@@ -9,7 +9,8 @@ import { Readable } from 'node:stream';
 import { createGzip, type Gzip } from 'node:zlib';
 import yazl from 'yazl';
 import tarStream from 'tar-stream';
-import { DEFAULT_SEED, DEFAULT_TIMEZONE, dayTotals, mergeTotals, syntheticDay, syntheticProfile, type DayTotals } from './model.js';
+import { DEFAULT_SEED, DEFAULT_TIMEZONE, mergeTotals, syntheticDay, syntheticProfile, type DayTotals } from './model.js';
+import { takeoutDayTotals } from './figures.js';
 import { TakeoutRenderer, type FileSink, type RenderCounts } from './takeout.js';
 import { DAY_MS, HOUR_MS, addDays, dayNumber, zoneNamed } from '../time/index.js';
 
@@ -248,14 +249,14 @@ export async function generateTakeout(opts: GenerateTakeoutOptions): Promise<Gen
     for (let i = 0; i < days; i++) {
       const day = syntheticDay({ seed, date: addDays(startDate, i), timezone });
       await renderer.addDay(day);
-      mergeTotals(totals, dayTotals(day));
+      mergeTotals(totals, takeoutDayTotals(day));
       wantPart = Math.min(parts, 1 + Math.floor(((i + 1) * parts) / days));
       opts.onProgress?.(i + 1);
     }
     if (opts.partialDay !== false) {
       const day = syntheticDay({ seed, date: addDays(endDate, 1), timezone });
       await renderer.addPartialDay(day, exportMs);
-      mergeTotals(totals, dayTotals(day, exportMs));
+      mergeTotals(totals, takeoutDayTotals(day, exportMs));
     }
     wantPart = parts;
     await renderer.finish();

@@ -46,10 +46,18 @@ function seriesTotals(store: Store, metric: MetricId, source: string, before: nu
   return { count, sum, first, last };
 }
 
+/**
+ * Sleep: the truth is one session per physical sleep (the newest algorithm version, what the
+ * generator's model holds), while UserSleeps lists each sleep once per version and the JSON layer
+ * holds the legacy version: compared with the CHOSEN sessions (`store.sessions` default), any layer.
+ */
 function sessionTotals(store: Store, kind: SessionKind, source: string, before: number): Got {
-  const list = store
-    .sessions(ACCOUNT, kind, -Infinity, Infinity, { resolve: false })
-    .filter((s) => s.layer === 'takeout-csv' && s.start < before && (SOURCELESS_SESSIONS.has(kind) || s.source === source));
+  const list =
+    kind === 'sleep'
+      ? store.sessions(ACCOUNT, kind, -Infinity, Infinity).filter((s) => s.start < before)
+      : store
+          .sessions(ACCOUNT, kind, -Infinity, Infinity, { resolve: false })
+          .filter((s) => s.layer === 'takeout-csv' && s.start < before && (SOURCELESS_SESSIONS.has(kind) || s.source === source));
   return {
     count: list.length,
     sum: list.reduce((a, s) => a + (s.end - s.start), 0),

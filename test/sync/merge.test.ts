@@ -67,7 +67,12 @@ describe('Takeout import + API sync of the same days', () => {
         const takeout = store.sessions(ACCOUNT, kind, from, to, { resolve: false }).filter((s) => s.layer === 'takeout-csv');
         // (UserExercises_*.csv has no data-source column: the importer names it "Google export")
         const key = (s: { start: number; end: number; source: string }) => [s.start, s.end, kind === 'exercise' ? '' : s.source];
-        assert.deepEqual(takeout.map(key), api.map(key), `${kind}: same start, end and device as the Takeout CSV layer`);
+        if (kind === 'sleep') {
+          // UserSleeps lists each sleep once per algorithm version: the API serves the newest one (v2)
+          const csvKeys = new Set(takeout.map((s) => JSON.stringify(key(s))));
+          const missing = api.filter((s) => !csvKeys.has(JSON.stringify(key(s))));
+          assert.deepEqual(missing.map(key), [], `${kind}: every API sleep has a Takeout CSV version with the same start, end and device`);
+        } else assert.deepEqual(takeout.map(key), api.map(key), `${kind}: same start, end and device as the Takeout CSV layer`);
       }
     } finally {
       await client.close();

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import yauzl from 'yauzl';
 import tarStream from 'tar-stream';
-import { generateTakeout, hrvSummaryFileName, syntheticDay, dayTotals, rangeTotals, TRACKER } from '../../src/synthetic/index.js';
+import { generateTakeout, hrvSummaryFileName, syntheticDay, dayTotals, rangeTotals, TRACKER, jsonHeartRate } from '../../src/synthetic/index.js';
 
 const TZ = 'America/New_York';
 const dirs: string[] = [];
@@ -165,6 +165,7 @@ test('the JSON and CSV layers hold the same samples at the same instants', async
     }
   }
   let jsonHr = 0;
+  let hrDisagree = 0;
   for (const date of ['2026-04-07', '2026-04-08', '2026-04-09', '2026-04-10']) {
     const recs = JSON.parse(await readFile(join(root, `Global Export Data/heart_rate-${date}.json`), 'utf8')) as {
       dateTime: string;
@@ -172,13 +173,24 @@ test('the JSON and CSV layers hold the same samples at the same instants', async
     }[];
     assert.ok(recs.length >= 12_000 && recs.length <= 40_000);
     for (const x of recs) {
-      assert.equal(csvHr.get(x.dateTime), `${x.value.bpm}.0`, `heart rate at ${x.dateTime}`);
+      // the same value, but for the rare same-instant layer disagreement (quirks.ts)
+      const csv = Number(csvHr.get(x.dateTime));
+      assert.equal(
+        jsonHeartRate(11, Date.parse(`20${x.dateTime.slice(6, 8)}-${x.dateTime.slice(0, 2)}-${x.dateTime.slice(3, 5)}T${x.dateTime.slice(9)}Z`), csv),
+        x.value.bpm,
+        `heart rate at ${x.dateTime}`,
+      );
+      if (csv !== x.value.bpm) {
+        hrDisagree++;
+        assert.ok(Math.abs(csv - x.value.bpm) <= 4);
+      }
       jsonHr++;
     }
     // a local day in UTC stamps: EDT midnight is 04:00Z
     assert.ok(recs[0]!.dateTime.startsWith(`${date.slice(5, 7)}/${date.slice(8)}/26 04:`), recs[0]!.dateTime);
   }
   assert.equal(jsonHr, r.stats.samples['json.heart_rate']);
+  assert.ok(hrDisagree <= 1 + jsonHr / 5000, `${hrDisagree} heart-rate layer disagreements in ${jsonHr}`);
   assert.ok(csvHr.size > jsonHr, 'the CSV layer also has the partial day after the last full day');
   const hrTotal = Object.values(r.stats.totals.heart_rate ?? {}).reduce((a, b) => a + b.count, 0);
   assert.equal(hrTotal, csvHr.size);
@@ -245,9 +257,15 @@ test('the JSON and CSV layers hold the same samples at the same instants', async
   const jsCal = JSON.parse(await readFile(join(root, 'Global Export Data/calories-2026-04-07.json'), 'utf8')) as { dateTime: string; value: string }[];
   assert.equal(jsCal.length, 4 * 1440);
   assert.equal(jsCal[0]!.dateTime, '04/07/26 00:00:00');
-  for (const x of jsCal) assert.equal(Number(calCsv.get(x.dateTime)), Number(x.value), `calories ${x.dateTime}`);
+  let calDisagree = 0;
+  for (const x of jsCal) {
+    const csv = Number(calCsv.get(x.dateTime));
+    if (csv !== Number(x.value)) calDisagree++;
+    assert.ok(Math.abs(csv - Number(x.value)) < 0.4, `calories ${x.dateTime}`);
+  }
+  assert.ok(calDisagree <= 3, `${calDisagree} calories layer disagreements`);
 
-  // sleep: JSON local startTime == UserSleeps instant
+  // sleep: JSON local startTime/endTime == the UserSleeps sleep_session_v1 row's instants
   const sleeps = JSON.parse(await readFile(join(root, 'Global Export Data/sleep-2026-04-07.json'), 'utf8')) as {
     logId: number;
     startTime: string;
@@ -255,12 +273,16 @@ test('the JSON and CSV layers hold the same samples at the same instants', async
     levels: { data: unknown[] };
   }[];
   const us = csvRows(await readFile(join(root, 'Health Fitness Data_GoogleData/UserSleeps_2026-04-01.csv'), 'utf8'));
-  assert.equal(us.length, sleeps.length);
+  const v1 = us.filter((u) => u[14] === 'sleep_session_v1');
+  assert.equal(v1.length, sleeps.length);
+  assert.ok(us.length >= 2 * sleeps.length, 'UserSleeps lists each sleep once per algorithm version');
   for (const s of sleeps) {
     // UserSleeps ids differ from the JSON logIds: join on the start instant
     const loc = `${s.startTime.slice(5, 7)}/${s.startTime.slice(8, 10)}/${s.startTime.slice(2, 4)} ${s.startTime.slice(11, 19)}`;
-    const row = us.find((u) => fitbitLocal(Date.parse(u[10]!.replace(' ', 'T').replace('+0000', 'Z')), TZ) === loc);
+    const row = v1.find((u) => fitbitLocal(Date.parse(u[10]!.replace(' ', 'T').replace('+0000', 'Z')), TZ) === loc);
     assert.ok(row, `sleep ${s.logId} (${loc}) in UserSleeps`);
+    const endLoc = `${s.endTime.slice(5, 7)}/${s.endTime.slice(8, 10)}/${s.endTime.slice(2, 4)} ${s.endTime.slice(11, 19)}`;
+    assert.equal(fitbitLocal(Date.parse(row[12]!.replace(' ', 'T').replace('+0000', 'Z')), TZ), endLoc);
     assert.match(row[0]!, /^\d{19}$/);
     assert.equal(row[9], '-04:00');
     assert.ok(s.levels.data.length > 0);
