@@ -72,7 +72,7 @@ export function dayFigures(opts: { seed: number; timezone: string; date: string;
   out.distance = round6(cm / 100);
   out.calories = round6(kcal);
   out.floors = sum(day.floors);
-  out.elevation = round6(sum(day.altitude));
+  out.altitude = round6(sum(day.altitude));
   out.active_zone_minutes = day.activeZoneMinutes.reduce((a, x) => a + x.minutes, 0);
 
   // sleeps ending on this local day (the main sleep of `date`, its naps)
@@ -87,8 +87,8 @@ export function dayFigures(opts: { seed: number; timezone: string; date: string;
       asleep += f.asleep;
       for (const [st, sec] of Object.entries(f.stages) as [SleepStage, number][]) stages[st] = (stages[st] ?? 0) + sec;
     }
-    for (const [st, sec] of Object.entries(stages)) out[`sleep_${kind}_${st}`] = sec;
-    // the time asleep (a classic sleep's stage `asleep` has the same name: the figure wins)
+    for (const [st, sec] of Object.entries(stages)) out[`sleep_${kind}_stage_${st}`] = sec;
+    // the time asleep (stages are `sleep_<kind>_stage_<stage>`, so a classic sleep's stage `asleep` has its own name)
     out[`sleep_${kind}_asleep`] = asleep;
   }
   if (day.exercises.length) out.exercise = day.exercises.reduce((a, e) => a + (e.end - e.start) / 1000, 0);

@@ -157,8 +157,8 @@ describe('layout and content', () => {
         'figure,value,unit,source',
         'steps,50,steps,', // 13:59 Pixel Watch 5, 14:00 Inspire 3 12, 14:01 Inspire 3 30, 15:00 Fitbit App 3
         'sleep_main_asleep,28200,s,',
-        'sleep_main_deep,26400,s,',
-        'sleep_main_light,1800,s,',
+        'sleep_main_stage_deep,26400,s,',
+        'sleep_main_stage_light,1800,s,',
         'sleep_nap_asleep,1800,s,',
         'exercise,1800,s,',
         'resting_heart_rate,55,bpm,Inspire 3',

@@ -174,7 +174,7 @@ function tsdbFigures(): { figure: string; name: string; match: Record<string, st
     distance: 'distance',
     calories: 'calories',
     floors: 'floors',
-    altitude: 'elevation',
+    altitude: 'altitude',
     active_zone_minutes: 'active_zone_minutes',
   };
   for (const [id, figure] of Object.entries(additive) as [MetricId, string][]) {

@@ -6,7 +6,7 @@
  *   `floors`, `altitude` (elevation gain), `active_zone_minutes`, `active_energy`), merged per
  *   minute across the sources (src/reconcile/day-totals.ts); source empty (merged);
  * - sleep (src/reconcile/sleep.ts `sleepDayFigures`, the nights that ended that day):
- *   `sleep_main_asleep`, `sleep_nap_asleep` and `sleep_main_<stage>` / `sleep_nap_<stage>`, in
+ *   `sleep_main_asleep`, `sleep_nap_asleep` and `sleep_main_stage_<stage>` / `sleep_nap_stage_<stage>`, in
  *   seconds; source empty;
  * - `exercise`: seconds of the workouts that started that day; source empty;
  * - each daily-kind metric by its id (`resting_heart_rate`, `hrv_daily_rmssd`, …): the value of the
@@ -66,7 +66,7 @@ export function summaryRows(store: Store, account: string, days: readonly number
       r.push({ figure: `sleep_${f.kind}_asleep`, value: f.asleepSeconds, unit: 's', source: null });
       for (const stage of STAGE_ORDER) {
         const v = f.stageSeconds[stage];
-        if (v !== undefined) r.push({ figure: `sleep_${f.kind}_${stage}`, value: v, unit: 's', source: null });
+        if (v !== undefined) r.push({ figure: `sleep_${f.kind}_stage_${stage}`, value: v, unit: 's', source: null });
       }
     }
   }
