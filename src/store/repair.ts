@@ -15,17 +15,10 @@ import { mergedStateText, parseMergedState, reconcileStored, type SampleAccess }
 import { utcDay } from '../time/index.js';
 import { decodeColumns, encodeColumns } from './codec.js';
 import { STATE_KEYS } from './state-keys.js';
+import type { ListSeriesRow } from './store.js';
 import { LEGACY_JSON_SOURCE, type Sample, type SampleColumns, type SeriesInfo, type SeriesKey } from './types.js';
 
-interface SeriesRow {
-  id: number;
-  account: string;
-  metric: string;
-  source: string;
-  count: number;
-  first: number | null;
-  last: number | null;
-}
+type SeriesRow = ListSeriesRow;
 
 /** The store methods the rules need, on the raw database (inside the migration's transaction). */
 class RawAccess implements SampleAccess {

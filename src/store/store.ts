@@ -62,7 +62,8 @@ const LAYERS = new Set<string>(Object.keys(LAYER_RANK));
 const STAGES = new Set<string>(['wake', 'light', 'deep', 'rem', 'asleep', 'restless', 'unknown']);
 const SESSION_KINDS = new Set<string>(['sleep', 'exercise']);
 
-interface ListSeriesRow {
+/** A row of the series listing (series plus block metadata); also read by the repair migration. */
+export interface ListSeriesRow {
   id: number;
   account: string;
   metric: string;
