@@ -106,6 +106,7 @@ export function dayFigures(opts: { seed: number; timezone: string; date: string;
     out.spo2_daily_lower = d.spo2.lower;
     out.spo2_daily_upper = d.spo2.upper;
   }
+  if (d.skinTemperature) out.skin_temperature = d.skinTemperature.nightly;
   const w = day.weights[day.weights.length - 1];
   if (w) out.weight = w.kg;
   return out;

@@ -10,7 +10,8 @@
  *   seconds; source empty;
  * - `exercise`: seconds of the workouts that started that day; source empty;
  * - each daily-kind metric by its id (`resting_heart_rate`, `hrv_daily_rmssd`, …): the value of the
- *   highest-ranked source (src/reconcile/sources.ts), that source named.
+ *   highest-ranked source (src/reconcile/sources.ts), that source named;
+ * - `weight`: the day's last weigh-in, its source named.
  *
  * Values in the registry's canonical units. JSON lines carry the same fields (`source` null when merged).
  */
@@ -94,6 +95,20 @@ export function summaryRows(store: Store, account: string, days: readonly number
     }
     for (const [d, b] of best) rows(d).push({ figure: m.id, value: b.v, unit: m.unit, source: b.source });
   }
+  // weight: the day's last weigh-in (one per weigh-in after src/reconcile/samples.ts; at one instant the best-ranked source)
+  if (selected.has('weight')) {
+    const last = new Map<number, { source: string; t: number; v: number }>();
+    for (const s of store.listSeries({ account, metric: 'weight' })) {
+      if (s.count === 0) continue;
+      for (const x of store.iterateSamples(s, (lo - 1) * DAY_MS, (hi + 2) * DAY_MS)) {
+        const d = localDayAtOffset(x.t, x.offset);
+        if (!want.has(d)) continue;
+        const cur = last.get(d);
+        if (!cur || x.t > cur.t || (x.t === cur.t && compareSources(s.source, cur.source) < 0)) last.set(d, { source: s.source, t: x.t, v: x.v });
+      }
+    }
+    for (const [d, b] of last) rows(d).push({ figure: 'weight', value: b.v, unit: 'kg', source: b.source });
+  }
   return out;
 }
 
@@ -114,5 +129,5 @@ export function renderSummary(format: DumpFormat, rows: readonly SummaryRow[]): 
 
 /** Whether a metric's data feeds the day summary. */
 export function feedsSummary(m: MetricDef): boolean {
-  return m.kind === 'session' || m.kind === 'daily' || (m.kind === 'intraday' && m.prometheus.dailySum === true);
+  return m.kind === 'session' || m.kind === 'daily' || m.id === 'weight' || (m.kind === 'intraday' && m.prometheus.dailySum === true);
 }
