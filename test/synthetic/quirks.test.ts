@@ -300,7 +300,7 @@ test('per-day figures: sleep of the chosen version, main and nap apart', () => {
   const main = syntheticDay({ seed: SEED, date: bigDate, timezone: TZ }).sleeps[0]!;
   assert.ok(Math.abs((newest.sleep_main_asleep as number) - main.minutesAsleep * 60) <= 60, 'newest = the model (minutesAsleep)');
   assert.ok((legacy.sleep_main_asleep as number) > (newest.sleep_main_asleep as number) + 1800, 'the legacy version starting hours earlier counts more');
-  const stageSum = ['deep', 'light', 'rem', 'wake'].reduce((a, s) => a + (newest[`sleep_main_${s}`] ?? 0), 0);
+  const stageSum = ['deep', 'light', 'rem', 'wake'].reduce((a, s) => a + (newest[`sleep_main_stage_${s}`] ?? 0), 0);
   assert.equal(stageSum, (main.end - main.start) / 1000, 'the stages cover the sleep');
   for (const k of ['steps', 'distance', 'calories', 'floors', 'active_zone_minutes']) assert.ok(typeof newest[k] === 'number', k);
 });
