@@ -37,6 +37,11 @@ export interface SummaryRow {
   source: string | null;
 }
 
+/** A sum of many samples, without the float noise of the additions (2164.09000000002 → 2164.09). */
+function sumValue(v: number): number {
+  return Number(v.toPrecision(12));
+}
+
 /**
  * The summary rows of each of the given local days of an account (days without any figure are
  * absent), restricted to the selected metrics.
@@ -57,7 +62,8 @@ export function summaryRows(store: Store, account: string, days: readonly number
   // additive totals, merged per minute
   for (const m of METRICS) {
     if (!selected.has(m.id) || m.kind !== 'intraday' || !isAdditive(m.id)) continue;
-    for (const t of dayTotals(store, account, m.id, days, { timezone })) rows(t.day).push({ figure: m.id, value: t.value, unit: m.unit, source: null });
+    for (const t of dayTotals(store, account, m.id, days, { timezone }))
+      rows(t.day).push({ figure: m.id, value: sumValue(t.value), unit: m.unit, source: null });
   }
   // sleep
   if (selected.has('sleep')) {
