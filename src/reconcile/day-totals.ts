@@ -14,7 +14,7 @@
  * dump files and the per-day series are. Reads day blocks as typed columns (store.readDayColumns):
  * this runs for every changed day in the remote-write sink.
  */
-import { metric as metricDef, type MetricId } from '../metrics/registry.js';
+import type { MetricDef, MetricId } from '../metrics/registry.js';
 import type { SampleColumns, SeriesInfo, Store } from '../store/types.js';
 import { DAY_MS, MINUTE_MS, dateOfDay, localDayAtOffset, zoneNamed } from '../time/index.js';
 import { compareSources } from './sources.js';
@@ -34,8 +34,7 @@ export interface DayTotal {
 }
 
 /** Whether a metric's minutes add up to a day total (registry `prometheus.dailySum`). */
-export function isAdditive(id: MetricId): boolean {
-  const m = metricDef(id);
+export function hasDailySum(m: MetricDef): boolean {
   return m.kind === 'intraday' && m.prometheus.dailySum === true;
 }
 

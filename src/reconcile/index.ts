@@ -26,4 +26,4 @@ export { matchLegacy, ruleOf, totalMerged, type MergeCounts, type SampleRule } f
 export { filterLegacy, readMerged, reconcileStored } from './samples-store.js';
 export { chooseSleeps, sleepDayFigures, type SleepDayFigure, type SleepKind, type SleepVersionPreference } from './sleep.js';
 export { compareSources, rankSources, sourceTier, type SourceTier } from './sources.js';
-export { dayTotals, windowTotal, type DayTotal } from './day-totals.js';
+export { dayTotals, hasDailySum, windowTotal, type DayTotal } from './day-totals.js';

@@ -23,7 +23,7 @@
 import type { MetricId } from '../metrics/registry.js';
 import { windowTotal } from '../reconcile/day-totals.js';
 import type { SeriesInfo, SleepStage, Store, StoredSession } from '../store/types.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, formatIso, localDayAtOffset, zoneNamed } from '../time/index.js';
+import { DAY_MS, HOUR_MS, formatIso, localDayAtOffset, zoneNamed } from '../time/index.js';
 import { sleepDayFigures } from '../reconcile/sleep.js';
 
 /** The keys of the latest-values model, in their published order. */
@@ -155,20 +155,6 @@ function newest(store: Store, series: readonly SeriesInfo[], now: number): { t: 
     if (found !== null && (best === null || found.t > best.t)) best = found;
   }
   return best;
-}
-
-const ASLEEP: ReadonlySet<SleepStage> = new Set<SleepStage>(['light', 'deep', 'rem', 'asleep']);
-
-/** Minutes asleep of a sleep session: the provider's minutesAsleep, else the asleep stages, else its length. */
-export function minutesAsleep(s: StoredSession): number {
-  const m = s.details.minutesAsleep;
-  if (typeof m === 'number' && Number.isFinite(m) && m >= 0) return m;
-  if (s.segments.length > 0) {
-    let ms = 0;
-    for (const seg of s.segments) if (ASLEEP.has(seg.stage)) ms += seg.end - seg.start;
-    return Math.round(ms / MINUTE_MS);
-  }
-  return Math.round((s.end - s.start) / MINUTE_MS);
 }
 
 function sleepReadings(

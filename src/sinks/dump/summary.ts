@@ -15,8 +15,8 @@
  *
  * Values in the registry's canonical units. JSON lines carry the same fields (`source` null when merged).
  */
-import { METRICS, type MetricDef } from '../../metrics/registry.js';
-import { dayTotals, isAdditive } from '../../reconcile/day-totals.js';
+import { METRICS, type MetricDef, type MetricId } from '../../metrics/registry.js';
+import { dayTotals, hasDailySum } from '../../reconcile/day-totals.js';
 import { sleepDayFigures } from '../../reconcile/sleep.js';
 import { compareSources } from '../../reconcile/sources.js';
 import type { SleepStage, Store } from '../../store/types.js';
@@ -61,7 +61,7 @@ export function summaryRows(store: Store, account: string, days: readonly number
   const hi = Math.max(...days);
   // additive totals, merged per minute
   for (const m of METRICS) {
-    if (!selected.has(m.id) || m.kind !== 'intraday' || !isAdditive(m.id)) continue;
+    if (!selected.has(m.id) || !hasDailySum(m)) continue;
     for (const t of dayTotals(store, account, m.id, days, { timezone }))
       rows(t.day).push({ figure: m.id, value: sumValue(t.value), unit: m.unit, source: null });
   }
@@ -87,33 +87,47 @@ export function summaryRows(store: Store, account: string, days: readonly number
     for (const d of [...secs.keys()].sort((a, b) => a - b)) rows(d).push({ figure: 'exercise', value: secs.get(d)!, unit: 's', source: null });
   }
   // daily-kind metrics: the best-ranked source's value
+  const pick = (metric: MetricId, better: (x: Picked, cur: Picked) => boolean): Map<number, Picked> =>
+    pickPerDay(store, account, metric, want, (lo - 1) * DAY_MS, (hi + 2) * DAY_MS, better);
   for (const m of METRICS) {
     if (!selected.has(m.id) || m.kind !== 'daily') continue;
-    const best = new Map<number, { source: string; v: number }>();
-    for (const s of store.listSeries({ account, metric: m.id })) {
-      if (s.count === 0) continue;
-      for (const x of store.iterateSamples(s, (lo - 1) * DAY_MS, (hi + 2) * DAY_MS)) {
-        const d = localDayAtOffset(x.t, x.offset);
-        if (!want.has(d)) continue;
-        const cur = best.get(d);
-        if (!cur || compareSources(s.source, cur.source) < 0 || cur.source === s.source) best.set(d, { source: s.source, v: x.v });
-      }
-    }
+    const best = pick(m.id, (x, cur) => compareSources(x.source, cur.source) < 0 || cur.source === x.source);
     for (const [d, b] of best) rows(d).push({ figure: m.id, value: b.v, unit: m.unit, source: b.source });
   }
   // weight: the day's last weigh-in (one per weigh-in after src/reconcile/samples.ts; at one instant the best-ranked source)
   if (selected.has('weight')) {
-    const last = new Map<number, { source: string; t: number; v: number }>();
-    for (const s of store.listSeries({ account, metric: 'weight' })) {
-      if (s.count === 0) continue;
-      for (const x of store.iterateSamples(s, (lo - 1) * DAY_MS, (hi + 2) * DAY_MS)) {
-        const d = localDayAtOffset(x.t, x.offset);
-        if (!want.has(d)) continue;
-        const cur = last.get(d);
-        if (!cur || x.t > cur.t || (x.t === cur.t && compareSources(s.source, cur.source) < 0)) last.set(d, { source: s.source, t: x.t, v: x.v });
-      }
-    }
+    const last = pick('weight', (x, cur) => x.t > cur.t || (x.t === cur.t && compareSources(x.source, cur.source) < 0));
     for (const [d, b] of last) rows(d).push({ figure: 'weight', value: b.v, unit: 'kg', source: b.source });
+  }
+  return out;
+}
+
+interface Picked {
+  source: string;
+  t: number;
+  v: number;
+}
+
+/** Per wanted local day, the one sample of any source of `metric` that `better` prefers (samples read in [from, to)). */
+function pickPerDay(
+  store: Store,
+  account: string,
+  metric: MetricId,
+  want: ReadonlySet<number>,
+  from: number,
+  to: number,
+  better: (x: Picked, cur: Picked) => boolean,
+): Map<number, Picked> {
+  const out = new Map<number, Picked>();
+  for (const s of store.listSeries({ account, metric })) {
+    if (s.count === 0) continue;
+    for (const x of store.iterateSamples(s, from, to)) {
+      const d = localDayAtOffset(x.t, x.offset);
+      if (!want.has(d)) continue;
+      const cand = { source: s.source, t: x.t, v: x.v };
+      const cur = out.get(d);
+      if (!cur || better(cand, cur)) out.set(d, cand);
+    }
   }
   return out;
 }
@@ -135,5 +149,5 @@ export function renderSummary(format: DumpFormat, rows: readonly SummaryRow[]): 
 
 /** Whether a metric's data feeds the day summary. */
 export function feedsSummary(m: MetricDef): boolean {
-  return m.kind === 'session' || m.kind === 'daily' || m.id === 'weight' || (m.kind === 'intraday' && m.prometheus.dailySum === true);
+  return m.kind === 'session' || m.kind === 'daily' || m.id === 'weight' || hasDailySum(m);
 }

@@ -16,18 +16,10 @@
  * Labels are bounded: `account` (configured names), `source` (device / app names). Series of
  * different data sources are never summed.
  */
-import {
-  metric as metricDef,
-  prometheusDailyName,
-  prometheusFactor,
-  prometheusHistoryName,
-  type MetricDef,
-  type MetricId,
-  type SessionKind,
-} from '../../metrics/registry.js';
-import { dayTotals } from '../../reconcile/day-totals.js';
+import { metric as metricDef, prometheusDailyName, prometheusFactor, prometheusHistoryName, type MetricId, type SessionKind } from '../../metrics/registry.js';
+import { dayTotals, hasDailySum } from '../../reconcile/day-totals.js';
 import type { SeriesKey, SleepStage, Store, StoredSession } from '../../store/types.js';
-import { asleepSeconds as reconcileAsleepSeconds, sleepDayFigures, type SleepDayFigure } from '../../reconcile/sleep.js';
+import { sleepDayFigures, type SleepDayFigure } from '../../reconcile/sleep.js';
 import { DAY_MS, MINUTE_MS, localDayAtOffset } from '../../time/index.js';
 import type { Label } from './protobuf.js';
 
@@ -101,10 +93,7 @@ export interface DailyPoint {
   v: number;
 }
 
-/** Whether a metric's samples also make a per-day total. */
-export function hasDailySum(m: MetricDef): boolean {
-  return m.kind === 'intraday' && m.prometheus.dailySum === true;
-}
+export { hasDailySum };
 
 /**
  * Per-day totals of an additive intraday metric of an account for the given local days (days
@@ -118,28 +107,15 @@ export function dailySums(store: Store, account: string, metric: MetricId, days:
   const m = metricDef(metric);
   const name = prometheusDailyName(m);
   if (name === null || !hasDailySum(m)) return [];
-  const labels = dailyLabels(name, account);
+  const labels = accountLabels(name, account);
   const factor = prometheusFactor(m);
   const timezone = store.getAccount(account)?.timezone ?? null;
   return dayTotals(store, account, metric, days, { timezone }).map((d) => ({ labels, day: d.day, t: d.t, v: d.value * factor }));
 }
 
-/** Labels of a per-day series without a source: `__name__`, `account`. */
-export function dailyLabels(name: string, account: string): Label[] {
-  return [
-    ['__name__', name],
-    ['account', account],
-  ];
-}
-
 /** The local day a session counts for: sleep by its end (the morning you woke up), exercise by its start. */
 export function sessionDay(s: StoredSession | { kind: SessionKind; start: number; startOffset: number; end: number; endOffset: number }): number {
   return s.kind === 'sleep' ? localDayAtOffset(s.end, s.endOffset) : localDayAtOffset(s.start, s.startOffset);
-}
-
-/** Seconds asleep in a sleep session (every stage but wake and restless; the whole session when it has no stages). */
-export function asleepSeconds(s: StoredSession): number {
-  return reconcileAsleepSeconds(s);
 }
 
 /** Per-day time asleep per stage, by main sleep / nap: `fitbit_history_daily_sleep_stage_seconds{account, sleep, stage}`. */
