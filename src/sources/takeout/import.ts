@@ -91,6 +91,11 @@ export interface ImportOptions {
   progress?: boolean;
   /** Inflate the next files in a reader thread while parsing (default true). */
   readAhead?: boolean;
+  /**
+   * Aborts the import (SIGTERM of `import-takeout`, `run` stopping): long scans and parses check it
+   * between records; the file being read is not committed (all-or-nothing per file).
+   */
+  signal?: AbortSignal;
 }
 
 export interface MetricSummary {
