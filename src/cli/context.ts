@@ -3,7 +3,7 @@
  * the store. Modules that are heavy or written elsewhere are imported on demand so `--help`
  * stays fast.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { AccountConfig } from '../config/schema.js';
@@ -12,6 +12,7 @@ import type { Store } from '../store/types.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { CliError, isSqliteError, storeError, usageError } from './errors.js';
 import { EXIT } from '../exit-codes.js';
+import { mkdirPrivate } from '../util/private-fs.js';
 
 /** Options every command accepts (before or after the command name). */
 export interface GlobalOptions {
@@ -64,7 +65,7 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
     }
     const mod = await import('../store/store.js');
     try {
-      if (!opts.readonly) mkdirSync(dirname(storePath), { recursive: true });
+      if (!opts.readonly) mkdirPrivate(dirname(storePath));
       const store = mod.openStore(storePath, { readonly: opts.readonly ?? false });
       // which version of a physical sleep counts (takeout.sleep_version): stored for every process
       // (a change takes effect at once and makes the sinks re-send the nights); read-only: this run only

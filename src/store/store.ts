@@ -10,12 +10,13 @@
  *   error rolls back only the inner work (and is rethrown).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, statSync, statfsSync } from 'node:fs';
+import { statSync, statfsSync } from 'node:fs';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { dirname } from 'node:path';
 import { isMetricId, type SessionKind } from '../metrics/registry.js';
 import { DAY_MS, dayStart, utcDay } from '../time/index.js';
 import { failpoint } from '../util/failpoints.js';
+import { ensurePrivateFile, mkdirPrivate } from '../util/private-fs.js';
 import { DEFAULT_SLEEP_VERSION, chooseSleeps, isSleepVersionPreference, type SleepVersionPreference } from '../reconcile/sleep.js';
 import { STATE_KEYS } from './state-keys.js';
 import { decodeColumns, encodeColumns, type Columns } from './codec.js';
@@ -167,7 +168,11 @@ export class SqliteStore implements Store {
   ) {
     this.readonly = opts.readonly ?? false;
     const memory = path === ':memory:' || path === '';
-    if (!this.readonly && !memory) mkdirSync(dirname(path), { recursive: true });
+    if (!this.readonly && !memory) {
+      // private: folder 0700, file 0600 (SQLite gives -wal / -shm the file's mode); existing ones keep theirs
+      mkdirPrivate(dirname(path));
+      ensurePrivateFile(path);
+    }
     this.db = new Database(path, {
       readonly: this.readonly,
       fileMustExist: this.readonly,

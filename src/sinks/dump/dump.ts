@@ -19,13 +19,14 @@
  * re-renders every day. Files are only ever removed when the dump itself wrote them (state file
  * or journal); the state file is written last, so a crash just redoes the work next time.
  */
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMetricId, METRICS, metric as metricDef, type MetricDef, type MetricId, type SessionKind } from '../../metrics/registry.js';
 import type { SeriesKey, StoredSession, Store } from '../../store/types.js';
 import { DAY_MS, dateOfDay, localDayAtOffset } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
+import { mkdirPrivate } from '../../util/private-fs.js';
 import {
   columnsOf,
   compareRaw,
@@ -142,7 +143,7 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
   const defs = metricIds.map((id) => metricDef(id));
 
   const dir = resolve(opts.dir);
-  mkdirSync(dir, { recursive: true });
+  mkdirPrivate(dir); // 0700 when new (health data); an existing folder keeps its mode
 
   // Taken before reading anything: whatever changes while we read is seen again next run.
   const seq = store.currentSeq();
@@ -259,7 +260,7 @@ export async function runDump(opts: DumpOptions): Promise<DumpSummary> {
     }
     const folder = dirname(abs);
     if (!madeDirs.has(folder)) {
-      mkdirSync(folder, { recursive: true });
+      mkdirPrivate(folder);
       madeDirs.add(folder);
     }
     if (!owned.has(rel)) {

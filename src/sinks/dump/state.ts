@@ -6,6 +6,7 @@
 import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { PRIVATE_FILE_MODE, keepModeOf } from '../../util/private-fs.js';
 
 export const STATE_FILE = '.fitbit-bridge-dump.json';
 export const JOURNAL_FILE = '.fitbit-bridge-dump.journal';
@@ -87,7 +88,7 @@ export function readJournal(dir: string): string[] {
 }
 
 export function appendJournal(dir: string, rel: string): void {
-  appendFileSync(join(dir, JOURNAL_FILE), rel + '\n');
+  appendFileSync(join(dir, JOURNAL_FILE), rel + '\n', { mode: PRIVATE_FILE_MODE });
 }
 
 export function removeJournal(dir: string): void {
@@ -97,11 +98,13 @@ export function removeJournal(dir: string): void {
 /**
  * Writes via a temp file in the same folder, then renames (readers see the old or the new file,
  * never half of one). Day files skip fsync: a crash before the state file is written redoes them.
+ * A new file is private (0600); a replaced one keeps the mode it had (src/util/private-fs.ts).
  */
 export function writeFileAtomic(file: string, data: string | Buffer, fsync = false): void {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    writeFileSync(tmp, data);
+    writeFileSync(tmp, data, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+    keepModeOf(file, tmp);
     if (fsync) {
       const fd = openSync(tmp, 'r+');
       try {
