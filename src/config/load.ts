@@ -10,19 +10,23 @@
  *   logger (src/util/log.ts) and is left alone here.
  * - Secrets from files: any key `X_file` whose sibling `X` is in the schema (in the file, as
  *   `FITBIT_BRIDGE_…_X_FILE`, or as a flag) is replaced by `X` = the file's content without its
- *   trailing newline. Relative paths in the YAML file are relative to the file's folder.
+ *   trailing newline. Relative paths in the YAML file are relative to the file's folder. Only a
+ *   regular file of at most MAX_SECRET_FILE_BYTES is read (a FIFO, /dev/zero or a huge file is
+ *   an error naming key and path); the config file itself is read up to MAX_CONFIG_FILE_BYTES.
+ *   YAML aliases that expand too much (an alias bomb) are an error naming the file.
  * - Errors: one ConfigError listing every problem as `<where>: <key.path>: expected …, got …`,
  *   where `<where>` is `config.yaml:12:3`, `env FITBIT_BRIDGE_…` or `flag --…`. Values of
  *   secrets (from `_file` keys, or keys named like password / secret / token) are never shown.
  *
  * The machinery (`loadConfigWith`, `resolveSecretFiles`) works with any zod object schema.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { BridgeError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { clip } from '../util/clip.js';
 import { configSchema, defaultConfigPath, defaultStorePath, type Config } from './schema.js';
 
 export type KeyPath = (string | number)[];
@@ -51,6 +55,8 @@ export const ENV_ALIASES: Record<string, string> = { FITBIT_BRIDGE_DB: 'store.pa
 
 const SECRET_KEY_RE = /secret|password|passwd|token|api_?key/i;
 const MAX_ARRAY_INDEX = 9999;
+/** Alias expansions a config file may use (yaml's maxAliasCount; more is an alias bomb). */
+const MAX_ALIAS_COUNT = 100;
 
 // ---- schema walking ------------------------------------------------------------------------------
 
@@ -320,6 +326,75 @@ class Locator {
   }
 }
 
+// ---- reading small files -------------------------------------------------------------------------
+
+/** Largest file an `X_file` key may name: a secret, a PEM certificate or CA bundle. */
+export const MAX_SECRET_FILE_BYTES = 1024 * 1024;
+/** Largest configuration file read. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
+const MIB = 1024 * 1024;
+const sizeText = (n: number): string => (n % MIB === 0 ? `${n / MIB} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`);
+
+function errnoWhy(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return String(code ?? (e as Error).message);
+}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+type SmallFile = { ok: true; text: string } | { ok: false; why: string };
+
+/**
+ * Reads at most `max` bytes of `path` as UTF-8. `regularOnly`: anything but a regular file (a
+ * FIFO, /dev/zero, a directory) is refused before it is opened (and opened non-blocking, checked
+ * again on the descriptor); otherwise only a directory is. Never reads more than `max` + 1 bytes:
+ * a larger file (or an endless device) is refused by size.
+ */
+function readSmallFile(path: string, max: number, regularOnly: boolean): SmallFile {
+  const refuse = (st: Stats): SmallFile | null => {
+    if (st.isDirectory()) return { ok: false, why: 'it is a directory' };
+    if (regularOnly && !st.isFile()) return { ok: false, why: `it is ${kindOf(st)}, not a regular file` };
+    if (st.isFile() && st.size > max) return { ok: false, why: `it is larger than ${sizeText(max)}: ${st.size} bytes` };
+    return null;
+  };
+  let fd: number;
+  try {
+    const bad = refuse(statSync(path));
+    if (bad) return bad;
+    fd = openSync(path, fsConstants.O_RDONLY | (regularOnly ? (fsConstants.O_NONBLOCK ?? 0) : 0));
+  } catch (e) {
+    return { ok: false, why: errnoWhy(e) };
+  }
+  try {
+    const bad = refuse(fstatSync(fd)); // swapped between the stat and the open
+    if (bad) return bad;
+    const buf = Buffer.alloc(max + 1);
+    let n = 0;
+    for (;;) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+      if (n > max) return { ok: false, why: `it is larger than ${sizeText(max)}` };
+    }
+    return { ok: true, text: buf.toString('utf8', 0, n) };
+  } catch (e) {
+    return { ok: false, why: errnoWhy(e) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 // ---- secrets from files --------------------------------------------------------------------------
 
 export interface SecretFileOptions {
@@ -362,17 +437,13 @@ export function resolveSecretFiles(schema: AnyType, data: unknown, opts: SecretF
           continue;
         }
         const abs = resolve(baseDir(fileKey), file);
-        let content: string;
-        try {
-          content = readFileSync(abs, 'utf8');
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code ?? 'error';
-          const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code;
-          errors.push(`${where(fileKey)}: ${keyStr(fileKey)}: cannot read ${abs} (${why})`);
+        const read = readSmallFile(abs, MAX_SECRET_FILE_BYTES, true);
+        if (!read.ok) {
+          errors.push(`${where(fileKey)}: ${keyStr(fileKey)}: cannot read ${abs} (${read.why})`);
           continue;
         }
         delete v[k];
-        v[base] = content.replace(/\r?\n$/, '');
+        v[base] = read.text.replace(/\r?\n$/, '');
         secrets.push([...path, base]);
       }
       return;
@@ -406,14 +477,10 @@ export interface LoadOptionsWith {
 }
 
 function readConfigFile(file: string): { data: Obj; src: FileSource } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(code ?? e);
-    throw new ConfigError([`${file}: cannot read the configuration file (${why})`]);
-  }
+  // any kind of file (a pipe: --config <(…)), but never more than the limit (/dev/zero)
+  const read = readSmallFile(file, MAX_CONFIG_FILE_BYTES, false);
+  if (!read.ok) throw new ConfigError([`${file}: cannot read the configuration file (${read.why})`]);
+  const text = read.text;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const src: FileSource = { display: file, dir: dirname(resolve(file)), doc, lines };
@@ -426,7 +493,19 @@ function readConfigFile(file: string): { data: Obj; src: FileSource } {
       }),
     );
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // the yaml package refuses aliases that expand too much ("billion laughs") with a ReferenceError
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/excessive alias count/i.test(msg)) {
+      throw new ConfigError([
+        `${file}: YAML aliases expand too much (an alias bomb, "billion laughs": over ${MAX_ALIAS_COUNT} alias expansions); refusing to load it`,
+      ]);
+    }
+    throw new ConfigError([`${file}: invalid YAML: ${clip(msg.split('\n')[0] ?? msg)}`]);
+  }
   if (data === null || data === undefined) return { data: {}, src };
   if (!isObj(data)) {
     const pos = doc.contents?.range ? lines.linePos(doc.contents.range[0]) : { line: 1, col: 1 };

@@ -106,8 +106,9 @@ export function renderConfigDoc(): string {
     'Environment variables: `FITBIT_BRIDGE_` + the key path in upper case, `__` between levels,',
     'list items by index (`FITBIT_BRIDGE_ACCOUNTS__1__NAME`). Any key `X` may be given as',
     "`X_file: <path>` (or `FITBIT_BRIDGE_…_X_FILE`): the file's content becomes the value — meant for",
-    'secrets. `FITBIT_BRIDGE_DB` is a shorthand for `store.path`; `FITBIT_BRIDGE_LOG_LEVEL` is read',
-    'by the logger itself.',
+    'secrets. The file must be a regular file (not a pipe or a device) of at most 1 MiB; the',
+    'configuration file itself is read up to 1 MiB. `FITBIT_BRIDGE_DB` is a shorthand for',
+    '`store.path`; `FITBIT_BRIDGE_LOG_LEVEL` is read by the logger itself.',
     '',
   ];
   const keys = configKeys();
