@@ -8,6 +8,7 @@
  * | disk                   | < 1 GiB or < 10 % free; statfs fails   | < 200 MiB or < 5 % free                              |
  * | auth:<account>         | scopes missing                         | no token file; reauth-needed; expired; ends within a day; damaged file |
  * | token-files            | folder readable by others              | a token file open to group/others; folder writable by others |
+ * | private-files          | store / dump files open to the group; dump folder listable | store file, -wal, -shm or a dump file open to others |
  * | drop-folder            | an export in it failed to import       | takeout.drop_folder missing / unreadable / not a folder |
  * | reach:token-endpoint   | HTTP 5xx                               | no HTTP answer (DNS, refused, TLS, timeout)          |
  * | reach:api              | HTTP 5xx                               | no HTTP answer                                       |
@@ -26,6 +27,7 @@ import { checkConfig, type ConfigCheckOptions } from './config-check.js';
 import { checkDisk } from './disk-check.js';
 import { checkDropFolder } from './drop-folder-check.js';
 import { checkGoogleReachable, checkMqtt, checkRemoteWrite } from './reach-check.js';
+import { checkPrivateFiles } from './private-files-check.js';
 import { checkStore } from './store-check.js';
 import { checkTokenFiles } from './token-files-check.js';
 import type { CheckContext, CheckResult, CheckStatus, ConfigOrigin, DiskThresholds, DoctorDeps } from './types.js';
@@ -71,6 +73,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     checks.push(...(await guard('disk', 'disk space', () => checkDisk(ctx, opts.disk))));
     checks.push(...(await guard('auth', 'auth', () => checkAuth(ctx))));
     checks.push(...(await guard('token-files', 'token files', () => checkTokenFiles(ctx))));
+    checks.push(...(await guard('private-files', 'private files', () => checkPrivateFiles(ctx))));
     checks.push(...(await guard('drop-folder', 'takeout drop folder', () => checkDropFolder(ctx) ?? [])));
     const net = await Promise.all([
       guard('reach:google', 'google endpoints', () => checkGoogleReachable(ctx)),

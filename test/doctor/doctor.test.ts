@@ -4,7 +4,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
@@ -13,6 +14,7 @@ import { formatDoctor, runDoctor, type CheckResult, type DoctorReport } from '..
 import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulator/index.js';
 import { DropFolderWatcher } from '../../src/sources/takeout/drop-folder.js';
 import { silentLogger } from '../../src/util/log.js';
+import { openStore } from '../../src/store/store.js';
 import { Tmp } from '../support/tmp.js';
 import { DAY, deps, NOW, setup } from './helpers.js';
 
@@ -54,6 +56,7 @@ describe('a healthy setup', () => {
         'auth:alice': 'ok',
         'auth:bob': 'ok',
         'token-files': 'ok',
+        'private-files': 'ok',
         'reach:token-endpoint': 'ok',
         'reach:api': 'ok',
         mqtt: 'ok',
@@ -72,7 +75,7 @@ describe('a healthy setup', () => {
     assert.match(check(r, 'mqtt').detail, /not checked: MQTT is off/);
     const text = formatDoctor(r);
     assert.match(text, /^ {2}status +check +detail$/m);
-    assert.match(text, /doctor: no problems \(0 warnings, 10 ok\)/);
+    assert.match(text, /doctor: no problems \(0 warnings, 11 ok\)/);
     // no secret in the output
     assert.doesNotMatch(JSON.stringify(r), /test-secret|rt-alice|at-alice/);
   });
@@ -117,7 +120,7 @@ describe('authorisation', () => {
     const text = formatDoctor(r);
     assert.match(text, /PROBLEM +auth alice +the authorisation expired/);
     assert.match(text, /fix: Run: fitbit-bridge auth --account alice/);
-    assert.match(text, /doctor: 1 problem, 0 warnings, 9 ok/);
+    assert.match(text, /doctor: 1 problem, 0 warnings, 10 ok/);
   });
 
   test('ending within a day, refused by Google, missing, unreadable: problems; missing scopes: a warning', async () => {
@@ -287,6 +290,81 @@ describe('token file modes', () => {
     r = await runDoctor({ file: s.config, env: {}, deps: deps({ platform: 'win32' }) });
     assert.equal(check(r, 'token-files').status, 'ok');
     chmodSync(s.tokenDir, 0o700);
+  });
+});
+
+describe('private files (store, -wal, -shm, dump)', () => {
+  const esc = (p: string): string => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+  test('a new store is private (ok); an old 0644 store is a problem with the chmod that fixes it; group-only a warning', async () => {
+    const s = await setup(tmp, { google: emuGoogle() });
+    const st = openStore(s.store); // open: -wal and -shm exist
+    try {
+      let r = await runDoctor({ file: s.config, env: {}, deps: deps() });
+      let c = check(r, 'private-files');
+      assert.equal(c.status, 'ok', c.detail);
+      assert.match(c.detail, new RegExp(`${esc(s.store)} 0600, ${esc(s.store)}-wal 0600, ${esc(s.store)}-shm 0600: none open to group or others`));
+
+      for (const f of [s.store, `${s.store}-wal`, `${s.store}-shm`]) chmodSync(f, 0o644);
+      r = await runDoctor({ file: s.config, env: {}, deps: deps() });
+      c = check(r, 'private-files');
+      assert.equal(c.status, 'problem');
+      assert.equal(r.exitCode, 1);
+      assert.match(c.detail, new RegExp(`${esc(s.store)} is readable or writable by every local user \\(mode 0644\\)`));
+      assert.equal(c.fix, `Run: chmod 600 '${s.store}' '${s.store}-wal' '${s.store}-shm'`);
+      // the printed fix works
+      execFileSync('sh', ['-c', (c.fix ?? '').replace(/^Run: /, '')]);
+      c = check(await runDoctor({ file: s.config, env: {}, deps: deps() }), 'private-files');
+      assert.equal(c.status, 'ok', c.detail);
+
+      // (SQLite gives a -wal it re-creates the store's mode, so it may be listed too)
+      chmodSync(s.store, 0o640);
+      c = check(await runDoctor({ file: s.config, env: {}, deps: deps() }), 'private-files');
+      assert.equal(c.status, 'warn');
+      assert.match(c.detail, /readable or writable by its group \(mode 0640\)/);
+      assert.match(c.fix ?? '', new RegExp(`^Run: chmod 600 '${esc(s.store)}'`));
+
+      c = check(await runDoctor({ file: s.config, env: {}, deps: deps({ platform: 'win32' }) }), 'private-files');
+      assert.equal(c.status, 'ok');
+      chmodSync(s.store, 0o600);
+    } finally {
+      st.close();
+    }
+  });
+
+  test('the dump folder: files open to others are a problem, a listable folder a warning; chmod -R go-rwx fixes both', async () => {
+    const s = await setup(tmp, { google: emuGoogle() });
+    const dump = join(s.dir, 'dump out'); // a space: the fix quotes the path
+    writeFileSync(s.config, `${readFileSync(s.config, 'utf8')}dump:\n  dir: ${dump}\n`);
+    // not there yet: nothing to say
+    let c = check(await runDoctor({ file: s.config, env: {}, deps: deps() }), 'private-files');
+    assert.equal(c.status, 'ok', c.detail);
+
+    // as an older version wrote it: 0755 folders, 0644 files
+    mkdirSync(join(dump, 'heart_rate'), { recursive: true });
+    writeFileSync(join(dump, 'heart_rate', '2026-05-01.csv'), 'timestamp,value,source\n');
+    writeFileSync(join(dump, 'manifest.json'), '{}\n');
+    chmodSync(dump, 0o755);
+    chmodSync(join(dump, 'heart_rate'), 0o755);
+    chmodSync(join(dump, 'heart_rate', '2026-05-01.csv'), 0o644);
+    chmodSync(join(dump, 'manifest.json'), 0o600);
+    let r = await runDoctor({ file: s.config, env: {}, deps: deps() });
+    c = check(r, 'private-files');
+    assert.equal(c.status, 'problem');
+    assert.match(c.detail, new RegExp(`1 dump file\\(s\\) of 3 entries in ${esc(dump)} are readable by every local user`));
+    assert.equal(c.fix, `Run: chmod -R go-rwx '${dump}'`);
+    assert.equal(r.exitCode, 1);
+
+    chmodSync(join(dump, 'heart_rate', '2026-05-01.csv'), 0o600);
+    c = check(await runDoctor({ file: s.config, env: {}, deps: deps() }), 'private-files');
+    assert.equal(c.status, 'warn');
+    assert.match(c.detail, /can be listed by other users \(mode 0755\); the files themselves are private/);
+
+    execFileSync('sh', ['-c', (c.fix ?? '').replace(/^Run: /, '')]);
+    r = await runDoctor({ file: s.config, env: {}, deps: deps() });
+    c = check(r, 'private-files');
+    assert.equal(c.status, 'ok', c.detail);
+    assert.match(c.detail, new RegExp(`dump folder ${esc(dump)} mode 0700, 3 entries: none open to group or others`));
   });
 });
 

@@ -16,7 +16,7 @@ export function doctorCommand(): Command {
       'Checks, one line each with ok / warn / PROBLEM and what to do: the configuration loads (and from which file and variables), ' +
         "each account's Google authorisation (missing, refused, expired or ending within a day), the Google token endpoint and API, " +
         'the MQTT broker and the remote-write TSDB (when configured) are reachable with the configured credentials, the free space ' +
-        "of the store's disk, the store itself (opened read-only: quick_check, schema version, size, WAL) and that the token files are private. " +
+        "of the store's disk, the store itself (opened read-only: quick_check, schema version, size, WAL) and that the token files, the store and the dump are private (with the chmod that fixes them). " +
         'Safe beside a running `fitbit-bridge run`: it changes nothing (the remote-write check sends an empty write request).',
     )
     .option('--json', 'print the checks as JSON on stdout')
