@@ -7,7 +7,8 @@
  * ArchiveError, the CLI exits 2; `force` imports anyway) → main pass, streaming: each known file is
  * parsed completely into per-series buffers and then written in ONE store transaction; a malformed
  * file is reported (files.failed, exitCode 1) and skipped as a whole, a malformed row is skipped
- * with a warning (file + line).
+ * with a warning (file + line). Zips and folders are read in two passes (Google-layer CSVs
+ * first, then the rest: cheaper de-duplication, same result); a .tgz in one pass.
  *
  * Bounded memory whatever the size of a file (issue 13): while a file is read, every
  * BATCH_SAMPLES samples held in its buffers are staged in a temp table of the store's connection
@@ -17,8 +18,7 @@
  * file that fails or is stopped leaves nothing in the store. Limits per file: MAX_FILE_SERIES
  * series, MAX_DAY_SAMPLES samples of one series on one UTC day. `signal` is checked between
  * chunks of a file and between files: the file being read is not written, the summary says
- * `stopped` (exit code 1). Zips and folders are read in two passes (Google-layer CSVs
- * first, then the rest: cheaper de-duplication, same result); a .tgz in one pass.
+ * `stopped` (exit code 1).
  *
  * Sleep CSVs: UserSleeps rows become sessions (layer takeout-csv), one per (sleep_id, algorithm
  * version): real exports list each sleep once per `algorithm_version`, often under the same sleep_id.
@@ -67,6 +67,7 @@ import { filterLegacy, reconcileStored, recordImportMerges, utcDaysOf } from '..
 import {
   LEGACY_JSON_SOURCE,
   StoreFullError,
+  type Sample,
   type SeriesInfo,
   type SeriesKey,
   type SessionRecord,
@@ -76,7 +77,6 @@ import {
 } from '../../store/types.js';
 import { DAY_MS, Zone, localDateAtOffset, utcDay } from '../../time/index.js';
 import { sampleStaging, type SampleStaging } from '../../store/staging.js';
-import type { Sample } from '../../store/types.js';
 import { algorithmNumber, chooseSleeps, groupSleeps, segmentsOverlap, type SleepVersionPreference } from '../../reconcile/sleep.js';
 import type { Logger } from '../../util/log.js';
 import { errText } from '../../errors.js';
