@@ -10,6 +10,16 @@
  * with a warning (file + line). Zips and folders are read in two passes (Google-layer CSVs
  * first, then the rest: cheaper de-duplication, same result); a .tgz in one pass.
  *
+ * Bounded memory whatever the size of a file (issue 13): while a file is read, every
+ * BATCH_SAMPLES samples held in its buffers are staged in a temp table of the store's connection
+ * (src/store/staging.ts; small transactions of the temp database only, never across an await);
+ * at the end of the file they are read back one UTC day at a time and written in the file's ONE
+ * transaction, with the same rules and counts as a file held in memory (writeStagedSeries). A
+ * file that fails or is stopped leaves nothing in the store. Limits per file: MAX_FILE_SERIES
+ * series, MAX_DAY_SAMPLES samples of one series on one UTC day. `signal` is checked between
+ * chunks of a file and between files: the file being read is not written, the summary says
+ * `stopped` (exit code 1).
+ *
  * Sleep CSVs: UserSleeps rows become sessions (layer takeout-csv), one per (sleep_id, algorithm
  * version): real exports list each sleep once per `algorithm_version`, often under the same sleep_id.
  * UserSleepStages rows are joined to the session of their own sleep_id AND version
@@ -57,6 +67,7 @@ import { filterLegacy, reconcileStored, recordImportMerges, utcDaysOf } from '..
 import {
   LEGACY_JSON_SOURCE,
   StoreFullError,
+  type Sample,
   type SeriesInfo,
   type SeriesKey,
   type SessionRecord,
@@ -64,14 +75,15 @@ import {
   type Store,
   type StoredSession,
 } from '../../store/types.js';
-import { DAY_MS, Zone, localDateAtOffset } from '../../time/index.js';
+import { DAY_MS, Zone, localDateAtOffset, utcDay } from '../../time/index.js';
+import { sampleStaging, type SampleStaging } from '../../store/staging.js';
 import { algorithmNumber, chooseSleeps, groupSleeps, segmentsOverlap, type SleepVersionPreference } from '../../reconcile/sleep.js';
 import type { Logger } from '../../util/log.js';
 import { errText } from '../../errors.js';
 import { ArchiveError, exportTimeOf, listInputs, readEntries, type ArchiveEntry } from './archive.js';
 import { classify, isProfilePath, type Clock, type FileKind } from './files.js';
 import { isNoDataFile } from './json.js';
-import { FileOutput, NO_ZONE_MESSAGE, type ParseContext, type ProfileInfo, type SeriesBuffer, type StageGroup } from './parsers/common.js';
+import { FileFormatError, FileOutput, NO_ZONE_MESSAGE, type ParseContext, type ProfileInfo, type SeriesBuffer, type StageGroup } from './parsers/common.js';
 import { readProfileCsv } from './parsers/profile.js';
 import { passEntries, prefetchedEntries } from './prefetch.js';
 
@@ -96,6 +108,11 @@ export interface ImportOptions {
    * between records; the file being read is not committed (all-or-nothing per file).
    */
   signal?: AbortSignal;
+  /**
+   * Samples held in memory per file before they are staged (default BATCH_SAMPLES; tests and
+   * bench/hostile-import.ts; Infinity: hold every file whole, as before issue 13).
+   */
+  batchSamples?: number;
 }
 
 export interface MetricSummary {
@@ -142,6 +159,8 @@ export interface ImportSummary {
   dedupedJsonSamples: number;
   /** The same, by rule (src/reconcile/samples.ts), with the layer disagreements. */
   reconciled: MergeCounts;
+  /** The import was stopped (ImportOptions.signal) before its end: the file being read was not written (exit code 1). */
+  stopped?: boolean;
   exitCode: number;
 }
 
@@ -151,6 +170,164 @@ const MAX_WARNINGS_PER_FILE = 20;
 /** Files this small are read whole and checked for "no data". */
 const SMALL_FILE = 64;
 const PROGRESS_LOG_MS = 5000;
+/** Samples of one file held in memory before they are staged (about 6 MB of buffers). */
+export const BATCH_SAMPLES = 100_000;
+/** Most samples of one series on one UTC day in one file (one a second is 86,400): a file with more fails. */
+export const MAX_DAY_SAMPLES = 1_000_000;
+/** Most series (metric and data source) in one file: a file with more fails. */
+export const MAX_FILE_SERIES = 1_000;
+/** UTC days of a staged series read back per query, and samples per writeSamples call, when a staged file is written. */
+const MOVE_DAYS = 64;
+const MOVE_SAMPLES = 100_000;
+/** Bucket of samples whose instant is not a number (writeSamples rejects them, failing the file as before). */
+const BAD_DAY = -(2 ** 52);
+
+/** Thrown between chunks when ImportOptions.signal is aborted. */
+class ImportStopped extends Error {
+  constructor() {
+    super('the import was stopped');
+    this.name = 'ImportStopped';
+  }
+}
+
+/**
+ * A file's output that moves its samples into the store's staging table in batches while the
+ * file is read (maybeFlush, between chunks). Files below one batch stay in memory (FileOutput as
+ * before); `staged` tells which way the file is written.
+ */
+class StagedOutput extends FileOutput {
+  private readonly index = new Map<SeriesBuffer, number>();
+  /** mapValues calls of parsers after a batch was staged: applied to staged rows of batch < before. */
+  private readonly transforms: { buf: number; before: number; fn: (v: number) => number }[] = [];
+  private batch = 0;
+  private staging: SampleStaging | null = null;
+  /** A limit hit while staging (reported as the file's error whatever the parser made of it). */
+  limitError: Error | null = null;
+  /** The file failed: the rest of it is read without staging. */
+  closed = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly store: Store,
+    private readonly batchSamples: number,
+  ) {
+    super();
+  }
+
+  get staged(): boolean {
+    return this.batch > 0;
+  }
+
+  override buffer(metric: MetricId, source: string): SeriesBuffer {
+    const size = this.series.size;
+    const b = super.buffer(metric, source);
+    if (this.series.size !== size) {
+      if (this.series.size > MAX_FILE_SERIES) {
+        this.limitError = new FileFormatError(this.file, `more than ${MAX_FILE_SERIES} series (metric and data source) in one file: the limit per file`);
+        throw this.limitError;
+      }
+      const idx = size;
+      this.index.set(b, idx);
+      b.onMapValues = (fn) => {
+        if (this.batch > 0) this.transforms.push({ buf: idx, before: this.batch, fn });
+      };
+    }
+    return b;
+  }
+
+  /** The buffers in order of first use, with their staging index. */
+  buffers(): IterableIterator<[SeriesBuffer, number]> {
+    return this.index.entries();
+  }
+
+  maybeFlush(): void {
+    if (this.closed) return;
+    let n = 0;
+    for (const b of this.index.keys()) n += b.samples.length;
+    if (n >= this.batchSamples) this.flush();
+  }
+
+  /** Stages every sample held in memory (one temp-database transaction). */
+  flush(): void {
+    const groups: { buf: number; day: number; samples: Sample[]; idx: number[]; b: SeriesBuffer }[] = [];
+    for (const [b, buf] of this.index) {
+      const s = b.samples;
+      if (!s.length) continue;
+      const byDay = new Map<number, number[]>();
+      for (let i = 0; i < s.length; i++) {
+        const t = (s[i] as Sample).t;
+        const day = Number.isFinite(t) ? utcDay(t) : BAD_DAY;
+        let l = byDay.get(day);
+        if (!l) {
+          l = [];
+          byDay.set(day, l);
+        }
+        l.push(i);
+      }
+      for (const [day, idx] of byDay) groups.push({ buf, day, samples: s, idx, b });
+    }
+    if (!groups.length) return;
+    this.staging ??= sampleStaging(this.store);
+    const totals = this.staging.put(this.batch, groups);
+    this.batch++;
+    for (let k = 0; k < groups.length; k++) {
+      if ((totals[k] as number) <= MAX_DAY_SAMPLES) continue;
+      const g = groups[k] as (typeof groups)[number];
+      const day = g.day === BAD_DAY ? 'one day' : `UTC day ${new Date(g.day * DAY_MS).toISOString().slice(0, 10)}`;
+      this.limitError = new FileFormatError(
+        this.file,
+        `more than ${MAX_DAY_SAMPLES.toLocaleString('en-US')} samples of ${g.b.metric} on ${day}: the limit per series and day`,
+      );
+      throw this.limitError;
+    }
+    for (const g of groups) g.b.samples.length = 0;
+  }
+
+  /** Samples staged for buffer `buf`. */
+  stagedCount(buf: number): number {
+    return this.staging?.count(buf) ?? 0;
+  }
+
+  /** The staged UTC days of buffer `buf`, ascending, a page at a time. */
+  *dayPages(buf: number): Generator<number[]> {
+    if (!this.staging) return;
+    let after = -Infinity;
+    for (;;) {
+      const days = this.staging.days(buf, after, MOVE_DAYS);
+      if (days.length) yield days;
+      if (days.length < MOVE_DAYS) return;
+      after = days[days.length - 1] as number;
+    }
+  }
+
+  /** The staged samples of buffer `buf` on one UTC day, in the order they were pushed (parser transforms applied). */
+  daySamples(buf: number, day: number): Sample[] {
+    const out: Sample[] = [];
+    for (const r of this.staging?.rows(buf, day) ?? []) {
+      const fns = this.transforms.filter((x) => x.buf === buf && r.seq < x.before).map((x) => x.fn);
+      for (const s of r.samples) {
+        for (const fn of fns) s.v = fn(s.v);
+        out.push(s);
+      }
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.staging?.dispose();
+    this.staging = null;
+  }
+}
+
+/** The chunks of a file, staging full batches and checking the stop signal between chunks. */
+async function* guarded(stream: AsyncIterable<Buffer | string>, out: StagedOutput, signal: AbortSignal | undefined): AsyncGenerator<Buffer | string> {
+  for await (const c of stream) {
+    if (signal?.aborted) throw new ImportStopped();
+    out.maybeFlush();
+    yield c;
+  }
+  if (signal?.aborted) throw new ImportStopped();
+}
 
 async function readAll(s: AsyncIterable<Buffer | string>): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -222,6 +399,8 @@ class Run {
   private repairedSleeps = 0;
   private noZoneUtcWarned = false;
   private readonly notesSeen = new Set<string>();
+  /** Stopped by ImportOptions.signal. */
+  stopped = false;
   private get pendingKey(): string {
     return STATE_KEYS.pendingSleepStages(this.opts.account);
   }
@@ -345,7 +524,31 @@ class Run {
       this.fail(e.path, errText(err));
       return;
     }
-    const out = new FileOutput();
+    const out = new StagedOutput(e.path, this.store, this.opts.batchSamples ?? BATCH_SAMPLES);
+    try {
+      await this.parseAndCommit(e, kind, stream, out, exportMs);
+    } finally {
+      out.dispose();
+    }
+  }
+
+  /** Marks the import stopped; the file being read (if any) is listed as not written. */
+  stop(file?: string): void {
+    if (file) this.fail(file, 'the import was stopped while this file was read: nothing of it was written');
+    this.stopped = true;
+    this.summary.stopped = true;
+  }
+
+  private async parseAndCommit(
+    e: ArchiveEntry,
+    kind: Extract<ReturnType<typeof classify>, { type: 'kind' }>['kind'],
+    source: NodeJS.ReadableStream & AsyncIterable<Buffer>,
+    out: StagedOutput,
+    exportMs: number,
+  ): Promise<void> {
+    const f = this.summary.files;
+    const signal = this.opts.signal;
+    const stream = Readable.from(guarded(source, out, signal));
     const perFile = { n: 0 };
     const ctx: ParseContext = {
       file: e.path,
@@ -358,9 +561,19 @@ class Run {
     };
     try {
       await kind.parse(stream, ctx, e.size);
+      if (signal?.aborted) throw new ImportStopped();
+      // the rest of a staged file joins it in the staging table (as does a last chunk of a batch or more)
+      if (out.staged) out.flush();
+      else out.maybeFlush();
     } catch (err) {
+      if (err instanceof ImportStopped || signal?.aborted) {
+        stream.destroy();
+        this.stop(e.path);
+        return;
+      }
+      out.closed = true;
       await drain(stream);
-      this.fail(e.path, errText(err));
+      this.fail(e.path, errText(out.limitError ?? err));
       return;
     }
     if (perFile.n > MAX_WARNINGS_PER_FILE) {
@@ -377,7 +590,8 @@ class Run {
       this.warn(e.path, undefined, 'no time zone known: UTC-stamped samples are stored with offset +00:00 (pass --timezone to record local offsets)');
     }
     try {
-      this.commit(out, exportMs);
+      if (out.staged) this.commitStaged(out, exportMs);
+      else this.commit(out, exportMs);
     } catch (err) {
       this.fail(e.path, `not written: ${errText(err)}`);
       if (err instanceof StoreFullError) throw err;
@@ -440,10 +654,15 @@ class Run {
       // do not count twice (json-first and csv-first report the same numbers)
       m.added = Math.max(0, m.added - totalMerged(c));
     }
-    let fl = this.firstLast.get(b.metric);
+    this.noteFirstLast(b.metric, m, samples);
+  }
+
+  /** First and last local day of a metric, over the samples written. */
+  private noteFirstLast(metric: MetricId, m: MetricSummary, samples: readonly Sample[]): void {
+    let fl = this.firstLast.get(metric);
     if (!fl) {
       fl = { tMin: Infinity, oMin: 0, tMax: -Infinity, oMax: 0 };
-      this.firstLast.set(b.metric, fl);
+      this.firstLast.set(metric, fl);
     }
     for (const s of samples) {
       if (s.t < fl.tMin) {
@@ -457,6 +676,85 @@ class Run {
     }
     m.first = localDateAtOffset(fl.tMin, fl.oMin);
     m.last = localDateAtOffset(fl.tMax, fl.oMax);
+  }
+
+  /**
+   * Writes a staged file in one transaction: the same as commit() of the file held whole, its
+   * samples read back a few UTC days at a time. Every rule of writeSeries works per UTC day (or
+   * on the days either side, and only ever compares legacy samples with stored non-legacy ones),
+   * so per-day reads give the same store and the same counts: legacy samples are all matched
+   * (and stale stored twins removed) before any is written, a Google-layer series is written
+   * whole before its stored legacy twins are removed (reconcileStored is idempotent: a day seen
+   * twice at a page boundary removes nothing more), and equal instants keep their file order.
+   */
+  private commitStaged(out: StagedOutput, exportMs: number): void {
+    this.store.write(() => {
+      const byMetric = new Map<MetricId, SeriesInfo[]>();
+      for (const [b, idx] of out.buffers()) {
+        let series = byMetric.get(b.metric);
+        if (!series) {
+          series = this.store.listSeries({ account: this.account, metric: b.metric });
+          byMetric.set(b.metric, series);
+        }
+        this.writeStagedSeries(out, b, idx, exportMs, series);
+      }
+      this.writeSessions(out.sessions, out.stageGroups);
+    });
+  }
+
+  private writeStagedSeries(out: StagedOutput, b: SeriesBuffer, idx: number, exportMs: number, series: readonly SeriesInfo[]): void {
+    if (out.stagedCount(idx) === 0) return;
+    const store = this.store;
+    const legacy = b.source === LEGACY_JSON_SOURCE;
+    const filtering = legacy && series.some((s) => s.source !== LEGACY_JSON_SOURCE && s.count > 0);
+    if (filtering) {
+      // 1. which legacy samples are stored Google-layer samples; stale stored legacy twins removed
+      const before = series.some((s) => s.source === LEGACY_JSON_SOURCE && s.count > 0);
+      for (const days of out.dayPages(idx)) {
+        const dropped = new Set<number>();
+        for (const day of days) {
+          const f = filterLegacy(store, this.account, b.metric, out.daySamples(idx, day));
+          if (!f.dropped.length) continue;
+          this.countMerged(f.counts);
+          dropped.add(day);
+        }
+        if (before && dropped.size) reconcileStored(store, this.account, b.metric, dropped);
+      }
+    }
+    // 2. the samples (legacy: those not dropped), a few days per writeSamples call
+    const m = this.touchMetric(b.metric);
+    const key: SeriesKey = { account: this.account, metric: b.metric, source: b.source };
+    let acc: Sample[] = [];
+    const write = (): void => {
+      if (!acc.length) return;
+      const r = store.writeSamples(key, acc, { exportMs });
+      m.added += r.added;
+      m.changed += r.changed;
+      m.unchanged += r.unchanged + r.keptNewer;
+      this.summary.conflicts += r.changed + r.keptNewer;
+      this.noteFirstLast(b.metric, m, acc);
+      acc = [];
+    };
+    for (const days of out.dayPages(idx)) {
+      for (const day of days) {
+        let samples = out.daySamples(idx, day);
+        if (filtering) {
+          const f = filterLegacy(store, this.account, b.metric, samples);
+          if (f.dropped.length) samples = f.keep;
+        }
+        for (const x of samples) acc.push(x);
+        if (acc.length >= MOVE_SAMPLES) write();
+      }
+    }
+    write();
+    // 3. stored legacy samples that are one of these Google-layer samples are removed
+    if (!legacy && series.some((s) => s.source === LEGACY_JSON_SOURCE && s.count > 0)) {
+      for (const days of out.dayPages(idx)) {
+        const c = reconcileStored(store, this.account, b.metric, days);
+        this.countMerged(c);
+        m.added = Math.max(0, m.added - totalMerged(c));
+      }
+    }
   }
 
   private countMerged(c: MergeCounts): void {
@@ -623,7 +921,7 @@ class Run {
     if (this.clocks.has('offset')) s.zoneUse.push(`UTC stamps with the explicit offsets in the file: ${list('offset')}`);
     if (this.clocks.has('failed-no-zone')) s.zoneUse.push(`NOT imported (local time, no zone known; pass --timezone): ${list('failed-no-zone')}`);
     if (Object.keys(s.metrics).length) recordImportMerges(this.opts.store, this.account, s.reconciled);
-    s.exitCode = s.files.failed.length ? 1 : 0;
+    s.exitCode = s.files.failed.length || this.stopped ? 1 : 0;
     return s;
   }
 }
@@ -742,18 +1040,21 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
   // again (the result is the same either way). A .tgz is streamed once, in archive order.
   // A reader thread inflates the next files while this thread parses and writes (prefetch.ts).
   try {
-    for (const inp of inputs) {
+    inputs: for (const inp of inputs) {
       const exportMs = exportTimeOf(inp.path);
       const passes: ('csv' | 'rest' | 'all')[] = inp.kind === 'tgz' ? ['all'] : ['csv', 'rest'];
       for (const pass of passes) {
         try {
           const entries = opts.readAhead === false ? passEntries(inp.path, pass) : prefetchedEntries(inp.path, { pass, smallFile: SMALL_FILE });
           for await (const e of entries) {
+            if (opts.signal?.aborted) run.stop();
+            if (run.stopped) break;
             f.seen++;
             doneBytes += e.compressedSize;
             await run.handleEntry(e, exportMs);
             tick();
           }
+          if (run.stopped) break inputs;
         } catch (err) {
           if (err instanceof StoreFullError) throw err;
           const file = err instanceof ArchiveError && err.entry ? `${inp.path}: ${err.entry}` : inp.path;
@@ -776,6 +1077,7 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
     }),
   );
   if (!summary.profileId) summary.profileId = acct?.profileId ?? null;
-  logger.info({ account, files: f.seen, imported: f.imported, failed: f.failed.length, warnings: summary.warningCount }, 'takeout import done');
+  if (summary.stopped) logger.warn({ account, files: f.seen, imported: f.imported }, 'takeout import stopped before its end');
+  else logger.info({ account, files: f.seen, imported: f.imported, failed: f.failed.length, warnings: summary.warningCount }, 'takeout import done');
   return summary;
 }

@@ -13,8 +13,19 @@ export class SeriesBuffer {
     readonly metric: MetricId,
     readonly source: string,
   ) {}
+  /** Set by the importer: called by mapValues for the samples it already moved out of `samples` (staged). */
+  onMapValues: ((fn: (v: number) => number) => void) | null = null;
   push(t: number, offset: number, v: number): void {
     this.samples.push({ t, offset, v });
+  }
+  /**
+   * Applies fn to the value of every sample pushed so far. Parsers use this rather than rewriting
+   * `samples`: while a large file is read the importer moves full batches out of `samples` into
+   * the store's staging table (import.ts), and fn reaches those too.
+   */
+  mapValues(fn: (v: number) => number): void {
+    for (const s of this.samples) s.v = fn(s.v);
+    this.onMapValues?.(fn);
   }
 }
 
@@ -27,7 +38,7 @@ export interface StageGroup {
   segments: SessionSegment[];
 }
 
-/** Everything one file produced; written by import.ts in one store transaction. */
+/** Everything one file produced; written by import.ts in one store transaction (large files: in batches staged while reading, import.ts). */
 export class FileOutput {
   readonly series = new Map<string, SeriesBuffer>();
   readonly sessions: SessionRecord[] = [];

@@ -192,7 +192,7 @@ export function csvSamples(spec: CsvSampleSpec) {
     if (!headerDone) throw new FileFormatError(ctx.file, 'empty file (no header line)');
     // an `altitude` column holding millimetres (any minute above 500 "metres" of gain is mm)
     if (autoIsMm && autoMax > 500) {
-      for (const b of autoBufs) for (const s of b.samples) s.v = Math.round(s.v * 1000) / 1e6;
+      for (const b of autoBufs) b.mapValues((v) => Math.round(v * 1000) / 1e6);
       ctx.out.notes.push('altitude column read as millimetres (values above 500)');
     }
     cols = [];
