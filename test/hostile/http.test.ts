@@ -294,6 +294,32 @@ describe('hostile web pages against run', () => {
   });
 });
 
+test('/metrics under 50 concurrent scrapes: every one answered from a shared rendering; a store write shows at once', async () => {
+  const store = tmp.store();
+  const file = join(tmp.dir, 'metrics.yaml');
+  writeFileSync(file, '');
+  const config = loadConfig({ file, overrides: { 'store.path': store.path }, env: { FITBIT_BRIDGE_HTTP__PORT: '0' } });
+  const controller = new Controller({ config, store, logger: silentLogger(), version: 'test', sync: null });
+  await controller.start();
+  try {
+    const url = `${controller.http!.url()!}/metrics`;
+    const seq = (text: string): number => Number(/^fitbit_bridge_store_change_sequence (\d+)$/m.exec(text)?.[1]);
+    const first = await Promise.all(Array.from({ length: 50 }, async () => (await fetch(url)).text()));
+    assert.ok(first.every((t) => t.includes('fitbit_bridge_info')));
+    assert.ok(new Set(first).size <= 2, `${new Set(first).size} different renderings for 50 concurrent scrapes`);
+    const before = seq(first[0]!);
+    store.writeSamples({ account: 'default', metric: 'heart_rate', source: 'Inspire 3' }, [{ t: Date.now() - 60_000, offset: 0, v: 61 }], {
+      exportMs: Date.now(),
+    });
+    const after = await (await fetch(url)).text();
+    assert.ok(seq(after) > before, 'the write is in the next scrape, not a second later');
+    assert.match(after, /fitbit_bridge_store_samples\{account="default"\} 1/);
+  } finally {
+    await controller.stop();
+    store.close();
+  }
+});
+
 describe('the add-on: only the ingress proxy is served', () => {
   test("the add-on's configuration: ingress proxy + own health check as clients, any Host, no published port", () => {
     const ac = buildAddonConfig({
