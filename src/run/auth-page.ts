@@ -96,7 +96,7 @@ export function registerAuthPage(http: HttpRoutes, opts: AuthPageOptions): void 
   }
 
   function failed(res: ServerResponse, e: unknown): void {
-    const msg = errText(e);
+    const msg = clip(errText(e));
     opts.logger.warn({ err: msg }, 'authorisation through /auth failed');
     html(res, 400, 'Authorisation failed', `<p class="bad">${esc(msg)}</p><p><a href="../auth">Start again</a></p>`);
   }
@@ -196,7 +196,7 @@ export function registerAuthPage(http: HttpRoutes, opts: AuthPageOptions): void 
             res,
             400,
             'That is not the redirect address',
-            `<p class="bad">${esc(e.message)}</p><p>Go back and paste the whole address of the last page.</p>`,
+            `<p class="bad">${esc(clip(e.message))}</p><p>Go back and paste the whole address of the last page.</p>`,
           );
         }
         pending.delete(p.state);
