@@ -6,7 +6,11 @@
  * the configuration names with `X_file` keys, which the loader reads (src/config/load.ts).
  *
  * Fixed by the add-on: the store `/data/fitbit-bridge.db`, tokens `/data/tokens`, HTTP on
- * 0.0.0.0:8099 (the ingress port). An optional `/config/config.yaml` (the add-on's own folder,
+ * 0.0.0.0:8099 (the ingress port; config.yaml publishes no port). HTTP serves only the
+ * Supervisor's ingress proxy and the container itself (the image's health check):
+ * `http.allowed_clients: [172.30.32.2, 127.0.0.1]`; it answers any Host name
+ * (`http.allowed_hosts: ['*']`: only that proxy connects, and Home Assistant authenticates every
+ * ingress request); /config/config.yaml may set either key otherwise. An optional `/config/config.yaml` (the add-on's own folder,
  * `addon_configs/<slug>/` on the host) may hold any other key; the options override it.
  */
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +20,10 @@ import type { AddonOptions } from './options.js';
 import { brokerUrl, type MqttService } from './supervisor.js';
 
 export const ADDON_HTTP_PORT = 8099;
+/** The Supervisor's ingress proxy: the one outside client the add-on's HTTP server serves by default. */
+export const INGRESS_PROXY_ADDRESS = '172.30.32.2';
+/** Who may connect by default: the ingress proxy, and the container's loopback (the image's HEALTHCHECK asks /healthz). */
+export const ADDON_HTTP_CLIENTS = [INGRESS_PROXY_ADDRESS, '127.0.0.1'] as const;
 export const ADDON_DATA_DIR = '/data';
 /** The add-on's `addon_config` folder as mounted inside the container. */
 export const ADDON_BASE_CONFIG = '/config/config.yaml';
@@ -89,6 +97,10 @@ export function buildAddonConfig(inp: AddonInputs): AddonConfig {
     google: { token_dir: join(dataDir, 'tokens') },
     http: { enabled: true, bind: '0.0.0.0', port: inp.httpPort ?? ADDON_HTTP_PORT },
   };
+  const baseHttp = isObj(base.http) ? base.http : {};
+  const http = cfg.http as Obj;
+  if (baseHttp.allowed_clients === undefined) http.allowed_clients = [...ADDON_HTTP_CLIENTS];
+  if (baseHttp.allowed_hosts === undefined) http.allowed_hosts = ['*'];
 
   const google = cfg.google as Obj;
   if (o.google.client_id !== undefined) {

@@ -6,6 +6,7 @@
  * Secrets are never written here as `X_file` keys: the loader (load.ts) accepts `X_file` for any
  * key `X` of the schema and replaces it by the file's content.
  */
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
@@ -229,6 +230,18 @@ const httpSchema = z
       .describe('Address the HTTP server of `run` listens on (/healthz, /auth, /metrics). Health data: keep it on 127.0.0.1 unless a reverse proxy guards it.'),
     port: z.number().int().min(0).max(65_535).default(8787).describe('Port of that HTTP server (0: any free port).'),
     enabled: z.boolean().default(true).describe('Serve HTTP at all.'),
+    allowed_hosts: z
+      .array(z.string().min(1).max(253))
+      .default([])
+      .describe(
+        'Host names (the Host header, with or without :port) the HTTP server answers besides localhost and IP addresses, e.g. the name a reverse proxy forwards (bridge.example.lan). Any other name gets 421: a web page cannot reach the bridge through DNS rebinding. `*` accepts every name (only behind a proxy that checks it).',
+      ),
+    allowed_clients: z
+      .array(z.string().refine((s) => isIP(s) !== 0, { error: 'an IP address such as 172.30.32.2 or ::1' }))
+      .default([])
+      .describe(
+        'IP addresses allowed to connect (e.g. the reverse proxy); others get 403. Empty: any. The Home Assistant add-on sets the Supervisor ingress proxy (172.30.32.2). A listed client may name the original host in X-Forwarded-Host (checked like Origin).',
+      ),
   })
   .describe('The HTTP server of `fitbit-bridge run`.');
 

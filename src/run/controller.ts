@@ -72,6 +72,8 @@ export class Controller {
       ? new BridgeHttpServer({
           bind: config.http.bind,
           port: config.http.port,
+          allowedHosts: config.http.allowed_hosts,
+          allowedClients: config.http.allowed_clients,
           logger,
           health: () => ({
             version: opts.version,
@@ -104,7 +106,7 @@ export class Controller {
       accountBook: this.book,
       follower: this.follower,
       sinks: () => this.parts.filter((p) => p.kind === 'sink'),
-      http: http ?? { route: () => undefined, url: () => null },
+      http: http ?? { route: () => undefined, url: () => null, csrfToken: () => '' },
     };
   }
 

@@ -61,13 +61,28 @@ export interface BridgeEventMap {
 /** A typed EventEmitter for the bridge's events. */
 export class BridgeEvents extends EventEmitter<BridgeEventMap> {}
 
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+/**
+ * A route's handler. `form` is the urlencoded body of a state-changing request (any method but
+ * GET/HEAD), already read by the server (which checked its Origin and CSRF token).
+ */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL, form?: URLSearchParams) => void | Promise<void>;
+
+export interface RouteOptions {
+  /**
+   * The methods the route takes (default GET; GET brings HEAD). Others get 405 with Allow. Any
+   * method but GET/HEAD changes state: the server lets it through only with a same-origin
+   * Origin/Referer and the CSRF token (see src/run/http.ts).
+   */
+  methods?: readonly string[];
+}
 
 export interface HttpRoutes {
-  /** Registers a handler for an exact path (any method; the handler checks it). */
-  route(path: string, handler: RouteHandler): void;
+  /** Registers a handler for an exact path. */
+  route(path: string, handler: RouteHandler, options?: RouteOptions): void;
   /** The server's base URL once listening, e.g. http://127.0.0.1:8787 (null when HTTP is off). */
   url(): string | null;
+  /** The CSRF token a page puts into its forms (hidden field `csrf`). */
+  csrfToken(): string;
 }
 
 export interface ExtensionContext {

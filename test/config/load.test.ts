@@ -59,7 +59,7 @@ describe('defaults', () => {
         keep_raw_pages: true,
       },
       schedule: { recent: '*/5 * * * *', daily: '7 */3 * * *', backfill: '*/10 * * * *' },
-      http: { enabled: true, bind: '127.0.0.1', port: 8787 },
+      http: { enabled: true, bind: '127.0.0.1', port: 8787, allowed_hosts: [], allowed_clients: [] },
       remote_write: { headers: {}, batch_samples: 10000, timeout_seconds: 30, max_backoff_seconds: 60, daily_settle_hours: 12 },
       mqtt: {
         base_topic: 'fitbit-bridge',
@@ -97,7 +97,7 @@ describe('defaults', () => {
         keep_raw_pages: true,
       },
       schedule: { recent: '*/5 * * * *', daily: '7 */3 * * *', backfill: '*/10 * * * *' },
-      http: { enabled: true, bind: '127.0.0.1', port: 8787 },
+      http: { enabled: true, bind: '127.0.0.1', port: 8787, allowed_hosts: [], allowed_clients: [] },
       remote_write: { headers: {}, batch_samples: 10000, timeout_seconds: 30, max_backoff_seconds: 60, daily_settle_hours: 12 },
       mqtt: {
         base_topic: 'fitbit-bridge',

@@ -48,6 +48,22 @@ function consentLink(html: string): string {
   return (m[1] as string).replace(/&#38;/g, '&');
 }
 
+function csrfField(html: string): string {
+  const m = /name="csrf" value="([^"]+)"/.exec(html);
+  assert.ok(m, 'no csrf field on the page');
+  return m[1] as string;
+}
+
+/** What the "Authorise" button of /auth does: POST /auth/start from the page (its Origin, its CSRF token). */
+async function startAuth(base: string, account: string): Promise<Response> {
+  const csrf = csrfField(await (await fetch(`${base}/auth`)).text());
+  return fetch(`${base}/auth/start`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+    body: new URLSearchParams({ account, csrf }).toString(),
+  });
+}
+
 function stateField(html: string): string {
   const m = /name="state" value="([^"]+)"/.exec(html);
   assert.ok(m, 'no state field on the page');
@@ -100,13 +116,17 @@ describe('bridge HTTP: /healthz and /auth', () => {
     assert.match(page, /alice/);
     assert.match(page, /bob/);
     assert.match(page, /not authorised/);
-    const r = await fetch(`${base}/auth/start?account=mallory`);
+    const r = await startAuth(base, 'mallory');
     assert.equal(r.status, 404);
     await r.text();
+    // a link to /auth/start only shows the button: nothing starts on a GET
+    const get = await (await fetch(`${base}/auth/start?account=alice`)).text();
+    assert.match(get, /<form method="post" action="start">/);
+    assert.doesNotMatch(get, /consent page/);
   });
 
   test('browser on the same machine: consent → /auth/callback → tokens stored (0600)', async () => {
-    const start = await (await fetch(`${base}/auth/start?account=alice`)).text();
+    const start = await (await startAuth(base, 'alice')).text();
     const link = consentLink(start);
     const u = new URL(link);
     assert.equal(u.searchParams.get('redirect_uri'), `${base}/auth/callback`);
@@ -129,8 +149,9 @@ describe('bridge HTTP: /healthz and /auth', () => {
   });
 
   test("browser elsewhere: the failed page's address pasted into the box", async () => {
-    const start = await (await fetch(`${base}/auth/start?account=bob`)).text();
+    const start = await (await startAuth(base, 'bob')).text();
     const state = stateField(start);
+    const csrf = csrfField(start);
     const consent = await fetch(consentLink(start), { redirect: 'manual' });
     assert.equal(consent.status, 302);
     const location = consent.headers.get('location') ?? '';
@@ -139,23 +160,23 @@ describe('bridge HTTP: /healthz and /auth', () => {
     // a wrong paste keeps the authorisation usable
     const wrong = await fetch(`${base}/auth/complete`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ state, redirect_url: 'http://127.0.0.1/auth/callback?state=other&code=x' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+      body: new URLSearchParams({ state, csrf, redirect_url: 'http://127.0.0.1/auth/callback?state=other&code=x' }).toString(),
     });
     assert.equal(wrong.status, 400);
     assert.match(await wrong.text(), /state mismatch/);
     const ok = await fetch(`${base}/auth/complete`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ state, redirect_url: location }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+      body: new URLSearchParams({ state, csrf, redirect_url: location }).toString(),
     });
     assert.equal(ok.status, 200);
     assert.match(await ok.text(), /Account bob is authorised/);
     // the same code again: the authorisation is gone
     const again = await fetch(`${base}/auth/complete`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ state, redirect_url: location }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+      body: new URLSearchParams({ state, csrf, redirect_url: location }).toString(),
     });
     assert.equal(again.status, 400);
     await again.text();

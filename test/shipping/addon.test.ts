@@ -375,7 +375,7 @@ describe('options.json → configuration', () => {
     // fixed by the add-on
     assert.equal(c.store.path, join(p.dataDir, 'fitbit-bridge.db'));
     assert.equal(c.google.token_dir, join(p.dataDir, 'tokens'));
-    assert.deepEqual(c.http, { enabled: true, bind: '0.0.0.0', port: 8099 });
+    assert.deepEqual(c.http, { enabled: true, bind: '0.0.0.0', port: 8099, allowed_clients: ['172.30.32.2', '127.0.0.1'], allowed_hosts: ['*'] });
     // no secret in the YAML
     const yaml = readFileSync(p.configFile, 'utf8');
     for (const s of ['gcs-secret-55', 'mqtt-secret-66', 'rw-secret-77']) assert.ok(!yaml.includes(s), s);
@@ -435,6 +435,10 @@ describe('options.json → configuration', () => {
     assert.equal(p.config.mqtt.keepalive, 30);
     assert.equal(p.config.mqtt.password, undefined, "the base's password does not ride along with the options' broker");
     assert.equal(p.config.http.port, 8099);
+    assert.deepEqual(p.config.http.allowed_clients, ['172.30.32.2', '127.0.0.1'], 'only the ingress proxy (and the health check) by default');
+    const own = await prepare(minimal, undefined, { baseConfig: 'http:\n  allowed_clients: [192.168.1.9]\n  allowed_hosts: [ha.lan]\n' });
+    assert.deepEqual(own.config.http.allowed_clients, ['192.168.1.9'], 'configured otherwise in /config/config.yaml');
+    assert.deepEqual(own.config.http.allowed_hosts, ['ha.lan']);
     assert.deepEqual(p.config.remote_write.headers, { 'X-Scope-OrgID': 'home' });
     const q = await prepare(minimal, undefined, { baseConfig: 'takeout:\n  timezone: Europe/Oslo\n' });
     assert.deepEqual(q.timezone, { value: 'Europe/Oslo', source: 'config' });

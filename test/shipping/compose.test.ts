@@ -13,6 +13,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
+import { hostAllowed } from '../../src/run/http.js';
 import { findBinary, freePort } from '../support/prometheus.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -133,6 +134,12 @@ describe('docker-compose.example.yml', () => {
     assert.equal(prom.storage.tsdb.out_of_order_time_window, '3650d');
     const targets = prom.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets));
     assert.ok(targets.includes('fitbit-bridge:8787'));
+    // the bridge answers the name Prometheus scrapes it by (Host check, issue 13)
+    const env = svc('fitbit-bridge').environment ?? {};
+    const empty = join(tmp, 'empty-hosts.yaml');
+    writeFileSync(empty, '');
+    const bridge = loadConfig({ file: empty, env: { FITBIT_BRIDGE_HTTP__BIND: '0.0.0.0', ...env } });
+    for (const t of targets.filter((x) => x.startsWith('fitbit-bridge:'))) assert.ok(hostAllowed(t, bridge.http.allowed_hosts), t);
     const r = spawnSync(findBinary('promtool', 'prometheus'), ['check', 'config', file], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /SUCCESS/);

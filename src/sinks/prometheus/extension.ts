@@ -17,7 +17,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { errText } from '../../errors.js';
 import type { Extension, ExtensionContext, SinkStatus } from '../../run/extension.js';
-import { sendText } from '../../run/http.js';
 import { systemClock, type Clock } from '../../time/index.js';
 import { resolveTimezone } from '../latest.js';
 import { collectGauges, GAUGE_SPECS, NEWEST_SAMPLE_GAUGE, SLEEP_STAGE_GAUGE, type GaugeAccount, type GaugeSample } from './gauges.js';
@@ -27,6 +26,12 @@ export interface PrometheusExtensionOptions {
   clock?: Clock;
   /** The latest-value gauges are recomputed at most this often while the store is unchanged (ms). Default 15 000. */
   gaugeCacheMs?: number;
+  /**
+   * /metrics serves one rendering for at most this long while no sync event came and the store did
+   * not change (ms; the process and sink figures are at most this old). Default 1000; 0 renders
+   * every scrape (the code path before issue 13; benchmarks compare both).
+   */
+  renderCacheMs?: number;
 }
 
 export interface PrometheusExtension extends Extension {
@@ -175,6 +180,7 @@ function mirroredCounter(registry: Registry, name: BridgeMetricName, read: () =>
 export function prometheusExtension(opts: PrometheusExtensionOptions = {}): PrometheusExtension {
   const clock = opts.clock ?? systemClock;
   const cacheMs = opts.gaugeCacheMs ?? 15_000;
+  const renderMs = opts.renderCacheMs ?? 1000;
   let registry = new Registry();
   const refresh: Array<() => void> = [];
   let cache: { seq: number; at: number; samples: GaugeSample[] } | null = null;
@@ -360,9 +366,38 @@ export function prometheusExtension(opts: PrometheusExtensionOptions = {}): Prom
         for (const s of samples) gauges.get(s.name)?.set(s.labels, s.value);
       });
 
-      c.http.route('/metrics', async (req, res) => {
-        if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'method not allowed\n', undefined, { allow: 'GET, HEAD' });
-        sendText(res, 200, await metricsText(), registry.contentType);
+      // /metrics: one rendering serves every scrape while nothing changed (no sync event, no
+      // store change) for at most renderCacheMs, and concurrent scrapes share the rendering in
+      // progress — 50 clients cost one rendering, not 50 interleaved ones (issue 13)
+      let gen = 0;
+      const bump = (): void => {
+        gen++;
+      };
+      for (const ev of ['sync:finished', 'api:request', 'account:status', 'store:changed'] as const) {
+        c.events.on(ev, bump);
+        listeners.push(() => c.events.off(ev, bump));
+      }
+      let rendered: { key: string; at: number; body: Buffer } | null = null;
+      let inflight: Promise<Buffer> | null = null;
+      const served = (): Promise<Buffer> => {
+        if (renderMs <= 0) return metricsText().then((t) => Buffer.from(t));
+        const key = `${gen}:${c.store.currentSeq()}`;
+        if (rendered && rendered.key === key && Date.now() - rendered.at < renderMs) return Promise.resolve(rendered.body);
+        inflight ??= metricsText()
+          .then((t) => {
+            const body = Buffer.from(t);
+            rendered = { key, at: Date.now(), body };
+            return body;
+          })
+          .finally(() => {
+            inflight = null;
+          });
+        return inflight;
+      };
+      c.http.route('/metrics', async (_req, res) => {
+        const body = await served();
+        res.writeHead(200, { 'content-type': registry.contentType, 'content-length': body.length, 'cache-control': 'no-store' });
+        res.end(body);
       });
     },
     async stop(): Promise<void> {
