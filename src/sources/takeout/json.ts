@@ -5,11 +5,18 @@
  * already yielded (always so on the streaming path). Nothing yielded from a file is trustworthy
  * until the generator completed without throwing: buffer a file's records and write them only
  * when the file completed.
+ *
+ * Limits (limits.ts): a string value or key longer than JSON_MAX_STRING_CHARS, a record (element
+ * of the top-level array) larger than JSON_MAX_RECORD_BYTES, and a file whose top level is not an
+ * array larger than JSON_MAX_RECORD_BYTES end the file with a JsonFileError naming the line and
+ * the limit. Batches are bounded in records and in bytes.
  */
-import { Readable, pipeline } from 'node:stream';
+import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
 import ParserMod from 'stream-json/Parser.js';
 import StreamArrayMod from 'stream-json/streamers/StreamArray.js';
 import { errText } from '../../errors.js';
+import { clip } from '../../util/clip.js';
+import { JSON_MAX_RECORD_BYTES, JSON_MAX_STRING_CHARS, sizeText } from './limits.js';
 
 export class JsonFileError extends Error {
   constructor(
@@ -30,6 +37,22 @@ export interface ReadJsonOptions {
   streamThreshold?: number;
   /** Max elements per yielded batch. Default 8192. */
   batchSize?: number;
+  /** Limits (tests use smaller ones). Defaults: JSON_MAX_STRING_CHARS, JSON_MAX_RECORD_BYTES. */
+  maxString?: number;
+  maxRecord?: number;
+}
+
+/** A streamed batch is also yielded once the records in it took this many bytes of the file. */
+export const JSON_BATCH_BYTES = 8 * 1024 * 1024;
+
+function stringTooLong(file: string, len: number, max: number, line: number | undefined, partial: boolean): JsonFileError {
+  const where = line === undefined ? '' : ` (by line ${line})`;
+  return new JsonFileError(
+    file,
+    `${file}: a JSON string of ${partial ? 'more than ' : ''}${len} characters${where} is longer than the limit of ${sizeText(max)} characters per string (JSON_MAX_STRING_CHARS); the file looks damaged`,
+    undefined,
+    line,
+  );
 }
 
 export const JSON_STREAM_THRESHOLD = 16 * 1024 * 1024;
@@ -94,10 +117,29 @@ function parseWhole(buf: Buffer, file: string): unknown {
       }
       const byte = bomBytes + Buffer.byteLength(body.slice(0, pos));
       const line = lineAt(body, pos);
-      throw new JsonFileError(file, `${file}: invalid JSON at byte ${byte} (line ${line}): ${msg}`, byte, line);
+      throw new JsonFileError(file, `${file}: invalid JSON at byte ${byte} (line ${line}): ${clip(msg)}`, byte, line);
     }
-    throw new JsonFileError(file, `${file}: invalid JSON: ${msg}`);
+    throw new JsonFileError(file, `${file}: invalid JSON: ${clip(msg)}`);
   }
+}
+
+/** The first string value or key longer than `max` in a parsed value (iterative: any depth), or -1. */
+function longestOver(value: unknown, max: number): number {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.length > max) return v.length;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push(v[i]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const k in v) {
+        if (k.length > max) return k.length;
+        stack.push((v as Record<string, unknown>)[k]);
+      }
+    }
+  }
+  return -1;
 }
 
 function* batchesOf(value: unknown, file: string, bytes: number, batchSize: number): Generator<unknown[]> {
@@ -135,6 +177,7 @@ export async function* readJsonArray(
 ): AsyncGenerator<unknown[]> {
   const threshold = opts.streamThreshold ?? JSON_STREAM_THRESHOLD;
   const batchSize = Math.max(1, opts.batchSize ?? 8192);
+  const lim: Limits = { maxString: opts.maxString ?? JSON_MAX_STRING_CHARS, maxRecord: opts.maxRecord ?? JSON_MAX_RECORD_BYTES };
   const it = stream[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let total = 0;
@@ -155,14 +198,90 @@ export async function* readJsonArray(
       if (total === 0) return;
       const buf = head.length === 1 ? head[0]! : Buffer.concat(head, total);
       if (isNoDataFile(buf)) return;
-      yield* batchesOf(parseWhole(buf, file), file, total, batchSize);
+      yield* wholeBatches(buf, file, total, batchSize, lim);
       return;
     }
   }
-  yield* streamArray(head, it, file, batchSize);
+  yield* streamArray(head, it, file, batchSize, lim);
 }
 
-async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, file: string, batchSize: number): AsyncGenerator<unknown[]> {
+interface Limits {
+  maxString: number;
+  maxRecord: number;
+}
+
+/** A file read whole: parsed, its strings checked against the limit (only when it is larger than one may be), batched. */
+function* wholeBatches(buf: Buffer, file: string, total: number, batchSize: number, lim: Limits): Generator<unknown[]> {
+  const value = parseWhole(buf, file);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && total > lim.maxRecord) throw objectTooLarge(file, total, lim, false);
+  if (total > lim.maxString) {
+    const len = longestOver(value, lim.maxString);
+    if (len >= 0) throw stringTooLong(file, len, lim.maxString, undefined, false);
+  }
+  yield* batchesOf(value, file, total, batchSize);
+}
+
+function objectTooLarge(file: string, bytes: number, lim: Limits, partial: boolean): JsonFileError {
+  return new JsonFileError(
+    file,
+    `${file}: the top level is not an array and the file is ${partial ? 'more than ' : ''}${bytes} bytes, larger than the limit of ${sizeText(lim.maxRecord)} per record (JSON_MAX_RECORD_BYTES); such a file is one record, read whole: not read`,
+    bytes,
+  );
+}
+
+/** Fails the stream on a string or record over the limits; passes every token on. */
+class LimitCheck extends Transform {
+  private depth = 0;
+  private str = 0;
+  private recordStart = 0;
+  constructor(
+    private readonly file: string,
+    private readonly lim: Limits,
+    /** bytes fed to the parser so far, and the newlines in them */
+    private readonly pos: () => { fed: number; line: number },
+  ) {
+    super({ objectMode: true });
+  }
+  override _transform(tok: { name: string; value?: unknown }, _enc: BufferEncoding, cb: TransformCallback): void {
+    switch (tok.name) {
+      case 'startString':
+      case 'startKey':
+        this.str = 0;
+        break;
+      case 'stringChunk':
+      case 'keyChunk':
+        this.str += (tok.value as string).length;
+        if (this.str > this.lim.maxString) return cb(stringTooLong(this.file, this.str, this.lim.maxString, this.pos().line, true));
+        break;
+      case 'startObject':
+      case 'startArray':
+        if (this.depth === 1) this.recordStart = this.pos().fed;
+        this.depth++;
+        break;
+      case 'endObject':
+      case 'endArray':
+        this.depth--;
+        break;
+      default:
+    }
+    if (this.depth >= 2) {
+      const p = this.pos();
+      if (p.fed - this.recordStart > this.lim.maxRecord) {
+        return cb(
+          new JsonFileError(
+            this.file,
+            `${this.file}: a JSON record (element of the top-level array) reaching line ${p.line} is larger than the limit of ${sizeText(this.lim.maxRecord)} per record (JSON_MAX_RECORD_BYTES); the file looks damaged`,
+            p.fed,
+            p.line,
+          ),
+        );
+      }
+    }
+    cb(null, tok);
+  }
+}
+
+async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, file: string, batchSize: number, lim: Limits): AsyncGenerator<unknown[]> {
   // Peek at the first significant byte to tell an array from an object.
   const pre: Buffer[] = [...head];
   let first = -1;
@@ -187,19 +306,21 @@ async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, 
   }
   if (first < 0) return; // whitespace only
   if (first !== 0x5b /* [ */) {
-    // Not an array: read it whole (an object must be materialised anyway).
+    // Not an array: one record, read whole (an object must be materialised anyway) up to the
+    // record limit; a larger one is refused before it is read further.
     const all = [...pre];
     let n = all.reduce((a, b) => a + b.length, 0);
-    while (!ended) {
+    while (!ended && n <= lim.maxRecord) {
       const r = await it.next();
       if (r.done) break;
       const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
       all.push(b);
       n += b.length;
     }
+    if (n > lim.maxRecord) throw objectTooLarge(file, n, lim, true);
     const buf = Buffer.concat(all, n);
     if (isNoDataFile(buf)) return;
-    yield* batchesOf(parseWhole(buf, file), file, n, batchSize);
+    yield* wholeBatches(buf, file, n, batchSize, lim);
     return;
   }
 
@@ -231,19 +352,23 @@ async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, 
     }
   }
   const src = Readable.from(source(), { objectMode: false });
-  const parser = ParserMod.make({ packValues: true, streamValues: false });
+  // streamed string chunks let the limit check stop a huge string before the parser has packed it
+  const parser = ParserMod.make({ packValues: true, streamValues: true });
+  const check = new LimitCheck(file, lim, () => ({ fed, line: newlines + 1 }));
   const arr = StreamArrayMod.make();
   let failure: Error | null = null;
-  pipeline(src, parser, arr, (err) => {
+  pipeline(src, parser, check, arr, (err) => {
     if (err) failure = err;
   });
   let batch: unknown[] = [];
+  let batchFrom = 0;
   try {
     for await (const item of arr as AsyncIterable<{ key: number; value: unknown }>) {
       batch.push(item.value);
-      if (batch.length >= batchSize) {
+      if (batch.length >= batchSize || fed - batchFrom >= JSON_BATCH_BYTES) {
         const out = batch;
         batch = [];
+        batchFrom = fed;
         yield out;
       }
     }
@@ -253,11 +378,13 @@ async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, 
     if (!arr.destroyed) {
       src.destroy();
       parser.destroy();
+      check.destroy();
       arr.destroy();
     }
   }
+  if (failure instanceof JsonFileError) throw failure;
   if (failure !== null) {
-    const msg = failure.message;
+    const msg = clip(failure.message);
     const truncated = srcEnded || /has expected|Unexpected end|premature/i.test(msg);
     throw new JsonFileError(
       file,
