@@ -149,7 +149,7 @@ describe('hostile JSON', () => {
     assert.equal(s.files.failed.length, 1);
     assert.match(
       s.files.failed[0]!.error,
-      /a JSON string of more than \d+ characters \(by line 1\) is longer than the limit of 64 KiB characters per string \(JSON_MAX_STRING_CHARS\)/,
+      /a JSON string of more than \d+ characters \(line 1\) is longer than the limit of 64 KiB characters per string \(JSON_MAX_STRING_CHARS\)/,
     );
     assertShortMessages(s);
     assert.deepEqual(dumpStore(store), before);
@@ -158,7 +158,7 @@ describe('hostile JSON', () => {
   it('a long string in a file read whole, and a record over the limit when streamed, are file errors', async () => {
     const text = `[{"a":1},{"a":"${'q'.repeat(70_000)}"}]`;
     await assert.rejects(readAllJson(text), /f\.json: a JSON string of 70000 characters is longer than the limit of 64 KiB characters per string/);
-    await assert.rejects(readAllJson(text, { streamThreshold: 0 }), /f\.json: a JSON string of more than \d+ characters \(by line 1\)/);
+    await assert.rejects(readAllJson(text, { streamThreshold: 0 }), /f\.json: a JSON string of more than \d+ characters \(line 1\)/);
     const rec = `{"a":[${Array.from({ length: 50_000 }, () => '1').join(',')}]}`;
     await assert.rejects(
       readAllJson(`[{"a":1},\n${rec}]`, { streamThreshold: 0, maxRecord: 10_000 }),

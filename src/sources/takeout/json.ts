@@ -11,7 +11,7 @@
  * array larger than JSON_MAX_RECORD_BYTES end the file with a JsonFileError naming the line and
  * the limit. Batches are bounded in records and in bytes.
  */
-import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import ParserMod from 'stream-json/Parser.js';
 import StreamArrayMod from 'stream-json/streamers/StreamArray.js';
 import { errText } from '../../errors.js';
@@ -46,7 +46,7 @@ export interface ReadJsonOptions {
 export const JSON_BATCH_BYTES = 8 * 1024 * 1024;
 
 function stringTooLong(file: string, len: number, max: number, line: number | undefined, partial: boolean): JsonFileError {
-  const where = line === undefined ? '' : ` (by line ${line})`;
+  const where = line === undefined ? '' : ` (line ${line})`;
   return new JsonFileError(
     file,
     `${file}: a JSON string of ${partial ? 'more than ' : ''}${len} characters${where} is longer than the limit of ${sizeText(max)} characters per string (JSON_MAX_STRING_CHARS); the file looks damaged`,
@@ -229,55 +229,94 @@ function objectTooLarge(file: string, bytes: number, lim: Limits, partial: boole
   );
 }
 
-/** Fails the stream on a string or record over the limits; passes every token on. */
-class LimitCheck extends Transform {
+/**
+ * A byte scanner run over the streamed text before the parser sees it: tracks strings (escapes
+ * included), nesting and lines, and fails on a string, key or number longer than the string
+ * limit or a record (element of the top-level array) larger than the record limit, with the exact
+ * line. Cheap (one pass over the bytes, no object per token), and it stops a 500 MB string before
+ * the parser has gathered it.
+ */
+class LimitScanner {
+  /** bytes scanned, newlines seen */
+  fed = 0;
+  line = 1;
+  private inStr = false;
+  private esc = false;
+  /** characters (UTF-8 sequence starts) of the current string, or digits of the current number */
+  private run = 0;
   private depth = 0;
-  private str = 0;
   private recordStart = 0;
+  error: JsonFileError | null = null;
   constructor(
     private readonly file: string,
     private readonly lim: Limits,
-    /** bytes fed to the parser so far, and the newlines in them */
-    private readonly pos: () => { fed: number; line: number },
-  ) {
-    super({ objectMode: true });
-  }
-  override _transform(tok: { name: string; value?: unknown }, _enc: BufferEncoding, cb: TransformCallback): void {
-    switch (tok.name) {
-      case 'startString':
-      case 'startKey':
-        this.str = 0;
-        break;
-      case 'stringChunk':
-      case 'keyChunk':
-        this.str += (tok.value as string).length;
-        if (this.str > this.lim.maxString) return cb(stringTooLong(this.file, this.str, this.lim.maxString, this.pos().line, true));
-        break;
-      case 'startObject':
-      case 'startArray':
-        if (this.depth === 1) this.recordStart = this.pos().fed;
-        this.depth++;
-        break;
-      case 'endObject':
-      case 'endArray':
-        this.depth--;
-        break;
-      default:
-    }
-    if (this.depth >= 2) {
-      const p = this.pos();
-      if (p.fed - this.recordStart > this.lim.maxRecord) {
-        return cb(
-          new JsonFileError(
+  ) {}
+
+  /** Scans one chunk; false (and `error` set) when a limit is hit. */
+  scan(b: Buffer): boolean {
+    const { maxString, maxRecord } = this.lim;
+    let inStr = this.inStr,
+      esc = this.esc,
+      run = this.run,
+      depth = this.depth,
+      line = this.line;
+    const base = this.fed;
+    for (let i = 0; i < b.length; i++) {
+      const c = b[i]!;
+      if (inStr) {
+        if (esc) esc = false;
+        else if (c === 0x5c) esc = true;
+        else if (c === 0x22) {
+          inStr = false;
+          continue;
+        }
+        if ((c & 0xc0) !== 0x80 && ++run > maxString) {
+          this.error = stringTooLong(this.file, run, maxString, line, true);
+          return false;
+        }
+        if (c === 0x0a) line++;
+        continue;
+      }
+      if (c === 0x22) {
+        inStr = true;
+        run = 0;
+      } else if (c === 0x0a) {
+        line++;
+        run = 0;
+      } else if (c === 0x5b || c === 0x7b) {
+        if (++depth === 2) this.recordStart = base + i;
+        run = 0;
+      } else if (c === 0x5d || c === 0x7d) {
+        depth--;
+        run = 0;
+      } else if ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x2b || c === 0x65 || c === 0x45) {
+        if (++run > maxString) {
+          this.error = new JsonFileError(
             this.file,
-            `${this.file}: a JSON record (element of the top-level array) reaching line ${p.line} is larger than the limit of ${sizeText(this.lim.maxRecord)} per record (JSON_MAX_RECORD_BYTES); the file looks damaged`,
-            p.fed,
-            p.line,
-          ),
+            `${this.file}: a JSON number of more than ${run} characters (line ${line}) is longer than the limit of ${sizeText(maxString)} characters (JSON_MAX_STRING_CHARS); the file looks damaged`,
+            base + i,
+            line,
+          );
+          return false;
+        }
+      } else run = 0;
+      if (depth >= 2 && base + i - this.recordStart > maxRecord) {
+        this.error = new JsonFileError(
+          this.file,
+          `${this.file}: a JSON record (element of the top-level array) reaching line ${line} is larger than the limit of ${sizeText(maxRecord)} per record (JSON_MAX_RECORD_BYTES); the file looks damaged`,
+          base + i,
+          line,
         );
+        return false;
       }
     }
-    cb(null, tok);
+    this.inStr = inStr;
+    this.esc = esc;
+    this.run = run;
+    this.depth = depth;
+    this.line = line;
+    this.fed = base + b.length;
+    return true;
   }
 }
 
@@ -324,16 +363,11 @@ async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, 
     return;
   }
 
-  let fed = 0;
   let srcEnded = false;
-  let newlines = 0;
-  const count = (b: Buffer): void => {
-    fed += b.length;
-    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) newlines++;
-  };
+  const scanner = new LimitScanner(file, lim);
   async function* source(): AsyncGenerator<Buffer> {
     for (const b of pre) {
-      count(b);
+      if (!scanner.scan(b)) throw scanner.error!;
       yield b;
     }
     if (ended) {
@@ -347,17 +381,15 @@ async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, 
         return;
       }
       const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
-      count(b);
+      if (!scanner.scan(b)) throw scanner.error!;
       yield b;
     }
   }
   const src = Readable.from(source(), { objectMode: false });
-  // streamed string chunks let the limit check stop a huge string before the parser has packed it
-  const parser = ParserMod.make({ packValues: true, streamValues: true });
-  const check = new LimitCheck(file, lim, () => ({ fed, line: newlines + 1 }));
+  const parser = ParserMod.make({ packValues: true, streamValues: false });
   const arr = StreamArrayMod.make();
   let failure: Error | null = null;
-  pipeline(src, parser, check, arr, (err) => {
+  pipeline(src, parser, arr, (err) => {
     if (err) failure = err;
   });
   let batch: unknown[] = [];
@@ -365,10 +397,10 @@ async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, 
   try {
     for await (const item of arr as AsyncIterable<{ key: number; value: unknown }>) {
       batch.push(item.value);
-      if (batch.length >= batchSize || fed - batchFrom >= JSON_BATCH_BYTES) {
+      if (batch.length >= batchSize || scanner.fed - batchFrom >= JSON_BATCH_BYTES) {
         const out = batch;
         batch = [];
-        batchFrom = fed;
+        batchFrom = scanner.fed;
         yield out;
       }
     }
@@ -378,21 +410,20 @@ async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, 
     if (!arr.destroyed) {
       src.destroy();
       parser.destroy();
-      check.destroy();
       arr.destroy();
     }
   }
-  if (failure instanceof JsonFileError) throw failure;
+  if (scanner.error) throw scanner.error;
   if (failure !== null) {
     const msg = clip(failure.message);
     const truncated = srcEnded || /has expected|Unexpected end|premature/i.test(msg);
     throw new JsonFileError(
       file,
       truncated
-        ? `${file}: JSON ends unexpectedly after ${fed} bytes (line ${newlines + 1}); the file looks truncated or is malformed near its end (${msg})`
-        : `${file}: invalid JSON, detected within the first ${fed} bytes (by line ${newlines + 1}): ${msg}`,
-      fed,
-      newlines + 1,
+        ? `${file}: JSON ends unexpectedly after ${scanner.fed} bytes (line ${scanner.line}); the file looks truncated or is malformed near its end (${msg})`
+        : `${file}: invalid JSON, detected within the first ${scanner.fed} bytes (by line ${scanner.line}): ${msg}`,
+      scanner.fed,
+      scanner.line,
     );
   }
   if (batch.length) yield batch;
