@@ -69,7 +69,7 @@ describe('hostile CSV', () => {
     assert.equal(f.file, `${ROOT}/Physical Activity_GoogleData/heart_rate_2026-04-08.csv`);
     assert.match(
       f.error,
-      /heart_rate_2026-04-08\.csv:3: a field of more than \d+ characters is longer than the limit of 64 KiB characters per field \(CSV_MAX_FIELD_CHARS\)/,
+      /heart_rate_2026-04-08\.csv:3: a field of at least \d+ characters is longer than the limit of 64 KiB characters per field \(CSV_MAX_FIELD_CHARS\)/,
     );
     assertShortMessages(s);
     assert.ok(formatSummary(s).length < 20_000);
@@ -91,7 +91,7 @@ describe('hostile CSV', () => {
 
   it('a quoted field or record over the limits, and an unterminated quote, are file errors with the line', async () => {
     const long = 'y'.repeat(CSV_MAX_FIELD_CHARS + 1);
-    await assert.rejects(readAllCsv(`a,b\n1,2\n3,"${long}"\n`), /^CsvFileError: f\.csv:3: a field of (more than )?\d+ characters is longer than the limit/);
+    await assert.rejects(readAllCsv(`a,b\n1,2\n3,"${long}"\n`), /^CsvFileError: f\.csv:3: a field of (at least )?\d+ characters is longer than the limit/);
     await assert.rejects(readAllCsv(`a,b\n1,2\n3,${long}\n`), /f\.csv:3: a field of \d+ characters/);
     await assert.rejects(
       readAllCsv(`a,b\n1,"x\ny"\n${'1,2,'.repeat(100)}\n`, { maxField: 1000, maxRecord: 300 }),
@@ -149,7 +149,7 @@ describe('hostile JSON', () => {
     assert.equal(s.files.failed.length, 1);
     assert.match(
       s.files.failed[0]!.error,
-      /a JSON string of more than \d+ characters \(line 1\) is longer than the limit of 64 KiB characters per string \(JSON_MAX_STRING_CHARS\)/,
+      /a JSON string of at least \d+ characters \(line 1\) is longer than the limit of 64 KiB characters per string \(JSON_MAX_STRING_CHARS\)/,
     );
     assertShortMessages(s);
     assert.deepEqual(dumpStore(store), before);
@@ -158,7 +158,7 @@ describe('hostile JSON', () => {
   it('a long string in a file read whole, and a record over the limit when streamed, are file errors', async () => {
     const text = `[{"a":1},{"a":"${'q'.repeat(70_000)}"}]`;
     await assert.rejects(readAllJson(text), /f\.json: a JSON string of 70000 characters is longer than the limit of 64 KiB characters per string/);
-    await assert.rejects(readAllJson(text, { streamThreshold: 0 }), /f\.json: a JSON string of more than \d+ characters \(line 1\)/);
+    await assert.rejects(readAllJson(text, { streamThreshold: 0 }), /f\.json: a JSON string of at least \d+ characters \(line 1\)/);
     const rec = `{"a":[${Array.from({ length: 50_000 }, () => '1').join(',')}]}`;
     await assert.rejects(
       readAllJson(`[{"a":1},\n${rec}]`, { streamThreshold: 0, maxRecord: 10_000 }),
@@ -183,7 +183,7 @@ describe('hostile JSON', () => {
       for await (const _ of readJsonArray(src, 'w.json', obj.length)) {
         /* nothing */
       }
-    }, /w\.json: the top level is not an array and the file is more than \d+ bytes, larger than the limit of 16 MiB per record \(JSON_MAX_RECORD_BYTES\)/);
+    }, /w\.json: the top level is not an array and the file is at least \d+ bytes, larger than the limit of 16 MiB per record \(JSON_MAX_RECORD_BYTES\)/);
     assert.ok(read <= 16 * 1024 * 1024 + 65536, `read ${read} bytes`);
     const folder = makeExport(tmp, 'json-object', { 'Global Export Data/weight-2026-04-06.json': obj });
     const s = await runImport(store, [folder], { timezone: 'America/New_York' });

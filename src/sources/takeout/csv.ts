@@ -54,7 +54,7 @@ function fieldTooLong(file: string, line: number, len: number, lim: CsvLimits, p
   return new CsvFileError(
     file,
     line,
-    `a field of ${partial ? 'more than ' : ''}${len} characters is longer than the limit of ${sizeText(lim.maxField)} characters per field (CSV_MAX_FIELD_CHARS); the file looks damaged`,
+    `a field of ${partial ? 'at least ' : ''}${len} characters is longer than the limit of ${sizeText(lim.maxField)} characters per field (CSV_MAX_FIELD_CHARS); the file looks damaged`,
   );
 }
 
@@ -62,7 +62,7 @@ function recordTooLong(file: string, line: number, len: number, lim: CsvLimits, 
   return new CsvFileError(
     file,
     line,
-    `a record of ${partial ? 'more than ' : ''}${len} characters is longer than the limit of ${sizeText(lim.maxRecord)} characters per record (CSV_MAX_RECORD_CHARS); the file looks damaged`,
+    `a record of ${partial ? 'at least ' : ''}${len} characters is longer than the limit of ${sizeText(lim.maxRecord)} characters per record (CSV_MAX_RECORD_CHARS); the file looks damaged`,
   );
 }
 

@@ -49,7 +49,7 @@ function stringTooLong(file: string, len: number, max: number, line: number | un
   const where = line === undefined ? '' : ` (line ${line})`;
   return new JsonFileError(
     file,
-    `${file}: a JSON string of ${partial ? 'more than ' : ''}${len} characters${where} is longer than the limit of ${sizeText(max)} characters per string (JSON_MAX_STRING_CHARS); the file looks damaged`,
+    `${file}: a JSON string of ${partial ? 'at least ' : ''}${len} characters${where} is longer than the limit of ${sizeText(max)} characters per string (JSON_MAX_STRING_CHARS); the file looks damaged`,
     undefined,
     line,
   );
@@ -224,7 +224,7 @@ function* wholeBatches(buf: Buffer, file: string, total: number, batchSize: numb
 function objectTooLarge(file: string, bytes: number, lim: Limits, partial: boolean): JsonFileError {
   return new JsonFileError(
     file,
-    `${file}: the top level is not an array and the file is ${partial ? 'more than ' : ''}${bytes} bytes, larger than the limit of ${sizeText(lim.maxRecord)} per record (JSON_MAX_RECORD_BYTES); such a file is one record, read whole: not read`,
+    `${file}: the top level is not an array and the file is ${partial ? 'at least ' : ''}${bytes} bytes, larger than the limit of ${sizeText(lim.maxRecord)} per record (JSON_MAX_RECORD_BYTES); such a file is one record, read whole: not read`,
     bytes,
   );
 }
@@ -293,7 +293,7 @@ class LimitScanner {
         if (++run > maxString) {
           this.error = new JsonFileError(
             this.file,
-            `${this.file}: a JSON number of more than ${run} characters (line ${line}) is longer than the limit of ${sizeText(maxString)} characters (JSON_MAX_STRING_CHARS); the file looks damaged`,
+            `${this.file}: a JSON number of at least ${run} characters (line ${line}) is longer than the limit of ${sizeText(maxString)} characters (JSON_MAX_STRING_CHARS); the file looks damaged`,
             base + i,
             line,
           );
