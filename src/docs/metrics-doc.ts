@@ -33,11 +33,17 @@ export function renderMetricsDoc(): string {
     '(account, metric, data source); each sample is a UTC instant, the UTC offset in force there and',
     'a number in the unit below. Daily metrics are stamped at local midnight of their day.',
     '',
-    '| id | title | unit | kind | Takeout files | Google Health API |',
-    '|---|---|---|---|---|---|',
+    "A value outside its metric's valid values (bounds included; a negative bpm, a `1e309` read as",
+    'infinity) is a skipped row or data point with a warning, never stored.',
+    '',
+    '| id | title | unit | kind | valid values | Takeout files | Google Health API |',
+    '|---|---|---|---|---|---|---|',
   ];
   for (const m of METRICS) {
-    lines.push(`| \`${m.id}\` | ${cell(m.title)} | ${cell(m.unit)} | ${m.kind} | ${m.takeout.map((t) => cell(t)).join('<br>') || '— (none)'} | ${api(m)} |`);
+    const valid = m.valid ? `${m.valid.min} to ${m.valid.max}` : '—';
+    lines.push(
+      `| \`${m.id}\` | ${cell(m.title)} | ${cell(m.unit)} | ${m.kind} | ${valid} | ${m.takeout.map((t) => cell(t)).join('<br>') || '— (none)'} | ${api(m)} |`,
+    );
   }
   lines.push('', '## Notes', '');
   for (const m of METRICS) {

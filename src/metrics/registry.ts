@@ -42,9 +42,21 @@ export interface MetricDef {
    * layer disagreement. The match itself does not depend on it (it did before issue 9).
    */
   matchTolerance: number;
+  /**
+   * The values a sample may have, in the canonical unit (bounds included): physiological or
+   * physical limits, generous enough for any real reading. A value outside (a negative bpm, a
+   * 1e309 read as Infinity) is a skipped row or data point with a warning, never stored.
+   * Sessions have none.
+   */
+  valid?: ValidRange;
   note?: string;
   /** Prometheus naming of the metric (scraped gauges, remote-written history, OpenMetrics export). */
   prometheus: PrometheusDef;
+}
+
+export interface ValidRange {
+  min: number;
+  max: number;
 }
 
 /**
@@ -74,6 +86,7 @@ const defs = [
     id: 'heart_rate',
     title: 'Heart rate',
     unit: 'bpm',
+    valid: { min: 20, max: 300 },
     kind: 'intraday',
     description: 'Heart rate, one sample every 1–15 s while the tracker is worn.',
     takeout: ['Global Export Data/heart_rate-YYYY-MM-DD.json (UTC stamps)', 'Physical Activity_GoogleData/heart_rate_YYYY-MM-DD.csv'],
@@ -85,6 +98,7 @@ const defs = [
     id: 'steps',
     title: 'Steps',
     unit: 'steps',
+    valid: { min: 0, max: 100_000 },
     kind: 'intraday',
     description: 'Steps per minute.',
     takeout: ['Global Export Data/steps-YYYY-MM-DD.json (UTC stamps, zero minutes included)', 'Physical Activity_GoogleData/steps_YYYY-MM-01.csv'],
@@ -96,6 +110,7 @@ const defs = [
     id: 'distance',
     title: 'Distance',
     unit: 'm',
+    valid: { min: 0, max: 100_000 },
     kind: 'intraday',
     description: 'Distance covered per minute, in metres.',
     takeout: ['Global Export Data/distance-YYYY-MM-DD.json (centimetres, UTC stamps)', 'Physical Activity_GoogleData/distance_YYYY-MM-01.csv (metres)'],
@@ -107,6 +122,7 @@ const defs = [
     id: 'calories',
     title: 'Energy burned (total)',
     unit: 'kcal',
+    valid: { min: 0, max: 10_000 },
     kind: 'intraday',
     description: 'Total energy burned per minute (basal metabolic rate included).',
     takeout: ['Global Export Data/calories-YYYY-MM-DD.json (LOCAL stamps)', 'Physical Activity_GoogleData/calories_YYYY-MM-01.csv'],
@@ -119,6 +135,7 @@ const defs = [
     id: 'active_energy',
     title: 'Active energy burned',
     unit: 'kcal',
+    valid: { min: 0, max: 10_000 },
     kind: 'intraday',
     description: 'Active energy burned per minute (basal metabolic rate excluded).',
     takeout: [],
@@ -131,6 +148,7 @@ const defs = [
     id: 'altitude',
     title: 'Elevation gain',
     unit: 'm',
+    valid: { min: 0, max: 10_000 },
     kind: 'intraday',
     description: 'Elevation climbed per minute, in metres (a gain, not a height above sea level).',
     takeout: ['Global Export Data/altitude-YYYY-MM-DD.json (feet)', 'Physical Activity_GoogleData/altitude_YYYY-MM-01.csv'],
@@ -142,6 +160,7 @@ const defs = [
     id: 'floors',
     title: 'Floors',
     unit: 'floors',
+    valid: { min: 0, max: 1000 },
     kind: 'intraday',
     description: 'Floors climbed per minute.',
     takeout: ['Physical Activity_GoogleData/floors_YYYY-MM-01.csv'],
@@ -154,6 +173,7 @@ const defs = [
     id: 'active_zone_minutes',
     title: 'Active zone minutes',
     unit: 'min',
+    valid: { min: 0, max: 1440 },
     kind: 'intraday',
     description: 'Active zone minutes earned per minute (cardio and peak count double).',
     takeout: ['Physical Activity_GoogleData/active_zone_minutes_YYYY-MM-01.csv', 'Active Zone Minutes (AZM)/Active Zone Minutes - YYYY-MM-01.csv (LOCAL)'],
@@ -165,6 +185,7 @@ const defs = [
     id: 'hrv_rmssd',
     title: 'HRV (RMSSD)',
     unit: 'ms',
+    valid: { min: 0, max: 2000 },
     kind: 'intraday',
     description: 'Heart rate variability, root mean square of successive differences, about every 5 min in sleep.',
     takeout: [
@@ -179,6 +200,7 @@ const defs = [
     id: 'hrv_sdnn',
     title: 'HRV (SDNN)',
     unit: 'ms',
+    valid: { min: 0, max: 2000 },
     kind: 'intraday',
     description: 'Heart rate variability, standard deviation of NN intervals.',
     takeout: ['Physical Activity_GoogleData/heart_rate_variability_YYYY-MM-01.csv'],
@@ -190,6 +212,7 @@ const defs = [
     id: 'hrv_coverage',
     title: 'HRV coverage',
     unit: 'ratio',
+    valid: { min: 0, max: 1 },
     kind: 'intraday',
     description: 'Share of the 5-minute HRV window with usable beats (0–1).',
     takeout: ['Heart Rate Variability/Heart Rate Variability Details - YYYY-MM-DD.csv (LOCAL)'],
@@ -201,6 +224,7 @@ const defs = [
     id: 'hrv_low_frequency',
     title: 'HRV low-frequency power',
     unit: 'ms²',
+    valid: { min: 0, max: 10_000_000 },
     kind: 'intraday',
     description: 'Low-frequency power of the HRV spectrum.',
     takeout: ['Heart Rate Variability/Heart Rate Variability Details - YYYY-MM-DD.csv (LOCAL)'],
@@ -212,6 +236,7 @@ const defs = [
     id: 'hrv_high_frequency',
     title: 'HRV high-frequency power',
     unit: 'ms²',
+    valid: { min: 0, max: 10_000_000 },
     kind: 'intraday',
     description: 'High-frequency power of the HRV spectrum.',
     takeout: ['Heart Rate Variability/Heart Rate Variability Details - YYYY-MM-DD.csv (LOCAL)'],
@@ -223,6 +248,7 @@ const defs = [
     id: 'spo2',
     title: 'Blood oxygen (SpO2)',
     unit: '%',
+    valid: { min: 0, max: 100 },
     kind: 'intraday',
     description: 'Oxygen saturation, about one sample a minute in sleep.',
     takeout: ['Physical Activity_GoogleData/oxygen_saturation_YYYY-MM-01.csv', 'Oxygen Saturation (SpO2)/Minute SpO2 - YYYY-MM-DD.csv'],
@@ -234,6 +260,7 @@ const defs = [
     id: 'weight',
     title: 'Weight',
     unit: 'kg',
+    valid: { min: 1, max: 700 },
     kind: 'intraday',
     description: 'Body weight at the time it was measured or logged.',
     takeout: ['Global Export Data/weight-YYYY-MM-DD.json (lb or kg, per the profile)', 'Physical Activity_GoogleData/weight.csv (grams)'],
@@ -245,6 +272,7 @@ const defs = [
     id: 'sleep_breathing_rate',
     title: 'Breathing rate per sleep',
     unit: 'breaths/min',
+    valid: { min: 1, max: 100 },
     kind: 'intraday',
     description: 'Average breathing rate over one sleep (every sleep of a day, naps included), stamped when it was measured (the end of the sleep).',
     takeout: [],
@@ -258,6 +286,7 @@ const defs = [
     id: 'resting_heart_rate',
     title: 'Resting heart rate',
     unit: 'bpm',
+    valid: { min: 20, max: 250 },
     kind: 'daily',
     description: 'Resting heart rate of the day.',
     takeout: ['Global Export Data/resting_heart_rate-YYYY-MM-DD.json', 'Physical Activity_GoogleData/daily_resting_heart_rate.csv'],
@@ -269,6 +298,7 @@ const defs = [
     id: 'hrv_daily_rmssd',
     title: 'Daily HRV (RMSSD)',
     unit: 'ms',
+    valid: { min: 0, max: 2000 },
     kind: 'daily',
     description: 'Average nightly heart rate variability (RMSSD) of the day.',
     takeout: ['Physical Activity_GoogleData/daily_heart_rate_variability.csv', 'Heart Rate Variability/Daily Heart Rate Variability Summary - YYYY-MM-(D).csv'],
@@ -280,6 +310,7 @@ const defs = [
     id: 'hrv_daily_nremhr',
     title: 'Non-REM heart rate',
     unit: 'bpm',
+    valid: { min: 20, max: 300 },
     kind: 'daily',
     description: 'Average heart rate in non-REM sleep.',
     takeout: ['Heart Rate Variability/Daily Heart Rate Variability Summary - YYYY-MM-(D).csv'],
@@ -291,6 +322,7 @@ const defs = [
     id: 'hrv_daily_entropy',
     title: 'HRV entropy',
     unit: '1',
+    valid: { min: 0, max: 100 },
     kind: 'daily',
     description: "Entropy of the night's heart rate variability.",
     takeout: ['Heart Rate Variability/Daily Heart Rate Variability Summary - YYYY-MM-(D).csv'],
@@ -302,6 +334,7 @@ const defs = [
     id: 'spo2_daily_avg',
     title: 'Daily SpO2 average',
     unit: '%',
+    valid: { min: 0, max: 100 },
     kind: 'daily',
     description: 'Average nightly oxygen saturation.',
     takeout: ['Physical Activity_GoogleData/daily_oxygen_saturation.csv', 'Oxygen Saturation (SpO2)/Daily SpO2 - YYYY-MM-DD-YYYY-MM-DD.csv'],
@@ -313,6 +346,7 @@ const defs = [
     id: 'spo2_daily_lower',
     title: 'Daily SpO2 lower bound',
     unit: '%',
+    valid: { min: 0, max: 100 },
     kind: 'daily',
     description: 'Lower bound of the nightly oxygen saturation.',
     takeout: ['Physical Activity_GoogleData/daily_oxygen_saturation.csv', 'Oxygen Saturation (SpO2)/Daily SpO2 - YYYY-MM-DD-YYYY-MM-DD.csv'],
@@ -324,6 +358,7 @@ const defs = [
     id: 'spo2_daily_upper',
     title: 'Daily SpO2 upper bound',
     unit: '%',
+    valid: { min: 0, max: 100 },
     kind: 'daily',
     description: 'Upper bound of the nightly oxygen saturation.',
     takeout: ['Physical Activity_GoogleData/daily_oxygen_saturation.csv', 'Oxygen Saturation (SpO2)/Daily SpO2 - YYYY-MM-DD-YYYY-MM-DD.csv'],
@@ -335,6 +370,7 @@ const defs = [
     id: 'respiratory_rate',
     title: 'Breathing rate',
     unit: 'breaths/min',
+    valid: { min: 1, max: 100 },
     kind: 'daily',
     description: "Average breathing rate during the night's sleep.",
     takeout: ['Physical Activity_GoogleData/daily_respiratory_rate.csv', 'Heart Rate Variability/Daily Respiratory Rate Summary - YYYY-MM-DD.csv'],
@@ -346,6 +382,7 @@ const defs = [
     id: 'skin_temperature',
     title: 'Nightly skin temperature',
     unit: '°C',
+    valid: { min: -20, max: 50 },
     kind: 'daily',
     description: 'Nightly skin temperature during sleep.',
     takeout: ['Physical Activity_GoogleData/daily_sleep_temperature_derivations.csv', 'Temperature/Computed Temperature - YYYY-MM-DD.csv (LOCAL)'],
@@ -399,6 +436,17 @@ export function metric(id: MetricId): MetricDef {
 
 export function metricsOfKind(kind: MetricKind): MetricDef[] {
   return METRICS.filter((m) => m.kind === kind);
+}
+
+/**
+ * Why `v` is not a valid value of metric `id` (not a finite number, or outside the metric's
+ * `valid` range), for a warning; null when it is valid.
+ */
+export function invalidValue(id: MetricId, v: number): string | null {
+  if (!Number.isFinite(v)) return `${v} is not a finite number`;
+  const r = byId.get(id)?.valid;
+  if (r && (v < r.min || v > r.max)) return `${v} is outside the valid range of ${id} (${r.min} to ${r.max} ${byId.get(id)!.unit})`;
+  return null;
 }
 
 /** The factor from a metric's canonical unit to its Prometheus base unit (1 when none). */

@@ -6,6 +6,7 @@
  */
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './constants.js';
 import { wallClockMs } from './dates.js';
+import { clip } from '../util/clip.js';
 
 export class Zone {
   readonly name: string;
@@ -18,7 +19,9 @@ export class Zone {
   /** @throws Error naming the zone if it is not a valid IANA time-zone name. */
   constructor(iana: string) {
     if (typeof iana !== 'string' || iana.trim() === '') {
-      throw new Error(`invalid time zone ${JSON.stringify(iana)}: expected an IANA name such as "America/New_York"`);
+      throw new Error(
+        `invalid time zone ${typeof iana === 'string' ? JSON.stringify(clip(iana)) : String(iana)}: expected an IANA name such as "America/New_York"`,
+      );
     }
     try {
       this.fmt = new Intl.DateTimeFormat('en-US', {
@@ -33,7 +36,7 @@ export class Zone {
         era: 'short',
       });
     } catch {
-      throw new Error(`unknown time zone ${JSON.stringify(iana)}: expected an IANA name such as "America/New_York"`);
+      throw new Error(`unknown time zone ${JSON.stringify(clip(iana))}: expected an IANA name such as "America/New_York"`);
     }
     this.name = this.fmt.resolvedOptions().timeZone;
   }

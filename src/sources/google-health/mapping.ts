@@ -25,9 +25,11 @@
  * skipped and counted with a warning naming the type and page; the page goes on. Enums are open:
  * an unknown sleep stage becomes 'unknown' and is counted.
  */
-import { metric as metricDef, type MetricId } from '../../metrics/registry.js';
+import { invalidValue, metric as metricDef, type MetricId } from '../../metrics/registry.js';
 import type { Sample, SessionRecord, SessionSegment, SleepStage } from '../../store/types.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, daysFromCivil, localDateAtOffset, type Zone } from '../../time/index.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, daysFromCivil, daysInMonth, localDateAtOffset, type Zone } from '../../time/index.js';
+import { clip } from '../../util/clip.js';
+import { SOURCE_NAME_MAX_CHARS } from '../takeout/limits.js';
 import { UNKNOWN_DEVICE_SOURCE, familyOf, rollupPlacement, type DataTypeDef } from './datatypes.js';
 
 const MAX_OFFSET_MIN = 18 * 60;
@@ -105,7 +107,7 @@ export function parseTimestamp(x: unknown): number {
     h = +m[4]!,
     mi = +m[5]!,
     s = +m[6]!;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return NaN;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 60) return NaN;
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000 + 1e-9) : 0;
   let t = daysFromCivil(y, mo, d) * DAY_MS + h * HOUR_MS + mi * MINUTE_MS + s * 1000 + ms;
   const z = m[8]!;
@@ -146,6 +148,11 @@ export function numField(x: unknown): number {
   return NaN;
 }
 
+/** An untrusted value quoted in a warning: at most MAX_QUOTE characters. */
+function quoteValue(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(clip(v)) : clip(JSON.stringify(v) ?? String(v));
+}
+
 /** proto3 JSON's spelling of a double NaN (and the infinities): a value the record does not have. */
 function isNaNText(x: unknown): boolean {
   return x === 'NaN' || x === 'Infinity' || x === '-Infinity';
@@ -157,7 +164,7 @@ function dateParts(x: unknown): { y: number; mo: number; d: number } | null {
     mo = x.month,
     d = x.day;
   if (typeof y !== 'number' || typeof mo !== 'number' || typeof d !== 'number') return null;
-  if (!Number.isInteger(y) || y < 1 || !Number.isInteger(mo) || mo < 1 || mo > 12 || !Number.isInteger(d) || d < 1 || d > 31) return null;
+  if (!Number.isInteger(y) || y < 1 || !Number.isInteger(mo) || mo < 1 || mo > 12 || !Number.isInteger(d) || d < 1 || d > daysInMonth(y, mo)) return null;
   return { y, mo, d };
 }
 
@@ -254,7 +261,7 @@ class Out implements MappedPage {
 
   skip(index: number, why: string): void {
     this.skipped++;
-    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(`${this.def.id}: ${this.ctx.page}: data point ${index}: ${why}; skipped`);
+    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(`${this.def.id}: ${this.ctx.page}: data point ${index}: ${clip(why, 500)}; skipped`);
   }
 
   day(d: string): void {
@@ -276,7 +283,14 @@ const PLATFORM_NAMES: Record<string, string> = {
 
 function text(x: unknown): string | null {
   if (typeof x !== 'string') return null;
-  const t = x.trim().replace(/\s+/g, ' ');
+  // capped before anything else: a device name becomes a series, a dump folder and a Prometheus label
+  let t = (x.length > 4 * SOURCE_NAME_MAX_CHARS ? x.slice(0, 4 * SOURCE_NAME_MAX_CHARS) : x).trim().replace(/\s+/g, ' ');
+  if (t.length > SOURCE_NAME_MAX_CHARS) {
+    let end = SOURCE_NAME_MAX_CHARS - 1;
+    const c = t.charCodeAt(end - 1);
+    if (c >= 0xd800 && c <= 0xdbff) end--;
+    t = `${t.slice(0, end)}…`;
+  }
   return t === '' ? null : t;
 }
 
@@ -323,10 +337,10 @@ interface Stamp {
 /** Instant and offset of an interval start / sample time; offset from the zone when the point has none. */
 function stampOf(tRaw: unknown, offRaw: unknown, zone: Zone): Stamp | string {
   const t = parseTimestamp(tRaw);
-  if (!Number.isFinite(t)) return `time ${JSON.stringify(tRaw)} is not an RFC 3339 timestamp`;
+  if (!Number.isFinite(t)) return `time ${quoteValue(tRaw)} is not an RFC 3339 timestamp`;
   if (offRaw === undefined) return { t, offset: zone.offsetAt(t) };
   const off = parseOffsetDuration(offRaw);
-  if (off === null) return `UTC offset ${JSON.stringify(offRaw)} is not whole minutes like "-14400s"`;
+  if (off === null) return `UTC offset ${quoteValue(offRaw)} is not whole minutes like "-14400s"`;
   return { t, offset: off };
 }
 
@@ -351,7 +365,13 @@ function mapValues(out: Out, fields: FieldMap[], rec: Record<string, unknown>, s
     }
     const raw = numField(v);
     if (Number.isNaN(raw)) {
-      out.skip(index, `${f.field} ${JSON.stringify(v)} is not a number`);
+      out.skip(index, `${f.field} ${quoteValue(v)} is not a number`);
+      return false;
+    }
+    // physiological / physical range of the metric (registry `valid`); 0 is proto3's "absent"
+    const why = raw === 0 ? null : invalidValue(f.metric, f.convert(raw));
+    if (why) {
+      out.skip(index, `${f.field} ${why}`);
       return false;
     }
     vals.push(raw);
@@ -397,7 +417,7 @@ function mapListPoint(def: DataTypeDef, out: Out, dp: unknown, index: number, ct
     }
     case 'daily': {
       const d = dateParts(rec.date);
-      if (!d) return out.skip(index, `date ${JSON.stringify(rec.date)} is not {year, month, day}`);
+      if (!d) return out.skip(index, `date ${quoteValue(rec.date)} is not {year, month, day}`);
       const m = ctx.zone.fromLocal(d.y, d.mo, d.d, 0, 0, 0, 0, 'earlier');
       if (mapValues(out, fields, rec, source, { t: m.t, offset: m.offset }, index)) out.day(fmtDate(d.y, d.mo, d.d));
       return;
@@ -551,7 +571,7 @@ function mapExercise(out: Out, dp: Record<string, unknown>, rec: Record<string, 
 function mapRollupPoint(def: DataTypeDef, out: Out, rp: unknown, index: number, ctx: MapContext, source: string): void {
   if (!isObj(rp)) return out.skip(index, 'not an object');
   const t = parseTimestamp(rp.startTime);
-  if (!Number.isFinite(t)) return out.skip(index, `startTime ${JSON.stringify(rp.startTime)} is not an RFC 3339 timestamp`);
+  if (!Number.isFinite(t)) return out.skip(index, `startTime ${quoteValue(rp.startTime)} is not an RFC 3339 timestamp`);
   const rec = rp[def.unionKey];
   if (rec === undefined) {
     out.zeros++;

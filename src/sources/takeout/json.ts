@@ -5,11 +5,18 @@
  * already yielded (always so on the streaming path). Nothing yielded from a file is trustworthy
  * until the generator completed without throwing: buffer a file's records and write them only
  * when the file completed.
+ *
+ * Limits (limits.ts): a string value or key longer than JSON_MAX_STRING_CHARS, a record (element
+ * of the top-level array) larger than JSON_MAX_RECORD_BYTES, and a file whose top level is not an
+ * array larger than JSON_MAX_RECORD_BYTES end the file with a JsonFileError naming the line and
+ * the limit. Batches are bounded in records and in bytes.
  */
 import { Readable, pipeline } from 'node:stream';
 import ParserMod from 'stream-json/Parser.js';
 import StreamArrayMod from 'stream-json/streamers/StreamArray.js';
 import { errText } from '../../errors.js';
+import { clip } from '../../util/clip.js';
+import { JSON_MAX_RECORD_BYTES, JSON_MAX_STRING_CHARS, sizeText } from './limits.js';
 
 export class JsonFileError extends Error {
   constructor(
@@ -30,6 +37,22 @@ export interface ReadJsonOptions {
   streamThreshold?: number;
   /** Max elements per yielded batch. Default 8192. */
   batchSize?: number;
+  /** Limits (tests use smaller ones). Defaults: JSON_MAX_STRING_CHARS, JSON_MAX_RECORD_BYTES. */
+  maxString?: number;
+  maxRecord?: number;
+}
+
+/** A streamed batch is also yielded once the records in it took this many bytes of the file. */
+export const JSON_BATCH_BYTES = 8 * 1024 * 1024;
+
+function stringTooLong(file: string, len: number, max: number, line: number | undefined, partial: boolean): JsonFileError {
+  const where = line === undefined ? '' : ` (line ${line})`;
+  return new JsonFileError(
+    file,
+    `${file}: a JSON string of ${partial ? 'at least ' : ''}${len} characters${where} is longer than the limit of ${sizeText(max)} characters per string (JSON_MAX_STRING_CHARS); the file looks damaged`,
+    undefined,
+    line,
+  );
 }
 
 export const JSON_STREAM_THRESHOLD = 16 * 1024 * 1024;
@@ -94,10 +117,29 @@ function parseWhole(buf: Buffer, file: string): unknown {
       }
       const byte = bomBytes + Buffer.byteLength(body.slice(0, pos));
       const line = lineAt(body, pos);
-      throw new JsonFileError(file, `${file}: invalid JSON at byte ${byte} (line ${line}): ${msg}`, byte, line);
+      throw new JsonFileError(file, `${file}: invalid JSON at byte ${byte} (line ${line}): ${clip(msg)}`, byte, line);
     }
-    throw new JsonFileError(file, `${file}: invalid JSON: ${msg}`);
+    throw new JsonFileError(file, `${file}: invalid JSON: ${clip(msg)}`);
   }
+}
+
+/** The first string value or key longer than `max` in a parsed value (iterative: any depth), or -1. */
+function longestOver(value: unknown, max: number): number {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.length > max) return v.length;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push(v[i]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const k in v) {
+        if (k.length > max) return k.length;
+        stack.push((v as Record<string, unknown>)[k]);
+      }
+    }
+  }
+  return -1;
 }
 
 function* batchesOf(value: unknown, file: string, bytes: number, batchSize: number): Generator<unknown[]> {
@@ -135,6 +177,7 @@ export async function* readJsonArray(
 ): AsyncGenerator<unknown[]> {
   const threshold = opts.streamThreshold ?? JSON_STREAM_THRESHOLD;
   const batchSize = Math.max(1, opts.batchSize ?? 8192);
+  const lim: Limits = { maxString: opts.maxString ?? JSON_MAX_STRING_CHARS, maxRecord: opts.maxRecord ?? JSON_MAX_RECORD_BYTES };
   const it = stream[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let total = 0;
@@ -155,14 +198,129 @@ export async function* readJsonArray(
       if (total === 0) return;
       const buf = head.length === 1 ? head[0]! : Buffer.concat(head, total);
       if (isNoDataFile(buf)) return;
-      yield* batchesOf(parseWhole(buf, file), file, total, batchSize);
+      yield* wholeBatches(buf, file, total, batchSize, lim);
       return;
     }
   }
-  yield* streamArray(head, it, file, batchSize);
+  yield* streamArray(head, it, file, batchSize, lim);
 }
 
-async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, file: string, batchSize: number): AsyncGenerator<unknown[]> {
+interface Limits {
+  maxString: number;
+  maxRecord: number;
+}
+
+/** A file read whole: parsed, its strings checked against the limit (only when it is larger than one may be), batched. */
+function* wholeBatches(buf: Buffer, file: string, total: number, batchSize: number, lim: Limits): Generator<unknown[]> {
+  const value = parseWhole(buf, file);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && total > lim.maxRecord) throw objectTooLarge(file, total, lim, false);
+  if (total > lim.maxString) {
+    const len = longestOver(value, lim.maxString);
+    if (len >= 0) throw stringTooLong(file, len, lim.maxString, undefined, false);
+  }
+  yield* batchesOf(value, file, total, batchSize);
+}
+
+function objectTooLarge(file: string, bytes: number, lim: Limits, partial: boolean): JsonFileError {
+  return new JsonFileError(
+    file,
+    `${file}: the top level is not an array and the file is ${partial ? 'at least ' : ''}${bytes} bytes, larger than the limit of ${sizeText(lim.maxRecord)} per record (JSON_MAX_RECORD_BYTES); such a file is one record, read whole: not read`,
+    bytes,
+  );
+}
+
+/**
+ * A byte scanner run over the streamed text before the parser sees it: tracks strings (escapes
+ * included), nesting and lines, and fails on a string, key or number longer than the string
+ * limit or a record (element of the top-level array) larger than the record limit, with the exact
+ * line. Cheap (one pass over the bytes, no object per token), and it stops a 500 MB string before
+ * the parser has gathered it.
+ */
+class LimitScanner {
+  /** bytes scanned, newlines seen */
+  fed = 0;
+  line = 1;
+  private inStr = false;
+  private esc = false;
+  /** characters (UTF-8 sequence starts) of the current string, or digits of the current number */
+  private run = 0;
+  private depth = 0;
+  private recordStart = 0;
+  error: JsonFileError | null = null;
+  constructor(
+    private readonly file: string,
+    private readonly lim: Limits,
+  ) {}
+
+  /** Scans one chunk; false (and `error` set) when a limit is hit. */
+  scan(b: Buffer): boolean {
+    const { maxString, maxRecord } = this.lim;
+    let inStr = this.inStr,
+      esc = this.esc,
+      run = this.run,
+      depth = this.depth,
+      line = this.line;
+    const base = this.fed;
+    for (let i = 0; i < b.length; i++) {
+      const c = b[i]!;
+      if (inStr) {
+        if (esc) esc = false;
+        else if (c === 0x5c) esc = true;
+        else if (c === 0x22) {
+          inStr = false;
+          continue;
+        }
+        if ((c & 0xc0) !== 0x80 && ++run > maxString) {
+          this.error = stringTooLong(this.file, run, maxString, line, true);
+          return false;
+        }
+        if (c === 0x0a) line++;
+        continue;
+      }
+      if (c === 0x22) {
+        inStr = true;
+        run = 0;
+      } else if (c === 0x0a) {
+        line++;
+        run = 0;
+      } else if (c === 0x5b || c === 0x7b) {
+        if (++depth === 2) this.recordStart = base + i;
+        run = 0;
+      } else if (c === 0x5d || c === 0x7d) {
+        depth--;
+        run = 0;
+      } else if ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x2b || c === 0x65 || c === 0x45) {
+        if (++run > maxString) {
+          this.error = new JsonFileError(
+            this.file,
+            `${this.file}: a JSON number of at least ${run} characters (line ${line}) is longer than the limit of ${sizeText(maxString)} characters (JSON_MAX_STRING_CHARS); the file looks damaged`,
+            base + i,
+            line,
+          );
+          return false;
+        }
+      } else run = 0;
+      if (depth >= 2 && base + i - this.recordStart > maxRecord) {
+        this.error = new JsonFileError(
+          this.file,
+          `${this.file}: a JSON record (element of the top-level array) reaching line ${line} is larger than the limit of ${sizeText(maxRecord)} per record (JSON_MAX_RECORD_BYTES); the file looks damaged`,
+          base + i,
+          line,
+        );
+        return false;
+      }
+    }
+    this.inStr = inStr;
+    this.esc = esc;
+    this.run = run;
+    this.depth = depth;
+    this.line = line;
+    this.fed = base + b.length;
+    return true;
+  }
+}
+
+async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, file: string, batchSize: number, lim: Limits): AsyncGenerator<unknown[]> {
   // Peek at the first significant byte to tell an array from an object.
   const pre: Buffer[] = [...head];
   let first = -1;
@@ -187,32 +345,29 @@ async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, 
   }
   if (first < 0) return; // whitespace only
   if (first !== 0x5b /* [ */) {
-    // Not an array: read it whole (an object must be materialised anyway).
+    // Not an array: one record, read whole (an object must be materialised anyway) up to the
+    // record limit; a larger one is refused before it is read further.
     const all = [...pre];
     let n = all.reduce((a, b) => a + b.length, 0);
-    while (!ended) {
+    while (!ended && n <= lim.maxRecord) {
       const r = await it.next();
       if (r.done) break;
       const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
       all.push(b);
       n += b.length;
     }
+    if (n > lim.maxRecord) throw objectTooLarge(file, n, lim, true);
     const buf = Buffer.concat(all, n);
     if (isNoDataFile(buf)) return;
-    yield* batchesOf(parseWhole(buf, file), file, n, batchSize);
+    yield* wholeBatches(buf, file, n, batchSize, lim);
     return;
   }
 
-  let fed = 0;
   let srcEnded = false;
-  let newlines = 0;
-  const count = (b: Buffer): void => {
-    fed += b.length;
-    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) newlines++;
-  };
+  const scanner = new LimitScanner(file, lim);
   async function* source(): AsyncGenerator<Buffer> {
     for (const b of pre) {
-      count(b);
+      if (!scanner.scan(b)) throw scanner.error!;
       yield b;
     }
     if (ended) {
@@ -226,7 +381,7 @@ async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, 
         return;
       }
       const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
-      count(b);
+      if (!scanner.scan(b)) throw scanner.error!;
       yield b;
     }
   }
@@ -238,12 +393,14 @@ async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, 
     if (err) failure = err;
   });
   let batch: unknown[] = [];
+  let batchFrom = 0;
   try {
     for await (const item of arr as AsyncIterable<{ key: number; value: unknown }>) {
       batch.push(item.value);
-      if (batch.length >= batchSize) {
+      if (batch.length >= batchSize || scanner.fed - batchFrom >= JSON_BATCH_BYTES) {
         const out = batch;
         batch = [];
+        batchFrom = scanner.fed;
         yield out;
       }
     }
@@ -256,16 +413,17 @@ async function* streamArray(head: Buffer[], it: AsyncIterator<Buffer | string>, 
       arr.destroy();
     }
   }
+  if (scanner.error) throw scanner.error;
   if (failure !== null) {
-    const msg = failure.message;
+    const msg = clip(failure.message);
     const truncated = srcEnded || /has expected|Unexpected end|premature/i.test(msg);
     throw new JsonFileError(
       file,
       truncated
-        ? `${file}: JSON ends unexpectedly after ${fed} bytes (line ${newlines + 1}); the file looks truncated or is malformed near its end (${msg})`
-        : `${file}: invalid JSON, detected within the first ${fed} bytes (by line ${newlines + 1}): ${msg}`,
-      fed,
-      newlines + 1,
+        ? `${file}: JSON ends unexpectedly after ${scanner.fed} bytes (line ${scanner.line}); the file looks truncated or is malformed near its end (${msg})`
+        : `${file}: invalid JSON, detected within the first ${scanner.fed} bytes (by line ${scanner.line}): ${msg}`,
+      scanner.fed,
+      scanner.line,
     );
   }
   if (batch.length) yield batch;

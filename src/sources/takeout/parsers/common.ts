@@ -4,7 +4,9 @@
  */
 import type { MetricId } from '../../../metrics/registry.js';
 import type { Sample, SessionRecord, SessionSegment } from '../../../store/types.js';
-import { DAY_MS, HOUR_MS, LocalSequence, MINUTE_MS, daysFromCivil, type Zone } from '../../../time/index.js';
+import { DAY_MS, HOUR_MS, LocalSequence, MINUTE_MS, daysFromCivil, daysInMonth, type Zone } from '../../../time/index.js';
+import { clip } from '../../../util/clip.js';
+import { SOURCE_NAME_MAX_CHARS } from '../limits.js';
 
 /** Samples of one (metric, source) collected from one file. */
 export class SeriesBuffer {
@@ -158,8 +160,21 @@ function d2(s: string, i: number): number {
   return dig(s, i) * 10 + dig(s, i + 1);
 }
 
+/** A real calendar date (no 30 February: `02/30/26` is an error, not 2 March) and a wall-clock time. */
 function valid(p: StampParts): boolean {
-  return p.mo >= 1 && p.mo <= 12 && p.d >= 1 && p.d <= 31 && p.h >= 0 && p.h <= 23 && p.mi >= 0 && p.mi <= 59 && p.s >= 0 && p.s <= 60 && p.ms >= 0;
+  return (
+    p.mo >= 1 &&
+    p.mo <= 12 &&
+    p.d >= 1 &&
+    p.d <= daysInMonth(p.y, p.mo) &&
+    p.h >= 0 &&
+    p.h <= 23 &&
+    p.mi >= 0 &&
+    p.mi <= 59 &&
+    p.s >= 0 &&
+    p.s <= 60 &&
+    p.ms >= 0
+  );
 }
 
 /** `MM/DD/YY HH:MM:SS` at position i of a larger text (the fast JSON scanner). */
@@ -297,7 +312,7 @@ export function fastUtcZ(s: string): number {
     h = d2(s, 11),
     mi = d2(s, 14),
     sec = d2(s, 17);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return NaN;
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return NaN;
   const key = (y * 16 + mo) * 32 + d;
   if (key !== ZC.key) {
     ZC.key = key;
@@ -430,7 +445,31 @@ export function requireCols(file: string, header: readonly string[], spec: Recor
     out[k] = i;
   }
   if (missing.length) {
-    throw new FileFormatError(file, `unexpected CSV header "${header.join(',')}": expected column(s) ${missing.map((m) => `"${m}"`).join(', ')}`);
+    throw new FileFormatError(file, `unexpected CSV header ${quote(header.join(','))}: expected column(s) ${missing.map((m) => `"${m}"`).join(', ')}`);
   }
   return out;
+}
+
+/** An untrusted value quoted for a warning or error: JSON, at most MAX_QUOTE characters of it (src/util/clip.ts). */
+export function quote(x: unknown): string {
+  if (typeof x === 'string') return JSON.stringify(clip(x));
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(x);
+  } catch {
+    s = undefined;
+  }
+  return clip(s ?? String(x));
+}
+
+/**
+ * A data-source (series) name read from a file, checked against SOURCE_NAME_MAX_CHARS: a longer
+ * one ends the file (it would become a series, a dump folder name and a Prometheus label).
+ */
+export function sourceName(file: string, line: number | undefined, name: string): string {
+  if (name.length <= SOURCE_NAME_MAX_CHARS) return name;
+  throw new FileFormatError(
+    file,
+    `${line === undefined ? '' : `line ${line}: `}a data source name of ${name.length} characters is longer than the limit of ${SOURCE_NAME_MAX_CHARS} characters (SOURCE_NAME_MAX_CHARS): ${quote(name)}`,
+  );
 }

@@ -9,7 +9,7 @@
  *   naive stamps meet no zone fails). `forceLocal`: the `Z` is a lie, read as local.
  * - `date`: only the date part counts; the sample is stamped at LOCAL midnight of that date.
  */
-import type { MetricId } from '../../../metrics/registry.js';
+import { invalidValue, metric as metricDef, type MetricId } from '../../../metrics/registry.js';
 import { LEGACY_JSON_SOURCE } from '../../../store/types.js';
 import { MINUTE_MS } from '../../../time/index.js';
 import { readCsv } from '../csv.js';
@@ -23,6 +23,8 @@ import {
   newSequence,
   num,
   parseIso,
+  quote,
+  sourceName,
   utcOf,
   type ParseContext,
   type SeriesBuffer,
@@ -78,7 +80,7 @@ export function csvSamples(spec: CsvSampleSpec) {
       iS = -1,
       iOnly = -1;
     const onlyVals = spec.only?.values.map((v) => v.toLowerCase()) ?? [];
-    let cols: { c: ValueCol; i: number; mul: number; div: number; last: SeriesBuffer | null; lastSrc: string }[] = [];
+    let cols: { c: ValueCol; i: number; mul: number; div: number; min: number; max: number; last: SeriesBuffer | null; lastSrc: string }[] = [];
     let headerDone = false;
     const autoBufs = new Set<SeriesBuffer>();
     let autoMax = -Infinity;
@@ -116,12 +118,15 @@ export function csvSamples(spec: CsvSampleSpec) {
               div = 1000;
             } else autoIsMm = true; // decided after the file is read
           }
-          cols.push({ c, i, mul, div, last: null, lastSrc: '\u0000' });
+          // the metric's valid values (an undecided altitude column may still be millimetres)
+          const range = metricDef(c.metric).valid ?? { min: -Infinity, max: Infinity };
+          const max = c.autoMm && autoIsMm ? range.max * 1000 : range.max;
+          cols.push({ c, i, mul, div, min: range.min, max: Number.isFinite(max) ? max : Number.MAX_VALUE, last: null, lastSrc: '\u0000' });
         }
         if (missing.length || cols.length === 0) {
           throw new FileFormatError(
             ctx.file,
-            `unexpected CSV header "${batch.header.join(',')}" (line 1): expected column(s) ${missing.map((m) => `"${m}"`).join(', ') || 'with values'}`,
+            `unexpected CSV header ${quote(batch.header.join(','))} (line 1): expected column(s) ${missing.map((m) => `"${m}"`).join(', ') || 'with values'}`,
           );
         }
       }
@@ -138,7 +143,7 @@ export function csvSamples(spec: CsvSampleSpec) {
           t = fz;
           off = offs.at(t);
         } else if (ts === undefined || !parseIso(ts, p)) {
-          ctx.warn(line, `timestamp ${JSON.stringify(ts ?? '')} is not an ISO date/time; row skipped`);
+          ctx.warn(line, `timestamp ${quote(ts ?? '')} is not an ISO date/time (or no such calendar date); row skipped`);
           continue;
         } else if (mode !== 'instant') {
           if (!zone) throw new FileFormatError(ctx.file, NO_ZONE);
@@ -161,7 +166,7 @@ export function csvSamples(spec: CsvSampleSpec) {
         let src = defSrc;
         if (iS >= 0) {
           const s = row[iS];
-          if (s !== undefined && s.length) src = s;
+          if (s !== undefined && s.length) src = s.length > 64 ? sourceName(ctx.file, line, s) : s;
         }
         for (let k = 0; k < cols.length; k++) {
           const cc = cols[k] as (typeof cols)[number];
@@ -171,7 +176,15 @@ export function csvSamples(spec: CsvSampleSpec) {
             if (cell === undefined || cell.trim() === '') {
               if (cc.c.optional || cols.length > 1) continue; // an empty optional field
             }
-            ctx.warn(line, `${cc.c.names[0]} ${JSON.stringify(cell ?? '')} is not a number; ${cols.length > 1 ? 'value' : 'row'} skipped`);
+            ctx.warn(line, `${cc.c.names[0]} ${quote(cell ?? '')} is not a number; ${cols.length > 1 ? 'value' : 'row'} skipped`);
+            continue;
+          }
+          const v = cc.mul === 1 && cc.div === 1 ? raw : Math.round((raw * cc.mul * 1e6) / cc.div) / 1e6;
+          if (!(v >= cc.min && v <= cc.max)) {
+            ctx.warn(
+              line,
+              `${cc.c.names[0]} ${quote(cell ?? '')}: ${invalidValue(cc.c.metric, v) ?? 'not a valid value'}; ${cols.length > 1 ? 'value' : 'row'} skipped`,
+            );
             continue;
           }
           let buf = cc.last;
@@ -184,7 +197,6 @@ export function csvSamples(spec: CsvSampleSpec) {
             autoBufs.add(buf);
             if (raw > autoMax) autoMax = raw;
           }
-          const v = cc.mul === 1 && cc.div === 1 ? raw : Math.round((raw * cc.mul * 1e6) / cc.div) / 1e6;
           buf.push(t, off, v);
         }
       }

@@ -6,10 +6,23 @@
  *   weight in pounds or kilograms per the profile's unit (decided per file, never silently).
  * - exercise-N.json: `startTime` "MM/DD/YY HH:MM:SS" in UTC, duration ms.
  */
+import { invalidValue } from '../../../metrics/registry.js';
 import { LEGACY_JSON_SOURCE } from '../../../store/types.js';
 import { DAY_MS, MINUTE_MS } from '../../../time/index.js';
 import { readJsonArray } from '../json.js';
-import { FileFormatError, NO_ZONE_MESSAGE, OffsetCache, jnum, newParts, newSequence, parseIso, parseLegacy, utcOf, type ParseContext } from './common.js';
+import {
+  FileFormatError,
+  NO_ZONE_MESSAGE,
+  OffsetCache,
+  jnum,
+  newParts,
+  newSequence,
+  parseIso,
+  parseLegacy,
+  quote,
+  utcOf,
+  type ParseContext,
+} from './common.js';
 import type { JsonStream } from './legacy-intraday.js';
 
 export const EXERCISE_JSON_SOURCE = 'Fitbit exercise log';
@@ -39,12 +52,17 @@ export async function parseRestingHeartRateJson(stream: JsonStream, ctx: ParseCo
       if (val.date === null || val.date === undefined) continue; // a missing day, not a sample
       const v = jnum(val.value);
       if (!Number.isFinite(v)) {
-        ctx.warn(undefined, `record ${idx}: value ${JSON.stringify(val.value)} is not a number`);
+        ctx.warn(undefined, `record ${idx}: value ${quote(val.value)} is not a number`);
         continue;
       }
       if (v === 0) continue;
+      const why = invalidValue('resting_heart_rate', v);
+      if (why) {
+        ctx.warn(undefined, `record ${idx}: value ${why}; skipped`);
+        continue;
+      }
       if (!parseDate(val.date, p) && !parseDate(rec.dateTime, p)) {
-        ctx.warn(undefined, `record ${idx}: date ${JSON.stringify(val.date)} is not "MM/DD/YY"`);
+        ctx.warn(undefined, `record ${idx}: date ${quote(val.date)} is not "MM/DD/YY" (or no such calendar date)`);
         continue;
       }
       const m = zone.midnight(p.y, p.mo, p.d);
@@ -128,12 +146,12 @@ export async function parseWeightJson(stream: JsonStream, ctx: ParseContext, siz
       const rec = r as { weight?: unknown; bmi?: unknown; date?: unknown; time?: unknown } | null;
       const w = jnum(rec?.weight);
       if (!rec || !Number.isFinite(w) || w <= 0) {
-        ctx.warn(undefined, `record ${idx}: weight ${JSON.stringify(rec?.weight)} is not a positive number`);
+        ctx.warn(undefined, `record ${idx}: weight ${quote(rec?.weight)} is not a positive number`);
         continue;
       }
       const stamp = typeof rec.time === 'string' ? `${String(rec.date)} ${rec.time}` : String(rec.date);
       if (!parseDate(stamp, p)) {
-        ctx.warn(undefined, `record ${idx}: date/time ${JSON.stringify(stamp)} is not "MM/DD/YY HH:MM:SS"`);
+        ctx.warn(undefined, `record ${idx}: date/time ${quote(stamp)} is not "MM/DD/YY HH:MM:SS" (or no such calendar date)`);
         continue;
       }
       recs.push({ w, bmi: jnum(rec.bmi), t: utcOf(p), parts: [p.y, p.mo, p.d, p.h, p.mi, p.s] });
@@ -149,6 +167,11 @@ export async function parseWeightJson(stream: JsonStream, ctx: ParseContext, siz
     const a = r.parts;
     const x = seq.next(a[0], a[1], a[2], a[3], a[4], a[5], 0);
     const kg = unit.unit === 'lb' ? Math.round(r.w * LB_TO_KG * 1e6) / 1e6 : r.w;
+    const why = invalidValue('weight', kg);
+    if (why) {
+      ctx.warn(undefined, `weight ${r.w} ${unit.unit}: ${why}; skipped`);
+      continue;
+    }
     buf.push(x.t, x.offset, kg);
   }
 }
@@ -167,14 +190,14 @@ export async function parseExerciseJson(stream: JsonStream, ctx: ParseContext, s
       }
       const st = rec.startTime;
       if (typeof st !== 'string' || !(parseLegacy(st, p) || parseIso(st, p))) {
-        ctx.warn(undefined, `exercise ${idx}: startTime ${JSON.stringify(st)} is not "MM/DD/YY HH:MM:SS"`);
+        ctx.warn(undefined, `exercise ${idx}: startTime ${quote(st)} is not "MM/DD/YY HH:MM:SS" (or no such calendar date)`);
         continue;
       }
       // UTC stamps (an ISO stamp with an explicit offset is honoured)
       const start = utcOf(p) - (p.zone === 'offset' ? p.off * MINUTE_MS : 0);
       const dur = jnum(rec.duration ?? rec.activeDuration);
       if (!Number.isFinite(dur) || dur < 0) {
-        ctx.warn(undefined, `exercise ${idx}: duration ${JSON.stringify(rec.duration)} is not a number`);
+        ctx.warn(undefined, `exercise ${idx}: duration ${quote(rec.duration)} is not a number`);
         continue;
       }
       const end = start + dur;

@@ -4,12 +4,12 @@
  * calories (LOCAL). Values are strings ("0.8"), heart rate is `{bpm, confidence}`.
  * Every sample goes to the LEGACY_JSON_SOURCE buffer; import.ts drops those the CSV layer has.
  */
-import type { MetricId } from '../../../metrics/registry.js';
+import { invalidValue, metric as metricDef, type MetricId } from '../../../metrics/registry.js';
 import { LEGACY_JSON_SOURCE } from '../../../store/types.js';
 import { Readable } from 'node:stream';
 import { readJsonArray } from '../json.js';
 import { scanLegacyIntraday } from './fast-json.js';
-import { FileFormatError, NO_ZONE_MESSAGE, OffsetCache, jnum, newParts, newSequence, parseLegacy, utcOf, type ParseContext } from './common.js';
+import { FileFormatError, NO_ZONE_MESSAGE, OffsetCache, jnum, newParts, newSequence, parseLegacy, quote, utcOf, type ParseContext } from './common.js';
 
 export type JsonStream = NodeJS.ReadableStream & AsyncIterable<Buffer>;
 
@@ -36,6 +36,15 @@ export function legacyIntraday(spec: LegacyIntradaySpec) {
     const p = newParts();
     const buf = ctx.out.buffer(spec.metric, LEGACY_JSON_SOURCE);
     const { mul, div } = spec;
+    const range = metricDef(spec.metric).valid ?? { min: -Number.MAX_VALUE, max: Number.MAX_VALUE };
+    /** A value outside the metric's valid range (or not finite): warned, skipped. */
+    const bad = (v: number, idx: number, dt: string): boolean => {
+      if (v >= range.min && v <= range.max) return false;
+      ctx.warn(undefined, `record ${idx} (${dt}): value ${v}: ${invalidValue(spec.metric, v) ?? 'not a valid value'}; skipped`);
+      return true;
+    };
+    const stamp = (): string =>
+      `${String(p.mo).padStart(2, '0')}/${String(p.d).padStart(2, '0')}/${String(p.y - 2000).padStart(2, '0')} ${String(p.h).padStart(2, '0')}:${String(p.mi).padStart(2, '0')}:${String(p.s).padStart(2, '0')}`;
     let input: AsyncIterable<Buffer | string> = stream;
     if (size <= FAST_MAX_BYTES) {
       // fast path: whole file as text, scanned without an object per record
@@ -49,8 +58,11 @@ export function legacyIntraday(spec: LegacyIntradaySpec) {
       const all = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, total);
       const start = buf.samples.length;
       const fseq = spec.local && zone ? newSequence(zone) : null;
+      let n = 0;
       const ok = scanLegacyIntraday(all.toString('utf8'), !!spec.bpm, p, (x) => {
+        n++;
         const v = mul === 1 ? (div === 1 ? x : x / div) : Math.round((x * mul * 1e6) / div) / 1e6;
+        if (bad(v, n, stamp())) return;
         if (fseq) {
           const r = fseq.next(p.y, p.mo, p.d, p.h, p.mi, p.s, 0);
           buf.push(r.t, r.offset, v);
@@ -74,17 +86,18 @@ export function legacyIntraday(spec: LegacyIntradaySpec) {
         }
         const dt = rec.dateTime;
         if (typeof dt !== 'string' || !parseLegacy(dt, p)) {
-          ctx.warn(undefined, `record ${idx}: dateTime ${JSON.stringify(dt)} is not "MM/DD/YY HH:MM:SS"`);
+          ctx.warn(undefined, `record ${idx}: dateTime ${quote(dt)} is not "MM/DD/YY HH:MM:SS" (or no such calendar date)`);
           continue;
         }
         let raw = rec.value;
         if (spec.bpm) raw = raw !== null && typeof raw === 'object' ? (raw as { bpm?: unknown }).bpm : undefined;
         const x = jnum(raw);
         if (!Number.isFinite(x)) {
-          ctx.warn(undefined, `record ${idx} (${dt}): value ${JSON.stringify(rec.value)} is not a number`);
+          ctx.warn(undefined, `record ${idx} (${dt}): value ${quote(rec.value)} is not a number`);
           continue;
         }
         const v = mul === 1 ? (div === 1 ? x : x / div) : Math.round((x * mul * 1e6) / div) / 1e6;
+        if (bad(v, idx, dt)) continue;
         if (seq) {
           const r = seq.next(p.y, p.mo, p.d, p.h, p.mi, p.s, 0);
           buf.push(r.t, r.offset, v);

@@ -7,7 +7,8 @@
 import type { SessionSegment, SleepStage } from '../../../store/types.js';
 import { readJsonArray } from '../json.js';
 import type { Zone } from '../../../time/index.js';
-import { FileFormatError, NO_ZONE_MESSAGE, jnum, newParts, newSequence, parseIso, type ParseContext } from './common.js';
+import { clip } from '../../../util/clip.js';
+import { FileFormatError, NO_ZONE_MESSAGE, jnum, newParts, newSequence, parseIso, quote, type ParseContext } from './common.js';
 import type { JsonStream } from './legacy-intraday.js';
 
 export const SLEEP_JSON_SOURCE = 'Fitbit sleep log';
@@ -72,7 +73,7 @@ function convertLog(rec: Record<string, unknown>, zone: Zone, idx: number, ctx: 
     for (const x of arr as RawLevel[]) {
       const sec = jnum(x?.seconds);
       if (typeof x?.dateTime !== 'string' || typeof x.level !== 'string' || !Number.isFinite(sec)) {
-        ctx.warn(undefined, `sleep log ${idx} (logId ${String(rec.logId)}): bad level entry ${JSON.stringify(x)}`);
+        ctx.warn(undefined, `sleep log ${idx} (logId ${String(rec.logId)}): bad level entry ${quote(x)}`);
         continue;
       }
       items.push({ dt: x.dateTime, level: x.level, seconds: sec, short });
@@ -85,7 +86,7 @@ function convertLog(rec: Record<string, unknown>, zone: Zone, idx: number, ctx: 
   const shorts: SessionSegment[] = [];
   for (const it of items) {
     if (!parseIso(it.dt, p)) {
-      ctx.warn(undefined, `sleep log ${idx}: level dateTime ${JSON.stringify(it.dt)} is not a local ISO stamp`);
+      ctx.warn(undefined, `sleep log ${idx}: level dateTime ${quote(it.dt)} is not a local ISO stamp`);
       continue;
     }
     const r = seq.next(p.y, p.mo, p.d, p.h, p.mi, p.s, p.ms);
@@ -135,7 +136,7 @@ export async function parseSleepJson(stream: JsonStream, ctx: ParseContext, size
       try {
         convertLog(rec as Record<string, unknown>, zone, idx, ctx);
       } catch (e) {
-        ctx.warn(undefined, `sleep log ${idx}: ${(e as Error).message}; skipped`);
+        ctx.warn(undefined, `sleep log ${idx}: ${clip((e as Error).message, 500)}; skipped`);
       }
     }
   }

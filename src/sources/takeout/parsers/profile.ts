@@ -3,11 +3,15 @@
  * and the height. Read before the main pass (it can come late in the archive).
  */
 import { readCsv } from '../csv.js';
-import { FileFormatError, num, type ProfileInfo } from './common.js';
+import { FileFormatError, num, quote, type ProfileInfo } from './common.js';
 import { normName, type CsvStream } from './csv-samples.js';
 
-function clean(s: string | undefined): string | null {
+/** Longest profile id / time zone / unit cell read from Profile.csv (real ones are a few characters). */
+const PROFILE_CELL_MAX = 64;
+
+function clean(s: string | undefined, file: string, line: number, what: string): string | null {
   const t = s?.trim();
+  if (t && t.length > PROFILE_CELL_MAX) throw new FileFormatError(file, `line ${line}: the ${what} ${quote(t)} is longer than ${PROFILE_CELL_MAX} characters`);
   return t && t.toLowerCase() !== 'null' ? t : null;
 }
 
@@ -16,7 +20,8 @@ export async function readProfileCsv(stream: CsvStream, file: string): Promise<P
     const h = batch.header.map(normName);
     const iId = h.indexOf('id'),
       iTz = h.indexOf('timezone');
-    if (iId < 0 && iTz < 0) throw new FileFormatError(file, `unexpected CSV header "${batch.header.join(',')}" (line 1): expected columns "id" and "timezone"`);
+    if (iId < 0 && iTz < 0)
+      throw new FileFormatError(file, `unexpected CSV header ${quote(batch.header.join(','))} (line 1): expected columns "id" and "timezone"`);
     const row = batch.rows[0];
     if (!row) break;
     const iUnit = h.indexOf('weight unit'),
@@ -30,9 +35,9 @@ export async function readProfileCsv(stream: CsvStream, file: string): Promise<P
       heightCm = unit.includes('INCH') || unit === 'US' ? hv * 2.54 : hv;
     }
     return {
-      id: clean(row[iId]),
-      timezone: clean(row[iTz]),
-      weightUnit: clean(row[iUnit])?.toUpperCase() ?? null,
+      id: clean(row[iId], file, batch.lines[0] ?? 2, 'profile id'),
+      timezone: clean(row[iTz], file, batch.lines[0] ?? 2, 'time zone'),
+      weightUnit: clean(row[iUnit], file, batch.lines[0] ?? 2, 'weight unit')?.toUpperCase() ?? null,
       heightCm,
     };
   }

@@ -9,7 +9,7 @@
  */
 import { readCsv } from '../csv.js';
 import { MINUTE_MS } from '../../../time/index.js';
-import { FileFormatError, newParts, num, parseIso, parseOffsetText, utcOf, type ParseContext, type StageGroup } from './common.js';
+import { FileFormatError, newParts, num, parseIso, parseOffsetText, quote, sourceName, utcOf, type ParseContext, type StageGroup } from './common.js';
 import { normName, type CsvStream } from './csv-samples.js';
 import { sleepStage } from './legacy-sleep.js';
 import { algorithmNumber } from '../../../reconcile/sleep.js';
@@ -36,7 +36,7 @@ function header(file: string, raw: string[], spec: Record<string, string[]>, opt
     if (out[k] < 0) missing.push((names[0] as string).replace(/ /g, '_'));
   }
   for (const [k, names] of Object.entries(optional)) out[k] = find(names);
-  if (missing.length) throw new FileFormatError(file, `unexpected CSV header "${raw.join(',')}" (line 1): expected column(s) ${missing.join(', ')}`);
+  if (missing.length) throw new FileFormatError(file, `unexpected CSV header ${quote(raw.join(','))} (line 1): expected column(s) ${missing.join(', ')}`);
   return out;
 }
 
@@ -96,17 +96,14 @@ export async function parseUserSleepsCsv(stream: CsvStream, ctx: ParseContext): 
       const so = parseOffsetText(cell(row, c.so) ?? '');
       const eo = parseOffsetText(cell(row, c.eo) ?? '');
       if (so === null || eo === null) {
-        ctx.warn(
-          line,
-          `start_utc_offset / end_utc_offset ${JSON.stringify(cell(row, c.so))} / ${JSON.stringify(cell(row, c.eo))} is not like -04:00; row skipped`,
-        );
+        ctx.warn(line, `start_utc_offset / end_utc_offset ${quote(cell(row, c.so))} / ${quote(cell(row, c.eo))} is not like -04:00; row skipped`);
         continue;
       }
       const details = detailsOf(row, hdr, skip);
       ctx.out.sessions.push({
         account: ctx.account,
         kind: 'sleep',
-        source: cell(row, c.src)?.trim() || CSV_SESSION_DEFAULT_SOURCE,
+        source: sourceName(ctx.file, line, cell(row, c.src)?.trim() || CSV_SESSION_DEFAULT_SOURCE),
         layer: 'takeout-csv',
         start,
         startOffset: so,
@@ -155,7 +152,7 @@ export async function parseUserSleepStagesCsv(stream: CsvStream, ctx: ParseConte
       const key = `${id}\u0000${algorithmNumber(version)}`;
       let g = groups.get(key);
       if (!g) {
-        g = { sleepId: id, version, source: cell(row, c.src)?.trim() || CSV_SESSION_DEFAULT_SOURCE, segments: [] };
+        g = { sleepId: id, version, source: sourceName(ctx.file, line, cell(row, c.src)?.trim() || CSV_SESSION_DEFAULT_SOURCE), segments: [] };
         groups.set(key, g);
       }
       g.segments.push({ start, end, stage: sleepStage(type) });
@@ -204,7 +201,7 @@ export async function parseUserExercisesCsv(stream: CsvStream, ctx: ParseContext
       }
       const off = parseOffsetText(cell(row, c.off) ?? '');
       if (off === null) {
-        ctx.warn(line, `utc_offset ${JSON.stringify(cell(row, c.off))} is not like -04:00; row skipped`);
+        ctx.warn(line, `utc_offset ${quote(cell(row, c.off))} is not like -04:00; row skipped`);
         continue;
       }
       const details = detailsOf(row, hdr, skip);
@@ -220,7 +217,7 @@ export async function parseUserExercisesCsv(stream: CsvStream, ctx: ParseContext
       ctx.out.sessions.push({
         account: ctx.account,
         kind: 'exercise',
-        source: cell(row, c.src)?.trim() || CSV_SESSION_DEFAULT_SOURCE,
+        source: sourceName(ctx.file, line, cell(row, c.src)?.trim() || CSV_SESSION_DEFAULT_SOURCE),
         layer: 'takeout-csv',
         start,
         startOffset: off,
