@@ -2,6 +2,7 @@
  * Shared pieces of the Takeout parsers: the per-file output buffers, the parse context, and fast
  * stamp / number parsing (charCode arithmetic, no regex and no allocation per row).
  */
+import { clip } from '../../../util/clip.js';
 import type { MetricId } from '../../../metrics/registry.js';
 import type { Sample, SessionRecord, SessionSegment } from '../../../store/types.js';
 import { DAY_MS, HOUR_MS, LocalSequence, MINUTE_MS, daysFromCivil, type Zone } from '../../../time/index.js';
@@ -419,7 +420,7 @@ export function requireCols(file: string, header: readonly string[], spec: Recor
     out[k] = i;
   }
   if (missing.length) {
-    throw new FileFormatError(file, `unexpected CSV header "${header.join(',')}": expected column(s) ${missing.map((m) => `"${m}"`).join(', ')}`);
+    throw new FileFormatError(file, `unexpected CSV header "${clip(header.join(','))}": expected column(s) ${missing.map((m) => `"${m}"`).join(', ')}`);
   }
   return out;
 }

@@ -9,6 +9,7 @@
  *   naive stamps meet no zone fails). `forceLocal`: the `Z` is a lie, read as local.
  * - `date`: only the date part counts; the sample is stamped at LOCAL midnight of that date.
  */
+import { clip } from '../../../util/clip.js';
 import type { MetricId } from '../../../metrics/registry.js';
 import { LEGACY_JSON_SOURCE } from '../../../store/types.js';
 import { MINUTE_MS } from '../../../time/index.js';
@@ -121,7 +122,7 @@ export function csvSamples(spec: CsvSampleSpec) {
         if (missing.length || cols.length === 0) {
           throw new FileFormatError(
             ctx.file,
-            `unexpected CSV header "${batch.header.join(',')}" (line 1): expected column(s) ${missing.map((m) => `"${m}"`).join(', ') || 'with values'}`,
+            `unexpected CSV header "${clip(batch.header.join(','))}" (line 1): expected column(s) ${missing.map((m) => `"${m}"`).join(', ') || 'with values'}`,
           );
         }
       }

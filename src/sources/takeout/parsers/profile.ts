@@ -2,6 +2,7 @@
  * `Your Profile/Profile.csv`: the Fitbit profile id, the IANA time zone, the weight unit setting
  * and the height. Read before the main pass (it can come late in the archive).
  */
+import { clip } from '../../../util/clip.js';
 import { readCsv } from '../csv.js';
 import { FileFormatError, num, type ProfileInfo } from './common.js';
 import { normName, type CsvStream } from './csv-samples.js';
@@ -16,7 +17,8 @@ export async function readProfileCsv(stream: CsvStream, file: string): Promise<P
     const h = batch.header.map(normName);
     const iId = h.indexOf('id'),
       iTz = h.indexOf('timezone');
-    if (iId < 0 && iTz < 0) throw new FileFormatError(file, `unexpected CSV header "${batch.header.join(',')}" (line 1): expected columns "id" and "timezone"`);
+    if (iId < 0 && iTz < 0)
+      throw new FileFormatError(file, `unexpected CSV header "${clip(batch.header.join(','))}" (line 1): expected columns "id" and "timezone"`);
     const row = batch.rows[0];
     if (!row) break;
     const iUnit = h.indexOf('weight unit'),
