@@ -229,17 +229,68 @@ function zipDirectoryError(file: string, zf: yauzl.ZipFile, err: unknown): Archi
   return new ArchiveError(file, `${file}: corrupt zip directory (after ${zf.entriesRead} entries); it may be truncated or damaged: ${clip(msg)}`);
 }
 
-/** Reads the whole central directory (names only, no data): a name escaping the archive refuses the archive before anything is imported. */
+/** Why a zip entry name (raw bytes; a backslash counts as '/') escapes the archive, or null. */
+function escapingName(raw: Buffer): string | null {
+  const name = raw.toString('latin1').replace(/\\/g, '/'); // '.' and '/' are the same bytes in CP437 and UTF-8
+  if (/^[a-zA-Z]:/.test(name) || name.startsWith('/')) return 'absolute path';
+  if (name.split('/').includes('..')) return 'invalid relative path';
+  return null;
+}
+
+/**
+ * Reads the whole central directory (names only, no data; in large reads, not per entry): a name
+ * escaping the archive — in the name field or in an Info-ZIP Unicode Path extra field, which
+ * yauzl prefers — refuses the archive before anything is imported. Stricter than yauzl's own
+ * check (which still applies while reading, see zipDirectoryError). The directory's layout
+ * errors are left to yauzl.
+ */
 async function checkZipNames(file: string, zf: yauzl.ZipFile, opts: WalkOptions): Promise<void> {
-  for (let i = 0; ; i++) {
-    if (i % 256 === 0) opts.signal?.throwIfAborted();
-    let e: yauzl.Entry | null;
-    try {
-      e = await nextZipEntry(zf);
-    } catch (err) {
-      throw zipDirectoryError(file, zf, err);
+  const z = zf as { readEntryCursor?: unknown; fileSize?: unknown };
+  if (typeof z.readEntryCursor !== 'number' || typeof z.fileSize !== 'number') return;
+  const end = z.fileSize;
+  const fh = await fsp.open(file, 'r');
+  try {
+    const CHUNK = 1 << 20;
+    let buf = Buffer.alloc(0);
+    let bufAt = z.readEntryCursor; // file offset of buf[0]
+    let pos = z.readEntryCursor;
+    const need = async (n: number): Promise<boolean> => {
+      if (pos - bufAt + n <= buf.length) return true;
+      const keep = buf.subarray(pos - bufAt);
+      const want = Math.max(n, CHUNK);
+      const more = Buffer.alloc(Math.min(want, Math.max(0, end - (bufAt + buf.length))));
+      const { bytesRead } = await fh.read(more, 0, more.length, bufAt + buf.length);
+      buf = Buffer.concat([keep, more.subarray(0, bytesRead)]);
+      bufAt = pos;
+      return buf.length >= n;
+    };
+    for (let i = 0; i < zf.entryCount; i++) {
+      if (i % 1024 === 0) opts.signal?.throwIfAborted();
+      if (!(await need(46))) return;
+      const o = pos - bufAt;
+      if (buf.readUInt32LE(o) !== 0x02014b50) return; // yauzl reports it
+      const nameLen = buf.readUInt16LE(o + 28);
+      const extraLen = buf.readUInt16LE(o + 30);
+      const commentLen = buf.readUInt16LE(o + 32);
+      if (!(await need(46 + nameLen + extraLen + commentLen))) return;
+      const p = pos - bufAt + 46;
+      const raw = buf.subarray(p, p + nameLen);
+      const names = [raw];
+      // Info-ZIP Unicode Path extra field (0x7075): version 1, CRC-32, UTF-8 name
+      for (let x = p + nameLen; x + 4 <= p + nameLen + extraLen;) {
+        const id = buf.readUInt16LE(x);
+        const len = buf.readUInt16LE(x + 2);
+        if (id === 0x7075 && len >= 6 && buf[x + 4] === 1) names.push(buf.subarray(x + 9, x + 4 + len));
+        x += 4 + len;
+      }
+      for (const n of names) {
+        const why = escapingName(n);
+        if (why) throw zipDirectoryError(file, zf, new Error(`${why}: ${n.toString('utf8')}`));
+      }
+      pos += 46 + nameLen + extraLen + commentLen;
     }
-    if (e === null) return;
+  } finally {
+    await fh.close();
   }
 }
 
