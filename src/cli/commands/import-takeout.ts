@@ -53,7 +53,6 @@ Examples:
     .action(async (paths: string[], flags: ImportFlags, cmd: Command) => {
       checkInputPaths(paths);
       const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>());
-      const store = await ctx.openStore();
       // SIGTERM / Ctrl-C: the import stops between entries and records (a second signal exits at once)
       const ac = new AbortController();
       const onSignal = (sig: NodeJS.Signals): void => {
@@ -68,25 +67,29 @@ Examples:
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        const account = resolveAccount(ctx.config, store, flags.account);
-        const timezone = flags.timezone ?? accountConfig(ctx.config, account)?.timezone ?? ctx.config.takeout.timezone;
-        const mod = await import('../../sources/takeout/import.js');
-        const summary = await mod.importTakeout({
-          paths,
-          account,
-          ...(timezone !== undefined ? { timezone, timezoneFrom: flags.timezone !== undefined ? ('flag' as const) : ('config' as const) } : {}),
-          force: flags.force ?? false,
-          store,
-          logger: ctx.logger,
-          progress: flags.progress,
-          signal: ac.signal,
-        });
-        process.stdout.write(`${mod.formatSummary(summary)}\n`);
-        process.exitCode = summary.exitCode;
+        const store = await ctx.openStore();
+        try {
+          const account = resolveAccount(ctx.config, store, flags.account);
+          const timezone = flags.timezone ?? accountConfig(ctx.config, account)?.timezone ?? ctx.config.takeout.timezone;
+          const mod = await import('../../sources/takeout/import.js');
+          const summary = await mod.importTakeout({
+            paths,
+            account,
+            ...(timezone !== undefined ? { timezone, timezoneFrom: flags.timezone !== undefined ? ('flag' as const) : ('config' as const) } : {}),
+            force: flags.force ?? false,
+            store,
+            logger: ctx.logger,
+            progress: flags.progress,
+            signal: ac.signal,
+          });
+          process.stdout.write(`${mod.formatSummary(summary)}\n`);
+          process.exitCode = summary.exitCode;
+        } finally {
+          store.close();
+        }
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        store.close();
       }
     });
 }
