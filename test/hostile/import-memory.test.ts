@@ -8,6 +8,8 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { InterruptedError } from '../../src/errors.js';
+import { SqliteStore } from '../../src/store/store.js';
 import { MAX_DAY_SAMPLES, MAX_FILE_SERIES, type ImportSummary } from '../../src/sources/takeout/import.js';
 import { LEGACY_JSON_SOURCE, type Store } from '../../src/store/types.js';
 import { FIXTURE, OLD_EXPORT, ROOT, Tmp, copyFixture, dumpStore, makeExport, runImport, zipFolder } from '../takeout/helpers.js';
@@ -133,13 +135,24 @@ describe('import memory: files staged in batches', () => {
     await runImport(store, [first]);
     const before = dumpStore(store);
     const seq = store.currentSeq();
-    // aborted after a few checks: part-way through the (multi-chunk) CSV, after batches were staged
-    let checks = 0;
+    // a signal that is aborted once the file being read has staged a batch (its temp table exists):
+    // part-way through the multi-chunk CSV, after batches were staged
+    const db = (store as SqliteStore).db;
+    const staged = (): boolean => (db.prepare("SELECT count(*) FROM sqlite_temp_master WHERE name LIKE 'fb_import_staged_%'").pluck().get() as number) > 0;
+    let tripped = false;
     const signal = {
       get aborted(): boolean {
-        return ++checks > 4;
+        tripped ||= staged();
+        return tripped;
       },
-    } as AbortSignal;
+      reason: undefined,
+      throwIfAborted(): void {
+        tripped ||= staged();
+        if (tripped) throw new Error('aborted');
+      },
+      addEventListener(): void {},
+      removeEventListener(): void {},
+    } as unknown as AbortSignal;
     const s = await runImport(store, [csv], { batchSamples: 1000, signal, readAhead: false });
     assert.equal(s.stopped, true);
     assert.equal(s.exitCode, 1);
@@ -149,12 +162,10 @@ describe('import memory: files staged in batches', () => {
     assert.equal(store.currentSeq(), seq);
   });
 
-  it('an aborted signal before the import: nothing is read, exit code 1', async () => {
+  it('an aborted signal before the import: nothing is read, the import rejects with the reason', async () => {
     const store = tmp.store();
-    const s = await runImport(store, [json], { signal: AbortSignal.abort() });
-    assert.equal(s.stopped, true);
-    assert.equal(s.exitCode, 1);
-    assert.equal(s.files.imported, 0);
+    const reason = new InterruptedError('import stopped (SIGTERM)', 'Run the same import again');
+    await assert.rejects(runImport(store, [json], { signal: AbortSignal.abort(reason) }), (e) => e === reason);
     assert.equal(store.listSeries({ account: 'me' }).length, 0);
   });
 });

@@ -77,7 +77,7 @@ test('zip: entries in archive order, directories skipped, sizes known', async ()
   assert.equal(got[0]!.archive, f);
   // once the iteration finished, the zip is closed
   await assert.rejects(got[1]!.open(), ArchiveError);
-  assert.deepEqual(await listInputs([f]), [{ path: f, kind: 'zip', bytes: readFileSync(f).length }]);
+  assert.deepEqual(await listInputs([f]), [{ path: f, kind: 'zip', bytes: readFileSync(f).length, skippedLinks: [] }]);
 });
 
 test('zip: several parts are read in order; ZIP64 format is read', async () => {
@@ -238,7 +238,7 @@ test('folder: recursive, sorted, relative "/" paths, directories skipped', async
     ['archive_browser.html', '<html>'],
   ]);
   const [inp] = await listInputs([root]);
-  assert.deepEqual(inp, { path: root, kind: 'dir', bytes: 1 + 2 + 3 + 6 });
+  assert.deepEqual(inp, { path: root, kind: 'dir', bytes: 1 + 2 + 3 + 6, skippedLinks: [] });
 });
 
 test('listInputs: missing, empty and unrecognised inputs are clear errors naming the path; magic beats extension', async () => {

@@ -2,6 +2,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { Command } from 'commander';
 import { accountConfig, createContext, resolveAccount, type GlobalOptions } from '../context.js';
+import { InterruptedError } from '../../errors.js';
 import { inputError } from '../errors.js';
 import { parseAccountName, parseTimeZone } from '../validate.js';
 
@@ -52,24 +53,45 @@ Examples:
     .action(async (paths: string[], flags: ImportFlags, cmd: Command) => {
       checkInputPaths(paths);
       const ctx = createContext(cmd.optsWithGlobals<GlobalOptions>());
-      const store = await ctx.openStore();
+      // SIGTERM / Ctrl-C: the import stops between entries and records (a second signal exits at once)
+      const ac = new AbortController();
+      const onSignal = (sig: NodeJS.Signals): void => {
+        if (ac.signal.aborted) process.exit(130);
+        ac.abort(
+          new InterruptedError(
+            `import stopped (${sig}): the files read completely are stored, the file being read was not`,
+            'Run the same import again to import the rest (what is stored is not written twice)',
+          ),
+        );
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
-        const account = resolveAccount(ctx.config, store, flags.account);
-        const timezone = flags.timezone ?? accountConfig(ctx.config, account)?.timezone ?? ctx.config.takeout.timezone;
-        const mod = await import('../../sources/takeout/import.js');
-        const summary = await mod.importTakeout({
-          paths,
-          account,
-          ...(timezone !== undefined ? { timezone, timezoneFrom: flags.timezone !== undefined ? ('flag' as const) : ('config' as const) } : {}),
-          force: flags.force ?? false,
-          store,
-          logger: ctx.logger,
-          progress: flags.progress,
-        });
-        process.stdout.write(`${mod.formatSummary(summary)}\n`);
-        process.exitCode = summary.exitCode;
+        const store = await ctx.openStore();
+        try {
+          const account = resolveAccount(ctx.config, store, flags.account);
+          const timezone = flags.timezone ?? accountConfig(ctx.config, account)?.timezone ?? ctx.config.takeout.timezone;
+          const mod = await import('../../sources/takeout/import.js');
+          const summary = await mod.importTakeout({
+            paths,
+            account,
+            ...(timezone !== undefined ? { timezone, timezoneFrom: flags.timezone !== undefined ? ('flag' as const) : ('config' as const) } : {}),
+            force: flags.force ?? false,
+            store,
+            logger: ctx.logger,
+            progress: flags.progress,
+            signal: ac.signal,
+          });
+          process.stdout.write(`${mod.formatSummary(summary)}\n`);
+          // stopped inside a file: the summary says what was stored; the reason goes to stderr as an error would
+          if (summary.stopped && ac.signal.reason instanceof InterruptedError) process.stderr.write(`fitbit-bridge: ${ac.signal.reason.describe()}\n`);
+          process.exitCode = summary.exitCode;
+        } finally {
+          store.close();
+        }
       } finally {
-        store.close();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
     });
 }

@@ -6,6 +6,7 @@
  * caller's job. Paths inside are '/' separated and relative (no leading './').
  */
 import { constants as fsConstants, createReadStream, promises as fsp, statSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
@@ -13,6 +14,7 @@ import yauzl from 'yauzl';
 import tarStream from 'tar-stream';
 import { BridgeError, errText } from '../../errors.js';
 import { EXIT } from '../../exit-codes.js';
+import { clip } from '../../util/clip.js';
 
 /** A tar-stream entry (a streamx Readable) as far as we use it. */
 type TarEntry = NodeJS.ReadableStream & {
@@ -62,14 +64,16 @@ export class ArchiveError extends BridgeError {
 
 export type InputKind = 'zip' | 'tgz' | 'dir';
 
-function errCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined;
+export interface InputInfo {
+  path: string;
+  kind: InputKind;
+  bytes: number;
+  /** Symbolic links in a folder (full paths): skipped, never followed (see walkFolder). */
+  skippedLinks: string[];
 }
 
-async function dirBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const f of await walk(dir, '')) total += f.size;
-  return total;
+function errCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined;
 }
 
 /**
@@ -77,9 +81,10 @@ async function dirBytes(dir: string): Promise<number> {
  * 'PK' magic, tgz by the gzip magic) or be a folder. A zip's central directory is checked too, so
  * a truncated download fails here. Errors are ArchiveErrors naming the path.
  */
-export async function listInputs(paths: string[]): Promise<{ path: string; kind: InputKind; bytes: number }[]> {
-  const out: { path: string; kind: InputKind; bytes: number }[] = [];
+export async function listInputs(paths: string[], opts: WalkOptions = {}): Promise<InputInfo[]> {
+  const out: InputInfo[] = [];
   for (const p of paths) {
+    opts.signal?.throwIfAborted();
     let st;
     try {
       st = await fsp.stat(p);
@@ -93,8 +98,10 @@ export async function listInputs(paths: string[]): Promise<{ path: string; kind:
     if (st.isDirectory()) {
       try {
         await fsp.access(p, fsConstants.R_OK | fsConstants.X_OK);
-        out.push({ path: p, kind: 'dir', bytes: await dirBytes(p) });
+        const w = await walkFolder(p, opts);
+        out.push({ path: p, kind: 'dir', bytes: w.files.reduce((a, f) => a + f.size, 0), skippedLinks: w.links });
       } catch (e) {
+        if (opts.signal?.aborted) throw e;
         throw e instanceof ArchiveError ? e : new ArchiveError(p, `${p}: cannot read folder: ${errText(e)}`);
       }
       continue;
@@ -114,10 +121,14 @@ export async function listInputs(paths: string[]): Promise<{ path: string; kind:
     }
     if (magic[0] === 0x50 && magic[1] === 0x4b && (magic[2] === 3 || magic[2] === 5 || magic[2] === 7)) {
       const zf = await openZip(p);
-      zf.close();
-      out.push({ path: p, kind: 'zip', bytes: st.size });
+      try {
+        await checkZipNames(p, zf, opts);
+      } finally {
+        zf.close();
+      }
+      out.push({ path: p, kind: 'zip', bytes: st.size, skippedLinks: [] });
     } else if (magic[0] === 0x1f && magic[1] === 0x8b) {
-      out.push({ path: p, kind: 'tgz', bytes: st.size });
+      out.push({ path: p, kind: 'tgz', bytes: st.size, skippedLinks: [] });
     } else {
       throw new ArchiveError(
         p,
@@ -143,12 +154,12 @@ export function exportTimeOf(path: string): number {
 }
 
 /** Yields the entries of all inputs, in the order given. Inputs are validated first (see listInputs). */
-export async function* readEntries(paths: string[]): AsyncGenerator<ArchiveEntry> {
-  const inputs = await listInputs(paths);
+export async function* readEntries(paths: string[], opts: WalkOptions = {}): AsyncGenerator<ArchiveEntry> {
+  const inputs = await listInputs(paths, opts);
   for (const input of inputs) {
     if (input.kind === 'zip') yield* zipEntries(input.path);
     else if (input.kind === 'tgz') yield* tgzEntries(input.path);
-    else yield* dirEntries(input.path);
+    else yield* dirEntries(input.path, opts);
   }
 }
 
@@ -199,6 +210,90 @@ function nextZipEntry(zf: yauzl.ZipFile): Promise<yauzl.Entry | null> {
   });
 }
 
+/**
+ * A zip entry name that points outside the archive (yauzl refuses `../` components and absolute
+ * paths, and backslashes when they are not converted), as a message that says so; other
+ * central-directory errors as a corrupt directory.
+ */
+function zipDirectoryError(file: string, zf: yauzl.ZipFile, err: unknown): ArchiveError {
+  const msg = errText(err);
+  const m = /^(absolute path|invalid relative path|invalid characters in fileName): ([\s\S]*)$/.exec(msg);
+  if (m) {
+    const why =
+      m[1] === 'absolute path' ? 'is an absolute path' : m[1] === 'invalid relative path' ? 'climbs out of the archive with ../' : 'holds a backslash';
+    return new ArchiveError(
+      file,
+      `${file}: refused: entry ${JSON.stringify(clip(m[2] ?? ''))} ${why}: its path escapes the archive (a Google Takeout export never has such names, and nothing is ever extracted to disk); not imported`,
+    );
+  }
+  return new ArchiveError(file, `${file}: corrupt zip directory (after ${zf.entriesRead} entries); it may be truncated or damaged: ${clip(msg)}`);
+}
+
+/** Why a zip entry name (raw bytes; a backslash counts as '/') escapes the archive, or null. */
+function escapingName(raw: Buffer): string | null {
+  const name = raw.toString('latin1').replace(/\\/g, '/'); // '.' and '/' are the same bytes in CP437 and UTF-8
+  if (/^[a-zA-Z]:/.test(name) || name.startsWith('/')) return 'absolute path';
+  if (name.split('/').includes('..')) return 'invalid relative path';
+  return null;
+}
+
+/**
+ * Reads the whole central directory (names only, no data; in large reads, not per entry): a name
+ * escaping the archive — in the name field or in an Info-ZIP Unicode Path extra field, which
+ * yauzl prefers — refuses the archive before anything is imported. Stricter than yauzl's own
+ * check (which still applies while reading, see zipDirectoryError). The directory's layout
+ * errors are left to yauzl.
+ */
+async function checkZipNames(file: string, zf: yauzl.ZipFile, opts: WalkOptions): Promise<void> {
+  const z = zf as { readEntryCursor?: unknown; fileSize?: unknown };
+  if (typeof z.readEntryCursor !== 'number' || typeof z.fileSize !== 'number') return;
+  const end = z.fileSize;
+  const fh = await fsp.open(file, 'r');
+  try {
+    const CHUNK = 1 << 20;
+    let buf = Buffer.alloc(0);
+    let bufAt = z.readEntryCursor; // file offset of buf[0]
+    let pos = z.readEntryCursor;
+    const need = async (n: number): Promise<boolean> => {
+      if (pos - bufAt + n <= buf.length) return true;
+      const keep = buf.subarray(pos - bufAt);
+      const want = Math.max(n, CHUNK);
+      const more = Buffer.alloc(Math.min(want, Math.max(0, end - (bufAt + buf.length))));
+      const { bytesRead } = await fh.read(more, 0, more.length, bufAt + buf.length);
+      buf = Buffer.concat([keep, more.subarray(0, bytesRead)]);
+      bufAt = pos;
+      return buf.length >= n;
+    };
+    for (let i = 0; i < zf.entryCount; i++) {
+      if (i % 1024 === 0) opts.signal?.throwIfAborted();
+      if (!(await need(46))) return;
+      const o = pos - bufAt;
+      if (buf.readUInt32LE(o) !== 0x02014b50) return; // yauzl reports it
+      const nameLen = buf.readUInt16LE(o + 28);
+      const extraLen = buf.readUInt16LE(o + 30);
+      const commentLen = buf.readUInt16LE(o + 32);
+      if (!(await need(46 + nameLen + extraLen + commentLen))) return;
+      const p = pos - bufAt + 46;
+      const raw = buf.subarray(p, p + nameLen);
+      const names = [raw];
+      // Info-ZIP Unicode Path extra field (0x7075): version 1, CRC-32, UTF-8 name
+      for (let x = p + nameLen; x + 4 <= p + nameLen + extraLen;) {
+        const id = buf.readUInt16LE(x);
+        const len = buf.readUInt16LE(x + 2);
+        if (id === 0x7075 && len >= 6 && buf[x + 4] === 1) names.push(buf.subarray(x + 9, x + 4 + len));
+        x += 4 + len;
+      }
+      for (const n of names) {
+        const why = escapingName(n);
+        if (why) throw zipDirectoryError(file, zf, new Error(`${why}: ${n.toString('utf8')}`));
+      }
+      pos += 46 + nameLen + extraLen + commentLen;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Passes data through and checks the CRC-32 at the end (yauzl does not). */
 class CrcCheck extends Transform {
   private crc = 0;
@@ -230,13 +325,13 @@ async function* zipEntries(file: string): AsyncGenerator<ArchiveEntry> {
       try {
         e = await nextZipEntry(zf);
       } catch (err) {
-        throw new ArchiveError(file, `${file}: corrupt zip directory (after ${zf.entriesRead} entries); it may be truncated or damaged: ${errText(err)}`);
+        throw zipDirectoryError(file, zf, err);
       }
       if (e === null) return;
       const entry = e;
       const name = entry.fileName.replace(/\\/g, '/').replace(/^\.\//, '');
       if (name.endsWith('/')) continue;
-      const fail = (msg: string): ArchiveError => new ArchiveError(file, `${file}: entry ${name}: ${msg}`, name);
+      const fail = (msg: string): ArchiveError => new ArchiveError(file, `${file}: entry ${clip(name)}: ${msg}`, name);
       yield {
         archive: file,
         path: name,
@@ -283,8 +378,8 @@ async function* tgzEntries(file: string): AsyncGenerator<ArchiveEntry> {
     return new ArchiveError(
       file,
       /unexpected end|Unexpected end of data|premature|truncated/i.test(msg)
-        ? `${file}: the archive looks truncated or incomplete (is it still downloading?): ${msg}`
-        : `${file}: cannot read tgz: ${msg}`,
+        ? `${file}: the archive looks truncated or incomplete (is it still downloading?): ${clip(msg)}; the files before the damage were imported (each one whole), the rest was not read: download it again and import it again`
+        : `${file}: cannot read tgz: ${clip(msg)}`,
     );
   };
   fileStream.on('error', (e) => extract.destroy(wrap(e)));
@@ -317,7 +412,7 @@ async function* tgzEntries(file: string): AsyncGenerator<ArchiveEntry> {
         .replace(/\\/g, '/')
         .replace(/^(\.\/)+/, '')
         .replace(/^\/+/, '');
-      const fail = (msg: string): ArchiveError => new ArchiveError(file, `${file}: entry ${name}: ${msg}`, name);
+      const fail = (msg: string): ArchiveError => new ArchiveError(file, `${file}: entry ${clip(name)}: ${msg}`, name);
       const c: { src: TarEntry; out: PassThrough | null; ended: boolean } = { src, out: null, ended: false };
       current = c;
       src.on('end', () => {
@@ -366,54 +461,122 @@ async function* tgzEntries(file: string): AsyncGenerator<ArchiveEntry> {
 
 // ---------------------------------------------------------------------------------- folder
 
-interface WalkedFile {
+/** A regular file found by {@link walkFolder}. */
+export interface WalkedFile {
+  /** '/' separated path below the root */
   rel: string;
   full: string;
   size: number;
+  mtimeMs: number;
+  /** device and inode seen by the walk: opening checks it is still the same file */
+  dev: number;
+  ino: number;
 }
 
-async function walk(root: string, rel: string): Promise<WalkedFile[]> {
-  const dir = rel ? join(root, rel) : root;
-  let names: string[];
-  try {
-    names = await fsp.readdir(dir);
-  } catch (e) {
-    throw new ArchiveError(root, `${root}: cannot read folder ${dir}: ${errText(e)}`);
-  }
-  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const out: WalkedFile[] = [];
-  for (const n of names) {
-    const r = rel ? `${rel}/${n}` : n;
-    const full = join(root, r);
-    let st;
+export interface FolderWalk {
+  files: WalkedFile[];
+  /** Symbolic links below the root (full paths): never followed, never read. */
+  links: string[];
+  /** Folders seen twice (a bind mount of a folder inside itself): not walked again. */
+  loops: string[];
+}
+
+export interface WalkOptions {
+  /** Stops the walk (throws the signal's reason) between entries. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Every regular file below `root` (the root itself may be a link: the user named it), in name
+ * order. Symbolic links below the root are never followed (a link may point anywhere: out of the
+ * tree, at a secret, at a FIFO, or back up the tree) and are listed in `links`; each folder is
+ * walked once (device + inode), so a folder mounted inside itself cannot loop. FIFOs, sockets and
+ * devices are skipped. The walk yields to the event loop and checks `signal` at every entry.
+ */
+export async function walkFolder(root: string, opts: WalkOptions = {}): Promise<FolderWalk> {
+  const signal = opts.signal;
+  const out: FolderWalk = { files: [], links: [], loops: [] };
+  const seen = new Set<string>();
+  const rootSt = await fsp.stat(root);
+  seen.add(`${rootSt.dev}:${rootSt.ino}`);
+  const visit = async (rel: string): Promise<void> => {
+    signal?.throwIfAborted();
+    const dir = rel ? join(root, rel) : root;
+    let names: string[];
     try {
-      st = await fsp.stat(full); // follows symlinks
-    } catch {
-      continue; // dangling symlink or vanished file
+      names = await fsp.readdir(dir);
+    } catch (e) {
+      throw new ArchiveError(root, `${root}: cannot read folder ${dir}: ${errText(e)}`);
     }
-    if (st.isDirectory()) out.push(...(await walk(root, r)));
-    else if (st.isFile()) out.push({ rel: r, full, size: st.size });
-  }
+    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const n of names) {
+      signal?.throwIfAborted();
+      const r = rel ? `${rel}/${n}` : n;
+      const full = join(root, r);
+      let st;
+      try {
+        st = await fsp.lstat(full); // never follows a link
+      } catch {
+        continue; // vanished
+      }
+      if (st.isSymbolicLink()) out.links.push(full);
+      else if (st.isDirectory()) {
+        const id = `${st.dev}:${st.ino}`;
+        if (seen.has(id)) {
+          out.loops.push(full);
+          continue;
+        }
+        seen.add(id);
+        await visit(r);
+      } else if (st.isFile()) out.files.push({ rel: r, full, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino });
+    }
+  };
+  await visit('');
   return out;
 }
 
-async function* dirEntries(root: string): AsyncGenerator<ArchiveEntry> {
-  for (const f of await walk(root, '')) {
+/** Flags opening a file found by a walk: never through a link, never blocking on a FIFO put in its place. */
+const OPEN_WALKED = fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0);
+
+/**
+ * Opens a file found by {@link walkFolder} for reading, and checks it is still that regular file
+ * (not replaced by a link, a FIFO or another file since the walk). The error names the path, not the content.
+ */
+export async function openWalkedFile(f: Pick<WalkedFile, 'full' | 'dev' | 'ino'>): Promise<FileHandle> {
+  let fh: FileHandle;
+  try {
+    fh = await fsp.open(f.full, OPEN_WALKED);
+  } catch (e) {
+    throw errCode(e) === 'ELOOP' ? new Error(`${f.full} became a symbolic link since the folder was listed; not read`) : e;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.dev !== f.dev || st.ino !== f.ino)
+      throw new Error(`${f.full} was replaced since the folder was listed (not the same regular file); not read`);
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+  return fh;
+}
+
+async function* dirEntries(root: string, opts: WalkOptions): AsyncGenerator<ArchiveEntry> {
+  for (const f of (await walkFolder(root, opts)).files) {
+    opts.signal?.throwIfAborted();
     yield {
       archive: root,
       path: f.rel,
       size: f.size,
       compressedSize: f.size,
-      open: () =>
-        new Promise<EntryStream>((resolve, reject) => {
-          const s = createReadStream(f.full, { highWaterMark: 256 * 1024 });
-          const onErr = (e: Error): void => reject(new ArchiveError(root, `${root}: entry ${f.rel}: ${errText(e)}`, f.rel));
-          s.once('error', onErr);
-          s.once('open', () => {
-            s.removeListener('error', onErr);
-            resolve(s);
-          });
-        }),
+      open: async () => {
+        let fh: FileHandle;
+        try {
+          fh = await openWalkedFile(f);
+        } catch (e) {
+          throw new ArchiveError(root, `${root}: entry ${f.rel}: ${errText(e)}`, f.rel);
+        }
+        return fh.createReadStream({ highWaterMark: 256 * 1024 }) as EntryStream;
+      },
     };
   }
 }

@@ -7,12 +7,13 @@
  * The logic is drop-folder.ts. Nothing is emitted: the import moves the store's change
  * sequence, which the store follower (src/run/store-follower.ts) announces to the sinks.
  *
- * stop() waits for an import in progress to finish (its files are written one transaction each,
- * so a hard kill is safe too: the export was not recorded and is imported again, idempotently).
+ * stop() stops a scan or import in progress (an abort signal checked between entries and records)
+ * and waits for it to end; the file being read is not committed and the export is not recorded, so
+ * it is imported again at the next start, idempotently (a hard kill is safe too).
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { resolve } from 'node:path';
-import { errText } from '../../errors.js';
+import { errText, InterruptedError } from '../../errors.js';
 import type { Extension, ExtensionContext } from '../../run/extension.js';
 import type { Logger } from '../../util/log.js';
 import type { DropFolderWatcher } from './drop-folder.js';
@@ -33,6 +34,8 @@ export class DropFolderPart implements Extension {
   private soonAt = Infinity;
   private fsWatcher: FSWatcher | null = null;
   private stopping = false;
+  /** Aborted by stop(): a scan or import in progress stops between entries. */
+  private readonly abort = new AbortController();
   private log: Logger | null = null;
   private dir = '';
 
@@ -62,6 +65,7 @@ export class DropFolderPart implements Extension {
       store: ctx.store,
       logger: this.log,
       settleMs: t.drop_settle_seconds * 1000,
+      signal: this.abort.signal,
       ...(timezone !== undefined ? { timezone } : {}),
       ...(this.opts.clock ? { clock: this.opts.clock } : {}),
     });
@@ -116,6 +120,10 @@ export class DropFolderPart implements Extension {
         if (e.kind === 'waiting') this.log?.debug({ group: e.group, files: e.files }, `drop folder: ${e.detail}`);
       }
     } catch (e) {
+      if (this.stopping) {
+        this.log?.info('drop folder: scan stopped (the bridge is stopping); an export not finished is imported again at the next start');
+        return;
+      }
       this.log?.error({ err: errText(e) }, 'drop folder scan failed; trying again at the next poll');
     }
     const next = w.nextDeadline();
@@ -130,6 +138,7 @@ export class DropFolderPart implements Extension {
     this.pollTimer = this.soonTimer = null;
     this.fsWatcher?.close();
     this.fsWatcher = null;
+    this.abort.abort(new InterruptedError('drop folder import stopped: the bridge is stopping'));
     await this.watcher?.idle();
   }
 }

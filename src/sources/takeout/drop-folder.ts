@@ -9,7 +9,9 @@
  *   number and imported together, once every part from 001 up to the highest number is there;
  * - a folder (an extracted export); folders named `…-001`, `…-002` are grouped the same way.
  * Hidden files (`.name`, rsync's temp files) and unfinished downloads (`.part`, `.crdownload`,
- * `.tmp`, `.download`, `.partial`) are ignored; so is anything else.
+ * `.tmp`, `.download`, `.partial`) are ignored; so is anything else. Symbolic links, at the top
+ * or inside an extracted export, are never followed or read (they may point anywhere: a secret, a
+ * FIFO, back up the tree): each is skipped and logged once (archive.ts walkFolder).
  *
  * When an export is imported:
  * 1. settled: each file's size and mtime (a folder's file count, total size and newest mtime)
@@ -37,7 +39,8 @@
  * hints. Tests drive it with their own clock.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
@@ -47,7 +50,8 @@ import { errText } from '../../errors.js';
 import { StoreFullError, type Store } from '../../store/types.js';
 import { systemClock, type Clock } from '../../time/index.js';
 import type { Logger } from '../../util/log.js';
-import { listInputs } from './archive.js';
+import { clip } from '../../util/clip.js';
+import { listInputs, openWalkedFile, walkFolder, type WalkedFile } from './archive.js';
 import { importTakeout, type ImportSummary } from './import.js';
 
 export type DropKind = 'zip' | 'tgz' | 'dir';
@@ -71,6 +75,11 @@ export interface DropFolderOptions {
   hashBytes?: number;
   /** After a transient failure (disk full, store busy) the next try waits this long (ms, default 10 min). */
   transientRetryMs?: number;
+  /**
+   * Stops a scan in progress (`run` stopping): the folder walks, the completeness check and the
+   * import stop between entries; an export interrupted so is not recorded (imported again next time).
+   */
+  signal?: AbortSignal;
 }
 
 /** What one scan did with one export (a group of parts). */
@@ -154,29 +163,18 @@ function isTransient(e: unknown): boolean {
   return e instanceof StoreFullError || code === 'ENOSPC' || code === 'EMFILE' || code === 'ENFILE' || code === 'SQLITE_BUSY' || code === 'SQLITE_FULL';
 }
 
-async function walkDir(root: string): Promise<{ rel: string; full: string; size: number; mtimeMs: number }[]> {
-  const out: { rel: string; full: string; size: number; mtimeMs: number }[] = [];
-  const visit = async (rel: string): Promise<void> => {
-    const names = (await fsp.readdir(rel ? join(root, rel) : root)).sort();
-    for (const n of names) {
-      const r = rel ? `${rel}/${n}` : n;
-      const full = join(root, r);
-      let st;
-      try {
-        st = await fsp.stat(full);
-      } catch {
-        continue; // vanished or dangling link
-      }
-      if (st.isDirectory()) await visit(r);
-      else if (st.isFile()) out.push({ rel: r, full, size: st.size, mtimeMs: st.mtimeMs });
-    }
-  };
-  await visit('');
-  return out;
-}
+/** Flags opening a dropped file: never through a symbolic link, never blocking on a FIFO. */
+const OPEN_DROPPED = fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0);
 
-async function hashEnds(path: string, size: number, n: number, h: ReturnType<typeof createHash>): Promise<void> {
-  const fh = await fsp.open(path, 'r');
+async function hashEnds(path: string | WalkedFile, size: number, n: number, h: ReturnType<typeof createHash>): Promise<void> {
+  let fh: FileHandle;
+  if (typeof path === 'string') {
+    fh = await fsp.open(path, OPEN_DROPPED);
+    if (!(await fh.stat().catch(() => null))?.isFile()) {
+      await fh.close();
+      throw new Error(`${path}: not a regular file`);
+    }
+  } else fh = await openWalkedFile(path);
   try {
     const read = async (pos: number, len: number): Promise<void> => {
       const buf = Buffer.alloc(len);
@@ -199,14 +197,15 @@ async function hashEnds(path: string, size: number, n: number, h: ReturnType<typ
 }
 
 /** Content hash of a dropped file (its size, first and last `n` bytes) or folder (every file's path, size and ends). */
-export async function dropContentHash(path: string, kind: DropKind, n = 1024 * 1024): Promise<string> {
+export async function dropContentHash(path: string, kind: DropKind, n = 1024 * 1024, signal?: AbortSignal): Promise<string> {
   const h = createHash('sha256');
   if (kind === 'dir') {
-    const files = await walkDir(path);
+    const { files } = await walkFolder(path, { signal });
     h.update(`dir ${files.length}\n`);
     for (const f of files) {
+      signal?.throwIfAborted();
       h.update(`${f.rel}\u0000${f.size}\n`);
-      await hashEnds(f.full, f.size, Math.min(n, 64 * 1024), h);
+      await hashEnds(f, f.size, Math.min(n, 64 * 1024), h);
     }
   } else {
     const st = await fsp.stat(path);
@@ -217,23 +216,26 @@ export async function dropContentHash(path: string, kind: DropKind, n = 1024 * 1
 }
 
 /** Null when the archive can be read to its end, else why not (truncated, still being copied, damaged). */
-export async function dropIncomplete(path: string, kind: DropKind): Promise<string | null> {
+export async function dropIncomplete(path: string, kind: DropKind, signal?: AbortSignal): Promise<string | null> {
   if (kind === 'dir') return null;
   try {
-    await listInputs([path]); // zip: magic + central directory, the importer's own check
+    await listInputs([path], { signal }); // zip: magic + central directory, the importer's own check
     if (kind === 'tgz') {
+      const fh = await fsp.open(path, OPEN_DROPPED);
       await pipeline(
-        createReadStream(path),
+        fh.createReadStream(),
         createGunzip(),
         new Writable({
           write(_c, _e, cb) {
             cb();
           },
         }),
+        ...(signal ? [{ signal }] : []),
       );
     }
     return null;
   } catch (e) {
+    if (signal?.aborted) throw e;
     const msg = errText(e);
     // zlib: Z_BUF_ERROR 'unexpected end of file' (truncated), Z_DATA_ERROR 'incorrect header check', 'invalid …' (damaged)
     const code = (e as NodeJS.ErrnoException | null)?.code;
@@ -252,10 +254,16 @@ export class DropFolderWatcher {
   private running: Promise<DropEvent[]> | null = null;
   private missingLogged = false;
   private readonly log: Logger;
+  /** Symbolic links seen at the last scan (each is logged once). */
+  private linksLogged = new Set<string>();
 
   constructor(private readonly opts: DropFolderOptions) {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger.child({ dropFolder: opts.dir });
+  }
+
+  private get signal(): AbortSignal | undefined {
+    return this.opts.signal;
   }
 
   /** Looks at the folder once and imports what is ready. Concurrent calls share one scan. */
@@ -337,13 +345,19 @@ export class DropFolderWatcher {
       this.log.info(`the drop folder ${this.opts.dir} is readable again`);
     }
     const out: Member[] = [];
+    const links = new Set<string>();
     for (const d of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      this.signal?.throwIfAborted();
       if (IGNORED.test(d.name)) continue;
       const path = join(this.opts.dir, d.name);
       let st;
       try {
-        st = await fsp.stat(path);
+        st = await fsp.lstat(path); // a symbolic link is never followed (it may point anywhere)
       } catch {
+        continue;
+      }
+      if (st.isSymbolicLink()) {
+        links.add(path);
         continue;
       }
       if (st.isFile() && ARCHIVE.test(d.name)) {
@@ -353,8 +367,11 @@ export class DropFolderWatcher {
       } else if (st.isDirectory()) {
         let files;
         try {
-          files = await walkDir(path);
-        } catch {
+          const w = await walkFolder(path, { signal: this.signal });
+          files = w.files;
+          for (const l of w.links) links.add(l);
+        } catch (e) {
+          if (this.signal?.aborted) throw e;
           continue; // being created or removed; next scan
         }
         const size = files.reduce((a, f) => a + f.size, 0);
@@ -362,6 +379,15 @@ export class DropFolderWatcher {
         const { part } = dropGroupOf(d.name, true);
         out.push({ name: d.name, path, kind: 'dir', part, size, mtimeMs, fingerprint: `${files.length}:${size}:${mtimeMs}` });
       }
+    }
+    // said once per link (every poll would repeat it)
+    const fresh = [...links].filter((l) => !this.linksLogged.has(l));
+    this.linksLogged = links;
+    if (fresh.length) {
+      this.log.warn(
+        { links: fresh.slice(0, 10).map((l) => clip(l)) },
+        `drop folder: ${fresh.length} symbolic link(s) skipped: links are never followed or read (copy the file into the folder instead)`,
+      );
     }
     return out;
   }
@@ -390,6 +416,7 @@ export class DropFolderWatcher {
     const events: DropEvent[] = [];
     for (const [group, list] of [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
       list.sort((a, b) => (a.part ?? 0) - (b.part ?? 0) || (a.name < b.name ? -1 : 1));
+      this.signal?.throwIfAborted();
       const ev = await this.consider(group, list, now);
       if (ev) events.push(ev);
     }
@@ -459,7 +486,7 @@ export class DropFolderWatcher {
 
     // complete
     for (const m of list) {
-      const why = await dropIncomplete(m.path, m.kind);
+      const why = await dropIncomplete(m.path, m.kind, this.signal);
       if (why !== null) return this.fail(group, files, fp, `${m.name}: ${why}`, false);
     }
 
@@ -469,10 +496,11 @@ export class DropFolderWatcher {
       hashes = await Promise.all(
         list.map(async (m) => {
           const known = state.imported.find((r) => r.name === m.name && r.size === m.size && r.mtimeMs === m.mtimeMs);
-          return known ? known.hash : dropContentHash(m.path, m.kind, this.opts.hashBytes);
+          return known ? known.hash : dropContentHash(m.path, m.kind, this.opts.hashBytes, this.signal);
         }),
       );
     } catch (e) {
+      if (this.signal?.aborted) throw e;
       return this.fail(group, files, fp, `cannot read: ${errText(e)}`, isTransient(e));
     }
     const byHash = new Map(state.imported.map((r) => [r.hash, r] as const));
@@ -502,8 +530,12 @@ export class DropFolderWatcher {
     try {
       summary = await this.runImport(paths);
     } catch (e) {
+      // stopped (run is stopping): not recorded as a failure, the export is imported again at the next start
+      if (this.signal?.aborted) throw e;
       return this.fail(group, files, fp, errText(e), isTransient(e));
     }
+    // stopped part-way (the summary says so): not recorded either, imported again at the next start
+    if (summary.stopped) this.signal?.throwIfAborted();
     const added = Object.values(summary.metrics).reduce((a, m) => a + m.added + m.changed, 0);
     const sessions = Object.values(summary.sessions).reduce((a, s) => a + s.added, 0);
     if (summary.exitCode !== 0 || summary.files.failed.length > 0) {
@@ -542,6 +574,7 @@ export class DropFolderWatcher {
       store: this.opts.store,
       logger: this.log,
       progress: false,
+      ...(this.signal ? { signal: this.signal } : {}),
       ...(this.opts.timezone !== undefined ? { timezone: this.opts.timezone, timezoneFrom: 'config' as const } : {}),
     });
   }

@@ -130,7 +130,15 @@ export interface ImportSummary {
   zone: { name: string; from: 'profile' | 'flag' | 'config' | 'account' };
   /** Which files' stamps were read as local time with which zone / explicit offsets. */
   zoneUse: string[];
-  files: { seen: number; imported: number; noData: number; unknown: string[]; failed: { file: string; error: string }[] };
+  files: {
+    seen: number;
+    imported: number;
+    noData: number;
+    unknown: string[];
+    failed: { file: string; error: string }[];
+    /** Symbolic links in the folders imported (full paths): skipped, never followed or read. */
+    skippedLinks: string[];
+  };
   warnings: { file: string; line?: number; message: string }[];
   warningCount: number;
   metrics: Record<string, MetricSummary>;
@@ -425,7 +433,7 @@ class Run {
       profileId: profile?.id ?? null,
       zone: zoneInfo,
       zoneUse: [],
-      files: { seen: 0, imported: 0, noData: 0, unknown: [], failed: [] },
+      files: { seen: 0, imported: 0, noData: 0, unknown: [], failed: [], skippedLinks: [] },
       warnings: [],
       warningCount: 0,
       metrics: {},
@@ -933,18 +941,19 @@ interface FoundProfile {
 }
 
 /** Pre-pass: Profile.csv of each input (only that file is opened; a .tgz is streamed once for it). */
-async function findProfiles(paths: string[], logger: Logger, errors: Map<string, string>): Promise<FoundProfile[]> {
+async function findProfiles(paths: string[], logger: Logger, errors: Map<string, string>, signal?: AbortSignal): Promise<FoundProfile[]> {
   const found: FoundProfile[] = [];
   for (const p of paths) {
     let current = '';
     try {
-      for await (const e of readEntries([p])) {
+      for await (const e of readEntries([p], { signal })) {
         if (!isProfilePath(e.path)) continue;
         current = e.path;
         found.push({ archive: p, file: e.path, info: await readProfileCsv(await e.open(), e.path) });
         break;
       }
     } catch (err) {
+      if (signal?.aborted) throw err;
       // a broken input is reported by the main pass; a broken Profile.csv is reported for that file
       if (current) errors.set(`${p}\u0000${current}`, `cannot read the profile: ${errText(err)}`);
       logger.debug({ archive: p, err: errText(err) }, 'profile pre-pass');
@@ -955,12 +964,13 @@ async function findProfiles(paths: string[], logger: Logger, errors: Map<string,
 
 export async function importTakeout(opts: ImportOptions): Promise<ImportSummary> {
   const { store, logger, account } = opts;
-  const inputs = await listInputs(opts.paths);
+  const inputs = await listInputs(opts.paths, { signal: opts.signal });
   const profileErrors = new Map<string, string>();
   const profiles = await findProfiles(
     inputs.map((i) => i.path),
     logger,
     profileErrors,
+    opts.signal,
   );
   const acct = store.getAccount(account);
   const ids = [...new Set(profiles.map((p) => p.info.id).filter((x): x is string => !!x))];
@@ -1001,6 +1011,7 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
 
   const run = new Run(opts, zone, profile, zoneInfo, profileErrors);
   const f = run.summary.files;
+  f.skippedLinks = inputs.flatMap((i) => i.skippedLinks);
 
   // progress
   const totalBytes = inputs.reduce((a, i) => a + i.bytes, 0);
@@ -1045,7 +1056,10 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
       const passes: ('csv' | 'rest' | 'all')[] = inp.kind === 'tgz' ? ['all'] : ['csv', 'rest'];
       for (const pass of passes) {
         try {
-          const entries = opts.readAhead === false ? passEntries(inp.path, pass) : prefetchedEntries(inp.path, { pass, smallFile: SMALL_FILE });
+          const entries =
+            opts.readAhead === false
+              ? passEntries(inp.path, pass, opts.signal)
+              : prefetchedEntries(inp.path, { pass, smallFile: SMALL_FILE, signal: opts.signal });
           for await (const e of entries) {
             if (opts.signal?.aborted) run.stop();
             if (run.stopped) break;
@@ -1057,6 +1071,11 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
           if (run.stopped) break inputs;
         } catch (err) {
           if (err instanceof StoreFullError) throw err;
+          if (opts.signal?.aborted) {
+            // stopped once reading began: the summary says what was stored (the CLI adds the reason)
+            run.stop();
+            break inputs;
+          }
           const file = err instanceof ArchiveError && err.entry ? `${inp.path}: ${err.entry}` : inp.path;
           run.fail(file, errText(err));
           break;

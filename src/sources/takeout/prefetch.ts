@@ -22,6 +22,8 @@ export interface PrefetchOptions {
   windowBytes?: number;
   wholeMax?: number;
   smallFile?: number;
+  /** Stops the reading (the worker is terminated; the signal's reason is thrown). */
+  signal?: AbortSignal | undefined;
 }
 
 function startWorker(workerData: ReaderWorkerData): Worker {
@@ -33,8 +35,8 @@ function startWorker(workerData: ReaderWorkerData): Worker {
 }
 
 /** The entries of one pass ('csv': Google-layer CSV kinds only; 'rest': the others), read in this thread. */
-export async function* passEntries(path: string, pass: ReaderWorkerData['pass']): AsyncGenerator<ArchiveEntry> {
-  for await (const e of readEntries([path])) {
+export async function* passEntries(path: string, pass: ReaderWorkerData['pass'], signal?: AbortSignal): AsyncGenerator<ArchiveEntry> {
+  for await (const e of readEntries([path], { signal })) {
     if (pass === 'all') {
       yield e;
       continue;
@@ -55,7 +57,7 @@ export async function* prefetchedEntries(path: string, opts: PrefetchOptions): A
       yield e;
   } catch (err) {
     if (started || !(err instanceof WorkerStartError)) throw err;
-    yield* passEntries(path, opts.pass);
+    yield* passEntries(path, opts.pass, opts.signal);
   }
 }
 
@@ -101,12 +103,21 @@ async function* workerEntries(path: string, opts: PrefetchOptions, onStart: () =
     wake = null;
     f?.();
   });
+  const signal = opts.signal;
+  const onAbort = (): void => {
+    const f = wake;
+    wake = null;
+    f?.();
+  };
+  signal?.addEventListener('abort', onAbort);
   const next = async (): Promise<WorkerMsg> => {
-    while (queue.length === 0)
+    for (;;) {
+      signal?.throwIfAborted();
+      if (queue.length > 0) return queue.shift() as WorkerMsg;
       await new Promise<void>((r) => {
         wake = r;
       });
-    return queue.shift() as WorkerMsg;
+    }
   };
   const ack = (bytes: number): void => {
     if (!exited) w.postMessage({ type: 'ack', bytes });
@@ -175,6 +186,7 @@ async function* workerEntries(path: string, opts: PrefetchOptions, onStart: () =
       }
     }
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     w.removeAllListeners('exit');
     await w.terminate();
   }

@@ -1,15 +1,17 @@
 /**
  * The human summary of a Takeout import: per metric the samples added / changed / unchanged and
- * the first and last local day, sessions, the zone used for which files, unknown files, failures
- * and warnings.
+ * the first and last local day, sessions, the zone used for which files, unknown files, symbolic
+ * links skipped, failures and warnings.
  */
 import { METRICS } from '../../metrics/registry.js';
+import { clip } from '../../util/clip.js';
 import type { ImportSummary } from './import.js';
 
 const MAX_UNKNOWN = 25;
 /** ImportSummary.zone.name when no zone was known. */
 export const NO_ZONE = '(none)';
 const MAX_WARNINGS = 25;
+const MAX_LINKS = 25;
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
@@ -86,19 +88,25 @@ export function formatSummary(s: ImportSummary): string {
     let shown = 0;
     for (const [key, g] of groups) {
       if (shown++ >= MAX_UNKNOWN) break;
-      out.push(g.n === 1 ? `  ${g.example}` : `  ${key} (${int(g.n)} files, e.g. ${g.example})`);
+      out.push(g.n === 1 ? `  ${clip(g.example)}` : `  ${clip(key)} (${int(g.n)} files, e.g. ${clip(g.example)})`);
     }
     if (groups.size > MAX_UNKNOWN) out.push(`  … and ${int(groups.size - MAX_UNKNOWN)} more kinds`);
+  }
+  if (f.skippedLinks.length) {
+    out.push('');
+    out.push(`Symbolic links skipped (never followed or read; copy the files themselves into the folder): ${int(f.skippedLinks.length)}`);
+    for (const l of f.skippedLinks.slice(0, MAX_LINKS)) out.push(`  ${clip(l)}`);
+    if (f.skippedLinks.length > MAX_LINKS) out.push(`  … and ${int(f.skippedLinks.length - MAX_LINKS)} more`);
   }
   if (f.failed.length) {
     out.push('');
     out.push(`FAILED files (nothing of them was written): ${int(f.failed.length)}`);
-    for (const x of f.failed) out.push(`  ${x.file}: ${x.error}`);
+    for (const x of f.failed) out.push(`  ${clip(x.file)}: ${x.error}`);
   }
   if (s.warningCount) {
     out.push('');
     out.push(`Warnings: ${int(s.warningCount)}`);
-    for (const w of s.warnings.slice(0, MAX_WARNINGS)) out.push(`  ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}`);
+    for (const w of s.warnings.slice(0, MAX_WARNINGS)) out.push(`  ${clip(w.file)}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}`);
     if (s.warningCount > Math.min(MAX_WARNINGS, s.warnings.length)) out.push(`  … ${int(s.warningCount - Math.min(MAX_WARNINGS, s.warnings.length))} more`);
   }
   return out.join('\n') + '\n';
