@@ -8,14 +8,13 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import yazl from 'yazl';
 import { createWriteStream } from 'node:fs';
 import Database from 'better-sqlite3';
-import { openStore } from '../../src/store/store.js';
 import { storeDigest } from '../../src/store/digest.js';
 import type { Store } from '../../src/store/types.js';
 import { ArchiveError, listInputs, readEntries, walkFolder } from '../../src/sources/takeout/archive.js';
@@ -24,7 +23,7 @@ import { formatSummary, importTakeout, type ImportSummary } from '../../src/sour
 import { STATE_KEYS } from '../../src/store/state-keys.js';
 import { createLogger, silentLogger } from '../../src/util/log.js';
 import { InterruptedError } from '../../src/errors.js';
-import { ROOT_DIR, Tmp, cliEnv, generate } from '../integration/helpers.js';
+import { ROOT_DIR, Tmp, cliEnv, digestOfStore, generate, startCli } from '../integration/helpers.js';
 
 const tmp = new Tmp();
 after(() => tmp.cleanup());
@@ -296,37 +295,6 @@ function seriesCount(db: string): number {
   }
 }
 
-function digestOf(db: string): string {
-  const store = openStore(db);
-  try {
-    return storeDigest(store);
-  } finally {
-    store.close();
-  }
-}
-
-/** Starts the CLI; resolves when it exits. `onStderr` sees the output as it comes. */
-function start(home: string, args: string[], extraEnv: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT_DIR,
-    env: cliEnv(home, extraEnv),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    stdout += c;
-  });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => {
-    stderr += c;
-  });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; at: number }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, at: Date.now() }));
-  });
-  return { child, done, out: () => stdout + stderr };
-}
-
 async function until(cond: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -343,7 +311,7 @@ describe('SIGTERM (real child processes)', () => {
     const root = inputs[0] as string;
     for (const n of ['x', 'y', 'z']) symlinkSync('.', join(root, n));
     const db = tmp.dbPath();
-    const run = start(home, ['--db', db, 'import-takeout', '--no-progress', '--timezone', TZ, root]);
+    const run = startCli(home, ['--db', db, 'import-takeout', '--no-progress', '--timezone', TZ, root]);
     // the first file is committed: the import is under way
     const started = await until(() => seriesCount(db) > 0, 60_000);
     assert.ok(started, `the import did not start: ${run.out()}`);
@@ -373,7 +341,7 @@ describe('SIGTERM (real child processes)', () => {
       encoding: 'utf8',
     });
     assert.equal(c.status, 0, c.stderr);
-    assert.equal(digestOf(db), digestOf(clean), 'stopped + rerun = a clean import');
+    assert.equal(digestOfStore(db), digestOfStore(clean), 'stopped + rerun = a clean import');
   });
 
   it('run stops promptly on SIGTERM while its drop folder holds link loops and an import runs', async (t) => {
@@ -385,7 +353,7 @@ describe('SIGTERM (real child processes)', () => {
     const exp = join(drop, (inputs[0] as string).split('/').pop() as string);
     for (const n of ['x', 'y', 'z']) symlinkSync('.', join(exp, n));
     const db = tmp.dbPath();
-    const run = start(home, ['--db', db, 'run', '--no-sync'], {
+    const run = startCli(home, ['--db', db, 'run', '--no-sync'], {
       FITBIT_BRIDGE_LOG_LEVEL: 'info',
       FITBIT_BRIDGE_HTTP__PORT: '0',
       FITBIT_BRIDGE_TAKEOUT__DROP_FOLDER: drop,

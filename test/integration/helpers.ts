@@ -1,9 +1,11 @@
 /** Helpers of the end-to-end tests: temp dirs, stores, synthetic exports, importing, the CLI. */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { cpSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { storeDigest } from '../../src/store/digest.js';
+import { openStore } from '../../src/store/store.js';
 import type { Store } from '../../src/store/types.js';
 import { importTakeout, type ImportSummary } from '../../src/sources/takeout/import.js';
 import { archiveBaseName, exportInstant, generateTakeout, type GenerateTakeoutOptions, type GenerateTakeoutResult } from '../../src/synthetic/index.js';
@@ -101,28 +103,56 @@ export function cli(home: string, args: string[]): CliRun {
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts the CLI; `killAfterMs` sends SIGKILL after that delay (if still running). */
-export function cliAsync(home: string, args: string[], killAfterMs?: number): Promise<CliRun & { ms: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT_DIR,
-      env: cliEnv(home),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    const timer = killAfterMs === undefined ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 });
-    });
+/** A CLI child process started by startCli. */
+export interface StartedCli {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  /** Resolves when it exits (`at`: Date.now() then). */
+  done: Promise<CliRun & { at: number }>;
+  /** What it wrote so far (stdout then stderr). */
+  out: () => string;
+}
+
+/** Starts the CLI (its output collected); `extraEnv` is added to the isolated environment. */
+export function startCli(home: string, args: string[], extraEnv: Record<string, string> = {}): StartedCli {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT_DIR,
+    env: cliEnv(home, extraEnv),
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+  });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+  });
+  const done = new Promise<CliRun & { at: number }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, at: Date.now() }));
+  });
+  return { child, done, out: () => stdout + stderr };
+}
+
+/** Starts the CLI; `killAfterMs` sends SIGKILL after that delay (if still running). */
+export async function cliAsync(home: string, args: string[], killAfterMs?: number): Promise<CliRun & { ms: number }> {
+  const t0 = Date.now();
+  const run = startCli(home, args);
+  const timer = killAfterMs === undefined ? null : setTimeout(() => run.child.kill('SIGKILL'), killAfterMs);
+  try {
+    const r = await run.done;
+    return { code: r.code, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: r.at - t0 };
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+/** The digest of the store file at `db` (opened and closed again). */
+export function digestOfStore(db: string): string {
+  const store = openStore(db);
+  try {
+    return storeDigest(store);
+  } finally {
+    store.close();
+  }
 }

@@ -10,24 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { openStore } from '../../src/store/store.js';
-import { storeDigest } from '../../src/store/digest.js';
 import { Rng } from '../../src/synthetic/index.js';
-import { Tmp, cliAsync, generate } from './helpers.js';
+import { Tmp, cliAsync, digestOfStore, generate } from './helpers.js';
 
 const tmp = new Tmp();
 after(() => tmp.cleanup());
 
 const ROUNDS = 6;
-
-function digestOf(db: string): string {
-  const store = openStore(db);
-  try {
-    return storeDigest(store);
-  } finally {
-    store.close();
-  }
-}
 
 function integrity(db: string): string {
   const conn = new Database(db);
@@ -50,11 +39,11 @@ describe('SIGKILL during import-takeout, then a rerun = a clean import', () => {
     const r = await cliAsync(home, ['--db', db, 'import-takeout', '--no-progress', zip]);
     assert.equal(r.code, 0, `clean import failed: ${r.stderr}${r.stdout}`);
     cleanMs = r.ms;
-    clean = digestOf(db);
+    clean = digestOfStore(db);
   });
 
   it('the clean import stored something', () => {
-    assert.notEqual(clean, digestOf(tmp.dbPath()));
+    assert.notEqual(clean, digestOfStore(tmp.dbPath()));
   });
 
   it(`${ROUNDS} kills at seeded random moments`, async (t) => {
@@ -72,13 +61,13 @@ describe('SIGKILL during import-takeout, then a rerun = a clean import', () => {
       let partial = '(no database yet)';
       if (existsSync(db)) {
         assert.equal(integrity(db), 'ok', `round ${i}: integrity_check after SIGKILL at ${delay} ms`);
-        partial = digestOf(db) === clean ? 'complete' : 'partial';
+        partial = digestOfStore(db) === clean ? 'complete' : 'partial';
       }
       t.diagnostic(`round ${i}: kill after ${delay} ms of ~${cleanMs} ms: ${wasKilled ? 'killed' : 'finished first'}, store ${partial}`);
       const again = await cliAsync(home, ['--db', db, 'import-takeout', '--no-progress', zip]);
       assert.equal(again.code, 0, `round ${i}: rerun after the kill failed: ${again.stderr}${again.stdout}`);
       assert.equal(integrity(db), 'ok', `round ${i}: integrity_check after the rerun`);
-      assert.equal(digestOf(db), clean, `round ${i}: store after kill at ${delay} ms + rerun differs from a clean import`);
+      assert.equal(digestOfStore(db), clean, `round ${i}: store after kill at ${delay} ms + rerun differs from a clean import`);
     }
     assert.ok(killed >= ROUNDS / 2, `only ${killed} of ${ROUNDS} runs were killed before they finished`);
   });
