@@ -16,12 +16,11 @@
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CheckContext, CheckResult, CheckStatus } from './types.js';
-import { errDetail } from './types.js';
+import { errDetail, fmtMode } from './types.js';
 
 /** Entries of the dump folder looked at, at most (a dump of many years has tens of thousands). */
 export const MAX_DUMP_ENTRIES = 20_000;
 
-const oct = (m: number): string => (m & 0o777).toString(8).padStart(4, '0');
 const quote = (p: string): string => `'${p.replace(/'/g, `'\\''`)}'`;
 const worse = (a: CheckStatus, b: CheckStatus): CheckStatus => (a === 'problem' || b === 'problem' ? 'problem' : a === 'warn' || b === 'warn' ? 'warn' : 'ok');
 
@@ -98,14 +97,14 @@ export function checkPrivateFiles(ctx: CheckContext): CheckResult {
     }
     if (!st.isFile()) continue; // the store check reports that
     const m = st.mode & 0o777;
-    storeFiles.push({ file: p, mode: oct(m) });
+    storeFiles.push({ file: p, mode: fmtMode(m) });
     if (m & 0o007) {
       status = worse(status, 'problem');
-      found.push(`${p} is readable or writable by every local user (mode ${oct(m)})`);
+      found.push(`${p} is readable or writable by every local user (mode ${fmtMode(m)})`);
       loose.push(p);
     } else if (m & 0o070) {
       status = worse(status, 'warn');
-      found.push(`${p} is readable or writable by its group (mode ${oct(m)})`);
+      found.push(`${p} is readable or writable by its group (mode ${fmtMode(m)})`);
       loose.push(p);
     }
   }
@@ -131,7 +130,7 @@ export function checkPrivateFiles(ctx: CheckContext): CheckResult {
       if (m & 0o077) scan.openDirs.unshift(dumpDir);
       data.dump = {
         dir: dumpDir,
-        mode: oct(m),
+        mode: fmtMode(m),
         entries: scan.entries,
         truncated: scan.truncated,
         othersFiles: scan.othersFiles.length,
@@ -147,10 +146,10 @@ export function checkPrivateFiles(ctx: CheckContext): CheckResult {
         found.push(`${scan.groupFiles.length} dump file(s) ${of} in ${dumpDir} are readable by their group (e.g. ${scan.groupFiles[0]})`);
       } else if (scan.openDirs.length > 0) {
         status = worse(status, 'warn');
-        found.push(`the dump folder ${dumpDir} (or a folder in it) can be listed by other users (mode ${oct(m)}); the files themselves are private`);
+        found.push(`the dump folder ${dumpDir} (or a folder in it) can be listed by other users (mode ${fmtMode(m)}); the files themselves are private`);
       }
       if (scan.othersFiles.length + scan.groupFiles.length + scan.openDirs.length > 0) fixes.push(`chmod -R go-rwx ${quote(dumpDir)}`);
-      dumpText = `; dump folder ${dumpDir} mode ${oct(m)}, ${scan.entries}${scan.truncated ? '+' : ''} entries`;
+      dumpText = `; dump folder ${dumpDir} mode ${fmtMode(m)}, ${scan.entries}${scan.truncated ? '+' : ''} entries`;
     }
   }
 

@@ -11,9 +11,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckContext, CheckResult } from './types.js';
-import { errDetail } from './types.js';
-
-const oct = (m: number): string => (m & 0o777).toString(8).padStart(4, '0');
+import { errDetail, fmtMode } from './types.js';
 
 export function checkTokenFiles(ctx: CheckContext): CheckResult {
   const dir = ctx.config.google.token_dir;
@@ -47,10 +45,10 @@ export function checkTokenFiles(ctx: CheckContext): CheckResult {
   const fixes: string[] = [];
   const dirMode = st.mode & 0o777;
   if (dirMode & 0o022) {
-    problems.push(`the folder ${dir} is writable by others (mode ${oct(dirMode)})`);
+    problems.push(`the folder ${dir} is writable by others (mode ${fmtMode(dirMode)})`);
     fixes.push(`chmod 700 '${dir}'`);
   } else if (dirMode & 0o055) {
-    warnings.push(`the folder ${dir} is readable by others (mode ${oct(dirMode)})`);
+    warnings.push(`the folder ${dir} is readable by others (mode ${fmtMode(dirMode)})`);
     fixes.push(`chmod 700 '${dir}'`);
   }
   const files: { file: string; mode: string }[] = [];
@@ -69,9 +67,9 @@ export function checkTokenFiles(ctx: CheckContext): CheckResult {
       const fst = statSync(p);
       if (!fst.isFile()) continue;
       const m = fst.mode & 0o777;
-      files.push({ file: p, mode: oct(m) });
+      files.push({ file: p, mode: fmtMode(m) });
       if (m & 0o077) {
-        problems.push(`${n} is readable or writable by others (mode ${oct(m)})`);
+        problems.push(`${n} is readable or writable by others (mode ${fmtMode(m)})`);
         loose.push(p);
       }
     } catch (e) {
@@ -79,7 +77,7 @@ export function checkTokenFiles(ctx: CheckContext): CheckResult {
     }
   }
   if (loose.length > 0) fixes.unshift(`chmod 600 ${loose.map((p) => `'${p}'`).join(' ')}`);
-  const data = { dir, dirMode: oct(dirMode), files };
+  const data = { dir, dirMode: fmtMode(dirMode), files };
   if (problems.length > 0) {
     return { ...base, status: 'problem', detail: [...problems, ...warnings].join('; '), fix: `Run: ${fixes.join(' && ')}`, data };
   }
@@ -87,7 +85,7 @@ export function checkTokenFiles(ctx: CheckContext): CheckResult {
   return {
     ...base,
     status: 'ok',
-    detail: `${dir} is mode ${oct(dirMode)}; ${files.length > 0 ? `${files.length} token file${files.length === 1 ? '' : 's'}, none open to group or others` : 'no token files'}`,
+    detail: `${dir} is mode ${fmtMode(dirMode)}; ${files.length > 0 ? `${files.length} token file${files.length === 1 ? '' : 's'}, none open to group or others` : 'no token files'}`,
     data,
   };
 }

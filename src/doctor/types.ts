@@ -86,6 +86,11 @@ export function fmtBytes(n: number): string {
  * An error for a check's detail: errText (src/errors.ts) with the errno code in front, the real
  * reason of a failed fetch() and 'timed out' for an aborted one.
  */
+/** A file mode as four octal digits (`0644`), for messages. */
+export function fmtMode(m: number): string {
+  return (m & 0o777).toString(8).padStart(4, '0');
+}
+
 export function errDetail(e: unknown): string {
   if (e instanceof Error) {
     const cause = (e as { cause?: unknown }).cause;

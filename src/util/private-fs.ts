@@ -9,6 +9,7 @@
  * SQLite creates the -wal and -shm files with the mode of the database file, so creating the
  * database file 0600 before SQLite opens it is enough for all three.
  */
+import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 
 export const PRIVATE_FILE_MODE = 0o600;
@@ -44,4 +45,13 @@ export function keepModeOf(target: string, tmp: string): void {
     return;
   }
   if (mode !== (statSync(tmp).mode & 0o7777)) chmodSync(tmp, mode);
+}
+
+/**
+ * A fresh temp file name beside `target` for a write-then-rename: unique per call, so it is created
+ * (flag `wx`) with {@link PRIVATE_FILE_MODE}, never a stale temp file of a crashed run reused with
+ * whatever mode that one had.
+ */
+export function tempPathFor(target: string): string {
+  return `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
 }

@@ -5,8 +5,7 @@
  */
 import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { PRIVATE_FILE_MODE, keepModeOf } from '../../util/private-fs.js';
+import { PRIVATE_FILE_MODE, keepModeOf, tempPathFor } from '../../util/private-fs.js';
 
 export const STATE_FILE = '.fitbit-bridge-dump.json';
 export const JOURNAL_FILE = '.fitbit-bridge-dump.journal';
@@ -101,7 +100,7 @@ export function removeJournal(dir: string): void {
  * A new file is private (0600); a replaced one keeps the mode it had (src/util/private-fs.ts).
  */
 export function writeFileAtomic(file: string, data: string | Buffer, fsync = false): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = tempPathFor(file);
   try {
     writeFileSync(tmp, data, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
     keepModeOf(file, tmp);

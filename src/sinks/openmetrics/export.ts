@@ -29,7 +29,7 @@ import {
   type DayRange,
 } from '../remote-write/series.js';
 import { SLEEP_STAGE_CODES, SLEEP_STAGE_HISTORY, sleepStageSamples } from '../remote-write/sleep-stages.js';
-import { PRIVATE_FILE_MODE, keepModeOf } from '../../util/private-fs.js';
+import { PRIVATE_FILE_MODE, keepModeOf, tempPathFor } from '../../util/private-fs.js';
 
 export interface OpenMetricsExportOptions {
   store: Store;
@@ -267,9 +267,9 @@ export async function writeOpenMetrics(opts: OpenMetricsExportOptions, out: Writ
 /** Writes the export to a file atomically (temp file + rename), or to stdout for "-". */
 export async function exportOpenMetrics(opts: OpenMetricsExportOptions & { file: string }): Promise<OpenMetricsExportSummary> {
   if (opts.file === '-') return writeOpenMetrics(opts, process.stdout);
-  const tmp = `${opts.file}.tmp-${process.pid}`;
+  const tmp = tempPathFor(opts.file);
   // health data: a new file is 0600; one it replaces keeps its mode (src/util/private-fs.ts)
-  const out = createWriteStream(tmp, { mode: PRIVATE_FILE_MODE });
+  const out = createWriteStream(tmp, { mode: PRIVATE_FILE_MODE, flags: 'wx' });
   try {
     const r = await writeOpenMetrics(opts, out);
     out.end();
