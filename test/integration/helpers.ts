@@ -1,6 +1,5 @@
 /** Helpers of the end-to-end tests: temp dirs, stores, synthetic exports, importing, the CLI. */
-import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ export const SEED = 20260312;
 export const TZ = 'America/New_York';
 export const ACCOUNT = 'default';
 
+import { startNode, type ChildRun, type StartedChild } from '../support/child.js';
 import { Tmp as BaseTmp } from '../support/tmp.js';
 
 export class Tmp extends BaseTmp {
@@ -90,12 +90,8 @@ export function cliEnv(home: string, extra: Record<string, string> = {}): NodeJS
   return { ...env, XDG_CONFIG_HOME: join(home, 'xdg-config'), XDG_DATA_HOME: join(home, 'xdg-data'), FITBIT_BRIDGE_LOG_LEVEL: 'silent', ...extra };
 }
 
-export interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+/** How a CLI run ended and what it wrote. */
+export type CliRun = ChildRun;
 
 /** Runs the CLI to completion (synchronously). */
 export function cli(home: string, args: string[]): CliRun {
@@ -103,35 +99,9 @@ export function cli(home: string, args: string[]): CliRun {
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A CLI child process started by startCli. */
-export interface StartedCli {
-  child: ChildProcessByStdio<null, Readable, Readable>;
-  /** Resolves when it exits (`at`: Date.now() then). */
-  done: Promise<CliRun & { at: number }>;
-  /** What it wrote so far (stdout then stderr). */
-  out: () => string;
-}
-
 /** Starts the CLI (its output collected); `extraEnv` is added to the isolated environment. */
-export function startCli(home: string, args: string[], extraEnv: Record<string, string> = {}): StartedCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT_DIR,
-    env: cliEnv(home, extraEnv),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    stdout += c;
-  });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => {
-    stderr += c;
-  });
-  const done = new Promise<CliRun & { at: number }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, at: Date.now() }));
-  });
-  return { child, done, out: () => stdout + stderr };
+export function startCli(home: string, args: string[], extraEnv: Record<string, string> = {}): StartedChild {
+  return startNode(['src/cli/main.ts', ...args], cliEnv(home, extraEnv), ROOT_DIR);
 }
 
 /** Starts the CLI; `killAfterMs` sends SIGKILL after that delay (if still running). */

@@ -1,10 +1,10 @@
 /** Shared set-up of the sync tests: the real Google emulator over HTTP, a token file, a real store. */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { TokenManager, tokenSetFromResponse } from '../../src/auth/oauth-client.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorOptions } from '../../src/emulator/index.js';
 import { HealthClient } from '../../src/sources/google-health/client.js';
+import { startNode, type ChildRun } from '../support/child.js';
 import { Tmp as BaseTmp } from '../support/tmp.js';
 import { ROOT_DIR, cliEnv } from '../integration/helpers.js';
 
@@ -64,28 +64,12 @@ export function syncEnv(
   });
 }
 
-export interface ChildRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+export type { ChildRun };
 
 /** Runs a script (tsx) with args and env to completion. */
-export function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+export async function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
+  const { code, signal, stdout, stderr } = await startNode(args, env, ROOT_DIR).done;
+  return { code, signal, stdout, stderr };
 }
 
 export const CHILD_SCRIPT = join(ROOT_DIR, 'test/sync/child-sync.ts');
