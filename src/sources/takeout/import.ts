@@ -714,8 +714,11 @@ class Run {
     if (out.stagedCount(idx) === 0) return;
     const store = this.store;
     const legacy = b.source === LEGACY_JSON_SOURCE;
-    const filtering = legacy && series.some((s) => s.source !== LEGACY_JSON_SOURCE && s.count > 0);
-    if (filtering) {
+    // UTC days with legacy samples that are stored Google-layer samples (filterLegacy compares
+    // with stored non-legacy samples only, which writing this legacy series does not change, so
+    // it drops the same samples again in step 2, and nothing on the other days)
+    const droppedDays = new Set<number>();
+    if (legacy && series.some((s) => s.source !== LEGACY_JSON_SOURCE && s.count > 0)) {
       // 1. which legacy samples are stored Google-layer samples; stale stored legacy twins removed
       const before = series.some((s) => s.source === LEGACY_JSON_SOURCE && s.count > 0);
       for (const days of out.dayPages(idx)) {
@@ -725,6 +728,7 @@ class Run {
           if (!f.dropped.length) continue;
           this.countMerged(f.counts);
           dropped.add(day);
+          droppedDays.add(day);
         }
         if (before && dropped.size) reconcileStored(store, this.account, b.metric, dropped);
       }
@@ -746,10 +750,7 @@ class Run {
     for (const days of out.dayPages(idx)) {
       for (const day of days) {
         let samples = out.daySamples(idx, day);
-        if (filtering) {
-          const f = filterLegacy(store, this.account, b.metric, samples);
-          if (f.dropped.length) samples = f.keep;
-        }
+        if (droppedDays.has(day)) samples = filterLegacy(store, this.account, b.metric, samples).keep;
         for (const x of samples) acc.push(x);
         if (acc.length >= MOVE_SAMPLES) write();
       }
