@@ -40,7 +40,7 @@ export type LiveKey = (typeof LIVE_KEYS)[number];
  * A live value is published as null this long before it turns stale, so that the message is
  * delivered before the limit passes (the pass runs a few milliseconds after its timer).
  */
-export const STALE_MARGIN_MS = 1000;
+export const STALE_MARGIN_MS = 5000;
 
 export interface EntityStates {
   states: Map<StateKey, EntityState>;
