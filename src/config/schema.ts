@@ -230,6 +230,15 @@ const httpSchema = z
       .describe('Address the HTTP server of `run` listens on (/healthz, /auth, /metrics). Health data: keep it on 127.0.0.1 unless a reverse proxy guards it.'),
     port: z.number().int().min(0).max(65_535).default(8787).describe('Port of that HTTP server (0: any free port).'),
     enabled: z.boolean().default(true).describe('Serve HTTP at all.'),
+    public_url: z
+      .string()
+      .regex(/^(https?:\/\/[^\s/]+|homeassistant:\/\/[^\s/]+)(\/\S*)?$/, {
+        error: 'an http(s):// URL such as http://bridge.example.lan:8787/ (or homeassistant://hassio/ingress/<slug>)',
+      })
+      .optional()
+      .describe(
+        "The URL under which people reach the bridge's web page (behind a proxy, or Home Assistant's ingress); Home Assistant's device page links to it (discovery `configuration_url`). Default: none (no link).",
+      ),
     allowed_hosts: z
       .array(z.string().min(1).max(253))
       .default([])
@@ -345,7 +354,9 @@ const mqttSchema = z
       .min(0)
       .max(7 * 86_400)
       .default(3600)
-      .describe('Live sensors (heart rate, steps in the last 60 minutes) show unavailable in Home Assistant when no new data arrived for this long; 0: never.'),
+      .describe(
+        'Freshness limit of the live sensors (heart rate, steps in the last 60 minutes): a value measured longer ago than this is published as null (Home Assistant: unknown), and their expire_after (unavailable when the topic stays silent) is set to it; 0: no limit.',
+      ),
   })
   .refine((m) => m.enabled !== true || m.server !== undefined, { error: 'a server when mqtt.enabled is true', path: ['server'] })
   .describe('MQTT with Home Assistant discovery (published by `fitbit-bridge run`).');

@@ -61,6 +61,14 @@ export interface Reading<V extends number | string = number> {
   offset: number | null;
   /** Seconds from `at` to the evaluation instant (whole seconds, ≥ 0), null when unknown. */
   ageS: number | null;
+  /**
+   * How far the data behind the reading reaches, for the freshness rules of the MQTT entities:
+   * `sleep_stage`: the instant the stage ends (its segment's end, at most the session's end; at
+   * or before the evaluation instant when the newest session ended); `steps_last_60_min`: the
+   * newest steps sample of any source at or before the evaluation instant (the window may be
+   * empty while data still arrives). Absent for the other readings.
+   */
+  through?: number | null;
 }
 
 export interface LatestValues {
@@ -179,7 +187,7 @@ function sleepReadings(
     const seg = covering ?? past[past.length - 1];
     if (seg) {
       const offset = seg.start >= newestSession.end ? newestSession.endOffset : newestSession.startOffset;
-      stage = reading<SleepStage>(seg.stage, seg.start, offset, now);
+      stage = { ...reading<SleepStage>(seg.stage, seg.start, offset, now), through: Math.min(seg.end, newestSession.end) };
     }
   }
   // Last night: the main sleep figure (sleepDayFigures: the chosen version of each physical sleep,
@@ -218,6 +226,7 @@ export function computeLatest(store: Store, account: string, opts: LatestOptions
   const todayTo = Math.min(day.end, now + 1);
 
   const newestAny = newest(store, all, now);
+  const newestSteps = newest(store, of('steps'), now);
   const sleep = sleepReadings(store, account, now, yesterday.start);
 
   return {
@@ -230,7 +239,7 @@ export function computeLatest(store: Store, account: string, opts: LatestOptions
     values: {
       heart_rate: single('heart_rate', 1),
       steps_today: total('steps', day.start, todayTo, 0),
-      steps_last_60_min: total('steps', now - HOUR_MS, now + 1, 0),
+      steps_last_60_min: { ...total('steps', now - HOUR_MS, now + 1, 0), through: newestSteps === null ? null : newestSteps.t },
       calories_today: total('calories', day.start, todayTo, 1),
       distance_today: total('distance', day.start, todayTo, 1),
       floors_today: total('floors', day.start, todayTo, 0),

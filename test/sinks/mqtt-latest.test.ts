@@ -29,7 +29,9 @@ describe('latest values', () => {
   test('an empty store: every value null', () => {
     const l = latest(tmp.store(), ny(12));
     for (const [k, r] of Object.entries(l.values)) {
-      assert.deepEqual(r, { value: null, at: null, offset: null, ageS: null }, k);
+      const expected =
+        k === 'steps_last_60_min' ? { value: null, at: null, offset: null, ageS: null, through: null } : { value: null, at: null, offset: null, ageS: null };
+      assert.deepEqual(r, expected, k);
     }
     assert.equal(l.localDate, '2026-04-06');
     assert.equal(l.dayStart, Date.UTC(2026, 3, 6, 4));
@@ -54,6 +56,7 @@ describe('latest values', () => {
     // explicit: at 08:10 the window starts at 07:10 → 07:10–07:14 phone (8 × 5)
     assert.equal(later.values.steps_last_60_min.value, 40);
     assert.equal(latest(s, ny(9)).values.steps_last_60_min.value, 0);
+    assert.equal(latest(s, ny(9)).values.steps_last_60_min.through, ny(7, 29), 'an empty window: the newest steps sample still tells how fresh it is');
     assert.equal(latest(s, ny(14)).values.steps_today.value, 140 + 777);
     // the next local day starts from zero
     const tomorrow = latest(s, ny(0, 30, 7));
@@ -143,10 +146,12 @@ describe('latest values', () => {
     const during = latest(s, ny(3));
     assert.equal(during.values.sleep_stage.value, 'rem');
     assert.equal(during.values.sleep_stage.at, ny(2));
+    assert.equal(during.values.sleep_stage.through, ny(6, 50), 'the stage holds until its segment ends');
     // 03:00: this night has not ended; last night is the one before (none)
     assert.equal(during.values.sleep_duration.value, null);
     const noon = latest(s, ny(12));
     assert.equal(noon.values.sleep_stage.value, 'wake');
+    assert.equal(noon.values.sleep_stage.through, ny(7), 'the last stage of a sleep that has ended: through its end, before now');
     assert.equal(noon.values.sleep_duration.value, 30 + 150 + 290);
     assert.equal(noon.values.sleep_duration.at, ny(7));
     const evening = latest(s, ny(20));

@@ -121,7 +121,8 @@ function checkDiscovery(m: Received): string[] {
   if (dc !== undefined && component === 'sensor' && !(dc in SENSOR_DEVICE_CLASSES)) problems.push(`${m.topic}: unknown device class ${dc}`);
   if (p.default_entity_id !== `${component}.${String(p.object_id)}`) problems.push(`${m.topic}: default_entity_id`);
   const origin = p.origin as Record<string, unknown> | undefined;
-  if (origin?.name !== 'fitbit-bridge' || origin.sw !== '9.9.9-test') problems.push(`${m.topic}: origin`);
+  if (origin?.name !== 'fitbit-bridge' || origin.sw !== '9.9.9-test' || origin.url !== 'https://github.com/fitbit-bridge/fitbit-bridge')
+    problems.push(`${m.topic}: origin`);
   return problems;
 }
 
@@ -217,8 +218,13 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
       assert.equal(hr.device.via_device, bridgeId);
       assert.equal(hr.device.name, `Fitbit ${account}`);
       assert.equal(hr.device.sw_version, '9.9.9-test');
-      assert.equal(hr.state_topic, `fitbit-bridge/${account}`);
-      assert.equal(hr.value_template, '{{ value_json.heart_rate }}');
+      // each entity reads its own topic (HA re-arms expire_after on any message on the state topic)
+      assert.equal(hr.state_topic, `fitbit-bridge/${account}/heart_rate`);
+      assert.equal(hr.value_template, '{{ value_json.value }}');
+      assert.equal(hr.json_attributes_topic, `fitbit-bridge/${account}/heart_rate`);
+      assert.equal(hr.json_attributes_template, "{{ {'measured_at': value_json.measured_at} | tojson }}");
+      assert.equal(hr.enabled_by_default, undefined);
+      assert.equal((hr.device as Record<string, unknown>).configuration_url, undefined, 'no http.public_url: no link');
       assert.equal(hr.unit_of_measurement, 'bpm');
       assert.equal(hr.device_class, undefined);
       assert.equal(hr.expire_after, 600);
@@ -236,6 +242,9 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
       assert.deepEqual(get(account, 'sleep_stage').options, ['wake', 'light', 'deep', 'rem', 'asleep', 'restless', 'unknown']);
       assert.equal(get(account, 'sleep_duration').device_class, 'duration');
       assert.equal(get(account, 'newest_sample').device_class, 'timestamp');
+      assert.equal(get(account, 'newest_sample').entity_category, 'diagnostic');
+      assert.equal(get(account, 'quota_left').enabled_by_default, false, 'noisy: changes with every sync');
+      assert.equal(get(account, 'sleep_stage').state_topic, `fitbit-bridge/${account}/sleep_stage`);
       assert.equal(get(account, 'last_sync').entity_category, 'diagnostic');
       assert.equal(get(account, 'quota_left').entity_category, 'diagnostic');
       const reauth = get(account, 'reauth_needed', 'binary_sensor');
@@ -257,6 +266,11 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
     for (const k of VALUE_KEYS) if (k !== 'reauth_needed') assert.equal(s[k], null, k);
     assert.equal(s.reauth_needed, false);
     assert.equal(s.timezone, 'Europe/Berlin');
+    // every entity has its own retained topic
+    for (const k of VALUE_KEYS) {
+      const e = await rec.waitFor((x) => x.topic === `fitbit-bridge/bob/${k}`, 5000, 0, `bob's ${k}`);
+      assert.deepEqual(JSON.parse(e.payload), { value: k === 'reauth_needed' ? false : null, measured_at: null }, k);
+    }
     assert.equal(rec.last('fitbit-bridge/bridge/state')?.retain !== undefined, true);
   });
 
@@ -285,6 +299,10 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
     assert.equal(s.steps_last_60_min, 600);
     assert.equal((s.measured_at as Record<string, string>).steps_today, '2026-04-06T06:59:00-04:00');
     assert.equal((s.age_s as Record<string, number>).steps_today, 60);
+    for (const k of ['steps_today', 'steps_last_60_min']) {
+      const e = await rec.waitFor((x) => x.topic === `fitbit-bridge/alice/${k}` && x.payload.includes('600'), 5000, from, `alice's ${k}`);
+      assert.deepEqual(JSON.parse(e.payload), { value: 600, measured_at: '2026-04-06T06:59:00-04:00' });
+    }
     assert.equal(s.step_goal_reached, false);
     assert.equal(s.local_date, '2026-04-06');
 
@@ -402,19 +420,41 @@ describe('MQTT sink with a real broker', { concurrency: false }, () => {
     assert.equal(b.ext.lag().seqBehind, 0);
   });
 
-  test("Home Assistant's birth message makes the bridge republish", async () => {
+  test("Home Assistant's birth message: only what the broker lacks is published again", async () => {
     await b.ext.flush();
-    const from = rec.messages.length;
+    await new Promise((r) => setTimeout(r, 200)); // the bridge sees its own messages come back
+    let from = rec.messages.length;
     await rec.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
-    await rec.waitFor(
+    await new Promise((r) => setTimeout(r, 500));
+    await b.ext.flush();
+    assert.deepEqual(
+      rec.messages.slice(from).map((m) => m.topic),
+      ['homeassistant/status'],
+      'every message is retained: nothing to republish',
+    );
+    // someone cleared a config and an entity's state: exactly those come back
+    await rec.client.publishAsync('homeassistant/sensor/fitbit_bridge_bob/steps_today/config', '', { qos: 1, retain: true });
+    await rec.client.publishAsync('fitbit-bridge/alice/steps_today', '', { qos: 1, retain: true });
+    await new Promise((r) => setTimeout(r, 200));
+    from = rec.messages.length;
+    await rec.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
+    const cfg = await rec.waitFor(
       (x) => x.topic === 'homeassistant/sensor/fitbit_bridge_bob/steps_today/config' && x.payload !== '',
       5000,
       from,
-      'discovery after the birth message',
+      'the cleared config after the birth message',
     );
-    await rec.waitFor((x) => x.topic === 'fitbit-bridge/alice', 5000, from, 'state after the birth message');
-    const again = rec.messages.slice(from).filter((m) => isConfigTopic(m.topic));
-    assert.deepEqual(again.flatMap(checkDiscovery), []);
+    assert.deepEqual(checkDiscovery(cfg), []);
+    await rec.waitFor((x) => x.topic === 'fitbit-bridge/alice/steps_today' && x.payload !== '', 5000, from, 'the cleared state after the birth message');
+    await b.ext.flush();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(
+      rec.messages
+        .slice(from)
+        .map((m) => m.topic)
+        .sort(),
+      ['fitbit-bridge/alice/steps_today', 'homeassistant/sensor/fitbit_bridge_bob/steps_today/config', 'homeassistant/status'],
+    );
   });
 
   test('nothing is republished when nothing changed', async () => {

@@ -25,9 +25,15 @@ export interface EntityDef {
   state_class?: StateClass;
   unit?: string;
   icon?: string;
+  /** `entity_category: diagnostic` (about the bridge or the data flow, not about you). */
   diagnostic?: boolean;
+  /** `enabled_by_default: false`: noisy (changes with every sync), enable it in Home Assistant when wanted. */
+  disabledByDefault?: boolean;
   options?: readonly string[];
-  /** Gets `expire_after` (a live value that must show unavailable when no new data arrives). */
+  /**
+   * Gets `expire_after` (a live value: Home Assistant marks it unavailable when its topic stays
+   * silent that long; the bridge itself publishes it as null once stale, see entities.ts).
+   */
   expires?: boolean;
   /** Only with mqtt.step_goal. */
   needsStepGoal?: boolean;
@@ -88,9 +94,18 @@ export const ACCOUNT_ENTITIES: readonly EntityDef[] = [
     unit: unit('sleep_duration'),
     icon: 'mdi:bed-clock',
   },
-  { key: 'newest_sample', component: 'sensor', name: 'Newest sample', device_class: 'timestamp', icon: 'mdi:clock-check-outline' },
+  { key: 'newest_sample', component: 'sensor', name: 'Newest sample', device_class: 'timestamp', icon: 'mdi:clock-check-outline', diagnostic: true },
   { key: 'last_sync', component: 'sensor', name: 'Last successful sync', device_class: 'timestamp', icon: 'mdi:cloud-sync', diagnostic: true },
-  { key: 'quota_left', component: 'sensor', name: 'API quota left', state_class: 'measurement', unit: 'requests', icon: 'mdi:gauge', diagnostic: true },
+  {
+    key: 'quota_left',
+    component: 'sensor',
+    name: 'API quota left',
+    state_class: 'measurement',
+    unit: 'requests',
+    icon: 'mdi:gauge',
+    diagnostic: true,
+    disabledByDefault: true,
+  },
   { key: 'reauth_needed', component: 'binary_sensor', name: 'Re-authorisation needed', device_class: 'problem', icon: 'mdi:account-key', diagnostic: true },
   { key: 'step_goal_reached', component: 'binary_sensor', name: 'Step goal reached', icon: 'mdi:trophy', needsStepGoal: true },
 ];
@@ -107,7 +122,12 @@ export interface DiscoveryOptions {
   stepGoal: number | null;
   /** Seconds; 0 = no expire_after. */
   expireAfter: number;
+  /** http.public_url: the devices' configuration_url (omitted when null). */
+  publicUrl?: string | null;
 }
+
+/** The project's home (discovery `origin.url`, Home Assistant's "support URL"). */
+export const PROJECT_URL = 'https://github.com/fitbit-bridge/fitbit-bridge';
 
 /** JSON with object keys sorted at every level (arrays keep their order). */
 export function stableStringify(v: unknown): string {
@@ -125,7 +145,8 @@ function sortKeys(v: unknown): unknown {
 }
 
 function origin(version: string): Record<string, unknown> {
-  return { name: 'fitbit-bridge', sw: version };
+  // abbreviated keys as zigbee2mqtt sends them; HA expands sw → sw_version, url → support_url
+  return { name: 'fitbit-bridge', sw: version, url: PROJECT_URL };
 }
 
 function bridgeDevice(o: DiscoveryOptions): Record<string, unknown> {
@@ -135,6 +156,7 @@ function bridgeDevice(o: DiscoveryOptions): Record<string, unknown> {
     manufacturer: 'fitbit-bridge',
     model: 'fitbit-bridge',
     sw_version: o.version,
+    ...(o.publicUrl ? { configuration_url: o.publicUrl } : {}),
   };
 }
 
@@ -168,7 +190,6 @@ export function discoveryMessages(o: DiscoveryOptions): DiscoveryMessage[] {
 
   for (const a of o.accounts) {
     const node = topics.accountNode(a.id);
-    const stateTopic = topics.accountState(a.topic);
     const device = {
       identifiers: [node],
       name: `Fitbit ${a.account}`,
@@ -176,19 +197,21 @@ export function discoveryMessages(o: DiscoveryOptions): DiscoveryMessage[] {
       model: 'Fitbit account (Google Health API / Takeout)',
       sw_version: o.version,
       via_device: topics.bridgeNode,
+      ...(o.publicUrl ? { configuration_url: o.publicUrl } : {}),
     };
     for (const e of ACCOUNT_ENTITIES) {
       if (e.needsStepGoal && o.stepGoal === null) continue;
       const objectId = `fitbit_${a.id}_${e.key}`;
+      const stateTopic = topics.entityState(a.topic, e.key);
       const p: Record<string, unknown> = {
         name: e.name,
         unique_id: `${node}_${e.key}`,
         object_id: objectId,
         default_entity_id: `${e.component}.${objectId}`,
         state_topic: stateTopic,
-        value_template: `{{ value_json.${e.key} }}`,
+        value_template: '{{ value_json.value }}',
         json_attributes_topic: stateTopic,
-        json_attributes_template: `{{ {'measured_at': value_json.measured_at.${e.key}, 'age_s': value_json.age_s.${e.key}} | tojson }}`,
+        json_attributes_template: "{{ {'measured_at': value_json.measured_at} | tojson }}",
         availability,
         device,
         origin: origin(o.version),
@@ -199,6 +222,7 @@ export function discoveryMessages(o: DiscoveryOptions): DiscoveryMessage[] {
       if (e.unit) p.unit_of_measurement = e.unit;
       if (e.options) p.options = [...e.options];
       if (e.diagnostic) p.entity_category = 'diagnostic';
+      if (e.disabledByDefault) p.enabled_by_default = false;
       if (e.expires && o.expireAfter > 0) p.expire_after = o.expireAfter;
       if (e.component === 'binary_sensor') {
         // The state JSON holds true / false; HA compares the rendered template ("True") with the

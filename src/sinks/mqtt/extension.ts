@@ -1,6 +1,7 @@
 /**
  * The MQTT sink of `fitbit-bridge run` (mqtt.js): every account's latest values as one retained
- * JSON state, the bridge's availability, and Home Assistant discovery (model: zigbee2mqtt).
+ * JSON state (for scripts), each entity's own retained state topic (what Home Assistant reads,
+ * see entities.ts), the bridge's availability, and Home Assistant discovery (model: zigbee2mqtt).
  *
  * Delivery that loses nothing:
  * - The sink follows its own durable SinkCursor (`sink:mqtt:cursor`) over the store's change
@@ -13,13 +14,20 @@
  *   of the store's sequence (its 50 ms poll sees writes of other processes too), on
  *   `account:status` / `sync:finished`, on (re)connects, every minute (so windows slide: "steps
  *   in the last 60 minutes" goes down while you sit still) and at the next local midnight of each
- *   account (so "steps today" resets). Passes never overlap; requests during a pass coalesce into
- *   one more pass; a pass that is not acknowledged completely is retried with backoff
- *   (`retryMinMs` doubling to `retryMaxMs`).
- * - On every (re)connect and on Home Assistant's birth message (`<prefix>/status` = `online`)
- *   everything is republished: the broker may have lost its retained messages.
- * - "Publish only when changed": discovery configs by their sorted-key JSON; states by their
- *   content without the ages (see state.ts), so `expire_after` keeps its meaning.
+ *   account (so "steps today" resets) and just before the first live value turns stale (so
+ *   Home Assistant never shows it as current, entities.ts). Passes never overlap; requests
+ *   during a pass coalesce into one more pass; a pass that is not acknowledged completely is
+ *   retried with backoff (`retryMinMs` doubling to `retryMaxMs`).
+ * - On every (re)connect everything is republished (the broker may have lost its retained
+ *   messages), computed at that instant: a live value that went stale while the bridge was away
+ *   is published as null, never as the old number.
+ * - Home Assistant's birth message (`<prefix>/status` = `online`) is not answered by dumping
+ *   everything: every message is retained and Home Assistant gets them when it subscribes. The
+ *   sink subscribes to its own topics, so it knows what the broker holds, and republishes only
+ *   the topics the broker lacks or holds differently (normally none).
+ * - "Publish only when changed": discovery configs by their sorted-key JSON; the state JSON by
+ *   its content without the ages (see state.ts); an entity's topic by its value and
+ *   measurement time, so `expire_after` keeps its meaning.
  * - Daily totals never drop within a local day (DailyHighWater, kept in the store across
  *   restarts under `sink:mqtt:daily_max:<account>`).
  * - Lag (seq behind, seconds behind) is logged when it persists and readable through `lag()` and
@@ -41,6 +49,7 @@ import type { Following } from '../../run/store-follower.js';
 import { SinkCursor, type CursorLag } from '../cursor.js';
 import { computeLatest, DailyHighWater, resolveTimezone, type HighWaterState } from '../latest.js';
 import { discoveryMessages, isOurs, stableStringify, type DiscoveryMessage } from './discovery.js';
+import { entityPayload, entityStates } from './entities.js';
 import { accountNames, type AccountNames } from './names.js';
 import { buildState, stateIdentity } from './state.js';
 import { Topics } from './topics.js';
@@ -114,6 +123,10 @@ class MqttSink implements MqttExtension {
   private guards = new Map<string, DailyHighWater>();
   /** topic → identity of what the broker holds from us (cleared on every connect). */
   private published = new Map<string, string>();
+  /** topic → the payload last sent there (what the broker should hold). */
+  private sent = new Map<string, string>();
+  /** topic → the payload last seen there through our own subscription (what the broker holds). */
+  private held = new Map<string, string>();
   private connected = false;
   private stopping = false;
   private following: Following | null = null;
@@ -121,6 +134,7 @@ class MqttSink implements MqttExtension {
   private tickTimer: NodeJS.Timeout | null = null;
   private midnightTimer: NodeJS.Timeout | null = null;
   private midnightAt = 0;
+  private freshTimer: NodeJS.Timeout | null = null;
   private attempt = 0;
   private lastDeliveredAt: number | null = null;
   private lagWarned = false;
@@ -152,6 +166,7 @@ class MqttSink implements MqttExtension {
           version: ctx.version,
           stepGoal: cfg.step_goal ?? null,
           expireAfter: cfg.expire_after_seconds,
+          publicUrl: ctx.config.http.enabled ? (ctx.config.http.public_url ?? null) : null,
         })
       : [];
     this.discoveryTopics = new Set(this.discovery.map((m) => m.topic));
@@ -212,8 +227,8 @@ class MqttSink implements MqttExtension {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const off of this.listeners.splice(0)) off();
-    for (const t of [this.tickTimer, this.reconnectTimer, this.midnightTimer]) if (t) clearTimeout(t);
-    this.tickTimer = this.reconnectTimer = this.midnightTimer = null;
+    for (const t of [this.tickTimer, this.reconnectTimer, this.midnightTimer, this.freshTimer]) if (t) clearTimeout(t);
+    this.tickTimer = this.reconnectTimer = this.midnightTimer = this.freshTimer = null;
     const following = this.following;
     this.following = null;
     if (following) await Promise.race([following.stop(), sleep(this.opts.publishTimeoutMs ?? 10_000)]);
@@ -267,10 +282,11 @@ class MqttSink implements MqttExtension {
     this.attempt = 0;
     this.outageLogged = false;
     this.published.clear(); // the broker may have lost what it held: republish everything
+    this.held.clear();
     this.log?.info({ reconnect: this.everConnected }, this.everConnected ? 'reconnected to the MQTT broker; republishing' : 'connected to the MQTT broker');
     this.everConnected = true;
-    client.subscribe([topics.haStatus, topics.discoveryWildcard], { qos: 1 }, (err) => {
-      if (err) this.log?.warn({ err: errMsg(err) }, "could not subscribe to Home Assistant's status and discovery topics");
+    client.subscribe([topics.haStatus, topics.discoveryWildcard, `${topics.base}/#`], { qos: 1 }, (err) => {
+      if (err) this.log?.warn({ err: errMsg(err) }, "could not subscribe to Home Assistant's status, the discovery and the bridge's own topics");
     });
     this.kick();
   }
@@ -306,13 +322,10 @@ class MqttSink implements MqttExtension {
     const client = this.client;
     if (!topics || !client) return;
     if (topic === topics.haStatus) {
-      if (payload.toString('utf8').trim() === 'online') {
-        this.log?.info('Home Assistant came online: republishing discovery and states');
-        this.published.clear();
-        this.kick();
-      }
+      if (payload.toString('utf8').trim() === 'online') this.onHaBirth();
       return;
     }
+    if (this.sent.has(topic)) this.held.set(topic, payload.toString('utf8'));
     // A retained discovery config of ours that this configuration no longer produces: clear it.
     if (!packet.retain || payload.length === 0 || !topics.isDiscoveryConfig(topic) || this.discoveryTopics.has(topic)) return;
     const node = topic.slice(topics.prefix.length + 1).split('/')[1] ?? '';
@@ -328,6 +341,23 @@ class MqttSink implements MqttExtension {
     client.publish(topic, '', { qos: 1, retain: true }, (err) => {
       if (err) this.log?.warn({ topic, err: errMsg(err) }, 'could not clear a stale discovery config');
     });
+  }
+
+  /**
+   * Home Assistant (re)started: it reads every retained message when it subscribes, so only the
+   * topics the broker lacks or holds differently from what the bridge sent are published again.
+   */
+  private onHaBirth(): void {
+    const missing = [...this.sent].filter(([topic, payload]) => this.held.get(topic) !== payload).map(([topic]) => topic);
+    this.log?.info(
+      { republish: missing.length },
+      missing.length === 0
+        ? 'Home Assistant came online: the broker holds every retained message of the bridge, nothing to republish'
+        : 'Home Assistant came online: republishing what the broker does not hold',
+    );
+    if (missing.length === 0) return;
+    for (const t of missing) this.published.delete(t);
+    this.kick();
   }
 
   // ---- passes ------------------------------------------------------------------------------------
@@ -355,6 +385,7 @@ class MqttSink implements MqttExtension {
     }
     const statuses = new Map<string, AccountStatus>(ctx.accounts().map((s) => [s.name, s]));
     let nextMidnight = Infinity;
+    let nextStale = Infinity;
     for (const a of this.names) {
       const tz = resolveTimezone(store, a.account, this.accountCfg.get(a.account)?.timezone);
       if (tz.from === 'default' && !this.tzWarned.has(a.account)) {
@@ -370,9 +401,17 @@ class MqttSink implements MqttExtension {
       const topic = topics.accountState(a.topic);
       const identity = stateIdentity(state);
       if (this.published.get(topic) !== identity) out.push({ topic, payload: JSON.stringify(state), identity });
+      const entities = entityStates(state, latest, ctx.config.mqtt.expire_after_seconds);
+      nextStale = Math.min(nextStale, entities.nextChangeAt);
+      for (const [key, es] of entities.states) {
+        const t = topics.entityState(a.topic, key);
+        const payload = entityPayload(es);
+        if (this.published.get(t) !== payload) out.push({ topic: t, payload, identity: payload });
+      }
     }
     if (this.published.get(topics.bridgeState) !== 'online') out.push({ topic: topics.bridgeState, payload: 'online', identity: 'online' });
     this.armMidnight(nextMidnight);
+    this.armFreshness(nextStale);
 
     const timeout = this.opts.publishTimeoutMs ?? 10_000;
     try {
@@ -382,7 +421,10 @@ class MqttSink implements MqttExtension {
         `MQTT publishes were not all acknowledged (${out.length} messages, ${pending.upto - cursor.position()} changes pending; the cursor stays where it was): ${errMsg(e)}`,
       );
     }
-    for (const m of out) this.published.set(m.topic, m.identity);
+    for (const m of out) {
+      this.published.set(m.topic, m.identity);
+      this.sent.set(m.topic, m.payload);
+    }
     cursor.commit(pending.upto);
     this.lastDeliveredAt = now;
     this.log?.debug(
@@ -419,6 +461,25 @@ class MqttSink implements MqttExtension {
       this.kick();
     }, delay);
     this.midnightTimer.unref();
+  }
+
+  /** Re-evaluates right after the first live value turns stale (entities.ts). */
+  private armFreshness(at: number): void {
+    if (this.stopping) return;
+    if (!Number.isFinite(at)) {
+      if (this.freshTimer) clearTimeout(this.freshTimer);
+      this.freshTimer = null;
+      return;
+    }
+    // re-armed on every pass: the delay is computed from the clock, which may have been set meanwhile
+    if (this.freshTimer) clearTimeout(this.freshTimer);
+    // long delays are left to the minute tick (a timer of more than ~24.8 days would overflow)
+    const delay = Math.min(Math.max(0, at - this.clock()) + 20, 86_400_000);
+    this.freshTimer = setTimeout(() => {
+      this.freshTimer = null;
+      this.kick();
+    }, delay);
+    this.freshTimer.unref();
   }
 
   // ---- the daily-total guard's state ----------------------------------------------------------

@@ -2,7 +2,9 @@
  * The topic layout of the MQTT sink (all retained, QoS 1):
  *
  *   <base>/bridge/state                               online | offline (last will: offline)
- *   <base>/<account>                                  the account's state JSON (see state.ts)
+ *   <base>/<account>                                  the account's state JSON (see state.ts), for scripts
+ *   <base>/<account>/<key>                            one entity's state {"value", "measured_at"} (see entities.ts),
+ *                                                     what Home Assistant reads
  *   <prefix>/<component>/<node_id>/<key>/config       Home Assistant discovery (prefix: homeassistant)
  *   <prefix>/status                                   Home Assistant's birth / will (subscribed)
  *
@@ -31,6 +33,11 @@ export class Topics {
 
   accountState(topicSegment: string): string {
     return `${this.base}/${topicSegment}`;
+  }
+
+  /** One entity's own state topic (published only when its value or measurement time changes). */
+  entityState(topicSegment: string, key: string): string {
+    return `${this.base}/${topicSegment}/${key}`;
   }
 
   /** Home Assistant's status topic (birth message `online`). */
