@@ -466,6 +466,15 @@ async function rss(name: string): Promise<{ rss: number; peak: number }> {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
+/** The V8 heap (used / total) from the bridge's own /metrics, asked inside the container. */
+async function heap(name: string, port: number): Promise<string> {
+  const r = await docker(['exec', name, 'node', '-e', `fetch('http://127.0.0.1:${port}/metrics').then(r => r.text()).then(t => console.log(t))`]);
+  const v = (k: string): number => Number(new RegExp(`^${k} (\\S+)`, 'm').exec(r.stdout)?.[1] ?? NaN);
+  const used = v('nodejs_heap_size_used_bytes');
+  const total = v('nodejs_heap_size_total_bytes');
+  return Number.isFinite(used) && Number.isFinite(total) ? `${mb(used)} used of ${mb(total)}` : 'not in /metrics';
+}
+
 async function cleanup(): Promise<void> {
   await docker(['rm', '-f', '-v', NAMES.plain, NAMES.addon]);
   await docker(['volume', 'rm', '-f', NAMES.plainVolume, NAMES.importVolume]);
@@ -745,11 +754,9 @@ async function main(): Promise<void> {
     check(new RegExp(`u'${MQTT_USER}'`).test(mlog), `the add-on logged in to mosquitto as "${MQTT_USER}" (the Supervisor's credentials)`);
     await sleep(15_000);
     const addonIdle = await rss(NAMES.addon);
-    figure('idle RSS (add-on, MQTT connected, empty store)', `${mb(addonIdle.rss)} (peak ${mb(addonIdle.peak)})`);
+    figure('idle RSS (add-on, MQTT connected, empty store)', `${mb(addonIdle.rss)} (peak ${mb(addonIdle.peak)}; V8 heap ${await heap(NAMES.addon, 8099)})`);
 
     // the drop folder: the generated archive appears in /share/fitbit-bridge/takeout
-    const before = (await docker(['logs', NAMES.addon])).stderr.length;
-    void before;
     const hidden = join(drop, `.${basename(archive)}`);
     copyFileSync(archive, hidden);
     renameSync(hidden, join(drop, basename(archive)));
@@ -757,15 +764,16 @@ async function main(): Promise<void> {
     await waitLog(NAMES.addon, /drop folder: imported/, 300);
     const dropS = (Date.now() - t) / 1000;
     const after = await rss(NAMES.addon);
-    await sleep(15_000);
+    await sleep(30_000);
     const settled = await rss(NAMES.addon);
+    const v8 = await heap(NAMES.addon, 8099);
     const addonStats = JSON.parse(await mustDocker(['exec', NAMES.addon, 'fitbit-bridge', '--config', '/data/fitbit-bridge.yaml', 'stats', '--json'])) as {
       store: { samples: number };
     };
     check(addonStats.store.samples > TAKEOUT_DAYS * 1000, `the drop folder import stored ${addonStats.store.samples} samples`);
     figure(
       'RSS after a drop-folder import (add-on)',
-      `${mb(after.rss)} right after, ${mb(settled.rss)} 15 s later (peak ${mb(settled.peak)}); the import took ${dropS.toFixed(1)} s including the 2 s settle time`,
+      `${mb(after.rss)} right after, ${mb(settled.rss)} 30 s later (peak ${mb(settled.peak)}; V8 heap then ${v8}); the import took ${dropS.toFixed(1)} s including the 2 s settle time`,
     );
     const hc2 = await docker(['exec', NAMES.addon, 'fitbit-bridge', 'healthcheck', '--config', '/data/fitbit-bridge.yaml']);
     check(hc2.code === 0 && hc2.stdout.includes(':8099/healthz'), `the add-on's healthcheck asks the ingress port: ${hc2.stdout.trim().slice(0, 100)}`);
