@@ -107,7 +107,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 # ---- addon: the Home Assistant add-on (docker build --target addon) -------------------------------
 # Runs as root: the Supervisor mounts /data (and /share, /config) owned by root. SQLite's
-# temporary files (large sorts, VACUUM) go to the data volume, not the container's own layer.
+# temporary files (an import stages its samples in a temp table; large sorts, VACUUM) go to the
+# data volume, not the container's own layer.
 FROM runtime AS addon
 ARG BUILD_VERSION
 ARG BUILD_ARCH

@@ -326,7 +326,7 @@ ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["node"]
 `,
     );
-    await mustDocker(['build', '-q', '-t', tag, ctx]);
+    await mustDocker(['build', '-q', ...(dockerEnv.DOCKER_BUILDKIT === '0' ? ['--force-rm'] : []), '-t', tag, ctx]);
     console.log(`  ${tag}: made (${secondsSince(t0)} s)`);
     return tag;
   } finally {
@@ -458,12 +458,12 @@ async function waitLog(name: string, re: RegExp, timeoutS: number): Promise<numb
 }
 
 /** VmRSS and VmHWM (peak) of PID 1 (node), bytes. */
-async function rss(name: string): Promise<{ rss: number; peak: number }> {
+async function rss(name: string): Promise<{ rss: number; peak: number; anon: number }> {
   const status = await mustDocker(['exec', name, 'cat', '/proc/1/status']);
   const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
   const cmd = await mustDocker(['exec', name, 'cat', '/proc/1/cmdline']);
   if (!cmd.startsWith('node')) fail(`${name}: PID 1 is not node but ${cmd.replaceAll('\0', ' ')}`);
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  return { rss: kb('VmRSS'), peak: kb('VmHWM'), anon: kb('RssAnon') };
 }
 
 /** The V8 heap (used / total) from the bridge's own /metrics, asked inside the container. */
@@ -522,7 +522,10 @@ async function main(): Promise<void> {
   step('build');
   const plainTag = `${P}/fitbit-bridge:${pkg.version}`;
   const addonTag = `${P}/fitbit-bridge-addon:${pkg.version}`;
+  // the classic builder keeps the container of a failed step unless told otherwise
+  const classic = dockerEnv.DOCKER_BUILDKIT === '0' ? ['--force-rm'] : [];
   const buildArgs = [
+    ...classic,
     '--build-arg',
     `BUILD_FROM=${base}`,
     '--build-arg',
@@ -601,7 +604,7 @@ async function main(): Promise<void> {
   const bare = await mustDocker(['run', '--rm', '--entrypoint', 'node', plainTag, '-e', 'setTimeout(() => console.log(process.memoryUsage().rss), 3000)']);
   figure(
     'idle RSS (plain, empty store, no account)',
-    `${mb(plainIdle.rss)} (peak ${mb(plainIdle.peak)}; a bare node in the image: ${mb(Number(bare.trim()))})`,
+    `${mb(plainIdle.rss)} (anonymous ${mb(plainIdle.anon)}, peak ${mb(plainIdle.peak)}; a bare node in the image: ${mb(Number(bare.trim()))})`,
   );
   // the port of a config file, and HTTP off
   const cfgCheck = await docker([
@@ -754,7 +757,10 @@ async function main(): Promise<void> {
     check(new RegExp(`u'${MQTT_USER}'`).test(mlog), `the add-on logged in to mosquitto as "${MQTT_USER}" (the Supervisor's credentials)`);
     await sleep(15_000);
     const addonIdle = await rss(NAMES.addon);
-    figure('idle RSS (add-on, MQTT connected, empty store)', `${mb(addonIdle.rss)} (peak ${mb(addonIdle.peak)}; V8 heap ${await heap(NAMES.addon, 8099)})`);
+    figure(
+      'idle RSS (add-on, MQTT connected, empty store)',
+      `${mb(addonIdle.rss)} (anonymous ${mb(addonIdle.anon)}, peak ${mb(addonIdle.peak)}; V8 heap ${await heap(NAMES.addon, 8099)})`,
+    );
 
     // the drop folder: the generated archive appears in /share/fitbit-bridge/takeout
     const hidden = join(drop, `.${basename(archive)}`);
@@ -773,7 +779,7 @@ async function main(): Promise<void> {
     check(addonStats.store.samples > TAKEOUT_DAYS * 1000, `the drop folder import stored ${addonStats.store.samples} samples`);
     figure(
       'RSS after a drop-folder import (add-on)',
-      `${mb(after.rss)} right after, ${mb(settled.rss)} 30 s later (peak ${mb(settled.peak)}; V8 heap then ${v8}); the import took ${dropS.toFixed(1)} s including the 2 s settle time`,
+      `${mb(after.rss)} right after, ${mb(settled.rss)} 30 s later (anonymous ${mb(settled.anon)}, peak ${mb(settled.peak)}; V8 heap then ${v8}); the import took ${dropS.toFixed(1)} s including the 2 s settle time`,
     );
     const hc2 = await docker(['exec', NAMES.addon, 'fitbit-bridge', 'healthcheck', '--config', '/data/fitbit-bridge.yaml']);
     check(hc2.code === 0 && hc2.stdout.includes(':8099/healthz'), `the add-on's healthcheck asks the ingress port: ${hc2.stdout.trim().slice(0, 100)}`);
