@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 #
 # fitbit-bridge: one Dockerfile for the plain image and the Home Assistant add-on.
 #
@@ -6,13 +5,19 @@
 #   docker build --target addon -t fitbit-bridge-addon .   # the add-on image
 #   docker buildx build --platform linux/amd64,linux/arm64 ...   # both architectures
 #
-# The base is an exact Node 20 Debian slim release (multi-arch: amd64 and arm64/aarch64).
-# BUILD_FROM is the name Home Assistant's add-on builds use for the base image; its default is
-# the same plain base, so the add-on needs no build.yaml. To pin by digest:
-#   --build-arg BUILD_FROM=node:20.20.2-bookworm-slim@sha256:<digest of the multi-arch index>
-# Not verified here: no Docker engine in the development setup (see DOCS.md of the add-on).
-ARG BUILD_FROM=node:20.20.2-bookworm-slim
+#   docker run -v fitbit-data:/data -p 8787:8787 fitbit-bridge                 # `run` (the default)
+#   docker run -v fitbit-data:/data -v ~/Downloads:/in:ro fitbit-bridge import-takeout /in/takeout.zip
+#   docker run fitbit-bridge --version                                        # any fitbit-bridge command
+#
+# The base is an exact Node 24 LTS Debian slim release (multi-arch: amd64 and arm64/aarch64).
+# BUILD_FROM is the name Home Assistant's add-on builds use for the base image; the add-on's
+# build.yaml names the same image per architecture. To pin by digest:
+#   --build-arg BUILD_FROM=node:24.22.3-bookworm-slim@sha256:<digest of the multi-arch index>
+# Built and run by `npm run test:image` (scripts/test-image.ts) against a local stand-in of
+# this base (README, "Docker").
+ARG BUILD_FROM=node:24.22.3-bookworm-slim
 ARG BUILD_VERSION=0.1.0
+ARG BUILD_ARCH=amd64
 
 # ---- build: dev dependencies, TypeScript → dist/, then only the production dependencies ----------
 FROM ${BUILD_FROM} AS build
@@ -20,6 +25,9 @@ FROM ${BUILD_FROM} AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
  && rm -rf /var/lib/apt/lists/*
+# node-gyp compiles against the headers the base image ships (/usr/local/include/node), not a
+# download from nodejs.org
+ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json ./
 # no scripts yet: `prepare` would build before the sources are here; the native modules next
@@ -39,8 +47,18 @@ RUN npm run build \
  && node -e "require('better-sqlite3')(':memory:').close()" \
  && node dist/cli/main.js --version
 
+# ---- base: the Node base without what only installs and compiles (npm, npx, corepack, yarn, C
+# headers, docs: ~70 MB), then flattened into the runtime's first layer: deleting them in a layer
+# above the base's own would not make the image smaller --------------------------------------------
+FROM ${BUILD_FROM} AS base
+RUN rm -rf /usr/local/lib/node_modules /usr/local/include/node /usr/local/share/doc/node \
+           /usr/local/share/man/man1/node.1 /usr/local/share/systemtap /opt/yarn-* \
+           /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg \
+ && node --version
+
 # ---- runtime: what both images share --------------------------------------------------------------
-FROM ${BUILD_FROM} AS runtime
+FROM scratch AS runtime
+COPY --from=base / /
 ARG BUILD_FROM
 ARG BUILD_VERSION
 LABEL org.opencontainers.image.title="fitbit-bridge" \
@@ -56,7 +74,9 @@ LABEL org.opencontainers.image.title="fitbit-bridge" \
 # state, HTTP bodies) returned to the system at once instead of fragmenting the heap, a smaller
 # V8 young generation that does not sit at 32 MB after a sync. Costs ~15-20 % on a large
 # import-takeout. Override NODE_OPTIONS / MALLOC_* in compose to undo.
-ENV NODE_ENV=production \
+# (PATH: the flattened base brings its files, not its environment.)
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    NODE_ENV=production \
     FITBIT_BRIDGE_DB=/data/fitbit-bridge.db \
     FITBIT_BRIDGE_HTTP__BIND=0.0.0.0 \
     NODE_OPTIONS=--max-semi-space-size=4 \
@@ -72,31 +92,41 @@ COPY config.example.yaml README.md ./
 # starts as a copy of it, so the plain image can write there without root
 RUN ln -s /app/dist/cli/main.js /usr/local/bin/fitbit-bridge \
  && mkdir -p /data \
- && chown node:node /data
+ && chown node:node /data \
+ && fitbit-bridge --version
 VOLUME /data
 EXPOSE 8787
 STOPSIGNAL SIGTERM
-# no curl in the image: Node asks /healthz (200 while the process lives)
+# `docker run <image> <command> …` runs `fitbit-bridge <command> …` (node is PID 1 and stops
+# cleanly on SIGTERM); a shell: `docker run -it --entrypoint sh <image>`
+ENTRYPOINT ["fitbit-bridge"]
+# The bridge asks itself: /healthz on the port its loaded configuration sets (config file or
+# FITBIT_BRIDGE_HTTP__PORT), healthy without asking when HTTP is off. No curl in the image.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.FITBIT_BRIDGE_HTTP__PORT||8787)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD ["fitbit-bridge", "healthcheck"]
 
 # ---- addon: the Home Assistant add-on (docker build --target addon) -------------------------------
-# Runs as root: the Supervisor mounts /data (and /share, /config) owned by root.
+# Runs as root: the Supervisor mounts /data (and /share, /config) owned by root. SQLite's
+# temporary files (an import stages its samples in a temp table; large sorts, VACUUM) go to the
+# data volume, not the container's own layer.
 FROM runtime AS addon
 ARG BUILD_VERSION
+ARG BUILD_ARCH
 LABEL io.hass.name="Fitbit Bridge" \
       io.hass.description="Your Fitbit data in Home Assistant: Google Health API sync and Takeout import, MQTT discovery, Prometheus remote write." \
       io.hass.version="${BUILD_VERSION}" \
       io.hass.type="addon" \
-      io.hass.arch="aarch64|amd64" \
+      io.hass.arch="${BUILD_ARCH}" \
       io.hass.url="https://github.com/fitbit-bridge/fitbit-bridge"
 USER root
+ENV SQLITE_TMPDIR=/data
 EXPOSE 8099
+# the configuration addon-run writes (HTTP on the ingress port 8099; 127.0.0.1 may ask it)
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:8099/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["fitbit-bridge", "addon-run"]
+  CMD ["fitbit-bridge", "healthcheck", "--config", "/data/fitbit-bridge.yaml"]
+CMD ["addon-run"]
 
 # ---- plain: the default image (docker build .) ----------------------------------------------------
 FROM runtime AS plain
 USER node
-CMD ["fitbit-bridge", "run"]
+CMD ["run"]

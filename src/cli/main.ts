@@ -13,6 +13,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { dumpCommand } from './commands/dump.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { exportOpenMetricsCommand } from './commands/export-openmetrics.js';
+import { healthcheckCommand } from './commands/healthcheck.js';
 import { importTakeoutCommand } from './commands/import-takeout.js';
 import { rebuildCommand } from './commands/rebuild.js';
 import { runCommand } from './commands/run.js';
@@ -72,6 +73,7 @@ export function buildProgram(): Command {
     exportOpenMetricsCommand(),
     emulatorCommand(),
     addonCommand(),
+    healthcheckCommand(),
   ]) {
     cmd.copyInheritedSettings(program);
     program.addCommand(cmd);

@@ -1,22 +1,26 @@
 /**
  * The Dockerfile, held to its promises without a Docker engine: parsed with dockerfile-ast and
- * checked stage by stage (multi-stage, pinned base, ARG BUILD_FROM first, /data volume,
- * healthcheck on /healthz, labels, ports, users, commands), its ENV through the real config
- * loader, its COPY sources against the repository and .dockerignore, and its HEALTHCHECK
- * one-liners run for real against a local /healthz.
+ * checked stage by stage (multi-stage, pinned Node 24 base, ARG BUILD_FROM first, a runtime
+ * without npm and headers, /data volume, the bridge as ENTRYPOINT, healthcheck, labels, ports,
+ * users, commands), its ENV through the real config loader, its COPY sources against the
+ * repository and .dockerignore, and its HEALTHCHECK commands run for real against a local
+ * /healthz. Building and running the images: `npm run test:image` (scripts/test-image.ts).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DockerfileParser, type Copy, type Dockerfile, type Instruction } from 'dockerfile-ast';
 import { addonCommand } from '../../src/cli/commands/addon.js';
+import { healthcheckCommand } from '../../src/cli/commands/healthcheck.js';
 import { runCommand } from '../../src/cli/commands/run.js';
 import { loadConfig } from '../../src/config/load.js';
+import { startNode } from '../support/child.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
@@ -67,7 +71,7 @@ function pairs(ins: Instruction[], kw: 'LABEL' | 'ENV'): Map<string, string> {
 }
 /** CMD / ENTRYPOINT in JSON form as an argv. */
 function execForm(i: Instruction | undefined): string[] {
-  assert.ok(i, 'missing CMD');
+  assert.ok(i, 'missing CMD / ENTRYPOINT');
   return JSON.parse(i.getArgumentsContent() ?? '[]') as string[];
 }
 const initialArg = (name: string): string | null | undefined => {
@@ -76,10 +80,10 @@ const initialArg = (name: string): string | null | undefined => {
 };
 
 describe('Dockerfile', () => {
-  test('multi-stage: build, runtime, addon, and the plain image last (the default target)', () => {
+  test('multi-stage: build, base, runtime, addon, and the plain image last (the default target)', () => {
     assert.deepEqual(
       all.map((s) => s.name),
-      ['build', 'runtime', 'addon', 'plain'],
+      ['build', 'base', 'runtime', 'addon', 'plain'],
     );
     assert.equal(stage('addon').from, 'runtime');
     assert.equal(stage('plain').from, 'runtime');
@@ -92,7 +96,12 @@ describe('Dockerfile', () => {
       );
   });
 
-  test('ARG BUILD_FROM comes before the first FROM; both base stages use it; the base is pinned', () => {
+  test('no `# syntax` line: nothing needs a frontend image fetched by every BuildKit build', () => {
+    assert.doesNotMatch(text, /^#\s*syntax\s*=/im);
+    assert.equal(df.getDirectives().length, 0);
+  });
+
+  test('ARG BUILD_FROM comes before the first FROM; build and base use it; the base is pinned Node 24 LTS', () => {
     const firstFrom = df.getFROMs()[0];
     assert.ok(firstFrom);
     const argLine = df
@@ -101,13 +110,13 @@ describe('Dockerfile', () => {
       ?.getRange().start.line;
     assert.ok(argLine !== undefined && argLine < firstFrom.getRange().start.line);
     assert.equal(stage('build').from, '${BUILD_FROM}');
-    assert.equal(stage('runtime').from, '${BUILD_FROM}');
+    assert.equal(stage('base').from, '${BUILD_FROM}');
     const base = initialArg('BUILD_FROM');
     assert.ok(typeof base === 'string' && base !== '');
     assert.doesNotMatch(base, /:latest\b/);
     const [, tag = '', digest] = /^[^@:]+(?::([^@]+))?(?:@(sha256:[0-9a-f]{64}))?$/.exec(base) ?? [];
     assert.ok(digest !== undefined || /^\d+\.\d+\.\d+(-[a-z0-9.-]+)?$/.test(tag), `${base}: an exact version tag or a digest`);
-    assert.match(base, /^node:20\./, 'Node 20');
+    assert.match(base, /^node:24\./, 'Node 24 (LTS)');
     assert.match(base, /-(bookworm|trixie)-slim$|@sha256:/, 'Debian slim');
     for (const f of df.getFROMs()) assert.doesNotMatch(f.getImage() ?? '', /:latest\b/);
   });
@@ -123,6 +132,34 @@ describe('Dockerfile', () => {
     assert.ok(runs.indexOf('npm run build') < runs.indexOf('--omit=dev'));
   });
 
+  test('the runtime: the base flattened without npm, npx, corepack, yarn and the C headers', () => {
+    assert.equal(stage('runtime').from, 'scratch');
+    const first = stage('runtime').instructions[0] as Copy | undefined;
+    assert.equal(first?.getKeyword(), 'COPY');
+    assert.equal(first.getFromFlag()?.getValue(), 'base');
+    assert.deepEqual(argsOf(first), ['/', '/']);
+    const rm = of(stage('base').instructions, 'RUN')
+      .map((r) => r.getArgumentsContent() ?? '')
+      .join('\n');
+    for (const p of [
+      '/usr/local/lib/node_modules',
+      '/usr/local/include/node',
+      '/usr/local/bin/npm',
+      '/usr/local/bin/npx',
+      '/usr/local/bin/corepack',
+      '/usr/local/bin/yarn',
+      '/opt/yarn-*',
+    ])
+      assert.ok(rm.includes(p), p);
+    assert.match(rm, /^rm -rf /);
+    // a flattened base brings no environment: PATH is the image's own
+    const env = Object.fromEntries(pairs(chain('plain'), 'ENV'));
+    assert.match(env.PATH ?? '', /(^|:)\/usr\/local\/bin(:|$)/);
+    // nothing after the flattening runs npm
+    for (const name of ['runtime', 'addon', 'plain'])
+      for (const r of of(stage(name).instructions, 'RUN')) assert.doesNotMatch(r.getArgumentsContent() ?? '', /\bnp[mx]\b/);
+  });
+
   test('VOLUME /data, owned by the unprivileged user', () => {
     assert.ok(of(chain('plain'), 'VOLUME').some((v) => argsOf(v).includes('/data') || (v.getArgumentsContent() ?? '').includes('"/data"')));
     const runs = of(stage('runtime').instructions, 'RUN')
@@ -135,12 +172,15 @@ describe('Dockerfile', () => {
     const plainUser = argsOf(last(chain('plain'), 'USER'))[0];
     assert.ok(plainUser !== undefined && !['root', '0', '0:0'].includes(plainUser), `USER ${String(plainUser)}`);
     assert.equal(argsOf(last(chain('addon'), 'USER'))[0], 'root');
+    // SQLite's temporary files of the add-on on its data volume
+    const addonEnv = Object.fromEntries(pairs(chain('addon'), 'ENV'));
+    assert.match(addonEnv.SQLITE_TMPDIR ?? '', /^\/data(\/|$)/);
   });
 
-  test('CMD runs fitbit-bridge: `run` in the plain image, `addon-run` in the add-on; the binary is linked', () => {
-    assert.deepEqual(execForm(last(chain('plain'), 'CMD')), ['fitbit-bridge', runCommand().name()]);
-    assert.deepEqual(execForm(last(chain('addon'), 'CMD')), ['fitbit-bridge', addonCommand().name()]);
-    assert.equal(of(chain('plain'), 'ENTRYPOINT').length, 0);
+  test('ENTRYPOINT is the bridge (`docker run <image> <command> …`); CMD `run` in the plain image, `addon-run` in the add-on; the binary is linked', () => {
+    for (const name of ['plain', 'addon']) assert.deepEqual(execForm(last(chain(name), 'ENTRYPOINT')), ['fitbit-bridge'], name);
+    assert.deepEqual(execForm(last(chain('plain'), 'CMD')), [runCommand().name()]);
+    assert.deepEqual(execForm(last(chain('addon'), 'CMD')), [addonCommand().name()]);
     const runs = of(stage('runtime').instructions, 'RUN')
       .map((r) => r.getArgumentsContent() ?? '')
       .join('\n');
@@ -182,13 +222,15 @@ describe('Dockerfile', () => {
 
   test('labels: OCI in both images, io.hass.* in the add-on; versions agree with package.json', () => {
     assert.equal(initialArg('BUILD_VERSION'), pkg.version);
+    assert.ok(['amd64', 'aarch64'].includes(initialArg('BUILD_ARCH') ?? ''), 'BUILD_ARCH: an architecture of the add-on');
     const plain = pairs(chain('plain'), 'LABEL');
     for (const k of ['title', 'description', 'version', 'licenses', 'source']) assert.ok(plain.get(`org.opencontainers.image.${k}`), k);
     assert.equal(plain.get('org.opencontainers.image.version'), '${BUILD_VERSION}');
     const addon = pairs(chain('addon'), 'LABEL');
     for (const k of ['name', 'description', 'version', 'type', 'arch']) assert.ok(addon.get(`io.hass.${k}`), `io.hass.${k}`);
     assert.equal(addon.get('io.hass.type'), 'addon');
-    assert.deepEqual(addon.get('io.hass.arch')?.split('|').sort(), ['aarch64', 'amd64']);
+    // one architecture per add-on image ({arch}-fitbit-bridge-addon), as Home Assistant's builder labels them
+    assert.equal(addon.get('io.hass.arch'), '${BUILD_ARCH}');
     assert.ok(![...plain.keys()].some((k) => k.startsWith('io.hass.')), 'the plain image is no add-on');
   });
 
@@ -215,59 +257,70 @@ describe('Dockerfile', () => {
   describe('HEALTHCHECK', () => {
     let status = 200;
     let port = 0;
+    let dir = '';
     const server = createServer((req, res) => {
       res.writeHead(req.url === '/healthz' ? status : 404, { 'content-type': 'application/json' });
       res.end('{"status":"ok"}');
     });
     before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'fb-dockerfile-'));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       port = (server.address() as AddressInfo).port;
     });
-    after(
-      () =>
-        new Promise<void>((r) => {
-          server.close(() => r());
-        }),
-    );
+    after(async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-    /** The shell command of a stage's HEALTHCHECK (after its CMD keyword and flags). */
-    function healthCmd(name: string): string {
+    /** The exec-form command of a stage's HEALTHCHECK (after its CMD keyword and flags). */
+    function healthCmd(name: string): string[] {
       const h = last(chain(name), 'HEALTHCHECK');
       assert.ok(h, `no HEALTHCHECK in ${name}`);
       const content = (h.getArgumentsContent() ?? '').replace(/\s+/g, ' ');
-      const m = / ?CMD (.*)$/.exec(content);
-      assert.ok(m, content);
-      assert.ok(!/\bcurl\b|\bwget\b/.test(m[1] as string), 'no curl / wget in the image');
-      assert.ok((m[1] as string).includes('/healthz'));
-      return m[1] as string;
+      const m = /(?:^| )CMD (\[.*\])$/.exec(content);
+      assert.ok(m, `exec form: ${content}`);
+      const argv = JSON.parse(m[1] as string) as string[];
+      assert.deepEqual(argv.slice(0, 2), ['fitbit-bridge', healthcheckCommand().name()]);
+      assert.match(h.getTextContent(), /--timeout=\d+s/);
+      return argv.slice(1);
     }
-    /** Runs it like Docker does (`/bin/sh -c`), asynchronously: the server is in this process. */
-    const runCheck = (cmd: string, env: Record<string, string>): Promise<number | null> =>
-      new Promise((resolve, reject) => {
-        const child = spawn('sh', ['-c', cmd], { env: { PATH: `${join(process.execPath, '..')}:/usr/bin:/bin`, ...env }, stdio: 'ignore' });
-        const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        child.once('error', reject);
-        child.once('exit', (code) => {
-          clearTimeout(t);
-          resolve(code);
-        });
-      });
+    /** Runs it like Docker does (with the image's ENV), through the CLI's sources. */
+    async function runCheck(argv: string[], env: Record<string, string>): Promise<number | null> {
+      const imageEnv = Object.fromEntries([...pairs(chain('plain'), 'ENV')].filter(([k]) => k.startsWith('FITBIT_BRIDGE_') || k === 'NODE_OPTIONS'));
+      const r = await startNode(['src/cli/main.ts', ...argv], { PATH: process.env.PATH ?? '', HOME: dir, XDG_CONFIG_HOME: dir, ...imageEnv, ...env }, root)
+        .done;
+      return r.code;
+    }
 
-    test("the plain image's check passes on 200, fails on 503 and on no server (port from FITBIT_BRIDGE_HTTP__PORT, default 8787)", async () => {
-      const cmd = healthCmd('plain');
-      assert.ok(cmd.includes('8787'));
+    test("the plain image's check asks the port of the loaded configuration: 0 on 200, 1 on 503 and on no server", async () => {
+      const argv = healthCmd('plain');
       status = 200;
-      assert.equal(await runCheck(cmd, { FITBIT_BRIDGE_HTTP__PORT: String(port) }), 0);
+      assert.equal(await runCheck(argv, { FITBIT_BRIDGE_HTTP__PORT: String(port) }), 0);
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, `http:\n  port: ${port}\n`);
+      assert.equal(await runCheck(argv, { FITBIT_BRIDGE_CONFIG: file }), 0, 'the port of the config file');
       status = 503;
-      assert.equal(await runCheck(cmd, { FITBIT_BRIDGE_HTTP__PORT: String(port) }), 1);
-      assert.equal(await runCheck(cmd, { FITBIT_BRIDGE_HTTP__PORT: '1' }), 1);
+      assert.equal(await runCheck(argv, { FITBIT_BRIDGE_HTTP__PORT: String(port) }), 1);
+      status = 200;
+      assert.equal(await runCheck(argv, { FITBIT_BRIDGE_HTTP__PORT: '1' }), 1);
+      writeFileSync(file, 'http:\n  enabled: false\n');
+      assert.equal(await runCheck(argv, { FITBIT_BRIDGE_CONFIG: file }), 0, 'HTTP off: healthy');
     });
 
-    test("the add-on's check asks the ingress port", async () => {
-      const cmd = healthCmd('addon');
-      assert.ok(cmd.includes('127.0.0.1:8099/healthz'));
+    test("the add-on's check reads the configuration addon-run writes (the ingress port)", async () => {
+      const argv = healthCmd('addon');
+      const i = argv.indexOf('--config');
+      assert.equal(argv[i + 1], '/data/fitbit-bridge.yaml');
+      const file = join(dir, 'addon.yaml');
+      writeFileSync(file, `http:\n  bind: 0.0.0.0\n  port: ${port}\n`);
       status = 200;
-      assert.equal(await runCheck(cmd.replace('8099', String(port)), {}), 0);
+      assert.equal(
+        await runCheck(
+          argv.map((a) => (a === '/data/fitbit-bridge.yaml' ? file : a)),
+          {},
+        ),
+        0,
+      );
     });
   });
 });
