@@ -1,118 +1,193 @@
 /**
- * The Home Assistant add-on: repository.yaml and config.yaml hold only documented keys, the
- * default options satisfy their own schema, and the runtime (src/addon/) turns options.json plus
- * the Supervisor's answers (a local stand-in on 127.0.0.1 with a bearer-token check) into the
+ * The Home Assistant add-on: the repository satisfies what the Supervisor checks before it lists
+ * and installs an add-on (rules transcribed in ./ha-schema.ts, with the Supervisor sources they
+ * come from), the add-on installs from published images that the release workflow builds under
+ * exactly the name config.yaml gives, and the runtime (src/addon/) turns options.json plus the
+ * Supervisor's answers (a local stand-in on 127.0.0.1 with a bearer-token check) into the
  * bridge's configuration — down to a real `addon-run` against a real mosquitto.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { extname, join, relative, sep } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { buildAddonConfig } from '../../src/addon/config.js';
+import { ADDON_HTTP_PORT, buildAddonConfig } from '../../src/addon/config.js';
 import { AddonError, addonOptionsSchema, parseAddonOptions } from '../../src/addon/options.js';
 import { addonRunEnv, prepareAddon } from '../../src/addon/runtime.js';
 import { loadConfig, unwrapSchema } from '../../src/config/load.js';
 import { Mosquitto, Recorder } from '../support/mosquitto.js';
 import { Tmp } from '../support/tmp.js';
-import { parseType, schemaLeaves, validateOptions, type SchemaNode } from './ha-schema.js';
+import {
+  checkAddonConfig,
+  checkBuildConfig,
+  checkRepositoryConfig,
+  checkTranslations,
+  DOCKER_PLATFORM,
+  normaliseImageRef,
+  parseType,
+  pngSize,
+  RE_DOCKER_IMAGE,
+  REQUIRED_CONFIG_KEYS,
+  schemaLeaves,
+  validateOptions,
+  type SchemaNode,
+} from './ha-schema.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ADDON_DIR = join(root, 'homeassistant-addon', 'fitbit-bridge');
 const readYaml = (p: string): Record<string, unknown> => parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
 const addonConfig = readYaml(join(ADDON_DIR, 'config.yaml'));
+const addonSchema = addonConfig.schema as SchemaNode;
+const arches = addonConfig.arch as string[];
+const CONFIG_SUFFIXES = ['.json', '.yaml', '.yml'];
 
 /**
- * config.yaml keys this add-on may use, all documented in Home Assistant's add-on configuration
- * reference (https://developers.home-assistant.io/docs/add-ons/configuration, "App configuration"
- * in current docs): name, version, slug, description, arch (aarch64, amd64, …), startup, boot,
- * options + schema, services (e.g. "mqtt:want"), map (addon_config, share, …), ports, ingress,
- * ingress_port (default 8099), init (false: the image brings its own init), image (a prebuilt
- * image), url (the add-on's documentation), homeassistant (minimum Home Assistant version),
- * panel_icon (the ingress panel's icon). Written here rather than read from elsewhere, so the
- * test needs nothing outside the repository.
+ * What supervisor/store/data.py reads as add-ons: every `config.*` with a configuration suffix
+ * below the repository root, except under folders starting with "." or named `rootfs`. (A git
+ * clone has no node_modules, dist or other build output; those are skipped here as well.)
  */
-const HA_CONFIG_KEYS = [
-  'name',
-  'version',
-  'slug',
-  'description',
-  'arch',
-  'startup',
-  'boot',
-  'options',
-  'schema',
-  'services',
-  'map',
-  'ports',
-  'ingress',
-  'ingress_port',
-  'init',
-  'image',
-  'url',
-  'homeassistant',
-  'panel_icon',
-];
-const REQUIRED_KEYS = ['name', 'version', 'slug', 'description', 'arch', 'startup', 'boot', 'options', 'schema'];
+function storeConfigFiles(dir = root): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.') || e.name === 'rootfs') continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (dir === root && ['node_modules', 'dist', 'coverage', 'tmp', 'demo-out'].includes(e.name)) continue;
+      out.push(...storeConfigFiles(p));
+    } else if (e.isFile() && e.name.startsWith('config.') && CONFIG_SUFFIXES.includes(extname(e.name))) out.push(relative(root, p).split(sep).join('/'));
+  }
+  return out.sort();
+}
+
+/** The default of the Dockerfile's `ARG BUILD_FROM` (declared before the first FROM). */
+function dockerfileBuildFrom(): string {
+  const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const firstFrom = text.search(/^FROM\s/m);
+  const m = /^ARG\s+BUILD_FROM=(\S+)\s*$/m.exec(text.slice(0, firstFrom));
+  assert.ok(m, 'the Dockerfile declares ARG BUILD_FROM=<default> before its first FROM');
+  return m[1] as string;
+}
 
 // ---- the files -----------------------------------------------------------------------------------
 
-describe('add-on repository files', () => {
-  test('repository.yaml holds exactly name, url and maintainer', () => {
+describe('add-on repository files, as the Supervisor checks them', () => {
+  test('repository.yaml: SCHEMA_REPOSITORY_CONFIG, with url and maintainer', () => {
     const repo = readYaml(join(root, 'repository.yaml'));
+    assert.deepEqual(checkRepositoryConfig(repo), []);
     assert.deepEqual(Object.keys(repo).sort(), ['maintainer', 'name', 'url']);
-    for (const v of Object.values(repo)) assert.ok(typeof v === 'string' && v.length > 0);
-    assert.doesNotThrow(() => new URL(repo.url as string));
+    assert.deepEqual(checkRepositoryConfig({ name: 'x', url: 'not a url' }), ['url: not a URL']);
   });
 
-  test('config.yaml holds only documented keys, and the required ones', () => {
-    const allowed = new Set(HA_CONFIG_KEYS);
-    const unknown = Object.keys(addonConfig).filter((k) => !allowed.has(k));
-    assert.deepEqual(unknown, [], `undocumented config.yaml keys: ${unknown.join(', ')}`);
-    for (const k of REQUIRED_KEYS) assert.ok(k in addonConfig, `config.yaml lacks ${k}`);
+  test('config.yaml: _SCHEMA_ADDON_CONFIG accepts it, with no key it would drop', () => {
+    assert.deepEqual(checkAddonConfig(addonConfig), []);
+    // and the checker does refuse
+    const bad = {
+      ...addonConfig,
+      slug: 'fitbit bridge',
+      arch: ['x86'],
+      startup: 'later',
+      boot: 'sometimes',
+      map: ['share:rx'],
+      services: ['mqtt:maybe'],
+      buildfrom: 1,
+    };
+    const problems = checkAddonConfig(bad).map((p) => p.split(':')[0]);
+    assert.deepEqual(problems.sort(), ['arch', 'boot', 'buildfrom', 'map', 'services', 'slug', 'startup']);
+    for (const k of REQUIRED_CONFIG_KEYS) {
+      const { [k]: _, ...without } = addonConfig;
+      assert.deepEqual(checkAddonConfig(without), [`${k}: required`]);
+    }
   });
 
-  test('arch, services, map, ingress, init, slug, version', () => {
-    assert.deepEqual(addonConfig.arch, ['aarch64', 'amd64']);
+  test('the store finds exactly one add-on in the repository: this one', () => {
+    const files = storeConfigFiles();
+    const accepted = files.filter((f) => {
+      let data: unknown;
+      try {
+        data = parse(readFileSync(join(root, f), 'utf8'));
+      } catch {
+        return false;
+      }
+      return checkAddonConfig(data).every((p) => p.includes('not a key the Supervisor knows'));
+    });
+    assert.deepEqual(accepted, ['homeassistant-addon/fitbit-bridge/config.yaml']);
+    // config.example.yaml matches the store's config.* too: it is read, logged as unreadable
+    // (no name) and skipped, which costs a warning line in the Supervisor log and nothing else
+    assert.ok(files.includes('config.example.yaml'));
+  });
+
+  test('our choices: amd64 + aarch64, after Home Assistant, MQTT wanted, share read-only, own init', () => {
+    assert.deepEqual([...arches].sort(), ['aarch64', 'amd64']);
+    assert.equal(addonConfig.startup, 'application');
+    assert.equal(addonConfig.boot, 'auto');
     assert.deepEqual(addonConfig.services, ['mqtt:want']);
     const map = addonConfig.map as string[];
     assert.ok(map.includes('share:ro'), 'Takeout archives come from /share (read-only)');
     assert.ok(map.includes('addon_config:rw'));
-    assert.equal(addonConfig.ingress, true);
-    assert.equal(addonConfig.ingress_port, 8099);
     assert.equal(addonConfig.init, false);
-    assert.match(String(addonConfig.slug), /^[a-z0-9_]+$/);
     assert.match(String(addonConfig.panel_icon), /^mdi:[a-z0-9-]+$/);
-    assert.ok(['application', 'services', 'system', 'initialize', 'once'].includes(String(addonConfig.startup)));
-    assert.ok(['auto', 'manual'].includes(String(addonConfig.boot)));
+  });
+
+  test('the version is the package version, with a CHANGELOG entry', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     assert.equal(addonConfig.version, pkg.version, 'the add-on version is the package version');
     assert.match(readFileSync(join(ADDON_DIR, 'CHANGELOG.md'), 'utf8'), new RegExp(`^## ${pkg.version.replace(/\./g, '\\.')}\\b`, 'm'));
-    for (const f of ['DOCS.md', 'README.md', 'translations/en.yaml']) assert.ok(statSync(join(ADDON_DIR, f)).size > 0, f);
+    for (const f of ['DOCS.md', 'README.md', 'CHANGELOG.md']) assert.ok(statSync(join(ADDON_DIR, f)).size > 0, f);
   });
 
-  test('every schema type is in the documented type language', () => {
-    for (const [path, t] of schemaLeaves(addonConfig.schema as SchemaNode)) assert.doesNotThrow(() => parseType(t), path);
+  test('image: one published image per architecture, named with {arch}', () => {
+    const image = addonConfig.image as string;
+    assert.match(image, RE_DOCKER_IMAGE);
+    assert.ok(image.includes('{arch}'), 'the image name has {arch}: one image per architecture');
+    // what supervisor/addons/model.py _image makes of it: image.format(arch=…)
+    const names = arches.map((a) => image.replace(/\{arch\}/g, a));
+    assert.equal(new Set(names).size, arches.length);
+    for (const n of names) assert.ok(!/[{}]/.test(n), n);
+    assert.equal(image, 'ghcr.io/fitbit-bridge/{arch}-fitbit-bridge-addon');
+  });
+
+  test('ingress: the port the runtime serves, not published to the LAN', () => {
+    assert.equal(addonConfig.ingress, true);
+    assert.equal(addonConfig.ingress_port, ADDON_HTTP_PORT);
+    assert.ok(!('ports' in addonConfig), 'no ports: 8099 answers the ingress proxy only');
+    assert.ok(!('ingress_entry' in addonConfig), 'ingress opens / (the /auth page)');
+  });
+
+  test('every schema type is one RE_SCHEMA_ELEMENT takes, and options nest at most two levels', () => {
+    for (const [path, t] of schemaLeaves(addonSchema)) assert.doesNotThrow(() => parseType(t), path);
+    assert.throws(() => parseType('string'));
+    assert.throws(() => parseType('int(-1,5)'), 'the Supervisor takes no negative bounds');
+    assert.throws(() => parseType(''));
+    assert.deepEqual(checkAddonConfig({ ...addonConfig, schema: { a: { b: { c: 'str' } } }, options: {} }), ['schema.a.b: options nest more than two levels']);
+    assert.deepEqual(checkAddonConfig({ ...addonConfig, schema: { a: [['str']] }, options: {} }), ['schema.a: a list may not directly contain another list']);
   });
 
   test('the default options validate against their own schema (and the validator does reject)', () => {
-    const schema = addonConfig.schema as SchemaNode;
-    assert.deepEqual(validateOptions(addonConfig.options, schema), []);
-    assert.notDeepEqual(validateOptions({ ...(addonConfig.options as object), log_level: 'loud' }, schema), []);
-    assert.notDeepEqual(validateOptions({ ...(addonConfig.options as object), surprise: 1 }, schema), []);
-    assert.notDeepEqual(validateOptions({ ...(addonConfig.options as object), accounts: [{ name: 'no spaces' }] }, schema), []);
-    assert.notDeepEqual(validateOptions({ ...(addonConfig.options as object), mqtt: { enabled: true, step_goal: 0 } }, schema), []);
+    const options = addonConfig.options as Record<string, unknown>;
+    assert.deepEqual(validateOptions(options, addonSchema), []);
+    assert.notDeepEqual(validateOptions({ ...options, log_level: 'loud' }, addonSchema), []);
+    assert.notDeepEqual(validateOptions({ ...options, surprise: 1 }, addonSchema), []);
+    assert.notDeepEqual(validateOptions({ ...options, accounts: [{ name: 'no spaces' }] }, addonSchema), []);
+    assert.notDeepEqual(validateOptions({ ...options, mqtt: { enabled: true, step_goal: 0 } }, addonSchema), []);
+    // AddonOptions: a missing mapping (or list of mappings) is a missing option, not an optional one
+    const { google: _g, ...noGoogle } = options;
+    assert.deepEqual(validateOptions(noGoogle, addonSchema), ['google: required']);
+    const { accounts: _a, ...noAccounts } = options;
+    assert.deepEqual(validateOptions(noAccounts, addonSchema), ['accounts: required']);
+    assert.deepEqual(validateOptions({ ...options, mqtt: { enabled: null } }, addonSchema), [
+      'mqtt.enabled: expected a value (null is "missing required option"), got null',
+    ]);
     // and the runtime accepts them
-    assert.doesNotThrow(() => parseAddonOptions(addonConfig.options));
+    assert.doesNotThrow(() => parseAddonOptions(options));
   });
 
   test('the Supervisor schema and the runtime know the same options', () => {
-    const fromYaml = [...schemaLeaves(addonConfig.schema as SchemaNode).keys()].sort();
+    const fromYaml = [...schemaLeaves(addonSchema).keys()].sort();
     const fromZod: string[] = [];
     for (const [k, v] of Object.entries(addonOptionsSchema.shape as Record<string, z.ZodType>)) {
       const u = unwrapSchema(v);
@@ -121,6 +196,146 @@ describe('add-on repository files', () => {
       else fromZod.push(k);
     }
     assert.deepEqual(fromZod.sort(), fromYaml);
+  });
+
+  test('translations: SCHEMA_ADDON_TRANSLATIONS, a name and a description for every option and field', () => {
+    const dir = join(ADDON_DIR, 'translations');
+    const files = readdirSync(dir);
+    assert.ok(files.includes('en.yaml'));
+    for (const f of files) {
+      assert.ok(CONFIG_SUFFIXES.includes(extname(f)), `${f}: the store reads only .yaml/.yml/.json`);
+      assert.deepEqual(checkTranslations(readYaml(join(dir, f)), addonSchema), [], f);
+    }
+    // and the check does notice a gap or a stray key
+    const en = readYaml(join(dir, 'en.yaml')) as { configuration: Record<string, { fields?: Record<string, unknown> }> };
+    const copy = structuredClone(en);
+    delete copy.configuration.mqtt?.fields?.step_goal;
+    (copy.configuration as Record<string, unknown>).nonsense = { name: 'x', description: 'y' };
+    assert.deepEqual(checkTranslations(copy, addonSchema).sort(), [
+      'configuration.mqtt.fields.step_goal: no translation',
+      'configuration.nonsense: not in the schema',
+    ]);
+  });
+
+  test('build.yaml: SCHEMA_BUILD_CONFIG, a Debian base per architecture, the Dockerfile default', () => {
+    const build = readYaml(join(ADDON_DIR, 'build.yaml'));
+    assert.deepEqual(checkBuildConfig(build), []);
+    const from = build.build_from as Record<string, string>;
+    assert.deepEqual(Object.keys(from).sort(), [...arches].sort(), 'a base for every architecture of config.yaml');
+    const dockerDefault = normaliseImageRef(dockerfileBuildFrom());
+    for (const [arch, img] of Object.entries(from)) {
+      assert.match(img, /:[^/]*\b(bookworm|trixie|bullseye)\b/, `${arch}: a Debian-based image (glibc; better-sqlite3's build needs it)`);
+      assert.equal(normaliseImageRef(img), dockerDefault, `${arch}: build.yaml's base is the Dockerfile's ARG BUILD_FROM default`);
+    }
+    // the Supervisor's pattern needs owner/name: a bare Docker Hub name is refused
+    assert.deepEqual(checkBuildConfig({ build_from: { amd64: 'node:24-bookworm-slim' } }), [
+      'build_from.amd64: node:24-bookworm-slim does not match RE_DOCKER_IMAGE_BUILD',
+    ]);
+  });
+
+  test('icon.png is square (128x128) and logo.png about 250x100', () => {
+    const icon = pngSize(readFileSync(join(ADDON_DIR, 'icon.png')));
+    assert.deepEqual(icon, { width: 128, height: 128 });
+    const logo = pngSize(readFileSync(join(ADDON_DIR, 'logo.png')));
+    assert.ok(logo.width >= 200 && logo.width <= 300 && logo.height >= 80 && logo.height <= 120, JSON.stringify(logo));
+  });
+
+  test('DOCS.md: installs from the published images, how to add the repository, every option', () => {
+    const docs = readFileSync(join(ADDON_DIR, 'DOCS.md'), 'utf8');
+    assert.ok(docs.includes(addonConfig.image as string), 'DOCS.md names the image');
+    assert.match(docs, /published images?/i);
+    assert.match(docs, /Repositories/);
+    assert.ok(docs.includes('https://github.com/fitbit-bridge/fitbit-bridge'), "the repository's URL to add");
+    assert.doesNotMatch(docs, /needs no build\.yaml/i);
+    for (const path of schemaLeaves(addonSchema).keys()) assert.ok(docs.includes(`\`${path}\``), `DOCS.md explains ${path}`);
+  });
+});
+
+// ---- the release workflow ------------------------------------------------------------------------
+
+interface Step {
+  name?: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, string>;
+  env?: Record<string, string>;
+}
+interface Job {
+  needs?: string | string[];
+  strategy?: { matrix: { include: { arch: string; platform: string }[] } };
+  steps: Step[];
+}
+const workflow = readYaml(join(root, '.github', 'workflows', 'release.yml')) as {
+  on: { push: { tags: string[] } };
+  env: Record<string, string>;
+  permissions: Record<string, string>;
+  jobs: Record<string, Job>;
+};
+const buildStep = (job: Job): Step => {
+  const steps = job.steps.filter((s) => s.uses?.startsWith('docker/build-push-action@'));
+  assert.equal(steps.length, 1);
+  return steps[0] as Step;
+};
+const lines = (s: string | undefined): string[] =>
+  (s ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+
+describe('release workflow (.github/workflows/release.yml)', () => {
+  test('runs on a version tag and may push packages', () => {
+    assert.deepEqual(workflow.on.push.tags, ['v*']);
+    assert.equal(workflow.permissions.packages, 'write');
+  });
+
+  test('builds exactly the add-on image config.yaml names, per architecture, tagged with the version', () => {
+    assert.equal(workflow.env.ADDON_IMAGE, addonConfig.image, 'ADDON_IMAGE is config.yaml image');
+    assert.equal(workflow.env.ADDON_DIR, relative(root, ADDON_DIR).split(sep).join('/'));
+    const job = workflow.jobs.addon as Job;
+    const include = job.strategy?.matrix.include ?? [];
+    assert.deepEqual(include.map((i) => i.arch).sort(), [...arches].sort(), 'one build per config.yaml arch');
+    for (const i of include) assert.equal(i.platform, DOCKER_PLATFORM[i.arch], i.arch);
+    const meta = job.steps.find((s) => s.id === 'meta') as Step;
+    assert.ok(meta.run?.includes('${ADDON_IMAGE//\\{arch\\}/$ARCH}'), 'the name is ADDON_IMAGE with {arch} replaced');
+    assert.ok(meta.run?.includes('.build_from.$ARCH') && meta.run.includes('$ADDON_DIR/build.yaml'), 'the base comes from build.yaml');
+    const b = buildStep(job);
+    assert.equal(b.with?.context, '.');
+    assert.equal(b.with?.file, 'Dockerfile');
+    assert.equal(b.with?.target, 'addon');
+    assert.equal(b.with?.platforms, '${{ matrix.platform }}');
+    assert.deepEqual(lines(b.with?.['build-args']), [
+      'BUILD_FROM=${{ steps.meta.outputs.build_from }}',
+      'BUILD_VERSION=${{ needs.prepare.outputs.version }}',
+      'BUILD_ARCH=${{ matrix.arch }}',
+    ]);
+    assert.equal(b.with?.tags, '${{ steps.meta.outputs.image }}:${{ needs.prepare.outputs.version }}', 'the Supervisor pulls <image>:<version>');
+    assert.ok(lines(b.with?.labels).includes('io.hass.arch=${{ matrix.arch }}'));
+    assert.equal(String(b.with?.push), 'true');
+  });
+
+  test('refuses to publish when the tag, package.json, config.yaml or the image name disagree', () => {
+    const prep = (workflow.jobs.prepare as Job).steps.find((s) => s.id === 'version') as Step;
+    for (const needle of ['package.json', '$ADDON_DIR/config.yaml', '.version', '.image', '"$image" = "$ADDON_IMAGE"'])
+      assert.ok(prep.run?.includes(needle), needle);
+    for (const j of ['addon', 'plain']) assert.equal((workflow.jobs[j] as Job).needs, 'prepare');
+  });
+
+  test('builds the plain image for amd64 and arm64 in one multi-arch image', () => {
+    const b = buildStep(workflow.jobs.plain as Job);
+    assert.equal(b.with?.target, 'plain');
+    assert.deepEqual(String(b.with?.platforms).split(',').sort(), ['linux/amd64', 'linux/arm64']);
+    assert.deepEqual(lines(b.with?.tags), ['${{ env.PLAIN_IMAGE }}:${{ needs.prepare.outputs.version }}', '${{ env.PLAIN_IMAGE }}:latest']);
+    assert.equal(workflow.env.PLAIN_IMAGE, 'ghcr.io/fitbit-bridge/fitbit-bridge');
+  });
+
+  test('the Dockerfile has the stages and build arguments the workflow uses', () => {
+    const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    assert.match(text, /^FROM\s+\S+\s+AS\s+addon\s*$/im);
+    assert.match(text, /^FROM\s+\S+\s+AS\s+plain\s*$/im);
+    assert.match(text, /^FROM\s+\$\{?BUILD_FROM\}?\s/m, 'the base is BUILD_FROM');
+    assert.match(text, /^ARG\s+BUILD_VERSION\b/m);
+    assert.ok(dockerfileBuildFrom().length > 0);
   });
 });
 
