@@ -53,6 +53,8 @@ const HASSIO_RANGE = '172.30.33.0/24';
 const HASSIO_GATEWAY = '172.30.32.1';
 const INGRESS_PROXY = '172.30.32.2';
 const SUPERVISOR_TOKEN = 'test-image-supervisor-token';
+/** The add-on's slug as the Supervisor names an add-on of a third-party repository (hash_slug). */
+const ADDON_SLUG = '5c53de3b_fitbit-bridge';
 const MQTT_USER = 'addons';
 const MQTT_PASSWORD = 'test-image-mqtt-password';
 const TZ = 'Europe/Berlin';
@@ -357,6 +359,11 @@ function startSupervisor(host: string, mqttPort: number): Promise<SupervisorStan
         data: { host: HASSIO_GATEWAY, port: mqttPort, ssl: false, protocol: '3.1.1', username: MQTT_USER, password: MQTT_PASSWORD, addon: 'core_mosquitto' },
       });
     if (req.url === '/info') return send(200, { result: 'ok', data: { timezone: TZ, hostname: 'homeassistant', arch: 'amd64' } });
+    if (req.url === '/addons/self/info')
+      return send(200, {
+        result: 'ok',
+        data: { slug: ADDON_SLUG, name: 'fitbit-bridge', ingress: true, ingress_port: 8099, ingress_entry: '/api/hassio_ingress/test/' },
+      });
     send(404, { result: 'error', message: `no ${req.url ?? ''} in this stand-in` });
   });
   const listen = (port: number): Promise<number> =>
@@ -753,6 +760,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < 60 && ![...seen.keys()].some((k) => /^homeassistant\/.+\/config$/.test(k)); i++) await sleep(500);
     const configs = [...seen.keys()].filter((k) => /^homeassistant\/.+\/config$/.test(k));
     check(configs.length > 0, `discovery published: ${configs.length} config topics on mosquitto, e.g. ${configs[0] ?? ''}`);
+    const link = `homeassistant://hassio/ingress/${ADDON_SLUG}`;
+    const linked = configs.filter((k) => (JSON.parse(seen.get(k) ?? '{}') as { device?: { configuration_url?: string } }).device?.configuration_url === link);
+    check(linked.length === configs.length, `every device links to the add-on's page (${link}): ${linked.length} of ${configs.length} configs`);
     const mlog = readFileSync(join(work, 'mosquitto.log'), 'utf8');
     check(new RegExp(`u'${MQTT_USER}'`).test(mlog), `the add-on logged in to mosquitto as "${MQTT_USER}" (the Supervisor's credentials)`);
     await sleep(15_000);

@@ -1,6 +1,7 @@
 /**
  * Add-on options → the bridge's configuration. `buildAddonConfig` is pure: it takes the
- * validated options plus what the Supervisor said (MQTT service, time zone) and returns the
+ * validated options plus what the Supervisor said (MQTT service, time zone, the add-on's ingress
+ * link for `http.public_url`) and returns the
  * configuration object (the same keys as a config.yaml) and the secrets it refers to. Secrets
  * never sit in the generated YAML: they go to files under `<data>/secrets/` (mode 0600) that
  * the configuration names with `X_file` keys, which the loader reads (src/config/load.ts).
@@ -44,6 +45,8 @@ export interface AddonInputs {
   timezone: string | null;
   /** Parsed /config/config.yaml, if any. */
   base?: Obj | null;
+  /** http.public_url (the add-on's ingress page) unless the base config sets one. */
+  publicUrl?: string | null;
 }
 
 export interface AddonConfig {
@@ -101,6 +104,7 @@ export function buildAddonConfig(inp: AddonInputs): AddonConfig {
   const http = cfg.http as Obj;
   if (baseHttp.allowed_clients === undefined) http.allowed_clients = [...ADDON_HTTP_CLIENTS];
   if (baseHttp.allowed_hosts === undefined) http.allowed_hosts = ['*'];
+  if (baseHttp.public_url === undefined && inp.publicUrl != null) http.public_url = inp.publicUrl;
 
   const google = cfg.google as Obj;
   if (o.google.client_id !== undefined) {

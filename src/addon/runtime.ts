@@ -1,5 +1,5 @@
 /**
- * The add-on's start: options.json → Supervisor (MQTT service, time zone) → a generated
+ * The add-on's start: options.json → Supervisor (MQTT service, time zone, ingress link) → a generated
  * configuration in /data → validated by the bridge's own loader. `fitbit-bridge addon-run`
  * (src/cli/commands/addon.ts) calls `prepareAddon` and then runs `fitbit-bridge run` on it.
  */
@@ -88,7 +88,20 @@ export async function prepareAddon(p: PrepareAddonOptions = {}): Promise<Prepare
     if (tz.value === null && envTz !== undefined && isValidTimeZone(envTz)) tz = { value: envTz, source: 'env' };
   }
 
+  // the devices' link in Home Assistant (discovery configuration_url): the add-on's ingress page,
+  // unless /config/config.yaml names another; without an answer, no link (nothing else depends on it)
+  let publicUrl: string | null = null;
+  const baseHttp = base && typeof base.http === 'object' && base.http !== null ? (base.http as Obj) : {};
+  if (baseHttp.public_url === undefined) {
+    try {
+      publicUrl = await supervisor.ingressLink();
+    } catch (e) {
+      p.logger?.warn({ err: (e as Error).message }, 'no ingress link from the Supervisor; the devices in Home Assistant get no link to the web page');
+    }
+  }
+
   const built = buildAddonConfig({
+    publicUrl,
     options,
     dataDir,
     httpPort: p.httpPort ?? ADDON_HTTP_PORT,
@@ -111,6 +124,7 @@ export async function prepareAddon(p: PrepareAddonOptions = {}): Promise<Prepare
       remoteWrite: config.remote_write.url !== undefined ? new URL(config.remote_write.url).origin : null,
       dropFolder: config.takeout.drop_folder ?? null,
       http: `${config.http.bind}:${config.http.port}`,
+      publicUrl: config.http.public_url ?? null,
     },
     'add-on configuration ready',
   );

@@ -1,11 +1,13 @@
 /**
- * The two Home Assistant Supervisor endpoints the add-on asks (both open to every add-on with
+ * The three Home Assistant Supervisor endpoints the add-on asks (all open to every add-on with
  * its token; no `hassio_api` needed):
  *
  * - `GET /services/mqtt` → `{"result":"ok","data":{host,port,ssl,username,password,protocol}}`:
  *   the broker of the MQTT service (the Mosquitto add-on), with credentials made for this
  *   add-on; requested through `services: ["mqtt:want"]` in config.yaml.
  * - `GET /info` → `{"result":"ok","data":{…,"timezone":"Europe/Berlin"}}`: the system's zone.
+ * - `GET /addons/self/info` → `{"result":"ok","data":{"slug":"a0d7b954_fitbit-bridge","ingress":true,…}}`:
+ *   the add-on's own slug (its repository's hash in front), for the link to its ingress page.
  *
  * Every request carries `Authorization: Bearer $SUPERVISOR_TOKEN`. The base URL is
  * `http://supervisor` inside an add-on and overridable for tests. Errors say which endpoint
@@ -102,6 +104,18 @@ export class SupervisorClient {
     if (typeof data.password === 'string' && data.password !== '') out.password = data.password;
     if (typeof data.protocol === 'string') out.protocol = data.protocol;
     return out;
+  }
+
+  /**
+   * Home Assistant's link to this add-on's ingress page, `homeassistant://hassio/ingress/<slug>`
+   * (a device's `configuration_url` may use the `homeassistant://` scheme; the frontend opens
+   * the add-on's "Open web UI" page). Null when the add-on has no ingress or no slug.
+   */
+  async ingressLink(): Promise<string | null> {
+    const data = await this.get('/addons/self/info');
+    const slug = data.slug;
+    if (data.ingress !== true || typeof slug !== 'string' || !/^[a-z0-9_-]+$/i.test(slug)) return null;
+    return `homeassistant://hassio/ingress/${slug}`;
   }
 
   /** The system's IANA time zone (`/info` → timezone). */

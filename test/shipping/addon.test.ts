@@ -346,6 +346,7 @@ interface StandIn {
   requests: string[];
   mqtt: { status: number; body: unknown };
   info: { status: number; body: unknown };
+  self: { status: number; body: unknown };
   close(): Promise<void>;
 }
 
@@ -361,6 +362,20 @@ async function supervisorStandIn(): Promise<StandIn> {
       body: { result: 'ok', data: { host: 'core-mosquitto', port: 1883, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PASSWORD } },
     },
     info: { status: 200, body: { result: 'ok', data: { supervisor: '2026.10.0', timezone: 'Europe/Berlin' } } },
+    self: {
+      status: 200,
+      body: {
+        result: 'ok',
+        data: {
+          slug: 'a0d7b954_fitbit-bridge',
+          name: 'fitbit-bridge',
+          ingress: true,
+          ingress_port: 8099,
+          ingress_entry: '/api/hassio_ingress/tok/',
+          ingress_url: '/api/hassio_ingress/tok/',
+        },
+      },
+    },
     close: async () => undefined,
   };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -373,6 +388,7 @@ async function supervisorStandIn(): Promise<StandIn> {
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(401, { result: 'error', message: 'Unauthorized' });
     if (req.method === 'GET' && req.url === '/services/mqtt') return send(s.mqtt.status, s.mqtt.body);
     if (req.method === 'GET' && req.url === '/info') return send(s.info.status, s.info.body);
+    if (req.method === 'GET' && req.url === '/addons/self/info') return send(s.self.status, s.self.body);
     send(404, { result: 'error', message: 'not found' });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -403,6 +419,20 @@ function reset(): void {
     body: { result: 'ok', data: { host: 'core-mosquitto', port: 1883, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PASSWORD } },
   };
   sup.info = { status: 200, body: { result: 'ok', data: { supervisor: '2026.10.0', timezone: 'Europe/Berlin' } } };
+  sup.self = {
+    status: 200,
+    body: {
+      result: 'ok',
+      data: {
+        slug: 'a0d7b954_fitbit-bridge',
+        name: 'fitbit-bridge',
+        ingress: true,
+        ingress_port: 8099,
+        ingress_entry: '/api/hassio_ingress/tok/',
+        ingress_url: '/api/hassio_ingress/tok/',
+      },
+    },
+  };
 }
 
 /** A fresh /data with options.json; returns the paths. */
@@ -542,6 +572,36 @@ describe('time zone', () => {
   });
 });
 
+describe("the devices' link to the add-on's page (http.public_url → discovery configuration_url)", () => {
+  test("the ingress page of the add-on's own slug, from /addons/self/info", async () => {
+    reset();
+    const p = await prepare(minimal);
+    assert.equal(p.config.http.public_url, 'homeassistant://hassio/ingress/a0d7b954_fitbit-bridge');
+    assert.ok(sup.requests.includes('GET /addons/self/info'));
+  });
+
+  test('no ingress, no slug or no answer: no link, and the add-on starts', async () => {
+    for (const self of [
+      { status: 200, body: { result: 'ok', data: { slug: 'a0d7b954_fitbit-bridge', ingress: false } } },
+      { status: 200, body: { result: 'ok', data: { ingress: true } } },
+      { status: 403, body: { result: 'error', message: 'Forbidden' } },
+    ]) {
+      reset();
+      sup.self = self;
+      const p = await prepare(minimal);
+      assert.equal(p.config.http.public_url, undefined, JSON.stringify(self));
+      assert.equal(p.mqttSource, 'supervisor');
+    }
+  });
+
+  test('/config/config.yaml naming one wins, and the Supervisor is not asked', async () => {
+    reset();
+    const p = await prepare(minimal, { SUPERVISOR_TOKEN: TOKEN }, { baseConfig: 'http:\n  public_url: https://ha.example.lan/fitbit/\n' });
+    assert.equal(p.config.http.public_url, 'https://ha.example.lan/fitbit/');
+    assert.ok(!sup.requests.includes('GET /addons/self/info'));
+  });
+});
+
 describe('options.json → configuration', () => {
   /** Every option of the schema set. */
   const full = {
@@ -590,7 +650,14 @@ describe('options.json → configuration', () => {
     // fixed by the add-on
     assert.equal(c.store.path, join(p.dataDir, 'fitbit-bridge.db'));
     assert.equal(c.google.token_dir, join(p.dataDir, 'tokens'));
-    assert.deepEqual(c.http, { enabled: true, bind: '0.0.0.0', port: 8099, allowed_clients: ['172.30.32.2', '127.0.0.1'], allowed_hosts: ['*'] });
+    assert.deepEqual(c.http, {
+      enabled: true,
+      bind: '0.0.0.0',
+      port: 8099,
+      allowed_clients: ['172.30.32.2', '127.0.0.1'],
+      allowed_hosts: ['*'],
+      public_url: 'homeassistant://hassio/ingress/a0d7b954_fitbit-bridge',
+    });
     // no secret in the YAML
     const yaml = readFileSync(p.configFile, 'utf8');
     for (const s of ['gcs-secret-55', 'mqtt-secret-66', 'rw-secret-77']) assert.ok(!yaml.includes(s), s);
