@@ -106,7 +106,7 @@ export class Controller {
       accountBook: this.book,
       follower: this.follower,
       sinks: () => this.parts.filter((p) => p.kind === 'sink'),
-      http: http ?? { route: () => undefined, url: () => null, csrfToken: () => '' },
+      http: http ?? { route: () => undefined, routePrefix: () => undefined, url: () => null, csrfToken: () => '' },
     };
   }
 

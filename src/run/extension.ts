@@ -79,6 +79,12 @@ export interface RouteOptions {
 export interface HttpRoutes {
   /** Registers a handler for an exact path. */
   route(path: string, handler: RouteHandler, options?: RouteOptions): void;
+  /**
+   * Registers a handler for every path under `prefix` (which starts and ends with `/`, e.g.
+   * `/api/`); the longest prefix wins, an exact route wins over any prefix. The handler reads
+   * the rest of the path from `url.pathname`.
+   */
+  routePrefix(prefix: string, handler: RouteHandler, options?: RouteOptions): void;
   /** The server's base URL once listening, e.g. http://127.0.0.1:8787 (null when HTTP is off). */
   url(): string | null;
   /** The CSRF token a page puts into its forms (hidden field `csrf`). */

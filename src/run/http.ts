@@ -131,6 +131,8 @@ interface Route {
 
 export class BridgeHttpServer implements HttpRoutes {
   private readonly routes = new Map<string, Route>();
+  /** Prefix routes (`/api/`, `/ui/`), longest first; an exact route wins over a prefix. */
+  private readonly prefixes: { prefix: string; route: Route }[] = [];
   private server: Server | null = null;
   private baseUrl: string | null = null;
   private readonly startedAt = Date.now();
@@ -150,6 +152,21 @@ export class BridgeHttpServer implements HttpRoutes {
     const methods = new Set((options.methods ?? ['GET']).map((m) => m.toUpperCase()));
     if (methods.has('GET')) methods.add('HEAD');
     this.routes.set(path, { handler, methods });
+  }
+
+  routePrefix(prefix: string, handler: RouteHandler, options: RouteOptions = {}): void {
+    if (!prefix.startsWith('/') || !prefix.endsWith('/')) throw new Error(`a route prefix starts and ends with "/": ${prefix}`);
+    const methods = new Set((options.methods ?? ['GET']).map((m) => m.toUpperCase()));
+    if (methods.has('GET')) methods.add('HEAD');
+    this.prefixes.push({ prefix, route: { handler, methods } });
+    this.prefixes.sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  private find(path: string): Route | undefined {
+    const exact = this.routes.get(path);
+    if (exact) return exact;
+    for (const p of this.prefixes) if (path.startsWith(p.prefix)) return p.route;
+    return path === '/' ? this.routes.get('/auth') : undefined;
   }
 
   url(): string | null {
@@ -206,7 +223,7 @@ export class BridgeHttpServer implements HttpRoutes {
       );
     }
     const url = new URL(req.url ?? '/', 'http://bridge.invalid');
-    const route = this.routes.get(url.pathname) ?? (url.pathname === '/' ? this.routes.get('/auth') : undefined);
+    const route = this.find(url.pathname);
     if (!route) return sendText(res, 404, `not found: ${clip(url.pathname, 120)}\n`);
     const method = (req.method ?? 'GET').toUpperCase();
     if (!route.methods.has(method)) return sendText(res, 405, 'method not allowed\n', undefined, { allow: [...route.methods].join(', ') });

@@ -4,8 +4,8 @@
  * it reads, when it is enabled and how it is built; the controller (controller.ts) builds the
  * enabled entries, starts them in this order and stops them in reverse:
  *
- *   prometheus → mqtt → remote-write → takeout-drop-folder → google-health      (start)
- *   google-health → takeout-drop-folder → remote-write → mqtt → prometheus      (stop)
+ *   prometheus → web → mqtt → remote-write → takeout-drop-folder → google-health      (start)
+ *   google-health → takeout-drop-folder → remote-write → mqtt → web → prometheus      (stop)
  *
  * so the sinks are up before data flows, and on shutdown the sources end first (the running
  * sync stops at a page boundary, an import in progress finishes) before the sinks and the store
@@ -19,6 +19,7 @@ import { prometheusExtension } from '../sinks/prometheus/extension.js';
 import { remoteWriteExtension } from '../sinks/remote-write/extension.js';
 import { googleHealthSource, type SyncRunner } from '../sources/google-health/part.js';
 import { dropFolderPart } from '../sources/takeout/drop-folder-part.js';
+import { webExtension } from '../web/part.js';
 import type { Extension, PartKind } from './extension.js';
 
 /** The flags of `fitbit-bridge run` the table's rules read. */
@@ -49,6 +50,8 @@ export interface PartSpec<K extends PartKind = PartKind> {
 export const PARTS: readonly PartSpec[] = [
   // /metrics on the HTTP server: always (it publishes the bridge's health and the sinks' lag)
   { name: 'prometheus', kind: 'sink', section: 'http', enabled: () => true, create: () => prometheusExtension() },
+  // the web UI and its JSON API (/, /ui/, /api/) on the same HTTP server
+  { name: 'web', kind: 'sink', section: 'http', enabled: (c) => c.http.enabled, create: () => webExtension() },
   { name: 'mqtt', kind: 'sink', section: 'mqtt', enabled: (c) => mqttEnabled(c), create: () => mqttExtension() },
   { name: 'remote-write', kind: 'sink', section: 'remote_write', enabled: (c) => c.remote_write.url !== undefined, create: () => remoteWriteExtension() },
   { name: 'takeout-drop-folder', kind: 'source', section: 'takeout', enabled: (c) => c.takeout.drop_folder !== undefined, create: () => dropFolderPart() },

@@ -140,7 +140,8 @@ describe('the table of parts', () => {
 
   test('what a configuration and the flags enable, in start order', () => {
     const names = (c: LoadedConfig, sync = true): string[] => enabledParts(c, { sync }).map((p) => p.name);
-    assert.deepEqual(names(configWith('')), ['prometheus'], 'Takeout-only, no sink configured: /metrics only');
+    assert.deepEqual(names(configWith('')), ['prometheus', 'web'], 'Takeout-only, no sink configured: /metrics and the web UI only');
+    assert.deepEqual(names(configWith('http:\n  enabled: false')), ['prometheus'], 'HTTP off: no web UI');
     const all = configWith(
       [
         'google:\n  client_id: id.apps.googleusercontent.com\n  client_secret: s',
@@ -149,10 +150,10 @@ describe('the table of parts', () => {
         'remote_write:\n  url: http://127.0.0.1:1/api/v1/write',
       ].join('\n'),
     );
-    assert.deepEqual(names(all), ['prometheus', 'mqtt', 'remote-write', 'takeout-drop-folder', 'google-health']);
-    assert.deepEqual(names(all, false), ['prometheus', 'mqtt', 'remote-write', 'takeout-drop-folder'], '--no-sync: no Google Health source');
+    assert.deepEqual(names(all), ['prometheus', 'web', 'mqtt', 'remote-write', 'takeout-drop-folder', 'google-health']);
+    assert.deepEqual(names(all, false), ['prometheus', 'web', 'mqtt', 'remote-write', 'takeout-drop-folder'], '--no-sync: no Google Health source');
     const mqttOff = configWith('mqtt:\n  server: mqtt://127.0.0.1:1\n  enabled: false');
-    assert.deepEqual(names(mqttOff), ['prometheus'], 'mqtt.enabled: false');
+    assert.deepEqual(names(mqttOff), ['prometheus', 'web'], 'mqtt.enabled: false');
   });
 });
 
@@ -202,7 +203,7 @@ describe('the controller hosts the parts', () => {
     const controller = new Controller({ config, store, logger: silentLogger(), version: 'test' });
     assert.deepEqual(
       controller.parts.map((p) => p.name),
-      ['prometheus'],
+      ['prometheus', 'web'],
     );
     await controller.start();
     try {

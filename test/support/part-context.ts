@@ -32,7 +32,7 @@ export function partContext(o: {
     logger,
     events,
     version: o.version ?? 'test',
-    http: { route: () => undefined, url: () => null, csrfToken: () => '' },
+    http: { route: () => undefined, routePrefix: () => undefined, url: () => null, csrfToken: () => '' },
     accounts: o.accounts ?? (() => book.list()),
     accountBook: book,
     follower,
