@@ -114,6 +114,11 @@ describe('web UI in a real browser', () => {
     store?.close();
   });
 
+  /** The dates of the calendar's cells with data. (Strings: the test programs have no DOM types.) */
+  function calendarDates(page: Page): Promise<string[]> {
+    return page.evaluate<string[]>("[...document.querySelectorAll('#calendar a.cell')].map((e) => e.getAttribute('data-date'))");
+  }
+
   /** Opens a page and waits until the route has rendered (no "Loading…", no failure). */
   async function open(page: Page, href: string, ready: string): Promise<void> {
     await page.goto(href);
@@ -134,7 +139,7 @@ describe('web UI in a real browser', () => {
     assert.equal(day.drawn, day.charts, 'every chart of the day view drew');
     // previous day by its button, zoom out button there
     await page.click('#prev');
-    await page.waitForFunction((d) => location.hash.includes(d), addDays(END, -2));
+    await page.waitForFunction(`location.hash.includes(${JSON.stringify(addDays(END, -2))})`);
     await page.waitForSelector('.chart canvas');
 
     await open(page, `${base}/#/trends`, '.chart canvas');
@@ -151,10 +156,10 @@ describe('web UI in a real browser', () => {
     const page = await browser.newPage();
     const errors = collectErrors(page);
     await open(page, `${base}/#/coverage/heart_rate`, '#calendar a.cell');
-    const shown = await page.$$eval('#calendar a.cell', (els) => els.map((e) => e.getAttribute('data-date')));
+    const shown = await calendarDates(page);
     for (const d of dates(END, DAYS)) assert.ok(shown.includes(d), `calendar lacks ${d}: ${shown.join(', ')}`);
     await page.click(`#calendar a.cell[data-date="${END}"]`);
-    await page.waitForFunction((d) => location.hash.startsWith(`#/day/${d}`), END);
+    await page.waitForFunction(`location.hash.startsWith(${JSON.stringify(`#/day/${END}`)})`);
     await page.waitForSelector('.chart canvas');
     assert.deepEqual(errors, []);
     await page.close();
@@ -166,9 +171,7 @@ describe('web UI in a real browser', () => {
     await open(page, `${base}/#/upload`, '#dropzone');
     await page.setInputFiles('#files', uploadFiles);
     await page.click('#start');
-    await page.waitForFunction(() => /Imported|failed/.test(document.getElementById('upload-state')?.textContent ?? ''), undefined, {
-      timeout: 60_000,
-    });
+    await page.waitForFunction("/Imported|failed/.test(document.getElementById('upload-state')?.textContent ?? '')", undefined, { timeout: 60_000 });
     const state = (await page.textContent('#upload-state')) ?? '';
     assert.equal(state, 'Imported.', state);
     const added = Number(((await page.textContent('#samples-added')) ?? '').replace(/,/g, ''));
@@ -176,7 +179,7 @@ describe('web UI in a real browser', () => {
     assert.match((await page.textContent('#summary')) ?? '', /America\/New_York|UTC/);
 
     await open(page, `${base}/#/coverage/heart_rate`, '#calendar a.cell');
-    const shown = await page.$$eval('#calendar a.cell', (els) => els.map((e) => e.getAttribute('data-date')));
+    const shown = await calendarDates(page);
     for (const d of dates(UPLOAD_END, UPLOAD_DAYS)) assert.ok(shown.includes(d), `calendar lacks the uploaded ${d}`);
     assert.deepEqual(errors, []);
     await page.close();

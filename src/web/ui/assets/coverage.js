@@ -66,7 +66,7 @@ function calendar(cov, sources, ctx) {
       const d = byDate.get(date);
       const inRange = date >= /** @type {string} */ (cov.first) && date <= /** @type {string} */ (cov.last);
       if (!d) {
-        grid.append(h('span', { class: `cell ${inRange ? 'l0' : 'none'}`, title: inRange ? `${date}: no data` : date, 'data-date': date }));
+        grid.append(h('span', { class: `cell ${inRange ? 'l0' : 'out'}`, title: inRange ? `${date}: no data` : `${date}: outside the history` }));
         continue;
       }
       const level = d.fraction <= 0 ? 0 : Math.min(4, 1 + Math.floor(d.fraction * 4));

@@ -65,15 +65,22 @@ export async function renderDay(main, ctx) {
   main.append(figures, chartsBox);
 
   const have = new Set(metrics.map((m) => m.metric));
+  let sleepError = '';
   /** @type {Promise<api.SleepSession[]>} */
   const sleepP = have.has('sleep')
-    ? /** @type {Promise<{ sessions: api.SleepSession[] }>} */ (api.get('sleep', { account, date })).then((r) => r.sessions)
+    ? /** @type {Promise<{ sessions: api.SleepSession[] }>} */ (api.get('sleep', { account, date })).then(
+        (r) => r.sessions,
+        (/** @type {unknown} */ e) => {
+          sleepError = e instanceof Error ? e.message : String(e);
+          return [];
+        },
+      )
     : Promise.resolve([]);
   const dailyP = Promise.all(
     DAILY.filter((m) => have.has(m)).map(async (m) => {
-      /** @type {api.Series} */
-      const s = await api.get('series', { account, metric: m, from, to, width: 1, source: source || undefined });
-      return { info: metrics.find((x) => x.metric === m), value: s.mean.length ? s.mean[s.mean.length - 1] : null };
+      /** @type {api.Series | null} */
+      const s = await api.get('series', { account, metric: m, from, to, width: 1, source: source || undefined }).catch(() => null);
+      return { info: metrics.find((x) => x.metric === m), value: s && s.mean.length ? s.mean[s.mean.length - 1] : null };
     }),
   );
 
@@ -131,7 +138,8 @@ export async function renderDay(main, ctx) {
       });
       u.root.dataset.metric = c.metric;
     });
-    if (have.has('sleep')) drawSleep(chartsBox, sessions, common, zone);
+    if (sleepError) chartsBox.append(h('div', { class: 'chart empty', 'data-metric': 'sleep' }, note(`Sleep stages: ${sleepError}`, 'bad')));
+    else if (have.has('sleep')) drawSleep(chartsBox, sessions, common, zone);
   };
 
   await draw();
