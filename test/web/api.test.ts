@@ -224,9 +224,65 @@ describe('web API on a generated store', () => {
     assert.match(await r2.text(), /CSRF token/);
   });
 
-  test('figures are the dump summary figures (trends)', () => {
-    // placeholder: GET /api/trends compared with summaryRows below once it exists
-    const rows = summaryRows(store, 'alice', [dayNumber(END)], [metric('steps')]);
-    assert.ok(rows.size === 1);
+  test('trends: the dump summary figures of every day', async () => {
+    const { status, body } = await get('/api/trends?account=alice');
+    assert.equal(status, 200);
+    const days = body.days as {
+      date: string;
+      steps: number | null;
+      resting_hr: number | null;
+      asleep_main_min: number | null;
+      asleep_naps_min: number | null;
+      hrv_rmssd: number | null;
+    }[];
+    assert.ok(days.length >= DAYS);
+    const nums = days.map((d) => dayNumber(d.date));
+    const rows = summaryRows(store, 'alice', nums, [metric('steps'), metric('sleep'), metric('resting_heart_rate'), metric('hrv_daily_rmssd')]);
+    for (const d of days) {
+      const r = rows.get(dayNumber(d.date)) ?? [];
+      const v = (f: string): number | null => r.find((x) => x.figure === f)?.value ?? null;
+      assert.equal(d.steps, v('steps') === null ? null : Math.round(v('steps')!), d.date);
+      assert.equal(d.resting_hr, v('resting_heart_rate'), d.date);
+      assert.equal(d.hrv_rmssd, v('hrv_daily_rmssd'), d.date);
+      assert.equal(d.asleep_main_min, v('sleep_main_asleep') === null ? null : Math.round(v('sleep_main_asleep')! / 6) / 10, d.date);
+    }
+    assert.ok(days.some((d) => d.steps !== null && d.steps > 0));
+    assert.ok(days.some((d) => d.asleep_main_min !== null && d.asleep_main_min > 60));
+    const one = await get(`/api/trends?account=alice&from=${END}&to=${END}`);
+    assert.deepEqual(
+      (one.body.days as { date: string }[]).map((d) => d.date),
+      [END],
+    );
+  });
+
+  test('sleep: the night ending on a date, stages inside the session, the dump figure of time asleep', async () => {
+    const { status, body } = await get(`/api/sleep?account=alice&date=${END}`);
+    assert.equal(status, 200);
+    const sessions = body.sessions as {
+      start: number;
+      end: number;
+      offset_min: number;
+      main: boolean;
+      minutes_asleep: number;
+      minutes_in_bed: number;
+      stages: { start: number; end: number; stage: string }[];
+    }[];
+    assert.ok(sessions.length >= 1);
+    const main = sessions.filter((s) => s.main);
+    assert.equal(main.length >= 1, true);
+    for (const s of sessions) {
+      assert.equal(localDayAtOffset(s.end, s.offset_min), dayNumber(END));
+      assert.ok(s.minutes_asleep <= s.minutes_in_bed);
+      for (const g of s.stages) {
+        assert.ok(g.start >= s.start && g.end <= s.end);
+        assert.match(g.stage, /^(awake|light|deep|rem|asleep|restless)$/);
+      }
+    }
+    const fig = summaryRows(store, 'alice', [dayNumber(END)], [metric('sleep')]).get(dayNumber(END))!;
+    const asleep = fig.find((r) => r.figure === 'sleep_main_asleep')!.value / 60;
+    assert.ok(Math.abs(main.reduce((a, s) => a + s.minutes_asleep, 0) - asleep) < 0.2);
+    const bad = await get('/api/sleep?account=alice');
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error as string, /^date: required/);
   });
 });

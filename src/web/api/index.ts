@@ -17,7 +17,8 @@ import { resolveTimezone } from '../../sinks/latest.js';
 import { dateOfDay, DAY_MS, localDayAtOffset, systemClock, zoneNamed, type Clock } from '../../time/index.js';
 import { CoverageCache, fractions, measureOf } from './coverage.js';
 import { findGaps, otherMetricSeries } from './gaps.js';
-import { accountParam, ApiError, dateRange, intParam, knownAccounts, metricParam, msParam } from './params.js';
+import { sleepOfDay, trendDays, trendSpan, type TrendDay } from './daily.js';
+import { accountParam, ApiError, dateParam, dateRange, intParam, knownAccounts, metricParam, msParam } from './params.js';
 import { MAX_READ_SAMPLES, seriesAnswer } from './series.js';
 import { StatusService } from './status.js';
 import type { ImportJob } from './uploads.js';
@@ -42,6 +43,8 @@ class Api {
   private readonly coverage: CoverageCache;
   private readonly statusService: StatusService;
   private accountsCache: { seq: number; list: string[] } | null = null;
+  /** The last trends answers (key: account, range; valid while the change sequence stays). */
+  private readonly trendsCache = new Map<string, { seq: number; days: TrendDay[] }>();
 
   constructor(
     private readonly ctx: ExtensionContext,
@@ -97,7 +100,11 @@ class Api {
               ? (q) => this.coverageOf(q)
               : name === 'series'
                 ? (q) => this.series(q)
-                : null;
+                : name === 'sleep'
+                  ? (q) => this.sleep(q)
+                  : name === 'trends'
+                    ? (q) => this.trends(q)
+                    : null;
     }
     try {
       if (handler === null) {
@@ -216,5 +223,32 @@ class Api {
       if (e instanceof RangeError) throw new ApiError(413, `${e.message} (at most ${MAX_READ_SAMPLES})`);
       throw e;
     }
+  }
+
+  // ---- GET /api/sleep -----------------------------------------------------------------------
+  private sleep(q: URLSearchParams): unknown {
+    const account = accountParam(q, this.accounts());
+    const day = dateParam(q, 'date', true)!;
+    return { account, date: dateOfDay(day), ...sleepOfDay(this.ctx.store, account, day) };
+  }
+
+  // ---- GET /api/trends ----------------------------------------------------------------------
+  private trends(q: URLSearchParams): unknown {
+    const account = accountParam(q, this.accounts());
+    const { from, to } = dateRange(q);
+    const seq = this.ctx.store.currentSeq();
+    const key = `${account}\u0000${from}\u0000${to}`;
+    const hit = this.trendsCache.get(key);
+    if (hit && hit.seq === seq) return { account, days: hit.days };
+    const span = trendSpan(this.ctx.store, account);
+    let days: TrendDay[] = [];
+    if (span !== null) {
+      const lo = Math.max(span.lo, from ?? -Infinity);
+      const hi = Math.min(span.hi, to ?? Infinity);
+      if (lo <= hi) days = trendDays(this.ctx.store, account, lo, hi);
+    }
+    if (this.trendsCache.size >= 16) this.trendsCache.clear();
+    this.trendsCache.set(key, { seq, days });
+    return { account, days };
   }
 }
