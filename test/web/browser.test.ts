@@ -195,8 +195,9 @@ describe('web UI in a real browser', () => {
     await open(page, `${root}#/day/${END}`, '.chart canvas');
     const day = await chartsDrawn(page);
     assert.equal(day.drawn, day.charts);
-    // without the trailing slash: the <base> from X-Ingress-Path keeps the URLs right
-    await open(page, `${url(proxy)}/api/hassio_ingress/tok123#/trends`, '.chart canvas');
+    await open(page, `${root}#/coverage/heart_rate`, '#calendar a.cell');
+    // every asset and API call went through the prefix: the page's <base> is the ingress path
+    assert.equal(await page.evaluate('document.baseURI'), root);
     const status = await page.evaluate(`(async () => {
       const s = await (await fetch('api/status')).json();
       const r = await fetch('api/uploads', { method: 'POST', headers: { 'x-csrf-token': s.csrf } });

@@ -54,13 +54,13 @@ export const COLORS = {
 /**
  * Draws a chart into a new box appended to `parent`.
  * @param {HTMLElement} parent
- * @param {{ title: string, zone: string, height?: number, data: import('uplot').AlignedData, series: SeriesOpts[],
+ * @param {{ title: string, metric?: string, zone: string, height?: number, data: import('uplot').AlignedData, series: SeriesOpts[],
  *   bands?: import('uplot').Band[], axisY?: Partial<import('uplot').Axis>, scaleY?: import('uplot').Scale,
  *   xRange?: [number, number], syncKey?: string, onSelect?: (from: number, to: number) => void, onReset?: () => void }} o
  * @returns {uPlot}
  */
 export function chart(parent, o) {
-  const box = h('div', { class: 'chart' });
+  const box = h('div', { class: 'chart', 'data-metric': o.metric });
   parent.append(box);
   const zone = o.zone;
   /** @type {Options} */
@@ -77,7 +77,7 @@ export function chart(parent, o) {
       x: o.xRange ? { time: true, range: () => /** @type {[number, number]} */ (o.xRange) } : { time: true },
       y: o.scaleY ?? {},
     },
-    axes: [{}, { ...(o.axisY ?? {}) }],
+    axes: [{}, { size: 60, ...(o.axisY ?? {}) }],
     cursor: {
       ...(o.syncKey ? { sync: { key: o.syncKey } } : {}),
       drag: { x: true, y: false, setScale: !o.onSelect },
@@ -110,6 +110,9 @@ export function chart(parent, o) {
   live.add(u);
   return u;
 }
+
+/** A y scale from zero (bars). @type {import('uplot').Scale} */
+export const FROM_ZERO = { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] };
 
 /** A line series. @param {string} label @param {string} stroke @param {Partial<SeriesOpts>} [more] @returns {SeriesOpts} */
 export function line(label, stroke, more = {}) {

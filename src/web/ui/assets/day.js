@@ -4,7 +4,7 @@
 // per source; previous/next day; zoom by dragging across a chart (the range is fetched again at
 // full resolution), double-click or "Whole day" to zoom out.
 import * as api from './api.js';
-import { chart, COLORS, line, bars, stepped, width } from './charts.js';
+import { chart, COLORS, FROM_ZERO, line, bars, stepped, width } from './charts.js';
 import { addDays, dayStart, fmtTime, h, hm, isDate, localDate, note, num } from './util.js';
 
 /** Charts of intraday metrics, in this order, when the account has them. */
@@ -125,9 +125,10 @@ export async function renderDay(main, ctx) {
       }
       /** @type {import('uplot').AlignedData} */
       const data = c.band ? [s.t, s.mean, s.min, s.max] : [s.t, c.bars && s.bucket_ms ? s.mean.map((v) => v) : s.mean];
-      const u = chart(chartsBox, {
+      chart(chartsBox, {
         ...common,
         title,
+        metric: c.metric,
         data,
         series: c.band
           ? [line('mean', c.color), line('min', COLORS.hrBand, { width: 0.5 }), line('max', COLORS.hrBand, { width: 0.5 })]
@@ -135,8 +136,8 @@ export async function renderDay(main, ctx) {
             ? [bars(s.bucket_ms ? 'per minute (mean)' : 'steps', c.color)]
             : [line(info?.name ?? c.metric, c.color)],
         bands: c.band ? [{ series: [3, 2], fill: COLORS.hrBand }] : [],
+        ...(c.bars ? { scaleY: FROM_ZERO } : {}),
       });
-      u.root.dataset.metric = c.metric;
     });
     if (sleepError) chartsBox.append(h('div', { class: 'chart empty', 'data-metric': 'sleep' }, note(`Sleep stages: ${sleepError}`, 'bad')));
     else if (have.has('sleep')) drawSleep(chartsBox, sessions, common, zone);
@@ -211,16 +212,16 @@ function drawSleep(box, sessions, common, zone) {
     return;
   }
   const from = Math.min(common.xRange[0], t[0] ?? common.xRange[0]);
-  const u = chart(box, {
+  chart(box, {
     ...common,
     xRange: [from, common.xRange[1]],
     title: 'Sleep stages',
+    metric: 'sleep',
     height: 160,
     data: [t, v],
     series: [stepped('stage', COLORS.sleep)],
     scaleY: { range: [-0.3, 3.3] },
     axisY: { splits: () => [0, 1, 2, 3], values: (_u, ticks) => ticks.map((x) => LEVEL_NAME[x] ?? '') },
   });
-  u.root.dataset.metric = 'sleep';
   void zone;
 }

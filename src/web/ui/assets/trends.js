@@ -3,7 +3,7 @@
 // history, each with its trailing 7-day mean; the store's reconciled daily figures. Drag to zoom
 // (all charts follow), double-click to zoom out; the buttons pick the last 3 months, year or all.
 import * as api from './api.js';
-import { bars, chart, COLORS, line } from './charts.js';
+import { bars, chart, COLORS, FROM_ZERO, line } from './charts.js';
 import { dayStart, h, mean7, note } from './util.js';
 
 /** @type {import('./app.js').Page} */
@@ -61,6 +61,7 @@ export async function renderTrends(main, ctx) {
     chart(charts, {
       ...common,
       title: 'Steps per day',
+      scaleY: FROM_ZERO,
       data: [t, steps, mean7(steps)],
       series: [bars('steps', COLORS.steps), line('7-day mean', COLORS.mean)],
     }),
@@ -73,6 +74,7 @@ export async function renderTrends(main, ctx) {
     chart(charts, {
       ...common,
       title: 'Time asleep (h)',
+      scaleY: FROM_ZERO,
       data: [t, total, mainSleep, naps, mean7(total)],
       series: [
         bars('main + naps', COLORS.naps),
@@ -89,7 +91,6 @@ export async function renderTrends(main, ctx) {
     }),
   );
   for (const u of drawn) {
-    u.root.dataset.metric = String(u.series[1]?.label ?? '');
     // zoom one: all follow
     u.hooks.setScale = [
       (self, key) => {
