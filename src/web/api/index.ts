@@ -21,18 +21,22 @@ import { sleepOfDay, trendDays, trendSpan, type TrendDay } from './daily.js';
 import { accountParam, ApiError, dateParam, dateRange, intParam, knownAccounts, metricParam, msParam } from './params.js';
 import { MAX_READ_SAMPLES, seriesAnswer } from './series.js';
 import { StatusService } from './status.js';
-import type { ImportJob } from './uploads.js';
+import { statfs } from 'node:fs/promises';
+import { STATE_KEYS } from '../../store/state-keys.js';
+import { Uploads, type ImportJob } from './uploads.js';
 
 export interface ApiOptions {
   /** Epoch ms (default Date.now): "today" of the coverage's trailing gap, token expiry, backfill target. */
   clock?: Clock;
+  /** Free space of a file system (default fs.promises.statfs): the uploads' disk check. */
+  statfs?: (path: string) => Promise<{ bavail: number | bigint; bsize: number | bigint }>;
 }
 
 /** The longest range GET /api/series reads (ms): 20 years. */
 const MAX_SERIES_SPAN = 20 * 366 * DAY_MS;
 
 export function mountApi(ctx: ExtensionContext, opts: ApiOptions = {}): () => Promise<void> {
-  const api = new Api(ctx, opts.clock ?? systemClock);
+  const api = new Api(ctx, opts.clock ?? systemClock, opts.statfs ?? ((p) => statfs(p)));
   ctx.http.routePrefix('/api/', (req, res, url) => api.handle(req, res, url), { methods: ['GET', 'POST', 'PUT', 'DELETE'] });
   return () => api.stop();
 }
@@ -46,20 +50,33 @@ class Api {
   /** The last trends answers (key: account, range; valid while the change sequence stays). */
   private readonly trendsCache = new Map<string, { seq: number; days: TrendDay[] }>();
 
+  private readonly uploads: Uploads;
+
   constructor(
     private readonly ctx: ExtensionContext,
     private readonly clock: Clock,
+    statfsFn: (path: string) => Promise<{ bavail: number | bigint; bsize: number | bigint }>,
   ) {
     this.coverage = new CoverageCache(ctx.store);
+    this.uploads = new Uploads(ctx, {
+      clock,
+      statfs: async (p) => {
+        const s = await statfsFn(p);
+        return { bavail: Number(s.bavail), bsize: Number(s.bsize) };
+      },
+    });
     this.statusService = new StatusService(ctx, clock, () => this.importJobs());
   }
 
   stop(): Promise<void> {
-    return Promise.resolve();
+    return this.uploads.stop();
   }
 
+  /** Recent imports: this process's uploads and what the drop folder recorded, newest first. */
   importJobs(): ImportJob[] {
-    return [];
+    const jobs = [...this.uploads.list(), ...dropFolderJobs(this.ctx.store.getState(STATE_KEYS.dropFolder))];
+    const at = (j: ImportJob): number => j.finished_at ?? j.started_at ?? Infinity;
+    return jobs.sort((a, b) => at(b) - at(a)).slice(0, 20);
   }
 
   private accounts(): string[] {
@@ -106,6 +123,7 @@ class Api {
                     ? (q) => this.trends(q)
                     : null;
     }
+    if (name === 'uploads') handler = this.uploadRoute(method, parts.slice(1));
     try {
       if (handler === null) {
         const known = ['status', 'metrics', 'coverage', 'series', 'sleep', 'trends', 'uploads'];
@@ -251,4 +269,76 @@ class Api {
     this.trendsCache.set(key, { seq, days });
     return { account, days };
   }
+
+  // ---- uploads ------------------------------------------------------------------------------
+  private uploadRoute(method: string, rest: string[]): Handler | null {
+    const [id, sub, file, ...more] = rest;
+    if (more.length > 0) return null;
+    if (id === undefined || id === '') return method === 'POST' ? (q, _req, res) => this.created(res, this.uploads.create(q)) : null;
+    if (sub === undefined) {
+      if (method === 'GET' || method === 'HEAD') return () => this.uploads.get(id);
+      if (method === 'DELETE') return () => this.uploads.remove(id);
+      return null;
+    }
+    if (sub === 'import' && file === undefined && method === 'POST') return (_q, _req, res) => this.created(res, this.uploads.startImport(id), 202);
+    if (sub === 'files' && file !== undefined && file !== '' && method === 'PUT') return (_q, req, res) => this.uploads.put(id, file, req, res);
+    return null;
+  }
+
+  private created(res: ServerResponse, body: unknown, status = 201): undefined {
+    sendJson(res, status, body);
+    return undefined;
+  }
+}
+
+interface DropState {
+  imported?: { name: string; size: number; hash: string; at: number; account: string }[];
+  failed?: { group: string; error: string; at: number }[];
+}
+
+/** The drop folder's records (src/sources/takeout/drop-folder.ts state) as finished import jobs. */
+export function dropFolderJobs(raw: string | null): ImportJob[] {
+  let st: DropState = {};
+  try {
+    st = raw === null ? {} : (JSON.parse(raw) as DropState);
+  } catch {
+    return [];
+  }
+  const out: ImportJob[] = [];
+  const groups = new Map<string, NonNullable<DropState['imported']>>();
+  for (const r of Array.isArray(st.imported) ? st.imported : []) {
+    // the parts of one export are imported together: one job per (account, time)
+    const k = `${r.account}\u0000${r.at}`;
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  for (const g of groups.values()) {
+    const r = g[0]!;
+    out.push({
+      id: `drop-${r.hash.slice(0, 16)}`,
+      account: r.account,
+      files: g.map((x) => ({ name: x.name, bytes: x.size })),
+      state: 'done',
+      progress: null,
+      started_at: r.at,
+      finished_at: r.at,
+      summary: null,
+      error: null,
+    });
+  }
+  for (const f of Array.isArray(st.failed) ? st.failed : []) {
+    out.push({
+      id: `drop-failed-${f.group}`,
+      account: '',
+      files: [{ name: f.group, bytes: 0 }],
+      state: 'failed',
+      progress: null,
+      started_at: f.at,
+      finished_at: f.at,
+      summary: null,
+      error: f.error,
+    });
+  }
+  return out;
 }
