@@ -139,7 +139,7 @@ describe('web UI in a real browser', () => {
     assert.equal(day.drawn, day.charts, 'every chart of the day view drew');
     // previous day by its button, zoom out button there
     await page.click('#prev');
-    await page.waitForFunction(`location.hash.includes(${JSON.stringify(addDays(END, -2))})`);
+    await page.waitForURL((u) => u.hash.startsWith(`#/day/${addDays(END, -2)}`));
     await page.waitForSelector('.chart canvas');
 
     await open(page, `${base}/#/trends`, '.chart canvas');
@@ -159,7 +159,7 @@ describe('web UI in a real browser', () => {
     const shown = await calendarDates(page);
     for (const d of dates(END, DAYS)) assert.ok(shown.includes(d), `calendar lacks ${d}: ${shown.join(', ')}`);
     await page.click(`#calendar a.cell[data-date="${END}"]`);
-    await page.waitForFunction(`location.hash.startsWith(${JSON.stringify(`#/day/${END}`)})`);
+    await page.waitForURL((u) => u.hash.startsWith(`#/day/${END}`));
     await page.waitForSelector('.chart canvas');
     assert.deepEqual(errors, []);
     await page.close();
@@ -171,7 +171,8 @@ describe('web UI in a real browser', () => {
     await open(page, `${base}/#/upload`, '#dropzone');
     await page.setInputFiles('#files', uploadFiles);
     await page.click('#start');
-    await page.waitForFunction("/Imported|failed/.test(document.getElementById('upload-state')?.textContent ?? '')", undefined, { timeout: 60_000 });
+    // (no waitForFunction: the page's CSP forbids the eval it polls with)
+    await page.waitForSelector('#upload-state[data-state="done"], #upload-state[data-state="failed"]', { timeout: 60_000 });
     const state = (await page.textContent('#upload-state')) ?? '';
     assert.equal(state, 'Imported.', state);
     const added = Number(((await page.textContent('#samples-added')) ?? '').replace(/,/g, ''));

@@ -70,6 +70,7 @@ export async function renderUpload(main, ctx) {
     void run().catch((/** @type {unknown} */ e) => {
       state.className = 'bad';
       state.textContent = `Upload failed: ${e instanceof Error ? e.message : String(e)}`;
+      state.dataset.state = 'failed';
       start.disabled = false;
       input.disabled = false;
     });
@@ -115,6 +116,7 @@ export async function renderUpload(main, ctx) {
       bar.value = p.done;
     }
     state.className = job.state === 'failed' ? 'bad' : job.state === 'done' ? 'ok' : 'muted';
+    state.dataset.state = job.state;
     state.textContent =
       job.state === 'done'
         ? 'Imported.'
