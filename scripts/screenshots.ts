@@ -25,7 +25,6 @@ try {
   const gen = await generateTakeout({ out: join(dir, 'gen'), format: 'zip', days: DAYS, endDate: END, seed: 42, timezone: TZ, partialDay: false });
   const dbPath = join(dir, 'fitbit-bridge.db');
   const store = openStore(dbPath);
-  // a hole in the history for the gaps list: the export's days but a week in the middle
   await importTakeout({ paths: gen.files, account: 'demo', store, logger: silentLogger(), timezone: TZ });
   const file = join(dir, 'config.yaml');
   writeFileSync(file, '');
@@ -48,7 +47,9 @@ try {
   let failed = false;
   try {
     for (const [name, hash, ready] of pages) {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 800 }, colorScheme: 'light' });
+      // the browser in the account's zone: the pages use the account's zone when /api/status names
+      // it and the browser's otherwise
+      const page = await browser.newPage({ viewport: { width: 1200, height: 800 }, colorScheme: 'light', timezoneId: TZ });
       const errors = collectErrors(page);
       await page.goto(`${base}/${hash}`);
       await page.waitForSelector(ready, { timeout: 30_000 });

@@ -137,7 +137,18 @@ describe('web UI in a real browser', () => {
     const day = await chartsDrawn(page);
     assert.ok(day.charts >= 3, `day view: ${day.charts} charts`);
     assert.equal(day.drawn, day.charts, 'every chart of the day view drew');
-    // previous day by its button, zoom out button there
+    // zoom: a drag across the heart-rate chart fetches that range again; "Whole day" goes back
+    const over = await page.locator('.chart[data-metric="heart_rate"] .u-over').boundingBox();
+    assert.ok(over, 'the heart-rate chart has a plotting area');
+    await page.mouse.move(over.x + over.width * 0.4, over.y + over.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(over.x + over.width * 0.5, over.y + over.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForSelector('#zoom-out:not([disabled])');
+    await page.waitForSelector('.chart[data-metric="heart_rate"] canvas');
+    await page.click('#zoom-out');
+    await page.waitForSelector('#zoom-out[disabled]');
+    // previous day by its button
     await page.click('#prev');
     await page.waitForURL((u) => u.hash.startsWith(`#/day/${addDays(END, -2)}`));
     await page.waitForSelector('.chart canvas');

@@ -34,9 +34,8 @@ export async function renderDay(main, ctx) {
   const date = isDate(ctx.args[0]) ? /** @type {string} */ (ctx.args[0]) : localDate(latest || ctx.status.now, zone);
   const source = ctx.query.get('source') ?? '';
   const allSources = [...new Set(metrics.flatMap((m) => m.sources))].sort();
-  const from = dayStart(date, zone);
+  const dayFrom = dayStart(date, zone);
   const to = dayStart(addDays(date, 1), zone);
-  const view = { from, to };
 
   const sourceSelect = h('select', { id: 'source' }, h('option', { value: '' }, 'reconciled'), ...allSources.map((s) => h('option', { value: s }, s)));
   sourceSelect.value = source;
@@ -79,10 +78,14 @@ export async function renderDay(main, ctx) {
   const dailyP = Promise.all(
     DAILY.filter((m) => have.has(m)).map(async (m) => {
       /** @type {api.Series | null} */
-      const s = await api.get('series', { account, metric: m, from, to, width: 1, source: source || undefined }).catch(() => null);
+      const s = await api.get('series', { account, metric: m, from: dayFrom, to, width: 1, source: source || undefined }).catch(() => null);
       return { info: metrics.find((x) => x.metric === m), value: s && s.mean.length ? s.mean[s.mean.length - 1] : null };
     }),
   );
+
+  // the day starts when its night's sleep does (the evening before), so the night shows whole
+  const from = Math.min(dayFrom, ...(await sleepP).map((x) => x.start));
+  const view = { from, to };
 
   const draw = async () => {
     zoomOut.disabled = view.from === from && view.to === to;
@@ -124,7 +127,7 @@ export async function renderDay(main, ctx) {
         return;
       }
       /** @type {import('uplot').AlignedData} */
-      const data = c.band ? [s.t, s.mean, s.min, s.max] : [s.t, c.bars && s.bucket_ms ? s.mean.map((v) => v) : s.mean];
+      const data = withGaps(s, c.band ? [s.mean, s.min, s.max] : [s.mean]);
       chart(chartsBox, {
         ...common,
         title,
@@ -177,6 +180,31 @@ function common0(view, from, to, draw) {
   void draw();
 }
 
+/**
+ * The chart's data with a break (null) wherever the samples pause for longer than 10 minutes (raw)
+ * or 2.5 buckets: a tracker not worn is a hole, not a straight line across it.
+ * @param {api.Series} s @param {(number | null)[][]} cols
+ * @returns {import('uplot').AlignedData}
+ */
+function withGaps(s, cols) {
+  const limit = s.bucket_ms ? Math.max(2.5 * s.bucket_ms, 10 * 60_000) : 10 * 60_000;
+  /** @type {number[]} */
+  const t = [];
+  /** @type {(number | null)[][]} */
+  const out = cols.map(() => []);
+  for (let i = 0; i < s.t.length; i++) {
+    const ti = /** @type {number} */ (s.t[i]);
+    const prev = s.t[i - 1];
+    if (prev !== undefined && ti - prev > limit) {
+      t.push(prev + 1);
+      for (const o of out) o.push(null);
+    }
+    t.push(ti);
+    cols.forEach((c, k) => out[k]?.push(c[i] ?? null));
+  }
+  return [t, ...out];
+}
+
 /** @param {number} ms */
 function bucketText(ms) {
   return ms >= 3_600_000 ? `${ms / 3_600_000} h` : ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
@@ -211,10 +239,8 @@ function drawSleep(box, sessions, common, zone) {
     box.append(h('div', { class: 'chart empty', 'data-metric': 'sleep' }, h('div', { class: 'u-title' }, 'Sleep stages'), note('No sleep ends on this day.')));
     return;
   }
-  const from = Math.min(common.xRange[0], t[0] ?? common.xRange[0]);
   chart(box, {
     ...common,
-    xRange: [from, common.xRange[1]],
     title: 'Sleep stages',
     metric: 'sleep',
     height: 160,
