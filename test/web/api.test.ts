@@ -17,7 +17,8 @@ import { importTakeout } from '../../src/sources/takeout/import.js';
 import { openStore } from '../../src/store/store.js';
 import type { Store } from '../../src/store/types.js';
 import { generateTakeout } from '../../src/synthetic/index.js';
-import { addDays, dayNumber, DAY_MS, localDayAtOffset } from '../../src/time/index.js';
+import { addDays, dateOfDay, dayNumber, DAY_MS, localDayAtOffset } from '../../src/time/index.js';
+import { sampleDayFigures } from '../../src/web/api/coverage.js';
 import { metric } from '../../src/metrics/registry.js';
 import { silentLogger } from '../../src/util/log.js';
 import { QUIET_SCHEDULE_ENV } from '../support/schedule.js';
@@ -284,5 +285,36 @@ describe('web API on a generated store', () => {
     const bad = await get('/api/sleep?account=alice');
     assert.equal(bad.status, 400);
     assert.match(bad.body.error as string, /^date: required/);
+  });
+
+  test('coverage and trends follow new data (the caches are brought up to date from the change sequence)', async () => {
+    const before = await get('/api/coverage?account=alice&metric=heart_rate');
+    await get('/api/trends?account=alice');
+    // two hours of heart rate and a few steps on a new day, three days after the export
+    const day = dayNumber(addDays(END, 3));
+    const t0 = day * DAY_MS + 12 * 3600_000; // noon UTC: 07:00 or 08:00 in New York, the same local day
+    const hr = Array.from({ length: 7200 / 5 }, (_, k) => ({ t: t0 + k * 5000, offset: -240, v: 80 }));
+    store.write(() => store.writeSamples({ account: 'alice', metric: 'heart_rate', source: 'Test tracker' }, hr, { exportMs: 1 }));
+    store.write(() =>
+      store.writeSamples(
+        { account: 'alice', metric: 'steps', source: 'Test tracker' },
+        [
+          { t: t0, offset: -240, v: 30 },
+          { t: t0 + 60_000, offset: -240, v: 12 },
+        ],
+        { exportMs: 1 },
+      ),
+    );
+    const after = await get('/api/coverage?account=alice&metric=heart_rate');
+    const days = after.body.days as { date: string; value: number; sources: Record<string, number> }[];
+    assert.equal(days.length, (before.body.days as unknown[]).length + 1);
+    const fresh = sampleDayFigures(store, 'alice', metric('heart_rate'), null);
+    assert.deepEqual(
+      days.map((d) => [d.date, d.value, d.sources]),
+      [...fresh.entries()].sort((a, b) => a[0] - b[0]).map(([d, f]) => [dateOfDay(d), f.value, f.sources]),
+    );
+    assert.equal(days.find((d) => d.date === addDays(END, 3))?.value, 120);
+    const tr = await get(`/api/trends?account=alice&from=${addDays(END, 3)}`);
+    assert.deepEqual(tr.body.days, [{ date: addDays(END, 3), steps: 42, resting_hr: null, asleep_main_min: null, asleep_naps_min: null, hrv_rmssd: null }]);
   });
 });

@@ -17,8 +17,8 @@
  */
 import type { MetricDef, SessionKind } from '../../metrics/registry.js';
 import { rankedSeries } from '../../reconcile/day-totals.js';
-import type { Store } from '../../store/types.js';
-import { DAY_MS, MINUTE_MS, localDayAtOffset } from '../../time/index.js';
+import type { SampleColumns, Store } from '../../store/types.js';
+import { DAY_MS, localDayAtOffset } from '../../time/index.js';
 
 export type Measure = 'worn_minutes' | 'samples' | 'sessions';
 
@@ -41,6 +41,8 @@ export function measureOf(def: MetricDef): Measure {
 }
 
 const DAY_MINUTES = 1440;
+/** A local copy of MINUTE_MS for the per-sample loops (an imported binding is read through its module on every access when run from sources). */
+const MIN_MS = 60_000;
 
 /**
  * The per-local-day figures of an intraday or daily metric. `only`: recompute these local days
@@ -52,6 +54,8 @@ export function sampleDayFigures(store: Store, account: string, def: MetricDef, 
   /** local day → minutes claimed by a higher-ranked source */
   const claimed = new Map<number, Uint8Array>();
   const out = new Map<number, DayFigure>();
+  /** local day → samples of the merged series (not worn) */
+  const merged = new Map<number, number>();
   const figure = (d: number): DayFigure => {
     let f = out.get(d);
     if (!f) out.set(d, (f = { value: 0, sources: {} }));
@@ -70,29 +74,16 @@ export function sampleDayFigures(store: Store, account: string, def: MetricDef, 
     const have = blocksWanted === null ? store.days(key) : blocksWanted;
     for (const b of have) {
       if (s.first === null || s.last === null || (b + 1) * DAY_MS <= s.first || b * DAY_MS > s.last) continue;
-      const c = store.readDayColumns(key, b);
-      for (let i = 0; i < c.n; i++) {
-        const lm = Math.floor((c.t[i]! + c.offset[i]! * MINUTE_MS) / MINUTE_MS);
-        const d = Math.floor(lm / DAY_MINUTES);
-        if (only !== null && !only.has(d)) continue;
-        const m = lm - d * DAY_MINUTES;
-        let bits = mine.get(d);
-        if (!bits) mine.set(d, (bits = new Uint8Array(DAY_MINUTES)));
-        const first = bits[m] === 0;
-        bits[m] = 1;
-        if (!worn) {
-          own.set(d, (own.get(d) ?? 0) + 1);
-          if (claimed.get(d)?.[m] !== 1) figure(d).value++;
-        } else if (first) own.set(d, (own.get(d) ?? 0) + 1);
-      }
+      scanBlock(store.readDayColumns(key, b), worn, only, mine, own, claimed, merged);
     }
-    for (const [d, bits] of mine) {
-      let cl = claimed.get(d);
-      if (!cl) claimed.set(d, (cl = new Uint8Array(DAY_MINUTES)));
-      for (let m = 0; m < DAY_MINUTES; m++) if (bits[m] === 1) cl[m] = 1;
+    for (const [d, x] of mine) {
+      const c = claimed.get(d);
+      if (!c) claimed.set(d, x);
+      else for (let m = 0; m < DAY_MINUTES; m++) c[m]! |= x[m]!;
     }
-    for (const [d, n] of own) figure(d).sources[s.source] = n;
+    for (const [d, n] of own) if (n > 0) figure(d).sources[s.source] = n;
   }
+  for (const [d, n] of merged) if (n > 0) figure(d).value = n;
   if (worn) {
     for (const [d, cl] of claimed) {
       let n = 0;
@@ -101,6 +92,66 @@ export function sampleDayFigures(store: Store, account: string, def: MetricDef, 
     }
   }
   return out;
+}
+
+/**
+ * One block's samples into the per-day minute maps of its source (`mine`), its own counts
+ * (`own`: minutes when `worn`, else samples) and the merged sample counts (`merged`: samples in
+ * minutes no higher-ranked source `claimed`). Samples are sorted and their local day changes
+ * rarely, so the day's state is kept in locals (no closure: this loop runs for every sample).
+ */
+function scanBlock(
+  c: SampleColumns,
+  worn: boolean,
+  only: ReadonlySet<number> | null,
+  mine: Map<number, Uint8Array>,
+  own: Map<number, number>,
+  claimed: ReadonlyMap<number, Uint8Array>,
+  merged: Map<number, number>,
+): void {
+  const ts = c.t;
+  const offs = c.offset;
+  let curDay = NaN;
+  let skip = true;
+  let bits: Uint8Array = new Uint8Array(0);
+  let cl: Uint8Array | undefined;
+  let ownN = 0;
+  let mergedN = 0;
+  for (let i = 0; i < c.n; i++) {
+    const lm = Math.floor((ts[i]! + offs[i]! * MIN_MS) / MIN_MS);
+    const d = Math.floor(lm / DAY_MINUTES);
+    if (d !== curDay) {
+      if (!skip) {
+        own.set(curDay, (own.get(curDay) ?? 0) + ownN);
+        merged.set(curDay, (merged.get(curDay) ?? 0) + mergedN);
+      }
+      ownN = mergedN = 0;
+      curDay = d;
+      skip = only !== null && !only.has(d);
+      if (!skip) {
+        let x = mine.get(d);
+        if (!x) mine.set(d, (x = new Uint8Array(DAY_MINUTES)));
+        bits = x;
+        cl = claimed.get(d);
+      }
+    }
+    if (skip) continue;
+    const m = lm - d * DAY_MINUTES;
+    if (worn) {
+      if (bits[m] === 0) {
+        bits[m] = 1;
+        ownN++;
+      }
+    } else {
+      bits[m] = 1;
+      ownN++;
+      if (cl === undefined || cl[m] !== 1) mergedN++;
+    }
+  }
+  if (!skip) {
+    own.set(curDay, (own.get(curDay) ?? 0) + ownN);
+    merged.set(curDay, (merged.get(curDay) ?? 0) + mergedN);
+  }
 }
 
 /** The per-local-day figures of sleep (the day a sleep ends) or exercise (the day it starts): counted sessions. */
@@ -128,44 +179,95 @@ interface CacheEntry {
   days: Map<number, DayFigure>;
 }
 
-/** Per (account, metric) day figures kept between requests, brought up to date by the store's change sequence. */
+/** Local days computed per step of a first computation (then the event loop gets a turn). */
+const CHUNK_DAYS = 60;
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * Per (account, metric) day figures kept between requests. The first computation runs in steps
+ * of CHUNK_DAYS local days, yielding between them (the bridge goes on serving and syncing; the
+ * API warms it up after start); later requests bring the entry up to date from the store's change
+ * sequence: only the local days around the blocks / sessions changed since are computed again.
+ */
 export class CoverageCache {
   private readonly entries = new Map<string, CacheEntry>();
+  private readonly pending = new Map<string, Promise<CacheEntry>>();
+  private stopped = false;
 
   constructor(private readonly store: Store) {}
 
-  days(account: string, def: MetricDef): Map<number, DayFigure> {
+  /** Ends first computations in progress (between steps); their callers get an error. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  async days(account: string, def: MetricDef): Promise<Map<number, DayFigure>> {
     const key = `${account}\u0000${def.id}`;
-    const seq = this.store.currentSeq();
-    const e = this.entries.get(key);
-    if (e && e.seq === seq) return e.days;
-    if (e && e.seq < seq) {
-      const touched = new Set<number>();
-      if (def.kind === 'session') {
-        for (const s of this.store.changedSessions(e.seq)) {
-          if (s.account !== account || s.kind !== def.id) continue;
-          for (let d = localDayAtOffset(s.start, s.startOffset) - 1; d <= localDayAtOffset(s.end, s.endOffset) + 1; d++) touched.add(d);
-        }
-      } else {
-        for (const b of this.store.changedBlocks(e.seq)) {
-          if (b.key.account !== account || b.key.metric !== def.id) continue;
-          for (let d = b.day - 1; d <= b.day + 1; d++) touched.add(d);
-        }
+    let e = this.entries.get(key);
+    if (!e) {
+      let p = this.pending.get(key);
+      if (!p) {
+        p = this.computeAll(account, def)
+          .then((x) => {
+            this.entries.set(key, x);
+            return x;
+          })
+          .finally(() => this.pending.delete(key));
+        this.pending.set(key, p);
       }
-      if (touched.size > 0) {
-        const fresh = this.compute(account, def, touched);
-        for (const d of touched) {
-          const f = fresh.get(d);
-          if (f) e.days.set(d, f);
-          else e.days.delete(d);
-        }
-      }
-      e.seq = seq;
-      return e.days;
+      e = await p;
     }
-    const days = this.compute(account, def, null);
-    this.entries.set(key, { seq, days });
-    return days;
+    this.update(e, account, def);
+    return e.days;
+  }
+
+  private update(e: CacheEntry, account: string, def: MetricDef): void {
+    const seq = this.store.currentSeq();
+    if (e.seq >= seq) return;
+    const touched = new Set<number>();
+    if (def.kind === 'session') {
+      for (const s of this.store.changedSessions(e.seq)) {
+        if (s.account !== account || s.kind !== def.id) continue;
+        for (let d = localDayAtOffset(s.start, s.startOffset) - 1; d <= localDayAtOffset(s.end, s.endOffset) + 1; d++) touched.add(d);
+      }
+    } else {
+      for (const b of this.store.changedBlocks(e.seq)) {
+        if (b.key.account !== account || b.key.metric !== def.id) continue;
+        for (let d = b.day - 1; d <= b.day + 1; d++) touched.add(d);
+      }
+    }
+    if (touched.size > 0) {
+      const fresh = this.compute(account, def, touched);
+      for (const d of touched) {
+        const f = fresh.get(d);
+        if (f) e.days.set(d, f);
+        else e.days.delete(d);
+      }
+    }
+    e.seq = seq;
+  }
+
+  private async computeAll(account: string, def: MetricDef): Promise<CacheEntry> {
+    const seq = this.store.currentSeq();
+    if (def.kind === 'session') return { seq, days: this.compute(account, def, null) };
+    let lo = Infinity,
+      hi = -Infinity;
+    for (const s of this.store.listSeries({ account, metric: def.id })) {
+      if (s.count === 0 || s.first === null || s.last === null) continue;
+      lo = Math.min(lo, Math.floor(s.first / DAY_MS) - 1);
+      hi = Math.max(hi, Math.floor(s.last / DAY_MS) + 1);
+    }
+    const days = new Map<number, DayFigure>();
+    if (hi - lo <= CHUNK_DAYS) return { seq, days: lo <= hi ? this.compute(account, def, null) : days };
+    for (let a = lo; a <= hi; a += CHUNK_DAYS) {
+      if (this.stopped) throw new Error('the web API is stopping');
+      const only = new Set<number>();
+      for (let d = a; d < a + CHUNK_DAYS && d <= hi; d++) only.add(d);
+      for (const [d, f] of this.compute(account, def, only)) days.set(d, f);
+      await turn();
+    }
+    return { seq, days };
   }
 
   private compute(account: string, def: MetricDef, only: ReadonlySet<number> | null): Map<number, DayFigure> {

@@ -93,15 +93,15 @@ export function trendSpan(store: Store, account: string): { lo: number; hi: numb
   return lo <= hi ? { lo, hi } : null;
 }
 
-/** One row per local day of [lo, hi] that has any of the figures (the dump summary's). */
-export function trendDays(store: Store, account: string, lo: number, hi: number): TrendDay[] {
+/** The row of each of the given local days that has any of the figures (the dump summary's). */
+export function trendRows(store: Store, account: string, days: readonly number[]): Map<number, TrendDay> {
   const defs = TREND_METRICS.map((id) => metric(id));
-  const out: TrendDay[] = [];
-  for (let a = lo; a <= hi; a += CHUNK_DAYS) {
-    const days: number[] = [];
-    for (let d = a; d <= Math.min(hi, a + CHUNK_DAYS - 1); d++) days.push(d);
-    const rows = summaryRows(store, account, days, defs);
-    for (const d of days) {
+  const out = new Map<number, TrendDay>();
+  const sorted = [...new Set(days)].sort((a, b) => a - b);
+  for (let i = 0; i < sorted.length; i += CHUNK_DAYS) {
+    const chunk = sorted.slice(i, i + CHUNK_DAYS);
+    const rows = summaryRows(store, account, chunk, defs);
+    for (const d of chunk) {
       const r = rows.get(d);
       if (!r || r.length === 0) continue;
       const val = (figure: string): number | null => r.find((x) => x.figure === figure)?.value ?? null;
@@ -110,7 +110,7 @@ export function trendDays(store: Store, account: string, lo: number, hi: number)
         return v === null ? null : round1(v / 60);
       };
       const steps = val('steps');
-      out.push({
+      out.set(d, {
         date: dateOfDay(d),
         steps: steps === null ? null : Math.round(steps),
         resting_hr: val('resting_heart_rate'),
@@ -121,4 +121,85 @@ export function trendDays(store: Store, account: string, lo: number, hi: number)
     }
   }
   return out;
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * Each account's trend rows of its whole history, kept between requests: the first computation
+ * runs CHUNK_DAYS days at a time, yielding between them; later requests compute again only the
+ * local days around the blocks and sleeps changed since (the store's change sequence).
+ */
+export class TrendCache {
+  private readonly entries = new Map<string, { seq: number; rows: Map<number, TrendDay> }>();
+  private readonly pending = new Map<string, Promise<{ seq: number; rows: Map<number, TrendDay> }>>();
+  private stopped = false;
+
+  constructor(private readonly store: Store) {}
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** The rows of [from, to] (local day numbers; null: open), oldest first. */
+  async rows(account: string, from: number | null, to: number | null): Promise<TrendDay[]> {
+    let e = this.entries.get(account);
+    if (!e) {
+      let p = this.pending.get(account);
+      if (!p) {
+        p = this.computeAll(account)
+          .then((x) => {
+            this.entries.set(account, x);
+            return x;
+          })
+          .finally(() => this.pending.delete(account));
+        this.pending.set(account, p);
+      }
+      e = await p;
+    }
+    this.update(account, e);
+    return [...e.rows.entries()]
+      .filter(([d]) => (from === null || d >= from) && (to === null || d <= to))
+      .sort((a, b) => a[0] - b[0])
+      .map(([, r]) => r);
+  }
+
+  private update(account: string, e: { seq: number; rows: Map<number, TrendDay> }): void {
+    const seq = this.store.currentSeq();
+    if (e.seq >= seq) return;
+    const touched = new Set<number>();
+    for (const b of this.store.changedBlocks(e.seq)) {
+      if (b.key.account !== account || !TREND_METRICS.includes(b.key.metric)) continue;
+      for (let d = b.day - 1; d <= b.day + 1; d++) touched.add(d);
+    }
+    for (const s of this.store.changedSessions(e.seq)) {
+      if (s.account !== account || s.kind !== 'sleep') continue;
+      // a changed sleep can change which version counts and main / nap of the nights around it
+      for (let d = localDayAtOffset(s.start, s.startOffset) - 1; d <= localDayAtOffset(s.end, s.endOffset) + 1; d++) touched.add(d);
+    }
+    if (touched.size > 0) {
+      const fresh = trendRows(this.store, account, [...touched]);
+      for (const d of touched) {
+        const r = fresh.get(d);
+        if (r) e.rows.set(d, r);
+        else e.rows.delete(d);
+      }
+    }
+    e.seq = seq;
+  }
+
+  private async computeAll(account: string): Promise<{ seq: number; rows: Map<number, TrendDay> }> {
+    const seq = this.store.currentSeq();
+    const rows = new Map<number, TrendDay>();
+    const span = trendSpan(this.store, account);
+    if (span === null) return { seq, rows };
+    for (let a = span.lo; a <= span.hi; a += CHUNK_DAYS) {
+      if (this.stopped) throw new Error('the web API is stopping');
+      const days: number[] = [];
+      for (let d = a; d <= Math.min(span.hi, a + CHUNK_DAYS - 1); d++) days.push(d);
+      for (const [d, r] of trendRows(this.store, account, days)) rows.set(d, r);
+      await turn();
+    }
+    return { seq, rows };
+  }
 }

@@ -17,7 +17,7 @@ import { resolveTimezone } from '../../sinks/latest.js';
 import { dateOfDay, DAY_MS, localDayAtOffset, systemClock, zoneNamed, type Clock } from '../../time/index.js';
 import { CoverageCache, fractions, measureOf } from './coverage.js';
 import { findGaps, otherMetricSeries } from './gaps.js';
-import { sleepOfDay, trendDays, trendSpan, type TrendDay } from './daily.js';
+import { sleepOfDay, TrendCache } from './daily.js';
 import { accountParam, ApiError, dateParam, dateRange, intParam, knownAccounts, metricParam, msParam } from './params.js';
 import { MAX_READ_SAMPLES, seriesAnswer } from './series.js';
 import { StatusService } from './status.js';
@@ -30,6 +30,8 @@ export interface ApiOptions {
   clock?: Clock;
   /** Free space of a file system (default fs.promises.statfs): the uploads' disk check. */
   statfs?: (path: string) => Promise<{ bavail: number | bigint; bsize: number | bigint }>;
+  /** Compute the coverage and trends in the background this long after start (ms, default 2000; null: never, they are computed on the first request). */
+  prewarmMs?: number | null;
 }
 
 /** The longest range GET /api/series reads (ms): 20 years. */
@@ -37,6 +39,7 @@ const MAX_SERIES_SPAN = 20 * 366 * DAY_MS;
 
 export function mountApi(ctx: ExtensionContext, opts: ApiOptions = {}): () => Promise<void> {
   const api = new Api(ctx, opts.clock ?? systemClock, opts.statfs ?? ((p) => statfs(p)));
+  if (opts.prewarmMs !== null) api.startPrewarm(opts.prewarmMs ?? 2000);
   ctx.http.routePrefix('/api/', (req, res, url) => api.handle(req, res, url), { methods: ['GET', 'POST', 'PUT', 'DELETE'] });
   return () => api.stop();
 }
@@ -47,8 +50,9 @@ class Api {
   private readonly coverage: CoverageCache;
   private readonly statusService: StatusService;
   private accountsCache: { seq: number; list: string[] } | null = null;
-  /** The last trends answers (key: account, range; valid while the change sequence stays). */
-  private readonly trendsCache = new Map<string, { seq: number; days: TrendDay[] }>();
+  private readonly trendCache: TrendCache;
+  private prewarmTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
 
   private readonly uploads: Uploads;
 
@@ -58,6 +62,7 @@ class Api {
     statfsFn: (path: string) => Promise<{ bavail: number | bigint; bsize: number | bigint }>,
   ) {
     this.coverage = new CoverageCache(ctx.store);
+    this.trendCache = new TrendCache(ctx.store);
     this.uploads = new Uploads(ctx, {
       clock,
       statfs: async (p) => {
@@ -68,8 +73,37 @@ class Api {
     this.statusService = new StatusService(ctx, clock, () => this.importJobs());
   }
 
-  stop(): Promise<void> {
-    return this.uploads.stop();
+  /** Computes the coverage of every metric and the trends of every account in the background (in steps), so the pages answer at once. */
+  startPrewarm(delayMs: number): void {
+    this.prewarmTimer = setTimeout(() => {
+      this.prewarmTimer = null;
+      this.prewarm().catch((e: unknown) => {
+        if (!this.stopping) this.ctx.logger.warn({ err: errText(e) }, 'web api: warming the coverage and trends failed');
+      });
+    }, delayMs);
+    this.prewarmTimer.unref();
+  }
+
+  private async prewarm(): Promise<void> {
+    const t0 = Date.now();
+    for (const account of this.accounts()) {
+      if (this.stopping) return;
+      await this.trendCache.rows(account, null, null);
+      const metrics = new Set<string>(this.ctx.store.listSeries({ account }).map((s) => s.metric));
+      for (const m of METRICS) {
+        if (this.stopping) return;
+        if (m.kind === 'session' || metrics.has(m.id)) await this.coverage.days(account, m);
+      }
+    }
+    this.ctx.logger.debug({ ms: Date.now() - t0 }, 'web api: coverage and trends computed');
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.prewarmTimer) clearTimeout(this.prewarmTimer);
+    this.coverage.stop();
+    this.trendCache.stop();
+    await this.uploads.stop();
   }
 
   /** Recent imports: this process's uploads and what the drop folder recorded, newest first. */
@@ -184,11 +218,11 @@ class Api {
   }
 
   // ---- GET /api/coverage --------------------------------------------------------------------
-  private coverageOf(q: URLSearchParams): unknown {
+  private async coverageOf(q: URLSearchParams): Promise<unknown> {
     const account = accountParam(q, this.accounts());
     const def: MetricDef = metricParam(q);
     const { from, to } = dateRange(q);
-    const all = this.coverage.days(account, def);
+    const all = await this.coverage.days(account, def);
     const measure = measureOf(def);
     const frac = fractions(measure, all);
     const dayNums = [...all.keys()].sort((a, b) => a - b);
@@ -251,23 +285,10 @@ class Api {
   }
 
   // ---- GET /api/trends ----------------------------------------------------------------------
-  private trends(q: URLSearchParams): unknown {
+  private async trends(q: URLSearchParams): Promise<unknown> {
     const account = accountParam(q, this.accounts());
     const { from, to } = dateRange(q);
-    const seq = this.ctx.store.currentSeq();
-    const key = `${account}\u0000${from}\u0000${to}`;
-    const hit = this.trendsCache.get(key);
-    if (hit && hit.seq === seq) return { account, days: hit.days };
-    const span = trendSpan(this.ctx.store, account);
-    let days: TrendDay[] = [];
-    if (span !== null) {
-      const lo = Math.max(span.lo, from ?? -Infinity);
-      const hi = Math.min(span.hi, to ?? Infinity);
-      if (lo <= hi) days = trendDays(this.ctx.store, account, lo, hi);
-    }
-    if (this.trendsCache.size >= 16) this.trendsCache.clear();
-    this.trendsCache.set(key, { seq, days });
-    return { account, days };
+    return { account, days: await this.trendCache.rows(account, from, to) };
   }
 
   // ---- uploads ------------------------------------------------------------------------------

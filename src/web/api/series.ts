@@ -13,7 +13,6 @@
 import type { MetricDef } from '../../metrics/registry.js';
 import { rankedSeries } from '../../reconcile/day-totals.js';
 import type { SeriesInfo, Store } from '../../store/types.js';
-import { DAY_MS, MINUTE_MS } from '../../time/index.js';
 
 export interface SeriesAnswer {
   metric: string;
@@ -35,6 +34,10 @@ export interface Merged {
   v: Float64Array;
 }
 
+/** Local copies for the per-sample loops (an imported binding is read through its module on every access when run from sources). */
+const MIN_MS = 60_000;
+const DAY = 86_400_000;
+
 /** Most samples one answer reads (about 3 years of one-per-second data is far beyond this). */
 export const MAX_READ_SAMPLES = 20_000_000;
 
@@ -43,70 +46,108 @@ export const MAX_READ_SAMPLES = 20_000_000;
  * with several, per minute the highest-ranked source's samples (series must be ranked best first).
  */
 export function readMerged(store: Store, series: readonly SeriesInfo[], from: number, to: number): Merged {
-  const parts: { t: Float64Array; v: Float64Array; n: number }[] = [];
-  const span = Math.max(0, Math.ceil((to - from) / MINUTE_MS) + 1);
+  const span = Math.max(0, Math.ceil((to - from) / MIN_MS) + 1);
   const claimed = series.length > 1 ? new Uint8Array(span) : null;
   const mine = series.length > 1 ? new Uint8Array(span) : null;
-  const base = Math.floor(from / MINUTE_MS);
+  const base = Math.floor(from / MIN_MS);
+  /** One sorted run per source (its blocks are in day order, each sorted). */
+  const runs: Merged[] = [];
   let total = 0;
   for (const s of series) {
     if (s.first === null || s.last === null || s.last < from || s.first >= to) continue;
     const key = { account: s.account, metric: s.metric, source: s.source };
     mine?.fill(0);
-    const lo = Math.max(Math.floor(from / DAY_MS), Math.floor(s.first / DAY_MS));
-    const hi = Math.min(Math.floor((to - 1) / DAY_MS), Math.floor(s.last / DAY_MS));
+    const lo = Math.max(Math.floor(from / DAY), Math.floor(s.first / DAY));
+    const hi = Math.min(Math.floor((to - 1) / DAY), Math.floor(s.last / DAY));
+    const parts: Merged[] = [];
+    let n = 0;
     for (let d = lo; d <= hi; d++) {
       const c = store.readDayColumns(key, d);
       if (c.n === 0) continue;
-      const t = new Float64Array(c.n);
-      const v = new Float64Array(c.n);
-      let k = 0;
-      for (let i = 0; i < c.n; i++) {
-        const ti = c.t[i]!;
-        if (ti < from || ti >= to) continue;
-        if (claimed !== null) {
-          const m = Math.floor(ti / MINUTE_MS) - base;
-          if (claimed[m] === 1) continue;
-          mine![m] = 1;
-        }
-        t[k] = ti;
-        v[k] = c.v[i]!;
-        k++;
-      }
-      if (k > 0) {
-        parts.push({ t: t.subarray(0, k), v: v.subarray(0, k), n: k });
-        total += k;
-        if (total > MAX_READ_SAMPLES) throw new RangeError(`more than ${MAX_READ_SAMPLES} samples in the range: ask for a shorter one`);
-      }
+      const p = keepIn(c.t, c.v, c.n, from, to, claimed, mine, base);
+      if (p.n === 0) continue;
+      parts.push(p);
+      n += p.n;
+      if (total + n > MAX_READ_SAMPLES) throw new RangeError(`more than ${MAX_READ_SAMPLES} samples in the range: ask for a shorter one`);
     }
     if (claimed !== null && mine !== null) for (let m = 0; m < span; m++) if (mine[m] === 1) claimed[m] = 1;
+    if (n > 0) runs.push(concat(parts, n));
+    total += n;
   }
-  const t = new Float64Array(total);
-  const v = new Float64Array(total);
+  if (runs.length === 0) return { n: 0, t: new Float64Array(0), v: new Float64Array(0) };
+  let out = runs[0]!;
+  for (let i = 1; i < runs.length; i++) out = mergeTwo(out, runs[i]!);
+  return out;
+}
+
+/** The samples of one block in [from, to) whose minute no higher-ranked source claimed (marking them in `mine`). */
+function keepIn(
+  t: Float64Array,
+  v: Float64Array,
+  n: number,
+  from: number,
+  to: number,
+  claimed: Uint8Array | null,
+  mine: Uint8Array | null,
+  base: number,
+): Merged {
+  const ot = new Float64Array(n);
+  const ov = new Float64Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const ti = t[i]!;
+    if (ti < from || ti >= to) continue;
+    if (claimed !== null) {
+      const m = Math.floor(ti / MIN_MS) - base;
+      if (claimed[m] === 1) continue;
+      mine![m] = 1;
+    }
+    ot[k] = ti;
+    ov[k] = v[i]!;
+    k++;
+  }
+  return { n: k, t: ot.subarray(0, k), v: ov.subarray(0, k) };
+}
+
+function concat(parts: readonly Merged[], n: number): Merged {
+  if (parts.length === 1) return parts[0]!;
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
   let k = 0;
   for (const p of parts) {
-    t.set(p.t, k);
-    v.set(p.v, k);
+    t.set(p.t.subarray(0, p.n), k);
+    v.set(p.v.subarray(0, p.n), k);
     k += p.n;
   }
-  if (parts.length > 1 && series.length > 1) {
-    // several sources: sort by instant (each part is sorted; a stable sort of indices keeps it simple)
-    let sorted = true;
-    for (let i = 1; i < total && sorted; i++) if (t[i]! < t[i - 1]!) sorted = false;
-    if (!sorted) {
-      const idx = new Uint32Array(total);
-      for (let i = 0; i < total; i++) idx[i] = i;
-      idx.sort((a, b) => t[a]! - t[b]! || a - b);
-      const t2 = new Float64Array(total);
-      const v2 = new Float64Array(total);
-      for (let i = 0; i < total; i++) {
-        t2[i] = t[idx[i]!]!;
-        v2[i] = v[idx[i]!]!;
-      }
-      return { n: total, t: t2, v: v2 };
+  return { n, t, v };
+}
+
+/** Two runs sorted by instant, merged (at equal instants `a` first). */
+function mergeTwo(a: Merged, b: Merged): Merged {
+  const n = a.n + b.n;
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  let i = 0,
+    j = 0,
+    k = 0;
+  while (i < a.n && j < b.n) {
+    if (a.t[i]! <= b.t[j]!) {
+      t[k] = a.t[i]!;
+      v[k++] = a.v[i++]!;
+    } else {
+      t[k] = b.t[j]!;
+      v[k++] = b.v[j++]!;
     }
   }
-  return { n: total, t, v };
+  while (i < a.n) {
+    t[k] = a.t[i]!;
+    v[k++] = a.v[i++]!;
+  }
+  while (j < b.n) {
+    t[k] = b.t[j]!;
+    v[k++] = b.v[j++]!;
+  }
+  return { n, t, v };
 }
 
 /** A bucket length for `width` buckets over `span` ms: whole seconds, at least one. */
