@@ -157,7 +157,7 @@ describe('upload limits on a bare server', () => {
   before(async () => {
     const dbPath = tmp.dbPath();
     store = openStore(dbPath);
-    server = new BridgeHttpServer({ bind: '127.0.0.1', port: 0, logger: silentLogger() });
+    server = new BridgeHttpServer({ bind: '127.0.0.1', port: 0, logger: silentLogger(), requestTimeoutMs: 400 });
     const pc = partContext({ config: config(dbPath), store });
     close = pc.close;
     stopApi = mountApi({ ...pc.ctx, http: server }, { statfs: () => Promise.resolve({ bavail: Math.floor(freeBytes / 4096), bsize: 4096 }) });
@@ -201,5 +201,58 @@ describe('upload limits on a bare server', () => {
     const job = await call(base, 'GET', `/api/uploads/${id}`, {});
     assert.deepEqual(job.body.files, []);
     assert.equal(job.body.state, 'uploading');
+  });
+});
+
+/** Sends `chunks` pieces of `size` bytes every `everyMs`; resolves with the status, or 'reset' when the server cut the connection. */
+function trickle(url: string, method: string, headers: Record<string, string>, chunks: number, size: number, everyMs: number): Promise<number | 'reset'> {
+  return new Promise((resolve) => {
+    const req = request(url, { method, headers: { ...headers, 'content-length': String(chunks * size) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve('reset'));
+    let sent = 0;
+    const tick = (): void => {
+      if (req.destroyed) return;
+      req.write(Buffer.alloc(size, 0x41));
+      if (++sent === chunks) req.end();
+      else setTimeout(tick, everyMs);
+    };
+    tick();
+  });
+}
+
+describe('request deadline', () => {
+  let store: Store;
+  let server: BridgeHttpServer;
+  let base: string;
+  let stopApi: () => Promise<void>;
+  let close: () => Promise<void>;
+
+  before(async () => {
+    const dbPath = tmp.dbPath();
+    store = openStore(dbPath);
+    server = new BridgeHttpServer({ bind: '127.0.0.1', port: 0, logger: silentLogger(), requestTimeoutMs: 400 });
+    const pc = partContext({ config: config(dbPath), store });
+    close = pc.close;
+    stopApi = mountApi({ ...pc.ctx, http: server }, { prewarmMs: null });
+    base = await server.listen();
+  });
+  after(async () => {
+    await stopApi?.();
+    await server?.close();
+    await close?.();
+    store?.close();
+  });
+
+  test('an upload may take longer than the request deadline; a slow form post may not', async () => {
+    const h = { origin: base, 'x-csrf-token': server.csrfToken() };
+    const id = (await call(base, 'POST', '/api/uploads', h)).body.id as string;
+    // 12 pieces 100 ms apart: 1.2 s, three times the deadline
+    assert.equal(await trickle(`${base}/api/uploads/${id}/files/slow.zip`, 'PUT', h, 12, 1000, 100), 200);
+    assert.deepEqual((await call(base, 'GET', `/api/uploads/${id}`, {})).body.files, [{ name: 'slow.zip', bytes: 12_000 }]);
+    // a urlencoded body trickled past the deadline: the connection is cut
+    assert.equal(await trickle(`${base}/api/uploads`, 'POST', { ...h, 'content-type': 'application/x-www-form-urlencoded' }, 12, 10, 100), 'reset');
   });
 });
