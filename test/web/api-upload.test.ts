@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readFile } from 'node:fs/promises';
 import { loadConfig, type LoadedConfig } from '../../src/config/load.js';
@@ -136,7 +136,7 @@ describe('Takeout upload through the API', () => {
     assert.ok(Array.isArray(s.unknown_files));
     assert.equal((j.progress as { done: number; total: number }).done, (j.progress as { total: number }).total);
     // the uploaded files are gone, the data is in the store and the coverage
-    assert.deepEqual(readdirSync(join(dirname(store.path), 'uploads')), []);
+    assert.deepEqual(readdirSync(`${store.path}.uploads`), []);
     const cov = await call(base, 'GET', '/api/coverage?account=alice&metric=heart_rate', {});
     const dates = (cov.body.days as { date: string }[]).map((d) => d.date);
     assert.ok(dates.includes(END) && dates.includes(addDays(END, -(DAYS - 1))), dates.join(' '));
@@ -183,7 +183,7 @@ describe('upload limits on a bare server', () => {
 
   test('an upload broken off leaves no partial file and no file in the job', async () => {
     const id = (await call(base, 'POST', '/api/uploads', headers())).body.id as string;
-    const dir = join(dirname(store.path), 'uploads', id);
+    const dir = join(`${store.path}.uploads`, id);
     await new Promise<void>((resolve) => {
       const req = request(`${base}/api/uploads/${id}/files/part.zip`, { method: 'PUT', headers: { ...headers(), 'content-length': String(10 * 1024 * 1024) } });
       req.on('error', () => resolve());
