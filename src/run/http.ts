@@ -139,6 +139,8 @@ export interface BridgeHttpOptions {
   allowedHosts?: readonly string[];
   /** Peers allowed to connect (http.allowed_clients); empty = any. */
   allowedClients?: readonly string[];
+  /** How long a client may take to send a request (ms, default REQUEST_TIMEOUT_MS; tests shorten it). */
+  requestTimeoutMs?: number;
 }
 
 interface Route {
@@ -269,7 +271,7 @@ export class BridgeHttpServer implements HttpRoutes {
       // requestTimeout is off: it cannot be lifted for one route, and an upload needs that)
       const deadline = setTimeout(() => {
         if (!req.complete) req.socket.destroy();
-      }, REQUEST_TIMEOUT_MS);
+      }, this.opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
       deadline.unref();
       deadlines.set(req, deadline);
       res.once('close', () => clearTimeout(deadline));

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readFile } from 'node:fs/promises';
 import { loadConfig, type LoadedConfig } from '../../src/config/load.js';
@@ -136,7 +136,7 @@ describe('Takeout upload through the API', () => {
     assert.ok(Array.isArray(s.unknown_files));
     assert.equal((j.progress as { done: number; total: number }).done, (j.progress as { total: number }).total);
     // the uploaded files are gone, the data is in the store and the coverage
-    assert.deepEqual(readdirSync(join(dirname(store.path), 'uploads')), []);
+    assert.deepEqual(readdirSync(`${store.path}.uploads`), []);
     const cov = await call(base, 'GET', '/api/coverage?account=alice&metric=heart_rate', {});
     const dates = (cov.body.days as { date: string }[]).map((d) => d.date);
     assert.ok(dates.includes(END) && dates.includes(addDays(END, -(DAYS - 1))), dates.join(' '));
@@ -157,7 +157,7 @@ describe('upload limits on a bare server', () => {
   before(async () => {
     const dbPath = tmp.dbPath();
     store = openStore(dbPath);
-    server = new BridgeHttpServer({ bind: '127.0.0.1', port: 0, logger: silentLogger() });
+    server = new BridgeHttpServer({ bind: '127.0.0.1', port: 0, logger: silentLogger(), requestTimeoutMs: 400 });
     const pc = partContext({ config: config(dbPath), store });
     close = pc.close;
     stopApi = mountApi({ ...pc.ctx, http: server }, { statfs: () => Promise.resolve({ bavail: Math.floor(freeBytes / 4096), bsize: 4096 }) });
@@ -183,7 +183,7 @@ describe('upload limits on a bare server', () => {
 
   test('an upload broken off leaves no partial file and no file in the job', async () => {
     const id = (await call(base, 'POST', '/api/uploads', headers())).body.id as string;
-    const dir = join(dirname(store.path), 'uploads', id);
+    const dir = join(`${store.path}.uploads`, id);
     await new Promise<void>((resolve) => {
       const req = request(`${base}/api/uploads/${id}/files/part.zip`, { method: 'PUT', headers: { ...headers(), 'content-length': String(10 * 1024 * 1024) } });
       req.on('error', () => resolve());
@@ -201,5 +201,58 @@ describe('upload limits on a bare server', () => {
     const job = await call(base, 'GET', `/api/uploads/${id}`, {});
     assert.deepEqual(job.body.files, []);
     assert.equal(job.body.state, 'uploading');
+  });
+});
+
+/** Sends `chunks` pieces of `size` bytes every `everyMs`; resolves with the status, or 'reset' when the server cut the connection. */
+function trickle(url: string, method: string, headers: Record<string, string>, chunks: number, size: number, everyMs: number): Promise<number | 'reset'> {
+  return new Promise((resolve) => {
+    const req = request(url, { method, headers: { ...headers, 'content-length': String(chunks * size) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve('reset'));
+    let sent = 0;
+    const tick = (): void => {
+      if (req.destroyed) return;
+      req.write(Buffer.alloc(size, 0x41));
+      if (++sent === chunks) req.end();
+      else setTimeout(tick, everyMs);
+    };
+    tick();
+  });
+}
+
+describe('request deadline', () => {
+  let store: Store;
+  let server: BridgeHttpServer;
+  let base: string;
+  let stopApi: () => Promise<void>;
+  let close: () => Promise<void>;
+
+  before(async () => {
+    const dbPath = tmp.dbPath();
+    store = openStore(dbPath);
+    server = new BridgeHttpServer({ bind: '127.0.0.1', port: 0, logger: silentLogger(), requestTimeoutMs: 400 });
+    const pc = partContext({ config: config(dbPath), store });
+    close = pc.close;
+    stopApi = mountApi({ ...pc.ctx, http: server }, { prewarmMs: null });
+    base = await server.listen();
+  });
+  after(async () => {
+    await stopApi?.();
+    await server?.close();
+    await close?.();
+    store?.close();
+  });
+
+  test('an upload may take longer than the request deadline; a slow form post may not', async () => {
+    const h = { origin: base, 'x-csrf-token': server.csrfToken() };
+    const id = (await call(base, 'POST', '/api/uploads', h)).body.id as string;
+    // 12 pieces 100 ms apart: 1.2 s, three times the deadline
+    assert.equal(await trickle(`${base}/api/uploads/${id}/files/slow.zip`, 'PUT', h, 12, 1000, 100), 200);
+    assert.deepEqual((await call(base, 'GET', `/api/uploads/${id}`, {})).body.files, [{ name: 'slow.zip', bytes: 12_000 }]);
+    // a urlencoded body trickled past the deadline: the connection is cut
+    assert.equal(await trickle(`${base}/api/uploads`, 'POST', { ...h, 'content-type': 'application/x-www-form-urlencoded' }, 12, 10, 100), 'reset');
   });
 });

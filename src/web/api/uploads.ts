@@ -9,7 +9,7 @@
  *   GET  /api/uploads/<id>                  → ImportJob
  *   DELETE /api/uploads/<id>                → 200 ImportJob (an upload not imported: its files removed)
  *
- * Files land in `<folder of the store>/uploads/<id>/` (0700): `<name>.partial` while it arrives,
+ * Files land in `<store file>.uploads/<id>/` (0700): `<name>.partial` while it arrives,
  * renamed to `<name>` when complete; a broken-off upload (client gone, idle for UPLOAD_IDLE_MS, the
  * disk running full, the bridge stopping) removes its partial file. Before a file is accepted the
  * free space must hold its Content-Length plus DISK_RESERVE_BYTES (checked again every
@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fsp, rmSync, type StatsFs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errText, InterruptedError, isAbortReason } from '../../errors.js';
@@ -110,7 +110,8 @@ export class Uploads {
     private readonly ctx: ExtensionContext,
     private readonly deps: UploadDeps,
   ) {
-    this.root = join(dirname(resolve(ctx.store.path)), 'uploads');
+    // named after the store file, so it can never be a folder of the user's (`~/uploads` beside `~/fitbit.db`)
+    this.root = `${resolve(ctx.store.path)}.uploads`;
     // uploads of an earlier run cannot be resumed (their jobs lived in its memory)
     rmSync(this.root, { recursive: true, force: true });
   }
