@@ -57,6 +57,11 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-empty-object-type': 'off' },
   },
   {
+    // the web UI's browser modules: their own program, with the DOM's types (tsconfig.ui.json)
+    files: ['src/web/ui/assets/**/*.js'],
+    languageOptions: { parserOptions: { project: './tsconfig.ui.json' } },
+  },
+  {
     // plain JS: a JSDoc cast, /** @type {T} */ (JSON.parse(x)), is invisible to this rule (tsc checks the cast)
     files: ['**/*.mjs', '**/*.js'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },

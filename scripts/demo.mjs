@@ -4,10 +4,11 @@
 // 2. authorises against it with `fitbit-bridge auth`, following the consent link the way a browser
 //    would (the emulator consents by itself and redirects to the CLI's 127.0.0.1 listener),
 // 3. backfills the month with `fitbit-bridge sync`,
-// 4. runs `fitbit-bridge run` once: waits for /healthz, scrapes /metrics, stops it with SIGTERM,
+// 4. runs `fitbit-bridge run` once: waits for /healthz, scrapes /metrics, loads the web UI's page
+//    and /api/status, stops it with SIGTERM,
 // 5. imports a synthetic Google Takeout export of the same days (the two paths merge, not double),
-// 6. dumps everything with `fitbit-bridge dump`, prints `fitbit-bridge stats`, the paths, and a
-//    last line `demo: ok …` with the counts.
+// 6. dumps everything with `fitbit-bridge dump`, prints `fitbit-bridge stats`, the paths, how to
+//    open the web UI on the demo store, and a last line `demo: ok …` with the counts.
 // Everything lands in ./demo-out (deleted at the start). MQTT only when a broker is configured.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -196,6 +197,12 @@ try {
   const bridgeMetrics = metricsText.split('\n').filter((l) => l.startsWith('fitbit_bridge_'));
   console.log(`  /healthz: ${health.status}; /metrics: ${bridgeMetrics.length} fitbit_bridge_* samples, e.g.`);
   for (const l of bridgeMetrics.slice(0, 4)) console.log(`    ${l}`);
+  const ui = await fetch(`${url}/`);
+  const uiHtml = await ui.text();
+  if (ui.status !== 200 || !uiHtml.includes('ui/app.js')) fail(`the web UI at ${url}/ answered ${ui.status}`);
+  const api = await fetch(`${url}/api/status`);
+  if (api.status !== 200) fail(`/api/status answered ${api.status}`);
+  console.log(`  web UI: ${url}/ answered ${ui.status}; /api/status: ${api.status}`);
   bridge.child.kill('SIGTERM');
   const b = await bridge.exited;
   if (b.code !== 0) fail(`fitbit-bridge run exited with ${b.code ?? b.signal} after SIGTERM`);
@@ -234,5 +241,8 @@ console.log(`store:   ${db}`);
 console.log(`dump:    ${dumpDir}`);
 console.log(`archive: ${archiveDir}`);
 console.log(`time:    ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log('\nweb UI:  to look at the demo store in your browser (overview, coverage, day view, trends, upload), run');
+console.log(`           FITBIT_BRIDGE_HTTP__PORT=8787 node dist/cli/main.js --config ${configPath} run --no-sync`);
+console.log('         and open http://127.0.0.1:8787/ (Ctrl-C stops it). Data of the demo: the days up to today.');
 console.log(`demo: ok samples=${samples} series=${series} dump_files=${files} days=${days}`);
 if (samples <= 0 || files <= 0) process.exit(1);

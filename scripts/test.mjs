@@ -23,6 +23,7 @@ const DEBIAN_PACKAGES = {
   mosquitto: 'mosquitto', // MQTT sink tests: a real broker
   prometheus: 'promtool', // remote write, /metrics and dashboard tests: a real Prometheus (and promtool)
   'victoria-metrics': 'victoria-metrics', // remote write tests against VictoriaMetrics
+  chromium: 'chromium', // web UI tests in a real browser (playwright-core drives Debian's chromium)
 };
 
 /** @param {string} bin */

@@ -79,6 +79,23 @@ export function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<strin
   });
 }
 
+/** How long a client may take to send a whole request (headers and body), unless the route lifts it (allowLongRequest). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** The deadline of each request still being received (cleared by allowLongRequest). */
+const deadlines = new WeakMap<IncomingMessage, NodeJS.Timeout>();
+
+/**
+ * Lifts the 30 s limit on receiving this request's body (a Takeout upload of several GB takes
+ * longer): from now on only `idleMs` without a byte from the client ends it (the socket is
+ * destroyed, the handler's stream errors).
+ */
+export function allowLongRequest(req: IncomingMessage, idleMs: number): void {
+  const t = deadlines.get(req);
+  if (t) clearTimeout(t);
+  deadlines.delete(req);
+  req.socket.setTimeout(idleMs, () => req.socket.destroy());
+}
+
 /** Methods that only read: every other method changes state and needs Origin + CSRF token. */
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 /** The largest urlencoded form a state-changing route reads. */
@@ -122,6 +139,8 @@ export interface BridgeHttpOptions {
   allowedHosts?: readonly string[];
   /** Peers allowed to connect (http.allowed_clients); empty = any. */
   allowedClients?: readonly string[];
+  /** How long a client may take to send a request (ms, default REQUEST_TIMEOUT_MS; tests shorten it). */
+  requestTimeoutMs?: number;
 }
 
 interface Route {
@@ -248,6 +267,14 @@ export class BridgeHttpServer implements HttpRoutes {
 
   async listen(): Promise<string> {
     const server = createServer((req, res) => {
+      // a client that trickles its body does not hold a connection for minutes (Node's own
+      // requestTimeout is off: it cannot be lifted for one route, and an upload needs that)
+      const deadline = setTimeout(() => {
+        if (!req.complete) req.socket.destroy();
+      }, this.opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
+      deadline.unref();
+      deadlines.set(req, deadline);
+      res.once('close', () => clearTimeout(deadline));
       this.dispatch(req, res).catch((e: unknown) => {
         this.opts.logger.error({ path: clip(req.url ?? '', 120), err: errText(e) }, 'HTTP handler failed');
         if (!res.headersSent) sendText(res, 500, 'internal error\n');
@@ -255,9 +282,10 @@ export class BridgeHttpServer implements HttpRoutes {
       });
     });
     server.keepAliveTimeout = 5000;
-    // a client that trickles its headers or body does not hold a connection for minutes
+    // a client that trickles its headers does not hold a connection for minutes; the body's
+    // limit is the per-request deadline above (REQUEST_TIMEOUT_MS, lifted by allowLongRequest)
     server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
+    server.requestTimeout = 0;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.opts.port, this.opts.bind, () => {

@@ -76,7 +76,9 @@ function assertSecurityHeaders(r: Reply, what: string): void {
   const csp = String(r.headers['content-security-policy'] ?? '');
   assert.match(csp, /default-src 'none'/, `${what}: CSP`);
   assert.match(csp, /frame-ancestors 'self'/, `${what}: frame-ancestors`);
-  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|script-src/, `${what}: no script allowed`);
+  // the web UI's page (`/`) runs its own script files ('self'); everything else allows no script at all
+  if (what === '/') assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|script-src (?!'self'(;|$))/, `${what}: only the bridge's own script files`);
+  else assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|script-src/, `${what}: no script allowed`);
   assert.equal(r.headers['x-frame-options'], 'SAMEORIGIN', `${what}: X-Frame-Options`);
   assert.equal(r.headers['x-content-type-options'], 'nosniff', `${what}: nosniff`);
   assert.equal(r.headers['referrer-policy'], 'same-origin', `${what}: Referrer-Policy`);
@@ -240,7 +242,7 @@ describe('hostile web pages against run', () => {
     assert.equal((await raw(base, 'HEAD', '/metrics')).status, 200);
   });
 
-  test('security headers on every response; the pages carry no script and their one stylesheet is allowed by hash', async () => {
+  test('security headers on every response; the /auth pages carry no script and their one stylesheet is allowed by hash, the UI nothing inline', async () => {
     const token = await csrf();
     const replies: Array<[string, Reply]> = [
       ['/auth', await raw(base, 'GET', '/auth')],
@@ -251,13 +253,20 @@ describe('hostile web pages against run', () => {
       ['POST /auth/start', await startAuth('carol', token)],
     ];
     for (const [what, r] of replies) assertSecurityHeaders(r, what);
-    for (const [what, r] of replies.filter(([w]) => w.startsWith('/auth') || w === '/' || w.startsWith('POST'))) {
+    for (const [what, r] of replies.filter(([w]) => w.startsWith('/auth') || w.startsWith('POST'))) {
       assert.doesNotMatch(r.body, /<script|javascript:|\son[a-z]+=/i, `${what}: no script`);
       const style = /<style>(.*?)<\/style>/.exec(r.body)![1]!;
       const hash = createHash('sha256').update(style).digest('base64');
       assert.ok(String(r.headers['content-security-policy']).includes(`style-src 'sha256-${hash}'`), `${what}: style hash`);
       assert.ok(!/\sstyle=/.test(r.body), `${what}: no inline style attribute`);
     }
+    // the web UI's page (src/web/ui): scripts and styles from its own files only, none inline
+    const ui = replies.find(([w]) => w === '/')![1];
+    const uiCsp = String(ui.headers['content-security-policy']);
+    assert.match(uiCsp, /script-src 'self'(;|$)/, '/: scripts from the bridge only');
+    assert.match(uiCsp, /style-src 'self'(;|$)/, '/: styles from the bridge only');
+    assert.doesNotMatch(uiCsp, /unsafe-inline|unsafe-eval|https?:/, '/: nothing inline, no other origin');
+    assert.doesNotMatch(ui.body, /<script(?![^>]*\ssrc=)|javascript:|\son[a-z]+=|<style|\sstyle=/i, '/: no inline script or style');
   });
 
   test(`pending sign-ins are capped: ${PENDING_PER_ACCOUNT} per account, ${PENDING_TOTAL} in all, the oldest dropped`, async () => {

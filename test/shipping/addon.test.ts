@@ -817,8 +817,8 @@ await addonCommand().parseAsync(process.argv.slice(1), { from: 'user' });`;
       const url = await running;
       const res = await fetch(`${url}/healthz`);
       assert.equal(res.status, 200);
-      const auth = await fetch(`${url}/`);
-      assert.equal(auth.status, 200, 'ingress opens / (the /auth page)');
+      const ui = await fetch(`${url}/`);
+      assert.equal(ui.status, 200, 'ingress opens / (the web UI)');
       await rec.waitFor(
         (m) => m.topic === 'fitbit-bridge/bridge/state' && m.payload === 'online',
         15_000,

@@ -53,6 +53,7 @@ import type { Logger } from '../../util/log.js';
 import { clip } from '../../util/clip.js';
 import { listInputs, openWalkedFile, walkFolder, type WalkedFile } from './archive.js';
 import { importTakeout, type ImportSummary } from './import.js';
+import { oneImportAtATime } from './import-queue.js';
 
 export type DropKind = 'zip' | 'tgz' | 'dir';
 
@@ -568,15 +569,17 @@ export class DropFolderWatcher {
 
   private runImport(paths: string[]): Promise<ImportSummary> {
     if (this.opts.importer) return this.opts.importer(paths);
-    return importTakeout({
-      paths,
-      account: this.opts.account,
-      store: this.opts.store,
-      logger: this.log,
-      progress: false,
-      ...(this.signal ? { signal: this.signal } : {}),
-      ...(this.opts.timezone !== undefined ? { timezone: this.opts.timezone, timezoneFrom: 'config' as const } : {}),
-    });
+    return oneImportAtATime(() =>
+      importTakeout({
+        paths,
+        account: this.opts.account,
+        store: this.opts.store,
+        logger: this.log,
+        progress: false,
+        ...(this.signal ? { signal: this.signal } : {}),
+        ...(this.opts.timezone !== undefined ? { timezone: this.opts.timezone, timezoneFrom: 'config' as const } : {}),
+      }),
+    );
   }
 
   private fail(group: string, files: string[], fp: string, error: string, transient: boolean): DropEvent {

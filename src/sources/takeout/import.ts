@@ -101,6 +101,8 @@ export interface ImportOptions {
   logger: Logger;
   /** Draw a progress bar on stderr (TTY). */
   progress?: boolean;
+  /** Called as the import reads on (bytes of the inputs read, of all; the web UI's progress bar). */
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
   /** Inflate the next files in a reader thread while parsing (default true). */
   readAhead?: boolean;
   /**
@@ -1033,6 +1035,7 @@ export async function importTakeout(opts: ImportOptions): Promise<ImportSummary>
   bar?.start(Math.max(1, totalBytes), 0, { done: mb(0), totalMb: mb(totalBytes), files: 0 });
   let lastLog = Date.now();
   const tick = (): void => {
+    opts.onProgress?.(Math.min(doneBytes, totalBytes), totalBytes);
     if (bar) {
       bar.update(Math.min(doneBytes, totalBytes), { done: mb(doneBytes), totalMb: mb(totalBytes), files: f.seen });
       return;
