@@ -85,14 +85,17 @@ describe('web API on a generated store', () => {
     assert.ok((body.csrf as string).length > 20);
     const accounts = body.accounts as {
       name: string;
+      timezone: string | null;
       live: boolean;
-      auth: { state: string };
+      auth: { state: string; expires_at: number | null };
       data_types: { metric: string; newest_sample_at: number | null }[];
     }[];
     assert.equal(accounts.length, 1);
     assert.equal(accounts[0]!.name, 'alice');
     assert.equal(accounts[0]!.live, false);
     assert.equal(accounts[0]!.auth.state, 'missing');
+    assert.equal(accounts[0]!.auth.expires_at, null);
+    assert.equal(accounts[0]!.timezone, TZ, "the zone the store learnt from the export's profile");
     const hr = accounts[0]!.data_types.find((d) => d.metric === 'heart_rate');
     assert.ok(hr && typeof hr.newest_sample_at === 'number');
     assert.ok(Array.isArray(body.sinks));

@@ -34,6 +34,12 @@ export interface Problem {
 
 export interface AccountStatusJson {
   name: string;
+  /**
+   * The account's IANA zone for showing times and local days: accounts[].timezone, else
+   * takeout.timezone, else the one the store learnt (API settings, Takeout profile); null when none
+   * is known (the pages then use the browser's zone and say so; nothing is guessed).
+   */
+  timezone: string | null;
   live: boolean;
   auth: { state: string; expires_at: number | null };
   last_sync_at: number | null;
@@ -75,7 +81,7 @@ export class StatusService {
     const series = ctx.store.listSeries();
     const accounts: AccountStatusJson[] = ctx.accounts().map((a) => {
       let expires: number | null = null;
-      if (live) {
+      if (live && a.auth !== 'missing') {
         try {
           expires = readTokenFileSync(ctx.config.google.token_dir, a.name)?.tokens.refreshTokenExpiresAt ?? null;
         } catch {
@@ -97,8 +103,11 @@ export class StatusService {
         if (newest === null && lastOk === null) continue;
         dataTypes.push({ metric: m.id, last_success_at: lastOk, newest_sample_at: newest });
       }
+      const acct = ctx.config.accounts.find((x) => x.name === a.name);
+      const zone = resolveTimezone(ctx.store, a.name, acct?.timezone ?? ctx.config.takeout.timezone ?? null);
       return {
         name: a.name,
+        timezone: zone.from === 'default' ? null : zone.timezone,
         live: a.live,
         auth: { state: a.auth, expires_at: expires },
         last_sync_at: a.lastSyncAt,

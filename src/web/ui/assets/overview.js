@@ -119,6 +119,13 @@ function accountCard(a, now, ctx) {
     'section',
     { class: 'card account' },
     h('h2', {}, `Account ${a.name}`, h('span', { class: 'muted small' }, ` ${zone}`)),
+    a.timezone === null || a.timezone === undefined
+      ? h(
+          'p',
+          { class: 'muted small' },
+          `The account's time zone is not known: times are shown in this browser's zone (${zone}). Set accounts[].timezone (or takeout.timezone) in the configuration.`,
+        )
+      : '',
     authLine,
     sync,
     backfill,
