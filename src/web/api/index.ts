@@ -302,7 +302,7 @@ class Api {
       return null;
     }
     if (sub === 'import' && file === undefined && method === 'POST') return (_q, _req, res) => this.created(res, this.uploads.startImport(id), 202);
-    if (sub === 'files' && file !== undefined && file !== '' && method === 'PUT') return (_q, req, res) => this.uploads.put(id, file, req, res);
+    if (sub === 'files' && file !== undefined && file !== '' && method === 'PUT') return (q, req, res) => this.uploads.put(id, file, req, res, q);
     return null;
   }
 

@@ -5,6 +5,8 @@
  *
  *   POST /api/uploads[?account=]            → 201 ImportJob (state uploading): a batch
  *   PUT  /api/uploads/<id>/files/<name>     → 200 { name, bytes } (body = the file's bytes)
+ *   PUT  /api/uploads/<id>/files/<name>?offset=N[&size=S][&last=1]
+ *                                           → 200 { name, bytes, complete } (body = the bytes from N on)
  *   POST /api/uploads/<id>/import           → 202 ImportJob (queued → importing → done | failed)
  *   GET  /api/uploads/<id>                  → ImportJob
  *   DELETE /api/uploads/<id>                → 200 ImportJob (an upload not imported: its files removed)
@@ -69,12 +71,40 @@ export const UPLOAD_IDLE_MS = 120_000;
 export const DISK_RESERVE_BYTES = 256 * 1024 * 1024;
 /** The free space is checked again after this many bytes received. */
 const DISK_CHECK_BYTES = 64 * 1024 * 1024;
+/** The piece size the web page sends (below the 16 MiB a proxy such as HA's ingress may allow). */
+export const UPLOAD_PIECE_BYTES = 8 * 1024 * 1024;
 /** Files in one batch at most. */
 const MAX_FILES = 200;
 /** Finished jobs remembered (status, GET). */
 const KEEP_FINISHED = 20;
 /** An upload batch never imported is removed after this long (ms). */
 const ABANDONED_MS = 24 * 3600_000;
+
+interface Piece {
+  offset: number;
+  /** The whole file's size (first piece), null when not given. */
+  size: number | null;
+  last: boolean;
+}
+
+/** `offset`, `size`, `last` of a PUT in pieces; null for a whole file (no `offset`). */
+function pieceOf(q: URLSearchParams): Piece | null {
+  const o = q.get('offset');
+  if (o === null) {
+    if (q.has('size') || q.has('last')) throw new ApiError(400, 'offset: expected with size or last (a file in pieces)');
+    return null;
+  }
+  const int = (name: string, v: string): number => {
+    if (!/^\d{1,16}$/.test(v) || !Number.isSafeInteger(Number(v)))
+      throw new ApiError(400, `${name}: expected a whole number of bytes, got ${JSON.stringify(clip(v, 40))}`);
+    return Number(v);
+  };
+  const offset = int('offset', o);
+  const sz = q.get('size');
+  const last = q.get('last');
+  if (last !== null && last !== '0' && last !== '1') throw new ApiError(400, `last: expected 0 or 1, got ${JSON.stringify(clip(last, 20))}`);
+  return { offset, size: sz === null ? null : int('size', sz), last: last === '1' };
+}
 
 /** A plain file name ending .zip / .tgz / .tar.gz: no folder, no leading dot, no control characters. */
 export function validUploadName(name: string): boolean {
@@ -97,6 +127,8 @@ interface Job extends ImportJob {
   dir: string;
   /** PUT streams in progress and their file names (ended on stop / delete). */
   active: Map<IncomingMessage, string>;
+  /** Files arriving in pieces, not complete yet: bytes so far, announced size (null: unknown). */
+  pieces: Map<string, { bytes: number; size: number | null }>;
   createdAt: number;
 }
 
@@ -170,6 +202,7 @@ export class Uploads {
       error: null,
       dir,
       active: new Map(),
+      pieces: new Map(),
       createdAt: now,
     };
     this.jobs.set(id, j);
@@ -181,9 +214,9 @@ export class Uploads {
   }
 
   /** PUT /api/uploads/<id>/files/<name>: streams the body to disk. Answers itself. */
-  async put(id: string, rawName: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async put(id: string, rawName: string, req: IncomingMessage, res: ServerResponse, q: URLSearchParams = new URLSearchParams()): Promise<void> {
     try {
-      await this.receive(id, rawName, req, res);
+      await this.receive(id, rawName, req, res, pieceOf(q));
     } catch (e) {
       if (!(e instanceof ApiError) || res.headersSent) throw e;
       // refused before reading the body: close the connection rather than read gigabytes for nothing
@@ -191,7 +224,7 @@ export class Uploads {
     }
   }
 
-  private async receive(id: string, rawName: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async receive(id: string, rawName: string, req: IncomingMessage, res: ServerResponse, piece: Piece | null): Promise<void> {
     const j = this.job(id);
     let name: string;
     try {
@@ -203,16 +236,31 @@ export class Uploads {
     if (j.state !== 'uploading') throw new ApiError(409, `upload ${id} is ${j.state}: files can only be added before its import`);
     if (j.files.some((f) => f.name === name) || [...j.active.values()].includes(name))
       throw new ApiError(409, `name: ${JSON.stringify(name)} is already in this upload`);
-    if (j.files.length + j.active.size >= MAX_FILES) throw new ApiError(413, `an upload holds at most ${MAX_FILES} files`);
+    const begun = j.pieces.get(name);
+    if (piece === null || piece.offset === 0) {
+      if (begun !== undefined && piece === null) throw new ApiError(409, `name: ${JSON.stringify(name)} is arriving in pieces`);
+      if (begun === undefined && j.files.length + j.active.size + j.pieces.size >= MAX_FILES)
+        throw new ApiError(413, `an upload holds at most ${MAX_FILES} files`);
+    } else if (begun === undefined || begun.bytes !== piece.offset) {
+      throw new ApiError(409, `offset: ${piece.offset} is not where ${JSON.stringify(name)} goes on (expected ${begun?.bytes ?? 0}; start again at offset 0)`);
+    }
     const lengthHeader = req.headers['content-length'];
     const length = lengthHeader !== undefined ? Number(lengthHeader) : null;
     if (length !== null && !Number.isSafeInteger(length)) throw new ApiError(400, 'Content-Length: not a number');
-    await this.checkSpace(j.dir, length ?? 0);
+    // the first piece announces the whole file: the disk must hold all of it
+    await this.checkSpace(j.dir, piece?.offset === 0 && piece.size !== null ? piece.size : (length ?? 0));
 
     allowLongRequest(req, UPLOAD_IDLE_MS);
     j.active.set(req, name);
     const final = join(j.dir, name);
     const partial = `${final}.partial`;
+    if (piece !== null && piece.offset === 0 && begun !== undefined) {
+      // the file starts again: what its earlier pieces counted goes
+      this.dropPieces(j, name, begun);
+      await fsp.rm(partial, { force: true });
+    }
+    /** Bytes of this file received before this request (earlier pieces). */
+    const before = piece !== null && piece.offset > 0 ? piece.offset : 0;
     let received = 0;
     let sinceCheck = 0;
     const counter = new Transform({
@@ -228,29 +276,45 @@ export class Uploads {
         );
       },
     });
-    if (length !== null) {
+    const announced = piece === null ? length : piece.offset === 0 ? piece.size : null;
+    if (announced !== null) {
       j.progress ??= { done: 0, total: 0, unit: 'bytes' };
-      j.progress.total += length;
+      j.progress.total += announced;
     }
+    if (piece !== null && piece.offset === 0) j.pieces.set(name, { bytes: 0, size: piece.size });
     const stopped = (): void => {
       req.destroy(new InterruptedError('upload stopped: the bridge is stopping'));
     };
     this.abort.signal.addEventListener('abort', stopped, { once: true });
     try {
-      await pipeline(req, counter, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+      const flags = piece === null ? 'wx' : piece.offset === 0 ? 'w' : 'a';
+      await pipeline(req, counter, createWriteStream(partial, { flags, mode: 0o600 }));
       if (length !== null && received !== length) throw new ApiError(400, `Content-Length: ${length} bytes announced, ${received} received`);
       if (j.state !== 'uploading') throw new ApiError(409, `upload ${id} was ${j.state === 'failed' ? 'cancelled' : j.state} while the file arrived`);
+      const total = before + received;
+      const state = j.pieces.get(name);
+      if (piece !== null && state) state.bytes = total;
+      if (piece !== null && !piece.last) {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(`${JSON.stringify({ name, bytes: total, complete: false })}\n`);
+        return;
+      }
+      if (state?.size != null && state.size !== total)
+        throw new ApiError(400, `size: ${state.size} bytes announced for ${JSON.stringify(name)}, ${total} received`);
       await fsp.rename(partial, final);
-      j.files.push({ name, bytes: received });
-      this.ctx.logger.info({ upload: id, file: name, bytes: received }, 'web upload: file received');
+      j.pieces.delete(name);
+      j.files.push({ name, bytes: total });
+      this.ctx.logger.info({ upload: id, file: name, bytes: total }, 'web upload: file received');
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(`${JSON.stringify({ name, bytes: received })}\n`);
+      res.end(`${JSON.stringify(piece === null ? { name, bytes: total } : { name, bytes: total, complete: true })}\n`);
     } catch (e) {
       await fsp.rm(partial, { force: true });
       if (j.progress && j.progress.unit === 'bytes') {
         j.progress.done -= received;
-        if (length !== null) j.progress.total -= length;
+        if (piece === null && length !== null) j.progress.total -= length;
       }
+      const state = j.pieces.get(name);
+      if (piece !== null && state) this.dropPieces(j, name, state);
       this.ctx.logger.warn({ upload: id, file: name, bytes: received, err: errText(e) }, 'web upload: file broken off, partial file removed');
       if (res.headersSent || req.socket.destroyed) {
         res.destroy();
@@ -260,6 +324,15 @@ export class Uploads {
     } finally {
       this.abort.signal.removeEventListener('abort', stopped);
       j.active.delete(req);
+    }
+  }
+
+  /** Forgets a file arriving in pieces: its partial file is gone, so are its bytes in the progress. */
+  private dropPieces(j: Job, name: string, state: { bytes: number; size: number | null }): void {
+    j.pieces.delete(name);
+    if (j.progress && j.progress.unit === 'bytes') {
+      j.progress.done -= state.bytes;
+      if (state.size !== null) j.progress.total -= state.size;
     }
   }
 
@@ -285,6 +358,8 @@ export class Uploads {
     const j = this.job(id);
     if (j.state !== 'uploading') throw new ApiError(409, `upload ${id} is already ${j.state}`);
     if (j.active.size > 0) throw new ApiError(409, `upload ${id}: ${j.active.size} file(s) still arriving`);
+    if (j.pieces.size > 0)
+      throw new ApiError(409, `upload ${id}: ${[...j.pieces.keys()].map((n) => JSON.stringify(n)).join(', ')} not complete (its last piece has last=1)`);
     if (j.files.length === 0) throw new ApiError(409, `upload ${id} has no files: PUT /api/uploads/${id}/files/<name> first`);
     j.state = 'queued';
     j.progress = null;

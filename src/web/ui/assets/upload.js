@@ -1,12 +1,15 @@
 // @ts-check
 // Takeout upload: drop one or several archive parts (or pick them); each streams to the bridge
-// (PUT, the browser reads the file from disk as it sends: nothing is held in memory), then the
-// batch goes through the same importer as the drop folder; a progress bar and the summary.
+// (PUT, the browser reads the file from disk as it sends: nothing is held in memory), in pieces
+// of PIECE bytes, since a proxy in front (Home Assistant's ingress) may cap a request's body; then
+// the batch goes through the same importer as the drop folder; a progress bar and the summary.
 import * as api from './api.js';
 import { importLine } from './overview.js';
 import { bytes, h, num } from './util.js';
 
 const ACCEPT = /\.(zip|tgz|tar\.gz)$/i;
+/** Bytes per PUT (the bridge's UPLOAD_PIECE_BYTES): below the 16 MiB HA's ingress has allowed a body. */
+const PIECE = 8 * 1024 * 1024;
 
 /** @type {import('./app.js').Page} */
 export async function renderUpload(main, ctx) {
@@ -88,10 +91,17 @@ export async function renderUpload(main, ctx) {
     let sent = 0;
     for (const f of files) {
       state.textContent = `Uploading ${f.name} (${bytes(f.size)})…`;
-      await put(`api/uploads/${encodeURIComponent(batch.id)}/files/${encodeURIComponent(f.name)}`, f, (n) => {
-        bar.value = sent + n;
-        state.textContent = `Uploading ${f.name}: ${bytes(sent + n)} of ${bytes(total)}`;
-      });
+      const url = `api/uploads/${encodeURIComponent(batch.id)}/files/${encodeURIComponent(f.name)}`;
+      for (let offset = 0; offset === 0 || offset < f.size; offset += PIECE) {
+        const end = Math.min(f.size, offset + PIECE);
+        const q = `?offset=${offset}${offset === 0 ? `&size=${f.size}` : ''}${end >= f.size ? '&last=1' : ''}`;
+        const at = sent + offset;
+        await put(url + q, f.name, f.slice(offset, end), (n) => {
+          bar.value = at + n;
+          state.textContent = `Uploading ${f.name}: ${bytes(at + n)} of ${bytes(total)}`;
+        });
+        if (stopped) return;
+      }
       sent += f.size;
       bar.value = sent;
     }
@@ -156,11 +166,11 @@ export async function renderUpload(main, ctx) {
   }
 
   /**
-   * PUTs a file with upload progress (fetch has none); the browser streams it from disk.
-   * @param {string} url @param {File} file @param {(sent: number) => void} onProgress
+   * PUTs a piece of a file with upload progress (fetch has none); the browser streams it from disk.
+   * @param {string} url @param {string} name @param {Blob} body @param {(sent: number) => void} onProgress
    * @returns {Promise<void>}
    */
-  function put(url, file, onProgress) {
+  function put(url, name, body, onProgress) {
     return new Promise((resolve, reject) => {
       const x = new XMLHttpRequest();
       xhr = x;
@@ -180,12 +190,12 @@ export async function renderUpload(main, ctx) {
           } catch {
             /* plain text */
           }
-          reject(new Error(`${file.name}: ${x.status} ${msg}`));
+          reject(new Error(`${name}: ${x.status} ${msg}`));
         }
       });
-      x.addEventListener('error', () => reject(new Error(`${file.name}: the connection failed`)));
-      x.addEventListener('abort', () => reject(new Error(`${file.name}: aborted`)));
-      x.send(file);
+      x.addEventListener('error', () => reject(new Error(`${name}: the connection failed`)));
+      x.addEventListener('abort', () => reject(new Error(`${name}: aborted`)));
+      x.send(body);
     });
   }
 
