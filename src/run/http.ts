@@ -148,6 +148,13 @@ interface Route {
   methods: ReadonlySet<string>;
 }
 
+/** A route's handler and the methods it takes (default GET; GET brings HEAD). */
+function routeOf(handler: RouteHandler, options: RouteOptions): Route {
+  const methods = new Set((options.methods ?? ['GET']).map((m) => m.toUpperCase()));
+  if (methods.has('GET')) methods.add('HEAD');
+  return { handler, methods };
+}
+
 export class BridgeHttpServer implements HttpRoutes {
   private readonly routes = new Map<string, Route>();
   /** Prefix routes (`/api/`, `/ui/`), longest first; an exact route wins over a prefix. */
@@ -168,16 +175,12 @@ export class BridgeHttpServer implements HttpRoutes {
   }
 
   route(path: string, handler: RouteHandler, options: RouteOptions = {}): void {
-    const methods = new Set((options.methods ?? ['GET']).map((m) => m.toUpperCase()));
-    if (methods.has('GET')) methods.add('HEAD');
-    this.routes.set(path, { handler, methods });
+    this.routes.set(path, routeOf(handler, options));
   }
 
   routePrefix(prefix: string, handler: RouteHandler, options: RouteOptions = {}): void {
     if (!prefix.startsWith('/') || !prefix.endsWith('/')) throw new Error(`a route prefix starts and ends with "/": ${prefix}`);
-    const methods = new Set((options.methods ?? ['GET']).map((m) => m.toUpperCase()));
-    if (methods.has('GET')) methods.add('HEAD');
-    this.prefixes.push({ prefix, route: { handler, methods } });
+    this.prefixes.push({ prefix, route: routeOf(handler, options) });
     this.prefixes.sort((a, b) => b.prefix.length - a.prefix.length);
   }
 

@@ -13,14 +13,13 @@ import { METRICS, type MetricDef } from '../../metrics/registry.js';
 import type { ExtensionContext } from '../../run/extension.js';
 import { sendJson } from '../../run/http.js';
 import { rankedSeries } from '../../reconcile/day-totals.js';
-import { resolveTimezone } from '../../sinks/latest.js';
 import { dateOfDay, DAY_MS, localDayAtOffset, systemClock, zoneNamed, type Clock } from '../../time/index.js';
 import { CoverageCache, fractions, measureOf } from './coverage.js';
 import { findGaps, otherMetricSeries } from './gaps.js';
 import { sleepOfDay, TrendCache } from './daily.js';
 import { accountParam, ApiError, dateParam, dateRange, intParam, knownAccounts, metricParam, msParam } from './params.js';
 import { MAX_READ_SAMPLES, seriesAnswer } from './series.js';
-import { StatusService } from './status.js';
+import { accountZone, StatusService } from './status.js';
 import { statfs } from 'node:fs/promises';
 import { STATE_KEYS } from '../../store/state-keys.js';
 import { Uploads, type ImportJob } from './uploads.js';
@@ -127,8 +126,7 @@ class Api {
   }
 
   private timezoneOf(account: string): string {
-    const acct = this.ctx.config.accounts.find((a) => a.name === account);
-    return resolveTimezone(this.ctx.store, account, acct?.timezone ?? this.ctx.config.takeout.timezone ?? null).timezone;
+    return accountZone(this.ctx, account).timezone;
   }
 
   private isLive(account: string): boolean {

@@ -58,6 +58,15 @@ export interface SinkJson {
   last_delivery_at: number | null;
 }
 
+/**
+ * An account's zone for the API's local times: accounts[].timezone, else takeout.timezone, else
+ * the zone the store learnt; `from: 'default'` (UTC) when none is known.
+ */
+export function accountZone(ctx: Pick<ExtensionContext, 'config' | 'store'>, account: string): ReturnType<typeof resolveTimezone> {
+  const acct = ctx.config.accounts.find((a) => a.name === account);
+  return resolveTimezone(ctx.store, account, acct?.timezone ?? ctx.config.takeout.timezone ?? null);
+}
+
 /** How long doctor's local checks are reused (ms). */
 export const PROBLEMS_TTL_MS = 30_000;
 /** How long a backfill estimate is reused (ms; it reads every data type's coverage record). */
@@ -103,8 +112,7 @@ export class StatusService {
         if (newest === null && lastOk === null) continue;
         dataTypes.push({ metric: m.id, last_success_at: lastOk, newest_sample_at: newest });
       }
-      const acct = ctx.config.accounts.find((x) => x.name === a.name);
-      const zone = resolveTimezone(ctx.store, a.name, acct?.timezone ?? ctx.config.takeout.timezone ?? null);
+      const zone = accountZone(ctx, a.name);
       return {
         name: a.name,
         timezone: zone.from === 'default' ? null : zone.timezone,
@@ -115,7 +123,7 @@ export class StatusService {
         last_error: a.lastError,
         quota_left: a.quotaLeft,
         data_types: dataTypes,
-        backfill: live && a.live ? this.backfillOf(a.name, now) : null,
+        backfill: live && a.live ? this.backfillOf(a.name, zone.timezone, now) : null,
       };
     });
     const sinks: SinkJson[] = [];
@@ -154,13 +162,12 @@ export class StatusService {
     };
   }
 
-  private backfillOf(account: string, now: number): AccountStatusJson['backfill'] {
+  /** `timezone`: the account's zone as status() resolved it (accountZone; UTC when none is known). */
+  private backfillOf(account: string, timezone: string, now: number): AccountStatusJson['backfill'] {
     const seq = this.ctx.store.currentSeq();
     const hit = this.backfill.get(account);
     if (hit && hit.seq === seq && now - hit.at < BACKFILL_TTL_MS) return hit.value;
     const cfg = this.ctx.config;
-    const acct = cfg.accounts.find((x) => x.name === account);
-    const { timezone } = resolveTimezone(this.ctx.store, account, acct?.timezone ?? cfg.takeout.timezone ?? null);
     let value: AccountStatusJson['backfill'] = null;
     try {
       const plan = planSync({

@@ -26,7 +26,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errText, InterruptedError, isAbortReason } from '../../errors.js';
 import type { ExtensionContext } from '../../run/extension.js';
-import { allowLongRequest } from '../../run/http.js';
+import { allowLongRequest, sendJson, sendText } from '../../run/http.js';
 import { importTakeout, type ImportSummary } from '../../sources/takeout/import.js';
 import { oneImportAtATime } from '../../sources/takeout/import-queue.js';
 import { dayNumber } from '../../time/index.js';
@@ -295,8 +295,7 @@ export class Uploads {
       const state = j.pieces.get(name);
       if (piece !== null && state) state.bytes = total;
       if (piece !== null && !piece.last) {
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(`${JSON.stringify({ name, bytes: total, complete: false })}\n`);
+        sendJson(res, 200, { name, bytes: total, complete: false });
         return;
       }
       if (state?.size != null && state.size !== total)
@@ -305,8 +304,7 @@ export class Uploads {
       j.pieces.delete(name);
       j.files.push({ name, bytes: total });
       this.ctx.logger.info({ upload: id, file: name, bytes: total }, 'web upload: file received');
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(`${JSON.stringify(piece === null ? { name, bytes: total } : { name, bytes: total, complete: true })}\n`);
+      sendJson(res, 200, piece === null ? { name, bytes: total } : { name, bytes: total, complete: true });
     } catch (e) {
       await fsp.rm(partial, { force: true });
       if (j.progress && j.progress.unit === 'bytes') {
@@ -457,14 +455,7 @@ export class Uploads {
 
 /** An error answer that closes the connection (the rest of a request body is never read). */
 function sendClose(res: ServerResponse, status: number, error: string): void {
-  const body = `${JSON.stringify({ error })}\n`;
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    connection: 'close',
-  });
-  res.end(body);
+  sendText(res, status, `${JSON.stringify({ error })}\n`, 'application/json; charset=utf-8', { connection: 'close' });
 }
 
 export function jobSummary(s: ImportSummary): ImportJobSummary {
