@@ -353,10 +353,9 @@ interface StandIn {
 const TOKEN = 'supervisor-token-7f3a';
 const MQTT_PASSWORD = 'mqtt-pw-from-supervisor-91c2';
 
-async function supervisorStandIn(): Promise<StandIn> {
-  const s: StandIn = {
-    url: '',
-    requests: [],
+/** The Supervisor stand-in's normal answers (a test changes one, reset() restores them). */
+function supervisorAnswers(): Pick<StandIn, 'mqtt' | 'info' | 'self'> {
+  return {
     mqtt: {
       status: 200,
       body: { result: 'ok', data: { host: 'core-mosquitto', port: 1883, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PASSWORD } },
@@ -376,6 +375,14 @@ async function supervisorStandIn(): Promise<StandIn> {
         },
       },
     },
+  };
+}
+
+async function supervisorStandIn(): Promise<StandIn> {
+  const s: StandIn = {
+    url: '',
+    requests: [],
+    ...supervisorAnswers(),
     close: async () => undefined,
   };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -414,25 +421,7 @@ after(async () => {
 
 function reset(): void {
   sup.requests.length = 0;
-  sup.mqtt = {
-    status: 200,
-    body: { result: 'ok', data: { host: 'core-mosquitto', port: 1883, ssl: false, protocol: '3.1.1', username: 'addons', password: MQTT_PASSWORD } },
-  };
-  sup.info = { status: 200, body: { result: 'ok', data: { supervisor: '2026.10.0', timezone: 'Europe/Berlin' } } };
-  sup.self = {
-    status: 200,
-    body: {
-      result: 'ok',
-      data: {
-        slug: 'a0d7b954_fitbit-bridge',
-        name: 'fitbit-bridge',
-        ingress: true,
-        ingress_port: 8099,
-        ingress_entry: '/api/hassio_ingress/tok/',
-        ingress_url: '/api/hassio_ingress/tok/',
-      },
-    },
-  };
+  Object.assign(sup, supervisorAnswers());
 }
 
 /** A fresh /data with options.json; returns the paths. */

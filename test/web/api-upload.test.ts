@@ -57,6 +57,16 @@ async function call(base: string, method: string, path: string, headers: Record<
   return { status: r.status, body: parsed };
 }
 
+/** Polls GET /api/uploads/<id> from `job` until the import has ended (queued or importing no more; at most 60 s). */
+async function importEnded(base: string, id: string, job: Record<string, unknown>): Promise<Record<string, unknown>> {
+  let j = job;
+  for (let i = 0; i < 600 && (j.state === 'queued' || j.state === 'importing'); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    j = (await call(base, 'GET', `/api/uploads/${id}`, {})).body;
+  }
+  return j;
+}
+
 describe('Takeout upload through the API', () => {
   let store: Store;
   let controller: Controller;
@@ -113,11 +123,7 @@ describe('Takeout upload through the API', () => {
     const started = await call(base, 'POST', `/api/uploads/${id}/import`, page());
     assert.equal(started.status, 202);
     assert.match(started.body.state as string, /^(queued|importing)$/);
-    let j: Record<string, unknown> = started.body;
-    for (let i = 0; i < 600 && (j.state === 'queued' || j.state === 'importing'); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      j = (await call(base, 'GET', `/api/uploads/${id}`, {})).body;
-    }
+    const j = await importEnded(base, id, started.body);
     assert.equal(j.state, 'done', JSON.stringify(j));
     const s = j.summary as {
       accounts: string[];
@@ -178,12 +184,9 @@ describe('Takeout upload through the API', () => {
     const bad = await call(base, 'PUT', `${url}?size=3`, page(), Buffer.from('x'));
     assert.equal(bad.status, 400);
     assert.match(bad.body.error as string, /^offset: expected with size or last/);
-    assert.equal((await call(base, 'POST', `/api/uploads/${id}/import`, page())).status, 202);
-    let j: Record<string, unknown> = {};
-    for (let i = 0; i < 600 && j.state !== 'done' && j.state !== 'failed'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      j = (await call(base, 'GET', `/api/uploads/${id}`, {})).body;
-    }
+    const started = await call(base, 'POST', `/api/uploads/${id}/import`, page());
+    assert.equal(started.status, 202);
+    const j = await importEnded(base, id, started.body);
     assert.equal(j.state, 'done', JSON.stringify(j));
     assert.deepEqual(j.files, [{ name, bytes: bytes.length }]);
     assert.ok((j.summary as { samples_added: number }).samples_added > 1000, 'the pieces made the whole archive');
