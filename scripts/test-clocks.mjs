@@ -30,7 +30,9 @@
 // Under CI=true a missing libfaketime fails the run (installed with apt-get when root, as
 // scripts/test.mjs does for mosquitto); elsewhere the faked variants are skipped with a warning.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -107,14 +109,35 @@ if (unknown.length > 0) {
 const variants = wanted.length > 0 ? VARIANTS.filter((v) => wanted.includes(v.name)) : VARIANTS;
 const lib = variants.some((v) => v.faketime) ? ensureLibfaketime() : null;
 
+/**
+ * The "failing tests" section of a spec report (node prints it last, with each failure's error
+ * and stack), clipped: repeated after all variants so it is in the tail CI shows.
+ * @param {string} file
+ */
+function failures(file, maxLines = 80) {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return '  (no report)';
+  }
+  const at = text.lastIndexOf('failing tests:');
+  const lines = (at >= 0 ? text.slice(at) : text).split('\n');
+  const cut = lines.length > maxLines ? [...lines.slice(0, maxLines), `… ${lines.length - maxLines} more lines`] : lines;
+  return cut.map((l) => `  ${l}`).join('\n');
+}
+
+const reports = mkdtempSync(join(tmpdir(), 'fb-test-clocks-'));
 const results = [];
+const failed = [];
 for (const v of variants) {
   if (v.faketime && !lib) {
     results.push(`${v.name}: skipped (no libfaketime)`);
     continue;
   }
+  const reportFile = join(reports, `${v.name}.txt`);
   /** @type {NodeJS.ProcessEnv} */
-  const env = { ...process.env, ...(v.env ?? {}) };
+  const env = { ...process.env, ...(v.env ?? {}), TEST_REPORT_FILE: reportFile };
   if (v.faketime) {
     // An offset from the real clock, not libfaketime's "@start" (which restarts at that instant in
     // every process: a child started a minute later would live a minute in the past of its
@@ -135,6 +158,11 @@ for (const v of variants) {
   const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env });
   const s = Math.round((performance.now() - t0) / 1000);
   results.push(`${v.name}: ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${s} s`);
-  if (r.status !== 0) process.exitCode = 1;
+  if (r.status !== 0) {
+    process.exitCode = 1;
+    failed.push(`-- ${v.name}:\n${failures(reportFile)}`);
+  }
 }
+if (failed.length > 0) console.error(`\n== test:clocks failures (repeated from above)\n${failed.join('\n')}`);
 console.error(`\n== test:clocks\n${results.map((x) => `  ${x}`).join('\n')}`);
+rmSync(reports, { recursive: true, force: true });

@@ -96,6 +96,10 @@ const reporters = coverage
       `--test-reporter-destination=${lcov}`,
     ]
   : ['--test-reporter=spec'];
+// TEST_REPORT_FILE (set by test-clocks.mjs): the spec report is also written to that file, so a
+// caller can repeat the failures at the end of a long run, where CI's tail shows them.
+const reportFile = process.env.TEST_REPORT_FILE;
+if (reportFile && !coverage) reporters.push('--test-reporter-destination=stdout', '--test-reporter=spec', `--test-reporter-destination=${reportFile}`);
 if (coverage) mkdirSync(dirname(lcov), { recursive: true });
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrencyArgs, ...reporters, ...files], {
   cwd: root,
