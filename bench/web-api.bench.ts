@@ -34,6 +34,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExtensionContext } from '../src/run/extension.js';
 import type { Sample, SessionSegment, SleepStage, Store } from '../src/store/types.js';
+import { mulberry32 } from '../src/synthetic/prng.js';
 
 /** --dist: the compiled code (npm run build) as `fitbit-bridge run` runs it; default the sources (tsx). */
 const DIST = process.argv.includes('--dist');
@@ -66,21 +67,9 @@ const ACCOUNT = 'bench';
 const TRACKER = 'Charge 6';
 const PHONE = 'Fitbit App';
 
-/** A deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function build(store: Store): { samples: number; lastMidnight: number } {
   const zone = zoneNamed(TZ);
-  const r = rng(42);
+  const r = mulberry32(42);
   const lastDay = dayNumber(LAST);
   let samples = 0;
   let lastMidnight = 0;

@@ -22,6 +22,8 @@
  * `timeout`, `truncated`, `aborted`).
  */
 
+import { mulberry32 } from '../synthetic/prng.js';
+
 export const FAULT_KINDS = ['429', '500', '503', 'timeout', 'truncated', 'revoke', 'account-not-linked', 'html-404'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -68,16 +70,6 @@ export interface FaultAction {
   retryAfterSec: number | null;
   /** Plan entry id, or 0 for a random fault. */
   id: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    let t = (a = (a + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function fits(m: FaultMatch, method: string, path: string): boolean {

@@ -53,3 +53,9 @@ export class Rng {
     return v;
   }
 }
+
+/** The stream of `new Rng(seed)` as a function: each call returns the next number in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
+}

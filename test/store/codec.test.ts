@@ -2,18 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CODEC_VERSION, CodecError, chooseScale, decode, decodeColumns, encode } from '../../src/store/codec.js';
 import type { Sample } from '../../src/store/types.js';
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/synthetic/prng.js';
 
 function roundTrip(samples: Sample[]): Buffer {
   const buf = encode(samples);
@@ -35,7 +24,7 @@ test('whole seconds, minutes and millisecond instants', () => {
   const secs: Sample[] = [];
   const mins: Sample[] = [];
   const ms: Sample[] = [];
-  const r = rng(1);
+  const r = mulberry32(1);
   let t = T0;
   for (let i = 0; i < 5000; i++) {
     t += 1000 * (1 + Math.floor(r() * 15));
@@ -79,7 +68,7 @@ test('floats, scales, large and small values', () => {
   roundTrip([0.1 + 0.2, Math.PI, 1e-12, 6.02e23, -Number.MAX_VALUE, Number.MIN_VALUE].map((v, i) => ({ t: T0 + i, offset: 0, v })));
   roundTrip([2 ** 53 - 1, -(2 ** 53 - 1), 0, 2 ** 52].map((v, i) => ({ t: T0 + i, offset: 0, v })));
   roundTrip([-0, 0, 5].map((v, i) => ({ t: T0 + i, offset: 0, v }))); // -0 survives (float mode)
-  const r = rng(7);
+  const r = mulberry32(7);
   const kg: Sample[] = [];
   for (let i = 0; i < 1000; i++) kg.push({ t: T0 + i * 3_600_000, offset: 60, v: Math.round((70 + r() * 10) * 1000) / 1000 });
   roundTrip(kg);
@@ -138,7 +127,7 @@ test('corrupt or unknown blocks fail loudly', () => {
 });
 
 test('random blocks round-trip', () => {
-  const r = rng(42);
+  const r = mulberry32(42);
   for (let round = 0; round < 200; round++) {
     const n = Math.floor(r() * 300);
     const s: Sample[] = [];

@@ -12,6 +12,7 @@ import { openStore } from '../../src/store/store.js';
 import { decodeColumns, encodeColumns, toColumns } from '../../src/store/codec.js';
 import { dayStart, utcDay } from '../../src/time/index.js';
 import type { Sample, SeriesKey } from '../../src/store/types.js';
+import { mulberry32 } from '../../src/synthetic/prng.js';
 
 let tmp: string;
 before(() => {
@@ -20,17 +21,6 @@ before(() => {
 after(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HR: SeriesKey = { account: 'me', metric: 'heart_rate', source: 'Inspire 3' };
 const D0 = utcDay(Date.UTC(2026, 3, 6));
@@ -42,7 +32,7 @@ const D0 = utcDay(Date.UTC(2026, 3, 6));
  * no DST change in the week.
  */
 function week(seed: number): Sample[][] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const days: Sample[][] = [];
   let v = 65;
   for (let d = 0; d < 7; d++) {
@@ -76,7 +66,7 @@ function week(seed: number): Sample[][] {
 }
 
 function shuffleValues(days: Sample[][], seed: number): Sample[][] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return days.map((day) => {
     const vs = day.map((s) => s.v);
     for (let i = vs.length - 1; i > 0; i--) {
@@ -88,7 +78,7 @@ function shuffleValues(days: Sample[][], seed: number): Sample[][] {
 }
 
 function uniformValues(days: Sample[][], seed: number): Sample[][] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return days.map((day) => day.map((s) => ({ ...s, v: 40 + Math.floor(r() * 141) })));
 }
 

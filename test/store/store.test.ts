@@ -10,6 +10,7 @@ import { openStore, SqliteStore, SCHEMA_VERSION, SchemaVersionError } from '../.
 import { migrate } from '../../src/store/schema.js';
 import { dayStart, utcDay } from '../../src/time/index.js';
 import { StoreFullError, type Sample, type SeriesKey, type SessionRecord } from '../../src/store/types.js';
+import { mulberry32 } from '../../src/synthetic/prng.js';
 
 let tmp: string;
 before(() => {
@@ -527,7 +528,7 @@ describe('schema and files', () => {
   test('SQLITE_FULL: the write fails with StoreFullError, the store stays intact and usable', () => {
     const p = freshPath();
     const store = openStore(p) as SqliteStore;
-    const r = rngLike(3);
+    const r = mulberry32(3);
     store.writeSamples(
       HR,
       seconds(T0, 20_000, 1000, () => 60 + Math.floor(r() * 50)),
@@ -570,17 +571,6 @@ describe('schema and files', () => {
     again.close();
   });
 });
-
-function rngLike(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('two connections', () => {
   test('a second store on the same file sees committed writes', () => {
