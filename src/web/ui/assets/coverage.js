@@ -3,7 +3,7 @@
 // much of the day has data), days present in one source but not in another marked, and the gaps
 // with their likely cause and remedy. A day's cell opens its day view.
 import * as api from './api.js';
-import { addDays, h, note, num } from './util.js';
+import { addDays, h, note, num, table } from './util.js';
 
 /** @type {Record<string, string>} */
 const CAUSE = {
@@ -104,25 +104,16 @@ function gapsTable(gaps, ctx) {
     'section',
     {},
     h('h2', {}, `Gaps (${gaps.length})`),
-    h(
-      'table',
-      { class: 'compact gaps' },
-      h('thead', {}, h('tr', {}, ...['from', 'to', 'days', 'likely cause', 'what to do'].map((t) => h('th', {}, t)))),
-      h(
-        'tbody',
-        {},
-        ...gaps.map((g) =>
-          h(
-            'tr',
-            {},
-            h('td', {}, h('a', { href: ctx.link(`day/${g.from}`) }, g.from)),
-            h('td', {}, g.to),
-            h('td', {}, num(g.days)),
-            h('td', { class: `cause-${g.cause}` }, CAUSE[g.cause] ?? g.cause),
-            h('td', {}, g.remedy),
-          ),
-        ),
-      ),
+    table(
+      'compact gaps',
+      ['from', 'to', 'days', 'likely cause', 'what to do'],
+      gaps.map((g) => [
+        h('td', {}, h('a', { href: ctx.link(`day/${g.from}`) }, g.from)),
+        h('td', {}, g.to),
+        h('td', {}, num(g.days)),
+        h('td', { class: `cause-${g.cause}` }, CAUSE[g.cause] ?? g.cause),
+        h('td', {}, g.remedy),
+      ]),
     ),
   );
 }

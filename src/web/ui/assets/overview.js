@@ -2,7 +2,7 @@
 // Overview: per account its authorisation, last sync per data type, backfill progress, quota;
 // the sinks; recent imports; every problem that needs the user with what to do. Refreshes itself.
 import * as api from './api.js';
-import { ago, duration, fmtTime, h, num } from './util.js';
+import { ago, duration, fmtTime, h, num, table } from './util.js';
 
 /** @type {Record<string, string>} */
 const AUTH_LABEL = {
@@ -97,23 +97,14 @@ function accountCard(a, now, ctx) {
       total > 0 ? h('progress', { max: total, value: done }) : '',
     );
   }
-  const types = h(
-    'table',
-    { class: 'compact' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'data type'), h('th', {}, 'last success'), h('th', {}, 'newest sample'))),
-    h(
-      'tbody',
-      {},
-      ...a.data_types.map((d) =>
-        h(
-          'tr',
-          {},
-          h('td', {}, h('a', { href: ctx.link(`coverage/${d.metric}`, { account: a.name }) }, d.metric)),
-          h('td', {}, ago(d.last_success_at, now)),
-          h('td', {}, fmtTime(d.newest_sample_at, zone)),
-        ),
-      ),
-    ),
+  const types = table(
+    'compact',
+    ['data type', 'last success', 'newest sample'],
+    a.data_types.map((d) => [
+      h('td', {}, h('a', { href: ctx.link(`coverage/${d.metric}`, { account: a.name }) }, d.metric)),
+      h('td', {}, ago(d.last_success_at, now)),
+      h('td', {}, fmtTime(d.newest_sample_at, zone)),
+    ]),
   );
   return h(
     'section',
@@ -145,25 +136,16 @@ function sinksCard(sinks, now) {
     'section',
     { class: 'card' },
     h('h2', {}, 'Sinks'),
-    h(
-      'table',
-      { class: 'compact' },
-      h('thead', {}, h('tr', {}, ...['sink', 'state', 'lag', 'pending', 'last delivery'].map((t) => h('th', {}, t)))),
-      h(
-        'tbody',
-        {},
-        ...sinks.map((s) =>
-          h(
-            'tr',
-            {},
-            h('td', {}, s.name),
-            h('td', { class: s.up ? 'ok' : 'bad' }, s.up ? 'up' : 'down'),
-            h('td', {}, duration(s.lag_s)),
-            h('td', {}, num(s.pending)),
-            h('td', {}, ago(s.last_delivery_at, now)),
-          ),
-        ),
-      ),
+    table(
+      'compact',
+      ['sink', 'state', 'lag', 'pending', 'last delivery'],
+      sinks.map((s) => [
+        h('td', {}, s.name),
+        h('td', { class: s.up ? 'ok' : 'bad' }, s.up ? 'up' : 'down'),
+        h('td', {}, duration(s.lag_s)),
+        h('td', {}, num(s.pending)),
+        h('td', {}, ago(s.last_delivery_at, now)),
+      ]),
     ),
   );
 }

@@ -24,6 +24,21 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/**
+ * A table: one header row of `heads`, then a row of cells (<td> elements) per entry of `rows`.
+ * @param {string} cls
+ * @param {string[]} heads
+ * @param {HTMLTableCellElement[][]} rows
+ */
+export function table(cls, heads, rows) {
+  return h(
+    'table',
+    { class: cls },
+    h('thead', {}, h('tr', {}, ...heads.map((t) => h('th', {}, t)))),
+    h('tbody', {}, ...rows.map((cells) => h('tr', {}, ...cells))),
+  );
+}
+
 /** @param {Element} el @param {(Node | string)[]} children */
 export function replace(el, ...children) {
   el.replaceChildren(...children);
