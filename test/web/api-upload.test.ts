@@ -6,12 +6,11 @@
  * file when the disk is (made) full; a broken-off upload leaves no partial file.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readFile } from 'node:fs/promises';
-import { loadConfig, type LoadedConfig } from '../../src/config/load.js';
 import { Controller } from '../../src/run/controller.js';
 import { BridgeHttpServer } from '../../src/run/http.js';
 import { openStore } from '../../src/store/store.js';
@@ -19,26 +18,16 @@ import type { Store } from '../../src/store/types.js';
 import { generateTakeout } from '../../src/synthetic/index.js';
 import { addDays } from '../../src/time/index.js';
 import { silentLogger } from '../../src/util/log.js';
-import { mountApi } from '../../src/web/api/index.js';
+import { mountApi, type ApiOptions } from '../../src/web/api/index.js';
 import { partContext } from '../support/part-context.js';
-import { QUIET_SCHEDULE_ENV } from '../support/schedule.js';
 import { Tmp } from '../support/tmp.js';
+import { webConfig } from '../support/web-config.js';
 
 const tmp = new Tmp('fb-webupload-');
 after(() => tmp.cleanup());
 const TZ = 'Europe/Berlin';
 const END = '2026-02-10';
 const DAYS = 4;
-
-function config(dbPath: string): LoadedConfig {
-  const file = join(tmp.dir, 'empty.yaml');
-  writeFileSync(file, '');
-  return loadConfig({
-    file,
-    overrides: { 'store.path': dbPath },
-    env: { ...QUIET_SCHEDULE_ENV, FITBIT_BRIDGE_ACCOUNTS__0__NAME: 'alice', FITBIT_BRIDGE_ACCOUNTS__0__TIMEZONE: TZ, FITBIT_BRIDGE_HTTP__PORT: '0' },
-  });
-}
 
 interface Answer {
   status: number;
@@ -82,7 +71,7 @@ describe('Takeout upload through the API', () => {
     assert.equal(parts.length, 2);
     const dbPath = tmp.dbPath();
     store = openStore(dbPath);
-    controller = new Controller({ config: config(dbPath), store, logger: silentLogger(), version: 'test', sync: null });
+    controller = new Controller({ config: webConfig(tmp, dbPath, TZ), store, logger: silentLogger(), version: 'test', sync: null });
     await controller.start();
     base = controller.http!.url()!;
     csrf = (await call(base, 'GET', '/api/status', {})).body.csrf as string;
@@ -195,46 +184,54 @@ describe('Takeout upload through the API', () => {
   });
 });
 
-describe('upload limits on a bare server', () => {
-  let store: Store;
-  let server: BridgeHttpServer;
-  let base: string;
-  let stopApi: () => Promise<void>;
-  let close: () => Promise<void>;
-  let freeBytes = 1e12;
-
+/**
+ * A bare HTTP server (request deadline 400 ms) with the API on an empty store, started before the
+ * enclosing describe's tests and stopped after them; its fields are set once started.
+ */
+function bareApi(opts: ApiOptions): { store: Store; server: BridgeHttpServer; base: string } {
+  const h = {} as { store: Store; server: BridgeHttpServer; base: string };
+  let stopApi: (() => Promise<void>) | undefined;
+  let close: (() => Promise<void>) | undefined;
   before(async () => {
     const dbPath = tmp.dbPath();
-    store = openStore(dbPath);
-    server = new BridgeHttpServer({ bind: '127.0.0.1', port: 0, logger: silentLogger(), requestTimeoutMs: 400 });
-    const pc = partContext({ config: config(dbPath), store });
+    h.store = openStore(dbPath);
+    h.server = new BridgeHttpServer({ bind: '127.0.0.1', port: 0, logger: silentLogger(), requestTimeoutMs: 400 });
+    const pc = partContext({ config: webConfig(tmp, dbPath, TZ), store: h.store });
     close = pc.close;
-    stopApi = mountApi({ ...pc.ctx, http: server }, { statfs: () => Promise.resolve({ bavail: Math.floor(freeBytes / 4096), bsize: 4096 }) });
-    base = await server.listen();
+    stopApi = mountApi({ ...pc.ctx, http: h.server }, opts);
+    h.base = await h.server.listen();
   });
   after(async () => {
     await stopApi?.();
-    await server?.close();
+    await h.server?.close();
     await close?.();
-    store?.close();
+    h.store?.close();
   });
+  return h;
+}
 
-  const headers = (): Record<string, string> => ({ origin: base, 'x-csrf-token': server.csrfToken() });
+describe('upload limits on a bare server', () => {
+  let freeBytes = 1e12;
+  const bare = bareApi({ statfs: () => Promise.resolve({ bavail: Math.floor(freeBytes / 4096), bsize: 4096 }) });
+  const headers = (): Record<string, string> => ({ origin: bare.base, 'x-csrf-token': bare.server.csrfToken() });
 
   test('a file larger than the free space is refused with 413 before it is read', async () => {
     freeBytes = 300 * 1024 * 1024;
-    const id = (await call(base, 'POST', '/api/uploads', headers())).body.id as string;
-    const r = await call(base, 'PUT', `/api/uploads/${id}/files/big.zip`, headers(), Buffer.alloc(100 * 1024 * 1024));
+    const id = (await call(bare.base, 'POST', '/api/uploads', headers())).body.id as string;
+    const r = await call(bare.base, 'PUT', `/api/uploads/${id}/files/big.zip`, headers(), Buffer.alloc(100 * 1024 * 1024));
     assert.equal(r.status, 413);
     assert.match(r.body.error as string, /not enough disk space/);
     freeBytes = 1e12;
   });
 
   test('an upload broken off leaves no partial file and no file in the job', async () => {
-    const id = (await call(base, 'POST', '/api/uploads', headers())).body.id as string;
-    const dir = join(`${store.path}.uploads`, id);
+    const id = (await call(bare.base, 'POST', '/api/uploads', headers())).body.id as string;
+    const dir = join(`${bare.store.path}.uploads`, id);
     await new Promise<void>((resolve) => {
-      const req = request(`${base}/api/uploads/${id}/files/part.zip`, { method: 'PUT', headers: { ...headers(), 'content-length': String(10 * 1024 * 1024) } });
+      const req = request(`${bare.base}/api/uploads/${id}/files/part.zip`, {
+        method: 'PUT',
+        headers: { ...headers(), 'content-length': String(10 * 1024 * 1024) },
+      });
       req.on('error', () => resolve());
       req.write(Buffer.alloc(1024 * 1024));
       const waitFile = setInterval(() => {
@@ -247,7 +244,7 @@ describe('upload limits on a bare server', () => {
     });
     for (let i = 0; i < 50 && existsSync(join(dir, 'part.zip.partial')); i++) await new Promise((r) => setTimeout(r, 50));
     assert.equal(existsSync(join(dir, 'part.zip.partial')), false);
-    const job = await call(base, 'GET', `/api/uploads/${id}`, {});
+    const job = await call(bare.base, 'GET', `/api/uploads/${id}`, {});
     assert.deepEqual(job.body.files, []);
     assert.equal(job.body.state, 'uploading');
   });
@@ -273,35 +270,15 @@ function trickle(url: string, method: string, headers: Record<string, string>, c
 }
 
 describe('request deadline', () => {
-  let store: Store;
-  let server: BridgeHttpServer;
-  let base: string;
-  let stopApi: () => Promise<void>;
-  let close: () => Promise<void>;
-
-  before(async () => {
-    const dbPath = tmp.dbPath();
-    store = openStore(dbPath);
-    server = new BridgeHttpServer({ bind: '127.0.0.1', port: 0, logger: silentLogger(), requestTimeoutMs: 400 });
-    const pc = partContext({ config: config(dbPath), store });
-    close = pc.close;
-    stopApi = mountApi({ ...pc.ctx, http: server }, { prewarmMs: null });
-    base = await server.listen();
-  });
-  after(async () => {
-    await stopApi?.();
-    await server?.close();
-    await close?.();
-    store?.close();
-  });
+  const bare = bareApi({ prewarmMs: null });
 
   test('an upload may take longer than the request deadline; a slow form post may not', async () => {
-    const h = { origin: base, 'x-csrf-token': server.csrfToken() };
-    const id = (await call(base, 'POST', '/api/uploads', h)).body.id as string;
+    const h = { origin: bare.base, 'x-csrf-token': bare.server.csrfToken() };
+    const id = (await call(bare.base, 'POST', '/api/uploads', h)).body.id as string;
     // 12 pieces 100 ms apart: 1.2 s, three times the deadline
-    assert.equal(await trickle(`${base}/api/uploads/${id}/files/slow.zip`, 'PUT', h, 12, 1000, 100), 200);
-    assert.deepEqual((await call(base, 'GET', `/api/uploads/${id}`, {})).body.files, [{ name: 'slow.zip', bytes: 12_000 }]);
+    assert.equal(await trickle(`${bare.base}/api/uploads/${id}/files/slow.zip`, 'PUT', h, 12, 1000, 100), 200);
+    assert.deepEqual((await call(bare.base, 'GET', `/api/uploads/${id}`, {})).body.files, [{ name: 'slow.zip', bytes: 12_000 }]);
     // a urlencoded body trickled past the deadline: the connection is cut
-    assert.equal(await trickle(`${base}/api/uploads`, 'POST', { ...h, 'content-type': 'application/x-www-form-urlencoded' }, 12, 10, 100), 'reset');
+    assert.equal(await trickle(`${bare.base}/api/uploads`, 'POST', { ...h, 'content-type': 'application/x-www-form-urlencoded' }, 12, 10, 100), 'reset');
   });
 });

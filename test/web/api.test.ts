@@ -6,10 +6,7 @@
  * naming the parameter, and a cross-site POST refused.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig, type LoadedConfig } from '../../src/config/load.js';
 import { dayTotals } from '../../src/reconcile/day-totals.js';
 import { Controller } from '../../src/run/controller.js';
 import { summaryRows } from '../../src/sinks/dump/summary.js';
@@ -21,30 +18,14 @@ import { addDays, dateOfDay, dayNumber, DAY_MS, localDayAtOffset } from '../../s
 import { sampleDayFigures } from '../../src/web/api/coverage.js';
 import { metric } from '../../src/metrics/registry.js';
 import { silentLogger } from '../../src/util/log.js';
-import { QUIET_SCHEDULE_ENV } from '../support/schedule.js';
 import { Tmp } from '../support/tmp.js';
+import { webConfig } from '../support/web-config.js';
 
 const tmp = new Tmp('fb-webapi-');
 after(() => tmp.cleanup());
 const TZ = 'America/New_York';
 const END = '2026-03-20';
 const DAYS = 6;
-
-function config(dbPath: string, extra: Record<string, string> = {}): LoadedConfig {
-  const file = join(tmp.dir, 'empty.yaml');
-  writeFileSync(file, '');
-  return loadConfig({
-    file,
-    overrides: { 'store.path': dbPath },
-    env: {
-      ...QUIET_SCHEDULE_ENV,
-      FITBIT_BRIDGE_ACCOUNTS__0__NAME: 'alice',
-      FITBIT_BRIDGE_ACCOUNTS__0__TIMEZONE: TZ,
-      FITBIT_BRIDGE_HTTP__PORT: '0',
-      ...extra,
-    },
-  });
-}
 
 interface Json {
   status: number;
@@ -68,7 +49,7 @@ describe('web API on a generated store', () => {
     const dbPath = tmp.dbPath();
     store = openStore(dbPath);
     await importTakeout({ paths: gen.files, account: 'alice', store, logger: silentLogger(), timezone: TZ });
-    controller = new Controller({ config: config(dbPath), store, logger: silentLogger(), version: 'test', sync: null });
+    controller = new Controller({ config: webConfig(tmp, dbPath, TZ), store, logger: silentLogger(), version: 'test', sync: null });
     await controller.start();
     base = controller.http!.url()!;
   });

@@ -7,13 +7,10 @@
  * another origin's page is refused.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig } from '../../src/config/load.js';
 import { Controller } from '../../src/run/controller.js';
 import { importTakeout } from '../../src/sources/takeout/import.js';
 import { openStore } from '../../src/store/store.js';
@@ -22,8 +19,8 @@ import { generateTakeout } from '../../src/synthetic/index.js';
 import { addDays } from '../../src/time/index.js';
 import { silentLogger } from '../../src/util/log.js';
 import { chartsDrawn, collectErrors, launchBrowser } from '../support/browser.js';
-import { QUIET_SCHEDULE_ENV } from '../support/schedule.js';
 import { Tmp } from '../support/tmp.js';
+import { webConfig } from '../support/web-config.js';
 
 const tmp = new Tmp('fb-webui-');
 after(() => tmp.cleanup());
@@ -88,19 +85,7 @@ describe('web UI in a real browser', () => {
     const dbPath = tmp.dbPath();
     store = openStore(dbPath);
     await importTakeout({ paths: gen.files, account: 'alice', store, logger: silentLogger(), timezone: TZ });
-    const file = join(tmp.dir, 'empty.yaml');
-    writeFileSync(file, '');
-    const config = loadConfig({
-      file,
-      overrides: { 'store.path': dbPath },
-      env: {
-        ...QUIET_SCHEDULE_ENV,
-        FITBIT_BRIDGE_ACCOUNTS__0__NAME: 'alice',
-        FITBIT_BRIDGE_ACCOUNTS__0__TIMEZONE: TZ,
-        FITBIT_BRIDGE_HTTP__PORT: '0',
-        FITBIT_BRIDGE_TAKEOUT__DROP_FOLDER: tmp.mkdir('drop'),
-      },
-    });
+    const config = webConfig(tmp, dbPath, TZ, { FITBIT_BRIDGE_TAKEOUT__DROP_FOLDER: tmp.mkdir('drop') });
     controller = new Controller({ config, store, logger: silentLogger(), version: 'test', sync: null });
     await controller.start();
     base = controller.http!.url()!;
