@@ -105,8 +105,15 @@ describe('web UI in a real browser', () => {
   }
 
   /** Opens a page and waits until the route has rendered (no "Loading…", no failure). */
+  /**
+   * Goes to `href` and waits for `ready` on the NEW page: a hash change keeps the old page's
+   * content until the router has the status, so `.chart canvas` of the day page would satisfy the
+   * trends page's wait. The old content is marked first and must be gone.
+   */
   async function open(page: Page, href: string, ready: string): Promise<void> {
+    await page.evaluate("document.getElementById('main')?.firstElementChild?.setAttribute('data-old-page', '')");
     await page.goto(href);
+    await page.waitForSelector('#main [data-old-page]', { state: 'detached', timeout: 20_000 });
     await page.waitForSelector(ready, { timeout: 20_000 });
   }
 
